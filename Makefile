@@ -1,0 +1,126 @@
+# ahttp - plain Makefile. Outputs go under build/ (build/san with SANITIZE=1).
+#   make            shared + static library, examples
+#   make check      every test and the contract checks (README's test command)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make demo       examples/gather against a local test server
+# The user's CFLAGS/LDFLAGS are kept; ours are added to them.
+
+PREFIX    ?= /usr/local
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CC        ?= cc
+CXX       ?= c++
+CFLAGS    ?= -O2 -g
+PYTHON    ?= python3
+PKG_CONFIG ?= pkg-config
+
+# Version: read once from the header.
+VERSION_OF = $(shell sed -n 's/^\#define AH_VERSION_$(1) \([0-9]*\)$$/\1/p' include/ahttp.h)
+MAJOR   := $(call VERSION_OF,MAJOR)
+MINOR   := $(call VERSION_OF,MINOR)
+PATCH   := $(call VERSION_OF,PATCH)
+VERSION := $(MAJOR).$(MINOR).$(PATCH)
+
+CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ifeq ($(SANITIZE),1)
+B := build/san
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+B := build
+SAN :=
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude $(SAN)
+LIB_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DAH_BUILDING_LIBRARY $(CURL_CFLAGS)
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC))
+SONAME  := libahttp.so.$(MAJOR)
+SHARED  := $(B)/libahttp.so.$(VERSION)
+STATIC  := $(B)/libahttp.a
+
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BIN  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+TEST_UTIL := $(B)/tests/testutil.o
+EXAMPLES  := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+
+.SECONDARY:
+
+.PHONY: all lib examples check test contract install uninstall clean demo deps
+
+all: lib examples
+
+lib: $(SHARED) $(STATIC) $(B)/libahttp.so
+
+$(B)/obj/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(SHARED): $(LIB_OBJ) lib/libahttp.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libahttp.map \
+	  $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(CURL_LIBS) -lpthread
+
+$(B)/libahttp.so: $(SHARED)
+	ln -sf libahttp.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Examples use the public header and the shared library only.
+examples: $(EXAMPLES)
+$(B)/examples/%: examples/%.c include/ahttp.h $(B)/libahttp.so
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
+
+# Tests link the static library: they also reach internal ah__ functions.
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -Ilib $(CURL_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/tests/test_%: $(B)/tests/test_%.o $(TEST_UTIL) $(STATIC)
+	$(CC) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CURL_LIBS) -lpthread
+
+TEST_TIMEOUT ?= 300
+check: deps lib examples $(TEST_BIN) contract
+	@PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
+
+test: check
+
+contract: $(SHARED) $(STATIC)
+	@sh tests/contract.sh "$(CC)" "$(CXX)" $(SHARED)
+
+deps:
+	@sh tests/deps.sh
+
+install: lib
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	install -m 644 include/ahttp.h $(DESTDIR)$(INCLUDEDIR)/ahttp.h
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf libahttp.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libahttp.so
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libahttp.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    pkgconfig/ahttp.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc
+	install -m 644 docs/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/ahttp.h $(DESTDIR)$(LIBDIR)/libahttp.* \
+	  $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc
+	for f in docs/man3/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$${f##*/}; done
+
+demo: deps lib $(B)/examples/gather
+	@PYTHON=$(PYTHON) sh examples/demo.sh $(B)/examples/gather
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(wildcard $(B)/tests/*.d)

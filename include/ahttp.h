@@ -1,0 +1,163 @@
+/*
+ * ahttp - an embeddable asynchronous HTTP client.
+ *
+ * One session owns an epoll reactor driving libcurl. ah_session_fetch()
+ * starts a request and returns a future at once; ah_future_wait(),
+ * ah_gather() and ah_wait_any() run the reactor until futures complete.
+ * Every function is documented in its man page (docs/man3); each
+ * declaration below carries a one-line summary.
+ *
+ * Threading: a session and its futures are used from one thread at a
+ * time. ah_session_wakeup() is the one call that is safe from any thread.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef AHTTP_H
+#define AHTTP_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AH_VERSION_MAJOR 0
+#define AH_VERSION_MINOR 1
+#define AH_VERSION_PATCH 0
+#define AH_VERSION_NUM \
+  ((AH_VERSION_MAJOR << 16) | (AH_VERSION_MINOR << 8) | AH_VERSION_PATCH)
+#define AH_VERSION_STRING "0.1.0"
+
+#if defined(AH_BUILDING_LIBRARY) && defined(__GNUC__)
+#define AH_EXTERN __attribute__((visibility("default")))
+#else
+#define AH_EXTERN
+#endif
+
+/* Error codes. The numbers are fixed and never reused. */
+typedef enum ah_error {
+  AH_OK = 0,
+  AH_EINVAL = -1,      /* bad argument, URL, method or header */
+  AH_ENOMEM = -2,      /* out of memory */
+  AH_ERESOLVE = -3,    /* host name did not resolve */
+  AH_ECONNECT = -4,    /* connection refused or unreachable */
+  AH_ETLS = -5,        /* any TLS failure */
+  AH_ETIMEDOUT = -6,   /* connect, total, idle or queue timeout */
+  AH_EPROTO = -7,      /* the server broke HTTP */
+  AH_EIO = -8,         /* connection reset, read or write error */
+  AH_ETOOLARGE = -9,   /* response header or body over its limit */
+  AH_EREDIRECTS = -10, /* too many redirects, or to a forbidden scheme */
+  AH_ECANCELED = -11,  /* canceled, or the session was freed */
+  AH_EPENDING = -12,   /* the future has not completed yet */
+  AH_EBUSY = -13,      /* called from inside a callback where not allowed */
+  AH_EINTR = -14,      /* a wait was ended early by ah_session_wakeup() */
+  AH_ENOFD = -15       /* out of file descriptors */
+} ah_error;
+
+typedef struct ah_session ah_session;
+typedef struct ah_session_opts ah_session_opts;
+typedef struct ah_request_opts ah_request_opts;
+typedef struct ah_future ah_future;
+typedef struct ah_response ah_response;
+
+/* Called exactly once, on the reactor's thread, when a future completes. */
+typedef void (*ah_done_cb)(ah_future *f, void *userdata);
+
+/* Version of the library at run time, as AH_VERSION_NUM. */
+AH_EXTERN unsigned ah_version(void);
+/* Static text for an error code; never NULL, never allocates. */
+AH_EXTERN const char *ah_strerror(int err);
+
+/* Session options: a builder whose setters copy what they are given. */
+AH_EXTERN ah_session_opts *ah_session_opts_new(void);
+AH_EXTERN void ah_session_opts_free(ah_session_opts *o);
+/* Connection limits: total (default 100) and per host (default 0: none). */
+AH_EXTERN int ah_session_opts_set_max_connections(ah_session_opts *o,
+                                                  long total, long per_host);
+/* Largest body kept or delivered, after decompression (default 64 MiB). */
+AH_EXTERN int ah_session_opts_set_max_body(ah_session_opts *o, size_t bytes);
+/* Largest response header block (default 256 KiB). */
+AH_EXTERN int ah_session_opts_set_max_header(ah_session_opts *o, size_t bytes);
+/* Redirects followed before AH_EREDIRECTS (default 10; 0 follows none). */
+AH_EXTERN int ah_session_opts_set_max_redirects(ah_session_opts *o, long n);
+/* Default total and connect timeouts in ms (300000 and 30000; 0: none). */
+AH_EXTERN int ah_session_opts_set_timeouts(ah_session_opts *o, long total_ms,
+                                           long connect_ms);
+/* User-Agent sent with every request (default "ahttp/VERSION"). */
+AH_EXTERN int ah_session_opts_set_user_agent(ah_session_opts *o,
+                                             const char *ua);
+
+/* Create a session; opts may be NULL and may be freed afterwards. */
+AH_EXTERN ah_session *ah_session_new(const ah_session_opts *opts);
+/* Cancel every pending future (AH_ECANCELED) and release the session. */
+AH_EXTERN void ah_session_free(ah_session *s);
+/* The epoll fd: readable whenever the session has work, timers included. */
+AH_EXTERN int ah_session_fd(const ah_session *s);
+/* Wait up to timeout_ms (-1: forever) and process what is ready, once. */
+AH_EXTERN int ah_session_run(ah_session *s, long timeout_ms);
+/* Make a blocked wait on s return AH_EINTR; safe from any thread. */
+AH_EXTERN int ah_session_wakeup(ah_session *s);
+
+/* Request options: a builder; a future keeps what it needs of it. */
+AH_EXTERN ah_request_opts *ah_request_opts_new(void);
+AH_EXTERN void ah_request_opts_free(ah_request_opts *o);
+/* HTTP method, any token (default GET). */
+AH_EXTERN int ah_request_opts_set_method(ah_request_opts *o,
+                                         const char *method);
+/* Add a request header; value NULL removes a header libcurl would send. */
+AH_EXTERN int ah_request_opts_add_header(ah_request_opts *o, const char *name,
+                                         const char *value);
+/* Request body, copied. */
+AH_EXTERN int ah_request_opts_set_body(ah_request_opts *o, const void *data,
+                                       size_t len);
+/* Total timeout of this request in ms (0: none, -1: session default). */
+AH_EXTERN int ah_request_opts_set_timeout(ah_request_opts *o, long total_ms);
+
+/* Start a request and return its future at once; NULL only without memory. */
+AH_EXTERN ah_future *ah_session_fetch(ah_session *s, const char *url,
+                                      const ah_request_opts *opts);
+
+/* Run the reactor until f is done or timeout_ms (-1: forever) passes. */
+AH_EXTERN int ah_future_wait(ah_future *f, long timeout_ms);
+/* Run the reactor until all n futures are done or timeout_ms passes. */
+AH_EXTERN int ah_gather(ah_future *const *fs, size_t n, long timeout_ms);
+/* The first done future of fs, waiting up to timeout_ms; NULL on timeout. */
+AH_EXTERN ah_future *ah_wait_any(ah_future *const *fs, size_t n,
+                                 long timeout_ms);
+/* 1 when f has completed (success, error or canceled), else 0. */
+AH_EXTERN int ah_future_done(const ah_future *f);
+/* AH_OK, an AH_E* code, or AH_EPENDING. */
+AH_EXTERN int ah_future_error(const ah_future *f);
+/* A sentence describing the outcome; owned by the future. */
+AH_EXTERN const char *ah_future_errmsg(const ah_future *f);
+/* The response when f succeeded, else NULL; owned by the future. */
+AH_EXTERN const ah_response *ah_future_response(const ah_future *f);
+/* Cancel a pending future: it completes with AH_ECANCELED. */
+AH_EXTERN int ah_future_cancel(ah_future *f);
+/* Release f; a pending future is canceled first. NULL is ignored. */
+AH_EXTERN void ah_future_free(ah_future *f);
+/* Set the completion callback; runs at once if f is already done. */
+AH_EXTERN int ah_future_on_done(ah_future *f, ah_done_cb cb, void *userdata);
+/* The session a future belongs to, NULL once done or the session freed. */
+AH_EXTERN ah_session *ah_future_session(const ah_future *f);
+
+/* HTTP status code of the final response. */
+AH_EXTERN int ah_response_status(const ah_response *r);
+/* The whole body, NUL-terminated; *len gets its size when len is not NULL. */
+AH_EXTERN const char *ah_response_body(const ah_response *r, size_t *len);
+/* Value of the first header with that name (any case), NULL if absent. */
+AH_EXTERN const char *ah_response_header(const ah_response *r,
+                                         const char *name);
+/* Number of headers of the final response. */
+AH_EXTERN size_t ah_response_header_count(const ah_response *r);
+/* Header i (0-based) of the final response, in arrival order. */
+AH_EXTERN int ah_response_header_at(const ah_response *r, size_t i,
+                                    const char **name, const char **value);
+/* URL of the final response after redirects, without credentials. */
+AH_EXTERN const char *ah_response_url(const ah_response *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AHTTP_H */

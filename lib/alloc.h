@@ -1,0 +1,28 @@
+/* alloc.h - the library's one allocator and the process-wide libcurl init. */
+#ifndef AH_ALLOC_H
+#define AH_ALLOC_H
+
+#include <stddef.h>
+
+/* Allocation wrappers: every allocation of ahttp goes through these, and
+ * libcurl is handed the same functions, so that one hook sees them all. */
+void *ah__malloc(size_t n);
+void *ah__calloc(size_t n, size_t size);
+void *ah__realloc(void *p, size_t n);
+void ah__free(void *p);
+char *ah__strdup(const char *s);
+/* Copy of len bytes plus a NUL; NULL without memory. */
+char *ah__memdup0(const void *p, size_t len);
+/* realloc of an array of n elements, NULL on overflow or without memory. */
+void *ah__reallocarray(void *p, size_t n, size_t size);
+
+/* Number of allocations that failed so far, process-wide. A transfer that
+ * libcurl fails with "out of memory" while this did not move was not
+ * short of memory (libcurl 7.88 says so for an oversized header line). */
+unsigned long ah__alloc_failures(void);
+
+/* curl_global_init once per process, thread-safely, with the wrappers
+ * above. Returns 0 or -1. */
+int ah__global_init(void);
+
+#endif

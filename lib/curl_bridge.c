@@ -1,0 +1,146 @@
+/* curl_bridge.c - libcurl multi_socket on the reactor.
+ *
+ * Socket state lives in libcurl's own socket hash (curl_multi_assign):
+ * socketp holds the event mask we last asked for, plus one, so that a
+ * socket never announced reads as 0. libcurl drops that entry when it
+ * closes the socket, so a new socket that reuses the fd number starts
+ * clean, and the reactor's ADD/MOD fallback absorbs any leftover. Nothing
+ * is allocated per socket. */
+#include "curl_bridge.h"
+
+#include <stdint.h>
+
+#include "reactor.h"
+
+static void drain_done(struct ah__bridge *b)
+{
+  CURLMsg *msg;
+  int left;
+
+  while ((msg = curl_multi_info_read(b->multi, &left)) != NULL) {
+    if (msg->msg == CURLMSG_DONE) {
+      /* Copy out: the message dies with the handle's removal. */
+      CURL *easy = msg->easy_handle;
+      CURLcode rc = msg->data.result;
+      b->ops->done(b->arg, easy, rc);
+    }
+  }
+}
+
+static void action(struct ah__bridge *b, curl_socket_t fd, int flags)
+{
+  int running;
+
+  b->in_curl++;
+  curl_multi_socket_action(b->multi, fd, flags, &running);
+  b->in_curl--;
+  drain_done(b);
+}
+
+static void on_io(void *arg, int fd, unsigned flags)
+{
+  int cs = (flags & AH__IO_IN ? CURL_CSELECT_IN : 0) |
+           (flags & AH__IO_OUT ? CURL_CSELECT_OUT : 0) |
+           (flags & AH__IO_ERR ? CURL_CSELECT_ERR : 0);
+
+  action(arg, fd, cs);
+}
+
+void ah__bridge_on_timer(void *arg)
+{
+  action(arg, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
+                     void *socketp)
+{
+  struct ah__bridge *b = userp;
+  uintptr_t had = (uintptr_t)socketp; /* 0: not watched by us */
+  unsigned flags;
+  int err;
+
+  if (what == CURL_POLL_REMOVE) {
+    ah__reactor_unwatch(b->reactor, fd);
+    return 0;
+  }
+  flags = (what == CURL_POLL_IN || what == CURL_POLL_INOUT ? AH__IO_IN : 0) |
+          (what == CURL_POLL_OUT || what == CURL_POLL_INOUT ? AH__IO_OUT : 0);
+  if (had == flags + 1u)
+    return 0;
+  err = ah__reactor_watch(b->reactor, fd, flags, b->handler, had == 0);
+  if (err < 0) {
+    b->ops->watch_failed(b->arg, easy, -err);
+    return 0; /* -1 would abort every transfer of the multi */
+  }
+  curl_multi_assign(b->multi, fd, (void *)(uintptr_t)(flags + 1u));
+  return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+  struct ah__bridge *b = userp;
+  int64_t deadline;
+
+  (void)multi;
+  if (timeout_ms < 0)
+    deadline = AH__NO_DEADLINE;
+  else
+    deadline = ah__now_ns() + (int64_t)timeout_ms * 1000000;
+  /* 0 means "on the next turn of the loop": the deadline is now, so the
+   * next epoll_wait does not block and the timer runs right after it. */
+  ah__reactor_set_deadline(b->reactor, deadline);
+  return 0;
+}
+
+int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
+                    const struct ah__bridge_ops *ops, void *arg)
+{
+  b->reactor = r;
+  b->ops = ops;
+  b->arg = arg;
+  b->in_curl = 0;
+  b->handler = ah__reactor_handler(r, on_io, b);
+  if (b->handler < 0)
+    return -1;
+  b->multi = curl_multi_init();
+  if (b->multi == NULL)
+    return -1;
+  curl_multi_setopt(b->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(b->multi, CURLMOPT_SOCKETDATA, b);
+  curl_multi_setopt(b->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(b->multi, CURLMOPT_TIMERDATA, b);
+  return 0;
+}
+
+void ah__bridge_set_limits(struct ah__bridge *b, long total, long per_host)
+{
+  curl_multi_setopt(b->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, total);
+  curl_multi_setopt(b->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
+}
+
+void ah__bridge_close(struct ah__bridge *b)
+{
+  if (b->multi != NULL) {
+    b->in_curl++;
+    curl_multi_cleanup(b->multi);
+    b->in_curl--;
+    b->multi = NULL;
+  }
+}
+
+CURLMcode ah__bridge_add(struct ah__bridge *b, CURL *easy)
+{
+  CURLMcode mc;
+
+  b->in_curl++;
+  mc = curl_multi_add_handle(b->multi, easy);
+  b->in_curl--;
+  return mc;
+}
+
+void ah__bridge_remove(struct ah__bridge *b, CURL *easy)
+{
+  b->in_curl++;
+  curl_multi_remove_handle(b->multi, easy);
+  b->in_curl--;
+}

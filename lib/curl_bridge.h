@@ -1,0 +1,49 @@
+/* curl_bridge.h - drives one libcurl multi handle from the reactor.
+ *
+ * Knows nothing of futures or of who waits: it reports each finished
+ * transfer through ops->done, always outside libcurl's callbacks, after
+ * curl_multi_info_read. */
+#ifndef AH_CURL_BRIDGE_H
+#define AH_CURL_BRIDGE_H
+
+#include <curl/curl.h>
+
+struct ah__reactor;
+
+struct ah__bridge_ops {
+  /* A transfer finished with rc. The easy handle is still in the multi:
+   * the callee removes it (ah__bridge_remove) and may then do anything,
+   * including adding and removing other handles. */
+  void (*done)(void *arg, CURL *easy, CURLcode rc);
+  /* The reactor refused to watch a socket of this transfer (errno err,
+   * say ENOMEM): the callee must fail it after the current call returns,
+   * since libcurl cannot be driven from inside its socket callback. */
+  void (*watch_failed)(void *arg, CURL *easy, int err);
+};
+
+struct ah__bridge {
+  CURLM *multi;
+  struct ah__reactor *reactor;
+  const struct ah__bridge_ops *ops;
+  void *arg;
+  int handler;   /* reactor handler id for libcurl's sockets */
+  int in_curl;   /* inside a libcurl call: its callbacks must not re-enter */
+};
+
+/* Create the multi handle and hook it to the reactor. 0 or -1. */
+int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
+                    const struct ah__bridge_ops *ops, void *arg);
+/* Connection limits, as CURLMOPT_MAX_TOTAL/HOST_CONNECTIONS (0: none). */
+void ah__bridge_set_limits(struct ah__bridge *b, long total, long per_host);
+/* Remove nothing, close the multi handle (every easy must be removed). */
+void ah__bridge_close(struct ah__bridge *b);
+
+/* Start a configured transfer. A CURLMcode. */
+CURLMcode ah__bridge_add(struct ah__bridge *b, CURL *easy);
+/* Stop a transfer in any state; its connection and socket go at once
+ * unless the transfer had finished cleanly. */
+void ah__bridge_remove(struct ah__bridge *b, CURL *easy);
+/* The timer fired: let libcurl run its timeouts. Called by the reactor. */
+void ah__bridge_on_timer(void *bridge);
+
+#endif

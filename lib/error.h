@@ -1,0 +1,20 @@
+/* error.h - from what libcurl and the OS said to an ahttp code. */
+#ifndef AH_ERROR_H
+#define AH_ERROR_H
+
+#include <curl/curl.h>
+
+/* What is known of a failed transfer besides its CURLcode. */
+struct ah__failure {
+  CURLcode rc;
+  long os_errno;       /* CURLINFO_OS_ERRNO: 0 when no syscall failed */
+  int real_oom;        /* an allocation failed during the transfer */
+  int headers_done;    /* the final header block was complete */
+};
+
+/* The ahttp code for a failed transfer. One CURLcode can mean several
+ * things (a reset and a bad chunk are both CURLE_RECV_ERROR): the errno
+ * and the transfer's state decide. */
+int ah__error_from_curl(const struct ah__failure *f);
+
+#endif

@@ -1,0 +1,316 @@
+/* future.c - future lifecycle, on_done, and the waits. */
+#include "future.h"
+
+#include <poll.h>
+
+#include "alloc.h"
+#include "reactor.h"
+#include "response.h"
+#include "session.h"
+
+/* Callbacks nest per thread; a session is used by one thread at a time. */
+static __thread int cb_depth;
+/* Numbers each multi-session wait, to find its distinct sessions. */
+static __thread unsigned long wait_gen;
+
+int ah__future_in_callback(void)
+{
+  return cb_depth > 0;
+}
+
+ah_future *ah__future_new(ah_session *s)
+{
+  ah_future *f = ah__calloc(1, sizeof *f);
+
+  if (f != NULL) {
+    f->err = AH_EPENDING;
+    f->s = s;
+  }
+  return f;
+}
+
+static void unlink_waiter(ah_future *f)
+{
+  struct ah__waiter *w = f->w;
+
+  if (f->wprev)
+    f->wprev->wnext = f->wnext;
+  else
+    w->head = f->wnext;
+  if (f->wnext)
+    f->wnext->wprev = f->wprev;
+  if (f->err == AH_EPENDING)
+    w->pending--;
+  if (w->first == f)
+    w->first = NULL;
+  f->w = NULL;
+  f->wprev = f->wnext = NULL;
+}
+
+static void destroy(ah_future *f)
+{
+  if (f->w)
+    unlink_waiter(f);
+  ah__response_free(f->resp);
+  ah__free(f->msg);
+  ah__free(f);
+}
+
+static void run_cb(ah_future *f)
+{
+  ah_done_cb cb = f->cb;
+
+  f->cb = NULL; /* exactly once */
+  f->in_cb = 1;
+  cb_depth++;
+  cb(f, f->ud);
+  cb_depth--;
+  f->in_cb = 0;
+  if (f->free_later)
+    destroy(f);
+}
+
+void ah__future_complete(ah_future *f, int err, ah_response *resp, char *msg)
+{
+  f->err = err;
+  f->resp = resp;
+  f->msg = msg;
+  f->s = NULL;
+  f->req = NULL;
+  if (f->w) {
+    f->w->pending--;
+    if (f->w->first == NULL)
+      f->w->first = f;
+  }
+  if (f->cb)
+    run_cb(f);
+  else if (f->free_later)
+    destroy(f);
+}
+
+int ah_future_done(const ah_future *f)
+{
+  return f != NULL && f->err != AH_EPENDING;
+}
+
+int ah_future_error(const ah_future *f)
+{
+  return f ? f->err : AH_EINVAL;
+}
+
+const char *ah_future_errmsg(const ah_future *f)
+{
+  if (f == NULL)
+    return ah_strerror(AH_EINVAL);
+  return f->msg ? f->msg : ah_strerror(f->err);
+}
+
+const ah_response *ah_future_response(const ah_future *f)
+{
+  return f && f->err == AH_OK ? f->resp : NULL;
+}
+
+ah_session *ah_future_session(const ah_future *f)
+{
+  return f ? f->s : NULL;
+}
+
+int ah_future_on_done(ah_future *f, ah_done_cb cb, void *userdata)
+{
+  if (f == NULL || cb == NULL)
+    return AH_EINVAL;
+  f->cb = cb;
+  f->ud = userdata;
+  if (f->err != AH_EPENDING && !f->in_cb)
+    run_cb(f);
+  return AH_OK;
+}
+
+int ah_future_cancel(ah_future *f)
+{
+  if (f == NULL)
+    return AH_EINVAL;
+  if (f->err == AH_EPENDING)
+    ah__session_cancel(f->s, f->req, AH_ECANCELED);
+  return AH_OK;
+}
+
+void ah_future_free(ah_future *f)
+{
+  if (f == NULL)
+    return;
+  if (f->in_cb) {
+    f->free_later = 1;
+    return;
+  }
+  if (f->err == AH_EPENDING) {
+    /* Completing it frees it, after its callback if it has one. */
+    f->free_later = 1;
+    ah__session_cancel(f->s, f->req, AH_ECANCELED);
+    return;
+  }
+  destroy(f);
+}
+
+/* The waits. */
+
+static long ms_left(int64_t deadline)
+{
+  int64_t left;
+
+  if (deadline == AH__NO_DEADLINE)
+    return -1;
+  left = deadline - ah__now_ns();
+  return left <= 0 ? 0 : (long)((left + 999999) / 1000000);
+}
+
+static int satisfied(const struct ah__waiter *w, int any)
+{
+  return any ? w->first != NULL : w->pending == 0;
+}
+
+/* Futures of several sessions: run each without blocking, then block on
+ * all their epoll fds at once. */
+static int run_sessions(ah_session **ss, size_t nss, struct pollfd *pfd,
+                        const struct ah__waiter *w, int any, long ms)
+{
+  size_t i;
+  int rc;
+
+  for (i = 0; i < nss; i++) {
+    rc = ah__session_run(ss[i], 0);
+    if (rc != 0)
+      return rc;
+    if (satisfied(w, any))
+      return 0;
+  }
+  for (i = 0; i < nss; i++) {
+    pfd[i].fd = ah_session_fd(ss[i]);
+    pfd[i].events = POLLIN;
+  }
+  if (poll(pfd, nss, ms > 2147483647L ? -1 : (int)ms) < 0)
+    return 0; /* EINTR: loop again */
+  return 0;
+}
+
+static int wait_for(ah_future *const *fs, size_t n, long timeout_ms, int any,
+                    ah_future **first)
+{
+  struct ah__waiter w = {NULL, 0, NULL};
+  ah_session *one = NULL, **ss = NULL;
+  struct pollfd *pfd = NULL;
+  size_t i, nss = 0;
+  int64_t deadline;
+  int rc = AH_OK, multi = 0;
+  ah_future *f;
+
+  if (cb_depth > 0)
+    return AH_EBUSY;
+  if (n > 0 && fs == NULL)
+    return AH_EINVAL;
+  for (i = 0; i < n; i++)
+    if (fs[i] == NULL)
+      return AH_EINVAL;
+  deadline = timeout_ms < 0 ? AH__NO_DEADLINE
+                            : ah__now_ns() + (int64_t)timeout_ms * 1000000;
+  for (i = 0; i < n; i++) {
+    f = fs[i];
+    if (f->err != AH_EPENDING) {
+      if (any) {
+        *first = f;
+        goto out;
+      }
+      continue;
+    }
+    if (f->w == &w)
+      continue; /* listed twice */
+    if (f->w != NULL) {
+      rc = AH_EBUSY; /* already waited on elsewhere */
+      goto out;
+    }
+    f->w = &w;
+    f->wprev = NULL;
+    f->wnext = w.head;
+    if (w.head)
+      w.head->wprev = f;
+    w.head = f;
+    w.pending++;
+    if (one == NULL)
+      one = f->s;
+    else if (f->s != one)
+      multi = 1;
+  }
+  if (w.pending == 0)
+    goto out;
+  if (multi) {
+    /* Distinct sessions, found in O(n) with a mark on each. */
+    ss = ah__reallocarray(NULL, w.pending, sizeof *ss);
+    pfd = ah__reallocarray(NULL, w.pending, sizeof *pfd);
+    if (ss == NULL || pfd == NULL) {
+      rc = AH_ENOMEM;
+      goto out;
+    }
+    wait_gen++;
+    for (f = w.head; f; f = f->wnext)
+      if (ah__session_mark(f->s, wait_gen))
+        ss[nss++] = f->s;
+    for (i = 0; i < nss; i++)
+      ah__session_hold(ss[i]);
+  } else {
+    ah__session_hold(one);
+  }
+  while (!satisfied(&w, any)) {
+    long ms = ms_left(deadline);
+    int r = multi ? run_sessions(ss, nss, pfd, &w, any, ms)
+                  : ah__session_run(one, ms);
+    if (satisfied(&w, any))
+      break;
+    if (r == 1) {
+      rc = AH_EINTR;
+      break;
+    }
+    if (r < 0) {
+      rc = r;
+      break;
+    }
+    if (ms == 0) {
+      rc = AH_ETIMEDOUT;
+      break;
+    }
+  }
+  if (any && rc == AH_OK)
+    *first = w.first;
+  if (multi) {
+    for (i = 0; i < nss; i++)
+      ah__session_release(ss[i]);
+  } else {
+    ah__session_release(one);
+  }
+out:
+  while (w.head)
+    unlink_waiter(w.head);
+  ah__free(ss);
+  ah__free(pfd);
+  return rc;
+}
+
+int ah_future_wait(ah_future *f, long timeout_ms)
+{
+  if (f == NULL)
+    return AH_EINVAL;
+  return wait_for(&f, 1, timeout_ms, 0, NULL);
+}
+
+int ah_gather(ah_future *const *fs, size_t n, long timeout_ms)
+{
+  return wait_for(fs, n, timeout_ms, 0, NULL);
+}
+
+ah_future *ah_wait_any(ah_future *const *fs, size_t n, long timeout_ms)
+{
+  ah_future *first = NULL;
+
+  if (wait_for(fs, n, timeout_ms, 1, &first) != AH_OK)
+    return NULL;
+  return first;
+}

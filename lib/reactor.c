@@ -1,0 +1,214 @@
+/* reactor.c - the epoll loop: descriptors, one timer, a wake-up. */
+#include "reactor.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The epoll event's data packs the fd (low 32 bits) and a tag (high). */
+#define TAG_TIMER 0xfffffffeu
+#define TAG_WAKE 0xfffffffdu
+#define TAG_DEAD 0xfffffffcu /* an event dropped by ah__reactor_unwatch */
+
+static uint64_t pack(uint32_t tag, int fd)
+{
+  return ((uint64_t)tag << 32) | (uint32_t)fd;
+}
+
+int64_t ah__now_ns(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int add_internal(struct ah__reactor *r, int fd, uint32_t tag)
+{
+  struct epoll_event ev;
+
+  memset(&ev, 0, sizeof ev);
+  ev.events = EPOLLIN;
+  ev.data.u64 = pack(tag, fd);
+  return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int ah__reactor_init(struct ah__reactor *r, ah__timer_cb cb, void *arg)
+{
+  int err;
+
+  memset(r, 0, sizeof *r);
+  r->timerfd = r->wakefd = -1;
+  r->deadline = r->armed = AH__NO_DEADLINE;
+  r->timer_cb = cb;
+  r->timer_arg = arg;
+  r->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (r->epfd < 0)
+    return -errno;
+  r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (r->timerfd < 0)
+    goto fail;
+  r->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (r->wakefd < 0)
+    goto fail;
+  if (add_internal(r, r->timerfd, TAG_TIMER) < 0 ||
+      add_internal(r, r->wakefd, TAG_WAKE) < 0)
+    goto fail;
+  return 0;
+fail:
+  err = errno;
+  ah__reactor_close(r);
+  return -err;
+}
+
+void ah__reactor_close(struct ah__reactor *r)
+{
+  if (r->wakefd >= 0)
+    close(r->wakefd);
+  if (r->timerfd >= 0)
+    close(r->timerfd);
+  if (r->epfd >= 0)
+    close(r->epfd);
+  r->epfd = r->timerfd = r->wakefd = -1;
+}
+
+int ah__reactor_handler(struct ah__reactor *r, ah__io_cb cb, void *arg)
+{
+  if (r->nhandlers == AH__REACTOR_HANDLERS)
+    return -1;
+  r->handlers[r->nhandlers].cb = cb;
+  r->handlers[r->nhandlers].arg = arg;
+  return r->nhandlers++;
+}
+
+int ah__reactor_watch(struct ah__reactor *r, int fd, unsigned flags, int id,
+                      int add)
+{
+  struct epoll_event ev;
+
+  memset(&ev, 0, sizeof ev);
+  ev.events = (flags & AH__IO_IN ? EPOLLIN : 0) |
+              (flags & AH__IO_OUT ? EPOLLOUT : 0);
+  ev.data.u64 = pack((uint32_t)id, fd);
+  if (epoll_ctl(r->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) == 0)
+    return 0;
+  if (errno != (add ? EEXIST : ENOENT))
+    return -errno;
+  if (epoll_ctl(r->epfd, add ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) == 0)
+    return 0;
+  return -errno;
+}
+
+void ah__reactor_unwatch(struct ah__reactor *r, int fd)
+{
+  int i;
+
+  /* EBADF (already closed) and ENOENT (never added) are both fine. */
+  (void)epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+  for (i = r->batch_i; i < r->batch_n; i++) {
+    uint64_t d = r->batch[i].data.u64;
+    if ((d >> 32) < AH__REACTOR_HANDLERS && (int)(uint32_t)d == fd)
+      r->batch[i].data.u64 = pack(TAG_DEAD, fd);
+  }
+}
+
+/* Mirror the deadline into the timerfd when it is earlier than what the
+ * timerfd holds. A later deadline leaves the timerfd early: it then fires
+ * for nothing, which is harmless, and costs no syscall now. */
+static void sync_timerfd(struct ah__reactor *r)
+{
+  struct itimerspec its;
+
+  if (r->deadline >= r->armed)
+    return;
+  memset(&its, 0, sizeof its);
+  its.it_value.tv_sec = r->deadline / 1000000000;
+  its.it_value.tv_nsec = r->deadline % 1000000000;
+  if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+    its.it_value.tv_nsec = 1; /* zero would disarm */
+  if (timerfd_settime(r->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+    r->armed = r->deadline;
+}
+
+void ah__reactor_set_deadline(struct ah__reactor *r, int64_t deadline)
+{
+  r->deadline = deadline;
+  /* Inside a run, the deadline bounds epoll_wait; the timerfd is brought
+   * up to date when the run returns, for a host loop polling the fd. */
+  if (!r->running)
+    sync_timerfd(r);
+}
+
+static int wait_ms(const struct ah__reactor *r, long timeout_ms)
+{
+  int64_t left;
+  long ms;
+
+  if (r->deadline == AH__NO_DEADLINE)
+    return timeout_ms < 0 ? -1 : (int)(timeout_ms > INT32_MAX ? INT32_MAX : timeout_ms);
+  left = r->deadline - ah__now_ns();
+  /* Round up: waking before the deadline would only spin. */
+  ms = left <= 0 ? 0 : (long)((left + 999999) / 1000000);
+  if (timeout_ms >= 0 && timeout_ms < ms)
+    ms = timeout_ms;
+  return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+int ah__reactor_run(struct ah__reactor *r, long timeout_ms)
+{
+  int n, woke = 0;
+  uint64_t junk;
+
+  r->running = 1;
+  n = epoll_wait(r->epfd, r->events, AH__REACTOR_BATCH, wait_ms(r, timeout_ms));
+  if (n < 0) {
+    int err = errno;
+    r->running = 0;
+    sync_timerfd(r);
+    return err == EINTR ? 0 : -err;
+  }
+  r->batch = r->events;
+  r->batch_n = n;
+  for (r->batch_i = 0; r->batch_i < r->batch_n;) {
+    struct epoll_event *ev = &r->events[r->batch_i++];
+    uint32_t tag = (uint32_t)(ev->data.u64 >> 32);
+    int fd = (int)(uint32_t)ev->data.u64;
+    unsigned flags;
+
+    if (tag < AH__REACTOR_HANDLERS) {
+      flags = (ev->events & EPOLLIN ? AH__IO_IN : 0) |
+              (ev->events & EPOLLOUT ? AH__IO_OUT : 0) |
+              (ev->events & (EPOLLERR | EPOLLHUP) ? AH__IO_ERR : 0);
+      r->handlers[tag].cb(r->handlers[tag].arg, fd, flags);
+    } else if (tag == TAG_TIMER) {
+      if (read(r->timerfd, &junk, sizeof junk) < 0) {
+        /* EAGAIN: already read; nothing to do */
+      }
+      r->armed = AH__NO_DEADLINE;
+    } else if (tag == TAG_WAKE) {
+      if (read(r->wakefd, &junk, sizeof junk) > 0)
+        woke = 1;
+    }
+  }
+  r->batch_n = r->batch_i = 0;
+  if (r->deadline != AH__NO_DEADLINE && ah__now_ns() >= r->deadline) {
+    r->deadline = AH__NO_DEADLINE;
+    r->timer_cb(r->timer_arg);
+  }
+  r->running = 0;
+  sync_timerfd(r);
+  return woke;
+}
+
+int ah__reactor_wakeup(struct ah__reactor *r)
+{
+  uint64_t one = 1;
+
+  if (write(r->wakefd, &one, sizeof one) < 0 && errno != EAGAIN)
+    return -errno;
+  return 0;
+}

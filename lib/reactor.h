@@ -1,0 +1,66 @@
+/* reactor.h - epoll + timerfd + eventfd. Knows nothing of curl or futures.
+ *
+ * Descriptors are watched under a handler id (a callback and its pointer,
+ * registered once), so watching an fd allocates nothing: the epoll event
+ * carries the fd and the handler id. There is one timer, kept in memory
+ * and mirrored into a timerfd only when a host loop could need it. */
+#ifndef AH_REACTOR_H
+#define AH_REACTOR_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#define AH__REACTOR_HANDLERS 4
+#define AH__REACTOR_BATCH 256
+#define AH__NO_DEADLINE INT64_MAX
+
+/* Readiness flags passed to handlers. */
+enum { AH__IO_IN = 1, AH__IO_OUT = 2, AH__IO_ERR = 4 };
+
+typedef void (*ah__io_cb)(void *arg, int fd, unsigned flags);
+typedef void (*ah__timer_cb)(void *arg);
+
+struct ah__reactor {
+  int epfd, timerfd, wakefd;
+  struct { ah__io_cb cb; void *arg; } handlers[AH__REACTOR_HANDLERS];
+  int nhandlers;
+  ah__timer_cb timer_cb;
+  void *timer_arg;
+  int64_t deadline;  /* monotonic ns of the timer, AH__NO_DEADLINE if none */
+  int64_t armed;     /* what the timerfd holds, AH__NO_DEADLINE if disarmed */
+  int running;       /* inside ah__reactor_run: the timerfd can wait */
+  struct epoll_event *batch; /* events of the dispatch under way */
+  int batch_n, batch_i;
+  struct epoll_event events[AH__REACTOR_BATCH];
+};
+
+/* Monotonic clock in nanoseconds. */
+int64_t ah__now_ns(void);
+
+/* Open the epoll, timer and wake-up descriptors. 0, or -errno. */
+int ah__reactor_init(struct ah__reactor *r, ah__timer_cb cb, void *arg);
+/* Close every descriptor the reactor opened; watched fds are not closed. */
+void ah__reactor_close(struct ah__reactor *r);
+
+/* Register a handler once; returns its id (>= 0) or -1 when full. */
+int ah__reactor_handler(struct ah__reactor *r, ah__io_cb cb, void *arg);
+/* Watch fd for AH__IO_IN/AH__IO_OUT under handler id. add=1 for a new
+ * registration; ADD and MOD fall back on each other (EEXIST/ENOENT), so a
+ * stale belief about the fd does no harm. 0, or -errno. */
+int ah__reactor_watch(struct ah__reactor *r, int fd, unsigned flags, int id,
+                      int add);
+/* Stop watching fd: tolerates an fd already closed or never watched, and
+ * drops events of the batch being dispatched that still name it. */
+void ah__reactor_unwatch(struct ah__reactor *r, int fd);
+
+/* Set the timer to fire at deadline (monotonic ns, AH__NO_DEADLINE to stop). */
+void ah__reactor_set_deadline(struct ah__reactor *r, int64_t deadline);
+
+/* Wait up to timeout_ms (-1: forever, bounded by the timer) and dispatch.
+ * Returns 1 when the wake-up fd fired, 0 otherwise, -errno on error. */
+int ah__reactor_run(struct ah__reactor *r, long timeout_ms);
+
+/* Make a blocked ah__reactor_run return; safe from any thread. */
+int ah__reactor_wakeup(struct ah__reactor *r);
+
+#endif

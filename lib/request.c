@@ -1,0 +1,391 @@
+/* request.c - the request option builder, validation, and easy setup. */
+#include "request.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "response.h"
+
+struct ah__reqspec {
+  unsigned refs;
+  int err;            /* first bad input, AH_OK if none */
+  const char *why;    /* static text naming it */
+  char *method;       /* NULL: GET */
+  struct curl_slist *headers;
+  char *body;
+  size_t body_len;
+  int has_body;
+  long timeout_ms;    /* -1: the session's default */
+};
+
+struct ah_request_opts {
+  struct ah__reqspec *spec;
+};
+
+static struct ah__reqspec *spec_new(void)
+{
+  struct ah__reqspec *sp = ah__calloc(1, sizeof *sp);
+
+  if (sp != NULL) {
+    sp->refs = 1;
+    sp->timeout_ms = -1;
+  }
+  return sp;
+}
+
+void ah__reqspec_unref(struct ah__reqspec *sp)
+{
+  if (sp == NULL || --sp->refs > 0)
+    return;
+  ah__free(sp->method);
+  curl_slist_free_all(sp->headers);
+  ah__free(sp->body);
+  ah__free(sp);
+}
+
+struct ah__reqspec *ah__reqspec_ref(const ah_request_opts *o)
+{
+  if (o == NULL)
+    return NULL;
+  o->spec->refs++;
+  return o->spec;
+}
+
+int ah__reqspec_error(const struct ah__reqspec *sp, const char **why)
+{
+  if (sp == NULL || sp->err == AH_OK)
+    return AH_OK;
+  *why = sp->why;
+  return sp->err;
+}
+
+/* Copy on write: make o's spec its own before changing it. */
+static struct ah__reqspec *writable(ah_request_opts *o)
+{
+  struct ah__reqspec *old = o->spec, *sp;
+  struct curl_slist *h;
+
+  if (old->refs == 1)
+    return old;
+  sp = spec_new();
+  if (sp == NULL)
+    return NULL;
+  sp->err = old->err;
+  sp->why = old->why;
+  sp->timeout_ms = old->timeout_ms;
+  sp->has_body = old->has_body;
+  sp->body_len = old->body_len;
+  if ((old->method && (sp->method = ah__strdup(old->method)) == NULL) ||
+      (old->has_body &&
+       (sp->body = ah__memdup0(old->body, old->body_len)) == NULL))
+    goto fail;
+  for (h = old->headers; h; h = h->next) {
+    struct curl_slist *n = curl_slist_append(sp->headers, h->data);
+    if (n == NULL)
+      goto fail;
+    sp->headers = n;
+  }
+  old->refs--;
+  o->spec = sp;
+  return sp;
+fail:
+  ah__reqspec_unref(sp);
+  return NULL;
+}
+
+ah_request_opts *ah_request_opts_new(void)
+{
+  ah_request_opts *o = ah__malloc(sizeof *o);
+
+  if (o == NULL)
+    return NULL;
+  o->spec = spec_new();
+  if (o->spec == NULL) {
+    ah__free(o);
+    return NULL;
+  }
+  return o;
+}
+
+void ah_request_opts_free(ah_request_opts *o)
+{
+  if (o == NULL)
+    return;
+  ah__reqspec_unref(o->spec);
+  ah__free(o);
+}
+
+/* RFC 9110 tchar. */
+static int is_token(const char *s)
+{
+  if (*s == '\0')
+    return 0;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL))
+      return 0;
+  }
+  return 1;
+}
+
+/* Remember the first bad input: the fetch fails with it. */
+static int refuse(struct ah__reqspec *sp, const char *why)
+{
+  if (sp->err == AH_OK) {
+    sp->err = AH_EINVAL;
+    sp->why = why;
+  }
+  return AH_EINVAL;
+}
+
+int ah_request_opts_set_method(ah_request_opts *o, const char *method)
+{
+  struct ah__reqspec *sp;
+  char *m;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (method == NULL || !is_token(method))
+    return refuse(sp, "the method is not an HTTP token (empty, a space, "
+                      "CR, LF or another separator)");
+  if ((m = ah__strdup(method)) == NULL)
+    return AH_ENOMEM;
+  ah__free(sp->method);
+  sp->method = m;
+  return AH_OK;
+}
+
+int ah_request_opts_add_header(ah_request_opts *o, const char *name,
+                               const char *value)
+{
+  struct ah__reqspec *sp;
+  struct curl_slist *n;
+  size_t nl, vl;
+  char *line;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (name == NULL || !is_token(name))
+    return refuse(sp, "a header name is not an HTTP token");
+  if (value != NULL && strpbrk(value, "\r\n") != NULL)
+    return refuse(sp, "a header value contains CR or LF");
+  nl = strlen(name);
+  vl = value ? strlen(value) : 0;
+  if ((line = ah__malloc(nl + vl + 3)) == NULL)
+    return AH_ENOMEM;
+  memcpy(line, name, nl);
+  if (value == NULL) {
+    strcpy(line + nl, ":");          /* libcurl: do not send this header */
+  } else if (vl == 0) {
+    strcpy(line + nl, ";");          /* libcurl: send it empty */
+  } else {
+    memcpy(line + nl, ": ", 2);
+    memcpy(line + nl + 2, value, vl + 1);
+  }
+  n = curl_slist_append(sp->headers, line);
+  ah__free(line);
+  if (n == NULL)
+    return AH_ENOMEM;
+  sp->headers = n;
+  return AH_OK;
+}
+
+int ah_request_opts_set_body(ah_request_opts *o, const void *data, size_t len)
+{
+  struct ah__reqspec *sp;
+  char *b;
+
+  if (o == NULL || (data == NULL && len > 0))
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if ((b = ah__memdup0(data, len)) == NULL)
+    return AH_ENOMEM;
+  ah__free(sp->body);
+  sp->body = b;
+  sp->body_len = len;
+  sp->has_body = 1;
+  return AH_OK;
+}
+
+int ah_request_opts_set_timeout(ah_request_opts *o, long total_ms)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL || total_ms < -1)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->timeout_ms = total_ms;
+  return AH_OK;
+}
+
+/* URLs. */
+
+int ah__url_check(CURLU *parser, const char *url, const char **why)
+{
+  if (url == NULL) {
+    *why = "the URL is NULL";
+    return AH_EINVAL;
+  }
+  if (strncasecmp(url, "http://", 7) != 0 &&
+      strncasecmp(url, "https://", 8) != 0) {
+    *why = "the URL's scheme is not http or https";
+    return AH_EINVAL;
+  }
+  /* Rejects control characters (CR, LF), spaces and bad hosts or ports. */
+  if (curl_url_set(parser, CURLUPART_URL, url, 0) != CURLUE_OK) {
+    *why = "the URL is malformed";
+    return AH_EINVAL;
+  }
+  return AH_OK;
+}
+
+char *ah__message(int err, const char *detail, const char *url)
+{
+  char *safe = url ? ah__url_without_credentials(url) : NULL;
+  const char *u = safe ? safe : "";
+  int n = snprintf(NULL, 0, "%s: %s%s%s%s", ah_strerror(err), detail,
+                   *u ? " (" : "", u, *u ? ")" : "");
+  char *m = n >= 0 ? ah__malloc((size_t)n + 1) : NULL;
+
+  if (m != NULL)
+    snprintf(m, (size_t)n + 1, "%s: %s%s%s%s", ah_strerror(err), detail,
+             *u ? " (" : "", u, *u ? ")" : "");
+  ah__free(safe);
+  return m;
+}
+
+/* libcurl callbacks: feed the response, end the transfer on its verdict. */
+
+static size_t on_header(char *buf, size_t size, size_t n, void *arg)
+{
+  struct ah__request *q = arg;
+  int err = ah__response_header_line(q->resp, buf, n, &q->abort_why);
+
+  (void)size; /* always 1 */
+  if (err != AH_OK) {
+    q->abort_err = err;
+    return 0;
+  }
+  return n;
+}
+
+static size_t on_write(char *buf, size_t size, size_t n, void *arg)
+{
+  struct ah__request *q = arg;
+  int err = ah__response_body(q->resp, buf, n, &q->abort_why);
+
+  (void)size;
+  if (err != AH_OK) {
+    q->abort_err = err;
+    return CURL_WRITEFUNC_ERROR;
+  }
+  return n;
+}
+
+static int set_method(CURL *e, const struct ah__reqspec *sp)
+{
+  const char *m = sp->method;
+  CURLcode rc = CURLE_OK;
+
+  if (m != NULL && strcmp(m, "HEAD") == 0) {
+    rc = curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  } else if (sp->has_body || (m != NULL && strcmp(m, "POST") == 0)) {
+    rc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                          (curl_off_t)sp->body_len);
+    if (rc == CURLE_OK)
+      rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, sp->body ? sp->body : "");
+  }
+  if (rc == CURLE_OK && m != NULL && strcmp(m, "GET") != 0 &&
+      strcmp(m, "HEAD") != 0 && strcmp(m, "POST") != 0)
+    rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+  else if (rc == CURLE_OK && m != NULL && strcmp(m, "GET") == 0 &&
+           sp->has_body)
+    rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+  return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
+}
+
+int ah__request_setup(struct ah__request *q, const char *url,
+                      const struct ah__defaults *d)
+{
+  CURL *e = q->easy;
+  const struct ah__reqspec *sp = q->spec;
+  long total = sp && sp->timeout_ms >= 0 ? sp->timeout_ms : d->total_ms;
+  CURLcode rc = CURLE_OK;
+
+#define SET(opt, val) \
+  do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+  SET(CURLOPT_URL, url);
+  SET(CURLOPT_PRIVATE, q);
+  SET(CURLOPT_ERRORBUFFER, q->errbuf);
+  SET(CURLOPT_NOSIGNAL, 1L);
+  SET(CURLOPT_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_FOLLOWLOCATION, d->max_redirects > 0 ? 1L : 0L);
+  SET(CURLOPT_MAXREDIRS, d->max_redirects);
+  SET(CURLOPT_TIMEOUT_MS, total);
+  SET(CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
+  SET(CURLOPT_ACCEPT_ENCODING, ""); /* every decoder libcurl has */
+  SET(CURLOPT_HEADERFUNCTION, on_header);
+  SET(CURLOPT_HEADERDATA, q);
+  SET(CURLOPT_WRITEFUNCTION, on_write);
+  SET(CURLOPT_WRITEDATA, q);
+  if (d->user_agent)
+    SET(CURLOPT_USERAGENT, d->user_agent);
+  if (sp != NULL && sp->headers != NULL)
+    SET(CURLOPT_HTTPHEADER, sp->headers);
+#undef SET
+  if (rc != CURLE_OK)
+    return rc == CURLE_OUT_OF_MEMORY ? AH_ENOMEM : AH_EINVAL;
+  if (sp != NULL)
+    return set_method(e, sp);
+  return AH_OK;
+}
+
+int ah__request_result(struct ah__request *q, CURLcode rc, char **msg)
+{
+  char *eff = NULL;
+  const char *why;
+  int err;
+
+  *msg = NULL;
+  curl_easy_getinfo(q->easy, CURLINFO_EFFECTIVE_URL, &eff);
+  if (rc == CURLE_OK && ah__response_headers_complete(q->resp)) {
+    long code = 0;
+    curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &code);
+    q->resp->status = (int)code;
+    q->resp->url = ah__url_without_credentials(eff ? eff : "");
+    if (q->resp->url != NULL)
+      return AH_OK;
+    err = AH_ENOMEM;
+    why = "out of memory while storing the response URL";
+  } else if (rc == CURLE_OK) {
+    /* libcurl 7.88 calls a response cut inside its headers a success. */
+    err = AH_EPROTO;
+    why = "the connection closed before the end of the response headers";
+  } else if (q->abort_err != AH_OK) {
+    err = q->abort_err;
+    why = q->abort_why;
+  } else {
+    struct ah__failure fl;
+    fl.rc = rc;
+    fl.os_errno = 0;
+    curl_easy_getinfo(q->easy, CURLINFO_OS_ERRNO, &fl.os_errno);
+    fl.real_oom = ah__alloc_failures() != q->oom_mark;
+    fl.headers_done = ah__response_headers_complete(q->resp);
+    err = ah__error_from_curl(&fl);
+    why = q->errbuf[0] ? q->errbuf : curl_easy_strerror(rc);
+  }
+  *msg = ah__message(err, why, eff);
+  return err;
+}

@@ -1,0 +1,370 @@
+/* response.c - header and body accumulation, limits, and the getters. */
+#include "response.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+
+ah_response *ah__response_new(size_t max_body, size_t max_header, int follow)
+{
+  ah_response *r = ah__calloc(1, sizeof *r);
+
+  if (r == NULL)
+    return NULL;
+  r->max_body = max_body;
+  r->max_header = max_header;
+  r->follow = follow ? 1 : 0;
+  r->content_length = -1;
+  return r;
+}
+
+void ah__response_free(ah_response *r)
+{
+  if (r == NULL)
+    return;
+  ah__free(r->body);
+  ah__free(r->hdr);
+  ah__free(r->hdr_off);
+  ah__free(r->url);
+  ah__free(r);
+}
+
+int ah__response_headers_complete(const ah_response *r)
+{
+  return r->complete;
+}
+
+static int is_ows(char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* Grow *buf to hold need bytes, geometrically. 0 or -1. */
+static int reserve(char **buf, size_t *cap, size_t need)
+{
+  size_t ncap;
+  char *p;
+
+  if (need <= *cap)
+    return 0;
+  ncap = *cap ? *cap : 64;
+  while (ncap < need)
+    ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+  p = ah__realloc(*buf, ncap);
+  if (p == NULL)
+    return -1;
+  *buf = p;
+  *cap = ncap;
+  return 0;
+}
+
+/* Parse a Content-Length value: digits, or a list of equal values. */
+static int parse_content_length(const char *v, size_t n, int64_t *out)
+{
+  int64_t val = -1;
+  size_t i = 0;
+
+  while (i < n) {
+    int64_t x = 0;
+    size_t digits = 0;
+
+    while (i < n && is_ows(v[i]))
+      i++;
+    while (i < n && v[i] >= '0' && v[i] <= '9') {
+      if (x > (INT64_MAX - 9) / 10)
+        return -1;
+      x = x * 10 + (v[i++] - '0');
+      digits++;
+    }
+    while (i < n && is_ows(v[i]))
+      i++;
+    if (digits == 0 || (val >= 0 && x != val))
+      return -1;
+    val = x;
+    if (i < n && v[i++] != ',')
+      return -1;
+  }
+  if (val < 0)
+    return -1;
+  *out = val;
+  return 0;
+}
+
+/* An absolute URL with a scheme other than http or https. Relative
+ * references (no scheme) are resolved by libcurl against http(s). */
+static int bad_redirect_scheme(const char *v, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    char c = v[i];
+    if (c == ':')
+      break;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' ||
+                     c == '.'))))
+      return 0; /* not a scheme: a path or a relative reference */
+  }
+  if (i == n || i == 0)
+    return 0;
+  return !((i == 4 && strncasecmp(v, "http", 4) == 0) ||
+           (i == 5 && strncasecmp(v, "https", 5) == 0));
+}
+
+static int start_block(ah_response *r, const char *line, size_t len,
+                       const char **why)
+{
+  int status = 0;
+  size_t i = 5; /* after "HTTP/" */
+
+  while (i < len && line[i] != ' ')
+    i++;
+  if (i + 4 > len || line[i + 1] < '1' || line[i + 1] > '9' ||
+      line[i + 2] < '0' || line[i + 2] > '9' || line[i + 3] < '0' ||
+      line[i + 3] > '9') {
+    *why = "the status line is malformed";
+    return AH_EPROTO;
+  }
+  status = (line[i + 1] - '0') * 100 + (line[i + 2] - '0') * 10 +
+           (line[i + 3] - '0');
+  r->status = status;
+  r->hdr_len = 0;
+  r->nhdr = 0;
+  r->block_bytes = len;
+  r->content_length = -1;
+  r->in_block = 1;
+  r->complete = 0;
+  return AH_OK;
+}
+
+static int add_header(ah_response *r, const char *name, size_t nlen,
+                      const char *value, size_t vlen)
+{
+  size_t need = r->hdr_len + nlen + vlen + 2;
+
+  if (r->hdr_len > UINT32_MAX)
+    return -1;
+  if (reserve(&r->hdr, &r->hdr_cap, need) < 0)
+    return -1;
+  if (r->nhdr == r->hdr_off_cap) {
+    size_t ncap = r->hdr_off_cap ? r->hdr_off_cap * 2 : 16;
+    uint32_t *p = ah__reallocarray(r->hdr_off, ncap, sizeof *p);
+    if (p == NULL)
+      return -1;
+    r->hdr_off = p;
+    r->hdr_off_cap = ncap;
+  }
+  r->hdr_off[r->nhdr++] = (uint32_t)r->hdr_len;
+  memcpy(r->hdr + r->hdr_len, name, nlen);
+  r->hdr[r->hdr_len + nlen] = '\0';
+  memcpy(r->hdr + r->hdr_len + nlen + 1, value, vlen);
+  r->hdr[need - 1] = '\0';
+  r->hdr_len = need;
+  return 0;
+}
+
+/* obs-fold: a line starting with white space continues the last value. */
+static int fold_into_last(ah_response *r, const char *v, size_t n)
+{
+  if (r->nhdr == 0)
+    return 0; /* nothing to continue: ignore, as libcurl does */
+  if (reserve(&r->hdr, &r->hdr_cap, r->hdr_len + n + 1) < 0)
+    return -1;
+  r->hdr[r->hdr_len - 1] = ' ';
+  memcpy(r->hdr + r->hdr_len, v, n);
+  r->hdr_len += n;
+  r->hdr[r->hdr_len++] = '\0';
+  return 0;
+}
+
+int ah__response_header_line(ah_response *r, const char *line, size_t len,
+                             const char **why)
+{
+  const char *colon, *v;
+  size_t nlen, vlen;
+
+  if (len >= 5 && memcmp(line, "HTTP/", 5) == 0 && !r->in_block)
+    return start_block(r, line, len, why);
+  if (!r->in_block)
+    return AH_OK; /* trailers after the body: not part of the headers */
+  if (memchr(line, '\0', len) != NULL) {
+    *why = "a response header contains a NUL byte";
+    return AH_EPROTO;
+  }
+  r->block_bytes += len;
+  if (r->block_bytes > r->max_header) {
+    *why = "the response headers exceed the header size limit";
+    return AH_ETOOLARGE;
+  }
+  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    len--;
+  if (len == 0) {
+    r->in_block = 0;
+    r->complete = 1;
+    return AH_OK;
+  }
+  if (is_ows(line[0])) {
+    while (len > 0 && is_ows(line[len - 1]))
+      len--;
+    while (len > 0 && is_ows(*line))
+      line++, len--;
+    if (fold_into_last(r, line, len) < 0)
+      goto nomem;
+    return AH_OK;
+  }
+  colon = memchr(line, ':', len);
+  if (colon == NULL || colon == line)
+    return AH_OK; /* libcurl tolerates these lines; so do we */
+  nlen = (size_t)(colon - line);
+  v = colon + 1;
+  vlen = len - nlen - 1;
+  while (vlen > 0 && is_ows(*v))
+    v++, vlen--;
+  while (vlen > 0 && is_ows(v[vlen - 1]))
+    vlen--;
+  if (nlen == 14 && strncasecmp(line, "content-length", 14) == 0) {
+    int64_t cl;
+    if (parse_content_length(v, vlen, &cl) < 0 ||
+        (r->content_length >= 0 && cl != r->content_length)) {
+      *why = "the response has an invalid or conflicting Content-Length";
+      return AH_EPROTO;
+    }
+    r->content_length = cl;
+  } else if (nlen == 8 && strncasecmp(line, "location", 8) == 0 &&
+             r->follow && r->status >= 300 && r->status < 400 &&
+             bad_redirect_scheme(v, vlen)) {
+    *why = "a redirect points to a scheme other than http or https";
+    return AH_EREDIRECTS;
+  }
+  if (add_header(r, line, nlen, v, vlen) < 0)
+    goto nomem;
+  return AH_OK;
+nomem:
+  *why = "out of memory while storing a response header";
+  return AH_ENOMEM;
+}
+
+int ah__response_body(ah_response *r, const char *data, size_t len,
+                      const char **why)
+{
+  size_t need;
+
+  if (r->body == NULL && r->content_length >= 0) {
+    /* Pre-size from Content-Length, and refuse early what cannot fit. */
+    if ((uint64_t)r->content_length > r->max_body) {
+      *why = "the response's Content-Length exceeds the body size limit";
+      return AH_ETOOLARGE;
+    }
+    if (reserve(&r->body, &r->body_cap, (size_t)r->content_length + 1) < 0)
+      goto nomem;
+  }
+  if (len > r->max_body - r->body_len) {
+    *why = "the response body exceeds the body size limit";
+    return AH_ETOOLARGE;
+  }
+  need = r->body_len + len + 1;
+  if (need > r->body_cap) {
+    /* Geometric growth, but never past what the limit allows. */
+    size_t ncap = r->body_cap ? r->body_cap : 1024;
+    while (ncap < need)
+      ncap *= 2;
+    if (ncap > r->max_body + 1)
+      ncap = r->max_body + 1;
+    if (ncap < need)
+      ncap = need;
+    char *p = ah__realloc(r->body, ncap);
+    if (p == NULL)
+      goto nomem;
+    r->body = p;
+    r->body_cap = ncap;
+  }
+  memcpy(r->body + r->body_len, data, len);
+  r->body_len += len;
+  r->body[r->body_len] = '\0';
+  return AH_OK;
+nomem:
+  *why = "out of memory while storing the response body";
+  return AH_ENOMEM;
+}
+
+char *ah__url_without_credentials(const char *url)
+{
+  const char *auth = strstr(url, "://");
+  const char *end, *at = NULL, *p;
+
+  if (auth == NULL)
+    return ah__strdup(url);
+  auth += 3;
+  end = auth + strcspn(auth, "/?#");
+  for (p = auth; p < end; p++)
+    if (*p == '@')
+      at = p;
+  if (at == NULL)
+    return ah__strdup(url);
+  {
+    size_t head = (size_t)(auth - url), tail = strlen(at + 1);
+    char *out = ah__malloc(head + tail + 1);
+    if (out == NULL)
+      return NULL;
+    memcpy(out, url, head);
+    memcpy(out + head, at + 1, tail + 1);
+    return out;
+  }
+}
+
+/* Public getters. */
+
+int ah_response_status(const ah_response *r)
+{
+  return r ? r->status : 0;
+}
+
+const char *ah_response_body(const ah_response *r, size_t *len)
+{
+  if (len)
+    *len = r ? r->body_len : 0;
+  if (r == NULL)
+    return NULL;
+  return r->body ? r->body : "";
+}
+
+const char *ah_response_header(const ah_response *r, const char *name)
+{
+  size_t i;
+
+  if (r == NULL || name == NULL)
+    return NULL;
+  for (i = 0; i < r->nhdr; i++) {
+    const char *n = r->hdr + r->hdr_off[i];
+    if (strcasecmp(n, name) == 0)
+      return n + strlen(n) + 1;
+  }
+  return NULL;
+}
+
+size_t ah_response_header_count(const ah_response *r)
+{
+  return r ? r->nhdr : 0;
+}
+
+int ah_response_header_at(const ah_response *r, size_t i, const char **name,
+                          const char **value)
+{
+  const char *n;
+
+  if (r == NULL || i >= r->nhdr)
+    return AH_EINVAL;
+  n = r->hdr + r->hdr_off[i];
+  if (name)
+    *name = n;
+  if (value)
+    *value = n + strlen(n) + 1;
+  return AH_OK;
+}
+
+const char *ah_response_url(const ah_response *r)
+{
+  return r ? r->url : NULL;
+}

@@ -1,0 +1,436 @@
+/* session.c - sessions: options, fetch, run, free. The glue between the
+ * reactor, the curl bridge, requests and futures. */
+#include "session.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "curl_bridge.h"
+#include "future.h"
+#include "reactor.h"
+#include "request.h"
+#include "response.h"
+
+#define POOL_MAX 256 /* idle easy handles kept for reuse */
+
+struct ah_session_opts {
+  struct ah__defaults d;
+  long max_total, max_host;
+};
+
+struct ah_session {
+  struct ah__reactor reactor;
+  struct ah__bridge bridge;
+  struct ah__defaults d;
+  CURLU *parser;             /* validates URLs at fetch */
+  struct ah__request *head;  /* every request in flight */
+  size_t ndoomed;            /* requests with watch_err, to fail */
+  CURL **pool;               /* idle easy handles */
+  size_t npool;
+  int holds;                 /* calls under way that may run callbacks */
+  int closing;               /* ah_session_free was called */
+  unsigned long mark;
+};
+
+/* Options. */
+
+static void defaults_init(struct ah__defaults *d)
+{
+  d->max_body = (size_t)64 << 20;
+  d->max_header = (size_t)256 << 10;
+  d->max_redirects = 10;
+  d->total_ms = 300000;
+  d->connect_ms = 30000;
+  d->user_agent = NULL;
+}
+
+ah_session_opts *ah_session_opts_new(void)
+{
+  ah_session_opts *o = ah__calloc(1, sizeof *o);
+
+  if (o == NULL)
+    return NULL;
+  defaults_init(&o->d);
+  o->max_total = 100;
+  o->max_host = 0;
+  return o;
+}
+
+void ah_session_opts_free(ah_session_opts *o)
+{
+  if (o == NULL)
+    return;
+  ah__free(o->d.user_agent);
+  ah__free(o);
+}
+
+int ah_session_opts_set_max_connections(ah_session_opts *o, long total,
+                                        long per_host)
+{
+  if (o == NULL || total < 0 || per_host < 0)
+    return AH_EINVAL;
+  o->max_total = total;
+  o->max_host = per_host;
+  return AH_OK;
+}
+
+int ah_session_opts_set_max_body(ah_session_opts *o, size_t bytes)
+{
+  if (o == NULL || bytes == (size_t)-1)
+    return AH_EINVAL;
+  o->d.max_body = bytes;
+  return AH_OK;
+}
+
+int ah_session_opts_set_max_header(ah_session_opts *o, size_t bytes)
+{
+  if (o == NULL || bytes == 0)
+    return AH_EINVAL;
+  o->d.max_header = bytes;
+  return AH_OK;
+}
+
+int ah_session_opts_set_max_redirects(ah_session_opts *o, long n)
+{
+  if (o == NULL || n < 0)
+    return AH_EINVAL;
+  o->d.max_redirects = n;
+  return AH_OK;
+}
+
+int ah_session_opts_set_timeouts(ah_session_opts *o, long total_ms,
+                                 long connect_ms)
+{
+  if (o == NULL || total_ms < 0 || connect_ms < 0)
+    return AH_EINVAL;
+  o->d.total_ms = total_ms;
+  o->d.connect_ms = connect_ms;
+  return AH_OK;
+}
+
+int ah_session_opts_set_user_agent(ah_session_opts *o, const char *ua)
+{
+  char *c;
+
+  if (o == NULL || ua == NULL || strpbrk(ua, "\r\n") != NULL)
+    return AH_EINVAL;
+  if ((c = ah__strdup(ua)) == NULL)
+    return AH_ENOMEM;
+  ah__free(o->d.user_agent);
+  o->d.user_agent = c;
+  return AH_OK;
+}
+
+/* Easy handles: reused, since creating one costs more than a reset. */
+
+static CURL *easy_get(ah_session *s)
+{
+  if (s->npool > 0)
+    return s->pool[--s->npool];
+  return curl_easy_init();
+}
+
+static void easy_put(ah_session *s, CURL *e)
+{
+  if (s->npool < POOL_MAX && s->pool != NULL) {
+    curl_easy_reset(e);
+    s->pool[s->npool++] = e;
+  } else {
+    curl_easy_cleanup(e);
+  }
+}
+
+/* Requests. */
+
+static void link_request(ah_session *s, struct ah__request *q)
+{
+  q->prev = NULL;
+  q->next = s->head;
+  if (s->head)
+    s->head->prev = q;
+  s->head = q;
+}
+
+static void unlink_request(ah_session *s, struct ah__request *q)
+{
+  if (q->prev)
+    q->prev->next = q->next;
+  else
+    s->head = q->next;
+  if (q->next)
+    q->next->prev = q->prev;
+}
+
+static void request_free(ah_session *s, struct ah__request *q)
+{
+  if (q->easy)
+    easy_put(s, q->easy);
+  ah__response_free(q->resp);
+  ah__reqspec_unref(q->spec);
+  ah__free(q);
+}
+
+/* End a request: out of libcurl and the list, then complete its future.
+ * rc is the transfer's result, or err (not AH_OK) overrides it. */
+static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
+{
+  ah_future *f = q->f;
+  ah_response *resp = NULL;
+  char *msg = NULL;
+
+  ah__bridge_remove(&s->bridge, q->easy);
+  unlink_request(s, q);
+  if (q->watch_err)
+    s->ndoomed--;
+  if (err == AH_OK) {
+    err = ah__request_result(q, rc, &msg);
+    if (err == AH_OK) {
+      resp = q->resp;
+      q->resp = NULL;
+    }
+  } else if (err == AH_ECANCELED) {
+    msg = ah__message(err, s->closing ? "the session was freed"
+                                      : "canceled by the caller", NULL);
+  } else {
+    msg = ah__message(err, "the reactor could not watch a socket", NULL);
+  }
+  request_free(s, q);
+  ah__future_complete(f, err, resp, msg);
+}
+
+static void on_done(void *arg, CURL *easy, CURLcode rc)
+{
+  struct ah__request *q = NULL;
+
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&q);
+  finish(arg, q, rc, AH_OK);
+}
+
+static void on_watch_failed(void *arg, CURL *easy, int err)
+{
+  ah_session *s = arg;
+  struct ah__request *q = NULL;
+
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&q);
+  if (q != NULL && q->watch_err == 0) {
+    q->watch_err = err;
+    s->ndoomed++;
+  }
+}
+
+static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed};
+
+/* Fail the requests whose socket the reactor refused, now that no
+ * libcurl call is under way. Rare: a scan of the list is fine. */
+static void fail_doomed(ah_session *s)
+{
+  while (s->ndoomed > 0) {
+    struct ah__request *q = s->head;
+    while (q && q->watch_err == 0)
+      q = q->next;
+    if (q == NULL)
+      break;
+    finish(s, q, CURLE_OK, q->watch_err == EMFILE || q->watch_err == ENFILE
+                               ? AH_ENOFD : AH_ENOMEM);
+  }
+}
+
+/* Lifecycle. */
+
+ah_session *ah_session_new(const ah_session_opts *opts)
+{
+  ah_session *s;
+
+  if (ah__global_init() < 0)
+    return NULL;
+  s = ah__calloc(1, sizeof *s);
+  if (s == NULL)
+    return NULL;
+  s->reactor.epfd = -1;
+  if (opts) {
+    s->d = opts->d;
+    s->d.user_agent = opts->d.user_agent ? ah__strdup(opts->d.user_agent)
+                                         : NULL;
+    if (opts->d.user_agent && s->d.user_agent == NULL)
+      goto fail;
+  } else {
+    defaults_init(&s->d);
+  }
+  if (s->d.user_agent == NULL &&
+      (s->d.user_agent = ah__strdup("ahttp/" AH_VERSION_STRING)) == NULL)
+    goto fail;
+  if (ah__reactor_init(&s->reactor, ah__bridge_on_timer, &s->bridge) < 0)
+    goto fail;
+  if (ah__bridge_init(&s->bridge, &s->reactor, &bridge_ops, s) < 0)
+    goto fail;
+  ah__bridge_set_limits(&s->bridge, opts ? opts->max_total : 100,
+                        opts ? opts->max_host : 0);
+  s->parser = curl_url();
+  s->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *s->pool);
+  if (s->parser == NULL || s->pool == NULL)
+    goto fail;
+  return s;
+fail:
+  ah__bridge_close(&s->bridge);
+  if (s->reactor.epfd >= 0)
+    ah__reactor_close(&s->reactor);
+  curl_url_cleanup(s->parser);
+  ah__free(s->pool);
+  ah__free(s->d.user_agent);
+  ah__free(s);
+  return NULL;
+}
+
+static void destroy(ah_session *s)
+{
+  /* libcurl closes its cached connections here, through the socket
+   * callback, so the reactor must still be open. */
+  ah__bridge_close(&s->bridge);
+  ah__reactor_close(&s->reactor);
+  while (s->npool > 0)
+    curl_easy_cleanup(s->pool[--s->npool]);
+  ah__free(s->pool);
+  curl_url_cleanup(s->parser);
+  ah__free(s->d.user_agent);
+  ah__free(s);
+}
+
+void ah__session_hold(ah_session *s)
+{
+  s->holds++;
+}
+
+void ah__session_release(ah_session *s)
+{
+  if (--s->holds == 0 && s->closing)
+    destroy(s);
+}
+
+int ah__session_mark(ah_session *s, unsigned long mark)
+{
+  if (s->mark == mark)
+    return 0;
+  s->mark = mark;
+  return 1;
+}
+
+void ah_session_free(ah_session *s)
+{
+  if (s == NULL || s->closing)
+    return;
+  s->closing = 1;
+  ah__session_hold(s);
+  /* Each completion may run callbacks that cancel or free others. */
+  while (s->head != NULL)
+    finish(s, s->head, CURLE_OK, AH_ECANCELED);
+  ah__session_release(s);
+}
+
+void ah__session_cancel(ah_session *s, struct ah__request *q, int err)
+{
+  ah__session_hold(s);
+  finish(s, q, CURLE_OK, err);
+  ah__session_release(s);
+}
+
+/* A future that failed before reaching libcurl. */
+static ah_future *failed(ah_future *f, int err, const char *why,
+                         const char *url)
+{
+  ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
+  (void)url; /* never echoed: a bad URL may hold credentials or junk */
+  return f;
+}
+
+ah_future *ah_session_fetch(ah_session *s, const char *url,
+                            const ah_request_opts *opts)
+{
+  struct ah__request *q;
+  ah_future *f;
+  const char *why = NULL;
+  int err;
+
+  f = ah__future_new(s);
+  if (f == NULL)
+    return NULL;
+  if (s == NULL)
+    return failed(f, AH_EINVAL, "the session is NULL", url);
+  if (s->closing)
+    return failed(f, AH_ECANCELED, "the session is being freed", url);
+  if ((err = ah__url_check(s->parser, url, &why)) != AH_OK)
+    return failed(f, err, why, url);
+  q = ah__calloc(1, sizeof *q);
+  if (q == NULL)
+    return failed(f, AH_ENOMEM, "no memory for the request", url);
+  q->f = f;
+  q->spec = ah__reqspec_ref(opts);
+  if ((err = ah__reqspec_error(q->spec, &why)) != AH_OK) {
+    request_free(s, q);
+    return failed(f, err, why, url);
+  }
+  q->oom_mark = ah__alloc_failures();
+  q->easy = easy_get(s);
+  q->resp = ah__response_new(s->d.max_body, s->d.max_header,
+                             s->d.max_redirects > 0);
+  if (q->easy == NULL || q->resp == NULL) {
+    request_free(s, q);
+    return failed(f, AH_ENOMEM, "no memory for the request", url);
+  }
+  err = ah__request_setup(q, url, &s->d);
+  if (err == AH_OK && ah__bridge_add(&s->bridge, q->easy) != CURLM_OK)
+    err = AH_ENOMEM;
+  if (err != AH_OK) {
+    request_free(s, q);
+    return failed(f, err, "the request could not be set up", url);
+  }
+  link_request(s, q);
+  f->req = q;
+  return f;
+}
+
+int ah__session_run(ah_session *s, long timeout_ms)
+{
+  int r;
+
+  if (s->closing)
+    return 0;
+  ah__session_hold(s);
+  r = ah__reactor_run(&s->reactor, timeout_ms);
+  if (s->ndoomed > 0)
+    fail_doomed(s);
+  ah__session_release(s);
+  if (r < 0)
+    return AH_EIO;
+  return r;
+}
+
+int ah_session_run(ah_session *s, long timeout_ms)
+{
+  int r;
+
+  if (s == NULL)
+    return AH_EINVAL;
+  if (ah__future_in_callback())
+    return AH_EBUSY;
+  r = ah__session_run(s, timeout_ms);
+  return r == 1 ? AH_EINTR : r;
+}
+
+int ah_session_fd(const ah_session *s)
+{
+  return s ? s->reactor.epfd : AH_EINVAL;
+}
+
+int ah_session_wakeup(ah_session *s)
+{
+  if (s == NULL)
+    return AH_EINVAL;
+  return ah__reactor_wakeup(&s->reactor) == 0 ? AH_OK : AH_EIO;
+}
+
+unsigned ah_version(void)
+{
+  return AH_VERSION_NUM;
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# The library's contract, checked on every `make check`:
+#  - only ah_* symbols leave the shared library, and it has its soname;
+#  - the header compiles alone as C99 -pedantic -Werror and as C++;
+#  - every public function has a man page, and each page renders cleanly;
+#  - every error code has its own text in ah_strerror.
+CC=$1; CXX=$2; SO=$3
+fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+say() { echo "contract: $*"; }
+
+leaked=$(nm -D --defined-only "$SO" | awk '$2 ~ /[TDBRVW]/ {print $3}' | grep -v '^ah_')
+[ -z "$leaked" ] || { say "non-ah_ symbols exported: $leaked"; fail=1; }
+readelf -d "$SO" | grep -q 'SONAME.*libahttp\.so\.[0-9]' || { say "no soname"; fail=1; }
+
+printf '#include <ahttp.h>\nint main(void){return ah_version()==AH_VERSION_NUM?0:1;}\n' > "$tmp/c.c"
+$CC -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude -c "$tmp/c.c" -o "$tmp/c.o" || { say "header fails as C99"; fail=1; }
+cp "$tmp/c.c" "$tmp/cxx.cc"
+$CXX -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -c "$tmp/cxx.cc" -o "$tmp/cxx.o" || { say "header fails as C++"; fail=1; }
+
+for fn in $(grep -oE '\bah_[a-z0-9_]+[[:space:]]*\(' include/ahttp.h | tr -d ' (' | sort -u); do
+  [ -f "docs/man3/$fn.3" ] || { say "no man page for $fn"; fail=1; }
+done
+for page in docs/man3/*.3; do
+  [ -e "$page" ] || continue
+  if head -1 "$page" | grep -q '^\.so '; then continue; fi
+  warn=$(cd docs && groff -man -ww -z "man3/${page##*/}" 2>&1)
+  [ -z "$warn" ] || { say "$page: $warn"; fail=1; }
+done
+
+# Every enum value has text of its own.
+codes=$(sed -n 's/^  \(AH_[A-Z]*\) = .*/\1/p' include/ahttp.h)
+{
+  echo '#include <ahttp.h>'; echo '#include <stdio.h>'; echo '#include <string.h>'
+  echo 'int main(void){ int bad=0; const char *u=ah_strerror(-999);'
+  for c in $codes; do
+    echo "  if(!strcmp(ah_strerror($c),u)){printf(\"no text for $c\\\\n\");bad=1;}"
+  done
+  echo '  return bad; }'
+} > "$tmp/err.c"
+$CC -Iinclude "$tmp/err.c" -o "$tmp/err" "$SO" -Wl,-rpath,"$(dirname "$SO")" && "$tmp/err" || { say "error text check failed"; fail=1; }
+
+[ $fail -eq 0 ] && say "ok (symbols, soname, C99, C++, man pages, error texts)"
+exit $fail

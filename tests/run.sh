@@ -1,0 +1,20 @@
+#!/bin/sh
+# Run every test binary with a time limit; print a summary line that counts
+# cmocka's tests. Usage: run.sh TIMEOUT_SECONDS BIN...
+limit=$1; shift
+pass=0; fail=0; failed_bins=""
+start=$(date +%s)
+for t in "$@"; do
+  out=$(timeout -k 5 "$limit" "$t" 2>&1); rc=$?
+  printf '%s\n' "$out"
+  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+  pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+  if [ $rc -ne 0 ]; then
+    [ $rc -eq 124 ] && echo "TIMEOUT: $t exceeded ${limit}s"
+    [ -z "$f" ] && fail=$((fail + 1))
+    failed_bins="$failed_bins $t"
+  fi
+done
+echo "tests: $pass passed, $fail failed ($(( $(date +%s) - start ))s)"
+[ -z "$failed_bins" ] || { echo "failing:$failed_bins"; exit 1; }

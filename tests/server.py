@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Test HTTP server for ahttp's tests: well-behaved and misbehaving replies.
+
+Binds 127.0.0.1 on an ephemeral port, prints "READY <port>" on stdout and
+serves until killed. Standard library only. Every reply is written by hand
+so that faults (resets, short bodies, bad chunks, cut headers) are exact.
+Each connection is kept alive for the well-behaved endpoints.
+"""
+import gzip
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+
+CONNECTIONS = 0
+LOCK = threading.Lock()
+
+
+def reply(status, body=b"", headers=(), reason="OK"):
+    head = ["HTTP/1.1 %d %s" % (status, reason),
+            "Content-Length: %d" % len(body)]
+    head += ["%s: %s" % h for h in headers]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def reset(sock):
+    """Close with RST instead of FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def setup(self):
+        global CONNECTIONS
+        with LOCK:
+            CONNECTIONS += 1
+        self.buf = b""
+        self.request.settimeout(30)
+
+    def read_request(self):
+        while b"\r\n\r\n" not in self.buf:
+            data = self.request.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, _ = lines[0].split(" ", 2)
+        headers = []
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.append((name, value.strip()))
+        length = 0
+        for name, value in headers:
+            if name.lower() == "content-length":
+                length = int(value)
+        while len(self.buf) < length:
+            data = self.request.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return method, target, headers, body
+
+    def handle(self):
+        while True:
+            try:
+                req = self.read_request()
+            except (OSError, ValueError):
+                return
+            if req is None:
+                return
+            try:
+                keep = self.serve(*req)
+            except OSError:
+                return
+            if not keep:
+                return
+
+    def send(self, data):
+        self.request.sendall(data)
+
+    def serve(self, method, target, headers, body):
+        path, _, query = target.partition("?")
+        parts = path.strip("/").split("/")
+        name, arg = parts[0], (parts[1] if len(parts) > 1 else "")
+        sock = self.request
+        if name == "size":
+            n = int(arg)
+            self.send(reply(200, b"x" * n, [("Content-Type", "text/plain")]))
+        elif name == "status":
+            self.send(reply(int(arg), b"status %s" % arg.encode(), reason="Status"))
+        elif name == "delay":
+            time.sleep(int(arg) / 1000.0)
+            self.send(reply(200, b"slept " + arg.encode()))
+        elif name == "echo":
+            out = ["method %s" % method, "target %s" % target]
+            out += ["header %s: %s" % h for h in headers]
+            self.send(reply(200, "\n".join(out).encode() + b"\n" + body))
+        elif name == "headers":
+            self.send(reply(200, b"h", [("X-Multi", "one"), ("x-multi", "two"),
+                                        ("X-Empty", ""), ("X-Spaced", "  padded  "),
+                                        ("X-Folded", "first"), ]).replace(
+                b"X-Folded: first\r\n", b"X-Folded: first\r\n second\r\n"))
+        elif name == "redirect":
+            n = int(arg)
+            if n <= 0:
+                self.send(reply(200, b"arrived"))
+            else:
+                self.send(reply(302, b"", [("Location", "/redirect/%d" % (n - 1))],
+                                reason="Found"))
+        elif name == "loop":
+            self.send(reply(302, b"", [("Location", "/loop")], reason="Found"))
+        elif name == "redirect-file":
+            self.send(reply(302, b"", [("Location", "file:///etc/passwd")], reason="Found"))
+        elif name == "redirect-to":
+            self.send(reply(302, b"", [("Location", query)], reason="Found"))
+        elif name == "chunked":
+            n = int(arg)
+            out = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            left = n
+            while left > 0:
+                c = min(left, 1000)
+                out += b"%x\r\n" % c + b"c" * c + b"\r\n"
+                left -= c
+            self.send(out + b"0\r\n\r\n")
+        elif name == "nolength":
+            # Body delimited by close, no Content-Length.
+            self.send(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"n" * int(arg))
+            return False
+        elif name == "gzip":
+            raw = b"z" * int(arg)
+            self.send(reply(200, gzip.compress(raw), [("Content-Encoding", "gzip")]))
+        elif name == "reset-headers":
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Len")
+            time.sleep(0.05)
+            reset(sock)
+            return False
+        elif name == "reset-body":
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"r" * 1000)
+            time.sleep(0.05)
+            reset(sock)
+            return False
+        elif name == "short":
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"s" * 10)
+            sock.shutdown(socket.SHUT_WR)
+            return False
+        elif name == "bad-chunk":
+            self.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      b"5\r\nhello\r\nzz\r\nbad\r\n0\r\n\r\n")
+            time.sleep(0.2)
+            return False
+        elif name == "truncated-chunk":
+            self.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      b"100\r\n" + b"t" * 10)
+            sock.shutdown(socket.SHUT_WR)
+            return False
+        elif name == "garbage":
+            self.send(b"GARBAGE FROM THE SERVER\r\n\r\n")
+            sock.shutdown(socket.SHUT_WR)
+            return False
+        elif name == "http09":
+            self.send(b"hello from 1991\n")
+            sock.shutdown(socket.SHUT_WR)
+            return False
+        elif name == "empty":
+            sock.shutdown(socket.SHUT_WR)
+            return False
+        elif name == "cut-headers":
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
+            sock.shutdown(socket.SHUT_WR)
+            return False
+        elif name == "conflict-length":
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!")
+        elif name == "nul-header":
+            self.send(b"HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nok")
+        elif name == "big-header":
+            n = int(arg)
+            self.send(b"HTTP/1.1 200 OK\r\nX-Big: " + b"b" * n + b"\r\nContent-Length: 2\r\n\r\nok")
+        elif name == "many-headers":
+            n = int(arg)
+            hs = b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 100) for i in range(n))
+            self.send(b"HTTP/1.1 200 OK\r\n" + hs + b"Content-Length: 2\r\n\r\nok")
+        elif name == "endless":
+            self.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"%x\r\n" % 65536 + b"e" * 65536 + b"\r\n"
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                self.send(chunk)
+            return False
+        elif name == "silent":
+            deadline = time.time() + 30
+            sock.settimeout(0.1)
+            while time.time() < deadline:
+                try:
+                    if sock.recv(1) == b"":
+                        break
+                except socket.timeout:
+                    pass
+            return False
+        elif name == "drip":
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % int(arg))
+            for _ in range(int(arg)):
+                time.sleep(0.2)
+                self.send(b"d")
+        elif name == "stats":
+            with LOCK:
+                n = CONNECTIONS
+            self.send(reply(200, b"%d" % n))
+        else:
+            self.send(reply(404, b"not found", reason="Not Found"))
+        return True
+
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+
+def main():
+    srv = Server(("127.0.0.1", 0), Handler)
+    print("READY %d" % srv.server_address[1], flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,466 @@
+/* test_session.c - SPEC section 2, row by row, against the test server. */
+#include <ahttp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static ah_session *new_session(void)
+{
+  ah_session *s = ah_session_new(NULL);
+  assert_non_null(s);
+  return s;
+}
+
+static void test_fetch_wait_response(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *f = ah_session_fetch(s, tu_url("/size/1234"), NULL);
+  const ah_response *r;
+  size_t len = 0;
+  const char *body;
+
+  (void)state;
+  assert_non_null(f);
+  assert_int_equal(ah_future_done(f), 0);
+  assert_int_equal(ah_future_error(f), AH_EPENDING);
+  assert_null(ah_future_response(f));
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_done(f), 1);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_string_equal(ah_future_errmsg(f), "success");
+  r = ah_future_response(f);
+  assert_non_null(r);
+  assert_int_equal(ah_response_status(r), 200);
+  body = ah_response_body(r, &len);
+  assert_int_equal(len, 1234);
+  assert_int_equal(body[len], '\0');
+  assert_int_equal(strspn(body, "x"), 1234);
+  assert_string_equal(ah_response_header(r, "content-type"), "text/plain");
+  assert_string_equal(ah_response_header(r, "CONTENT-LENGTH"), "1234");
+  assert_null(ah_response_header(r, "x-absent"));
+  assert_string_equal(ah_response_url(r), tu_url("/size/1234"));
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+static void test_status_is_a_response(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *f = ah_session_fetch(s, tu_url("/status/503"), NULL);
+
+  (void)state;
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 503);
+  assert_string_equal(ah_response_body(ah_future_response(f), NULL), "status 503");
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+static void test_header_iteration(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *f = ah_session_fetch(s, tu_url("/headers"), NULL);
+  const ah_response *r;
+  const char *n, *v;
+  size_t i, multi = 0;
+
+  (void)state;
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  r = ah_future_response(f);
+  assert_non_null(r);
+  assert_int_equal(ah_response_header_count(r), 6);
+  assert_int_equal(ah_response_header_at(r, 0, &n, &v), AH_OK);
+  assert_string_equal(n, "Content-Length");
+  for (i = 0; i < ah_response_header_count(r); i++) {
+    assert_int_equal(ah_response_header_at(r, i, &n, &v), AH_OK);
+    if (strcasecmp(n, "x-multi") == 0)
+      assert_string_equal(v, multi++ ? "two" : "one");
+  }
+  assert_int_equal(multi, 2);
+  assert_int_equal(ah_response_header_at(r, 6, &n, &v), AH_EINVAL);
+  assert_string_equal(ah_response_header(r, "X-MULTI"), "one");
+  assert_string_equal(ah_response_header(r, "x-empty"), "");
+  assert_string_equal(ah_response_header(r, "x-spaced"), "padded");
+  assert_string_equal(ah_response_header(r, "x-folded"), "first second");
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+#define N_GATHER 300
+static void test_gather_many(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *fs[N_GATHER];
+  char path[64];
+  size_t i, len;
+
+  (void)state;
+  for (i = 0; i < N_GATHER; i++) {
+    snprintf(path, sizeof path, "/size/%zu", i * 7);
+    fs[i] = ah_session_fetch(s, tu_url(path), NULL);
+    assert_non_null(fs[i]);
+  }
+  assert_int_equal(ah_gather(fs, N_GATHER, 30000), AH_OK);
+  for (i = 0; i < N_GATHER; i++) {
+    assert_int_equal(ah_future_error(fs[i]), AH_OK);
+    ah_response_body(ah_future_response(fs[i]), &len);
+    assert_int_equal(len, i * 7);
+    ah_future_free(fs[i]);
+  }
+  assert_int_equal(ah_gather(NULL, 0, 0), AH_OK);
+  ah_session_free(s);
+}
+
+static void test_gather_timeout_and_duplicates(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *fs[3];
+
+  (void)state;
+  fs[0] = ah_session_fetch(s, tu_url("/size/1"), NULL);
+  fs[1] = ah_session_fetch(s, tu_url("/delay/3000"), NULL);
+  fs[2] = fs[0];
+  assert_int_equal(ah_gather(fs, 3, 300), AH_ETIMEDOUT);
+  assert_int_equal(ah_future_error(fs[0]), AH_OK);
+  assert_int_equal(ah_future_error(fs[1]), AH_EPENDING);
+  /* A timed-out wait leaves the future pending and waitable again. */
+  assert_int_equal(ah_future_wait(fs[1], 0), AH_ETIMEDOUT);
+  ah_future_free(fs[0]);
+  ah_future_free(fs[1]);
+  ah_session_free(s);
+}
+
+static void test_wait_any(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *fs[3];
+
+  (void)state;
+  fs[0] = ah_session_fetch(s, tu_url("/delay/3000"), NULL);
+  fs[1] = ah_session_fetch(s, tu_url("/delay/50"), NULL);
+  fs[2] = ah_session_fetch(s, tu_url("/delay/2000"), NULL);
+  assert_ptr_equal(ah_wait_any(fs, 3, 10000), fs[1]);
+  assert_int_equal(ah_future_error(fs[1]), AH_OK);
+  assert_int_equal(ah_future_done(fs[0]), 0);
+  /* A done future in the list is returned at once. */
+  assert_ptr_equal(ah_wait_any(fs, 3, 0), fs[1]);
+  assert_null(ah_wait_any(fs, 1, 50)); /* timeout */
+  ah_future_free(fs[0]);
+  ah_future_free(fs[1]);
+  ah_future_free(fs[2]);
+  ah_session_free(s);
+}
+
+static void test_bad_urls_fail_at_once(void **state)
+{
+  const char *bad[] = {"ftp://127.0.0.1/", "file:///etc/passwd",
+                       "http://exa mple.com/", "http://host/\r\nX-Injected: 1",
+                       "not a url", "", "http://[::1/", "http://127.0.0.1:99999/"};
+  ah_session *s = new_session();
+  size_t i;
+  ah_future *f;
+
+  (void)state;
+  for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+    f = ah_session_fetch(s, bad[i], NULL);
+    assert_non_null(f);
+    assert_int_equal(ah_future_done(f), 1);
+    assert_int_equal(ah_future_error(f), AH_EINVAL);
+    assert_null(ah_future_response(f));
+    assert_non_null(strstr(ah_future_errmsg(f), "invalid argument: "));
+    ah_future_free(f);
+  }
+  f = ah_session_fetch(s, NULL, NULL);
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  assert_non_null(strstr(ah_future_errmsg(f), "NULL"));
+  ah_future_free(f);
+  f = ah_session_fetch(NULL, tu_url("/"), NULL);
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+static void test_cancel(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *f = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+  ah_future *g = ah_session_fetch(s, tu_url("/size/10"), NULL);
+
+  (void)state;
+  assert_int_equal(ah_session_run(s, 20), AH_OK); /* let it connect */
+  assert_int_equal(ah_future_cancel(f), AH_OK);
+  assert_int_equal(ah_future_done(f), 1);
+  assert_int_equal(ah_future_error(f), AH_ECANCELED);
+  assert_non_null(strstr(ah_future_errmsg(f), "canceled by the caller"));
+  assert_null(ah_future_response(f));
+  assert_int_equal(ah_future_cancel(f), AH_OK); /* done: nothing to do */
+  assert_int_equal(ah_future_error(f), AH_ECANCELED);
+  assert_int_equal(ah_future_wait(g, 10000), AH_OK);
+  assert_int_equal(ah_future_error(g), AH_OK);
+  assert_int_equal(ah_future_cancel(g), AH_OK);
+  assert_int_equal(ah_future_error(g), AH_OK); /* cancel after done is a no-op */
+  assert_int_equal(ah_future_cancel(NULL), AH_EINVAL);
+  ah_future_free(f);
+  ah_future_free(g);
+  ah_session_free(s);
+}
+
+static void test_free_pending_future(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *f = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+  ah_future *g = ah_session_fetch(s, tu_url("/size/3"), NULL);
+
+  (void)state;
+  ah_session_run(s, 20);
+  ah_future_free(f);
+  ah_future_free(NULL);
+  assert_int_equal(ah_future_wait(g, 10000), AH_OK);
+  assert_int_equal(ah_future_error(g), AH_OK);
+  ah_future_free(g);
+  ah_session_free(s);
+}
+
+struct counts {
+  int calls;
+  ah_future *chained;
+  ah_session *s;
+  int wait_rc, run_rc;
+};
+
+static void count_cb(ah_future *f, void *ud)
+{
+  struct counts *c = ud;
+  assert_int_equal(ah_future_done(f), 1);
+  c->calls++;
+}
+
+static void test_on_done_once(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *f = ah_session_fetch(s, tu_url("/size/5"), NULL);
+  struct counts c = {0, NULL, NULL, 0, 0};
+
+  (void)state;
+  assert_int_equal(ah_future_on_done(f, count_cb, &c), AH_OK);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(c.calls, 1);
+  assert_int_equal(ah_future_wait(f, 0), AH_OK);
+  ah_session_run(s, 0);
+  assert_int_equal(c.calls, 1);
+  /* On a done future the callback runs at once, once. */
+  assert_int_equal(ah_future_on_done(f, count_cb, &c), AH_OK);
+  assert_int_equal(c.calls, 2);
+  assert_int_equal(ah_future_on_done(f, NULL, NULL), AH_EINVAL);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+/* on_done may start a new fetch and free its own future; waits inside it
+ * are refused. */
+static void chain_cb(ah_future *f, void *ud)
+{
+  struct counts *c = ud;
+  c->calls++;
+  c->wait_rc = ah_future_wait(f, 0);
+  c->run_rc = ah_session_run(c->s, 0);
+  c->chained = ah_session_fetch(c->s, tu_url("/size/7"), NULL);
+  ah_future_free(f);
+}
+
+static void test_on_done_chains_and_frees(void **state)
+{
+  struct counts c = {0, NULL, NULL, 0, 0};
+  ah_future *f;
+
+  (void)state;
+  c.s = new_session();
+  f = ah_session_fetch(c.s, tu_url("/size/5"), NULL);
+  ah_future_on_done(f, chain_cb, &c);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  /* f is freed now: only the chained future is touched. */
+  assert_int_equal(c.calls, 1);
+  assert_int_equal(c.wait_rc, AH_EBUSY);
+  assert_int_equal(c.run_rc, AH_EBUSY);
+  assert_non_null(c.chained);
+  assert_int_equal(ah_future_wait(c.chained, 10000), AH_OK);
+  assert_int_equal(ah_future_error(c.chained), AH_OK);
+  ah_future_free(c.chained);
+  ah_session_free(c.s);
+}
+
+static void test_session_free_cancels_pending(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *fs[4];
+  struct counts c = {0, NULL, NULL, 0, 0};
+  int i;
+
+  (void)state;
+  for (i = 0; i < 4; i++) {
+    fs[i] = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+    ah_future_on_done(fs[i], count_cb, &c);
+  }
+  ah_session_run(s, 20);
+  ah_session_free(s);
+  assert_int_equal(c.calls, 4);
+  for (i = 0; i < 4; i++) {
+    assert_int_equal(ah_future_done(fs[i]), 1);
+    assert_int_equal(ah_future_error(fs[i]), AH_ECANCELED);
+    assert_non_null(strstr(ah_future_errmsg(fs[i]), "session was freed"));
+    assert_null(ah_future_session(fs[i]));
+    assert_int_equal(ah_future_wait(fs[i], 0), AH_OK);
+    ah_future_free(fs[i]);
+  }
+  ah_session_free(NULL);
+}
+
+/* Freeing the session from inside a callback is deferred, not a crash. */
+static void free_session_cb(ah_future *f, void *ud)
+{
+  struct counts *c = ud;
+  (void)f;
+  c->calls++;
+  ah_session_free(c->s);
+  c->chained = ah_session_fetch(c->s, tu_url("/size/1"), NULL);
+}
+
+static void test_session_free_in_callback(void **state)
+{
+  struct counts c = {0, NULL, NULL, 0, 0};
+  ah_future *f, *g;
+
+  (void)state;
+  c.s = new_session();
+  f = ah_session_fetch(c.s, tu_url("/size/5"), NULL);
+  g = ah_session_fetch(c.s, tu_url("/delay/5000"), NULL);
+  ah_future_on_done(f, free_session_cb, &c);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(c.calls, 1);
+  assert_int_equal(ah_future_error(g), AH_ECANCELED);
+  assert_int_equal(ah_future_error(c.chained), AH_ECANCELED);
+  ah_future_free(c.chained);
+  ah_future_free(f);
+  ah_future_free(g);
+}
+
+/* A host loop polls ah_session_fd and calls ah_session_run(s, 0). */
+static void test_host_loop_fd(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *f = ah_session_fetch(s, tu_url("/delay/100"), NULL);
+  int fd = ah_session_fd(s), rounds = 0;
+
+  (void)state;
+  assert_true(fd >= 0);
+  while (!ah_future_done(f) && rounds < 1000) {
+    struct pollfd p = {fd, POLLIN, 0};
+    int n = poll(&p, 1, 5000);
+    assert_true(n > 0); /* the fd alone wakes the host loop, timers too */
+    assert_int_equal(ah_session_run(s, 0), AH_OK);
+    rounds++;
+  }
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_string_equal(ah_response_body(ah_future_response(f), NULL), "slept 100");
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+static void *wake_later(void *arg)
+{
+  usleep(100 * 1000);
+  ah_session_wakeup(arg);
+  return NULL;
+}
+
+static void test_wakeup_from_thread(void **state)
+{
+  ah_session *s = new_session();
+  ah_future *f = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+  pthread_t t;
+
+  (void)state;
+  pthread_create(&t, NULL, wake_later, s);
+  assert_int_equal(ah_future_wait(f, 20000), AH_EINTR);
+  pthread_join(t, NULL);
+  assert_int_equal(ah_future_done(f), 0);
+  /* A wake-up before the wait is not lost either. */
+  ah_session_wakeup(s);
+  assert_int_equal(ah_session_run(s, 20000), AH_EINTR);
+  assert_int_equal(ah_session_wakeup(NULL), AH_EINVAL);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+static void test_gather_two_sessions(void **state)
+{
+  ah_session *a = new_session(), *b = new_session();
+  ah_future *fs[4];
+  int i;
+
+  (void)state;
+  fs[0] = ah_session_fetch(a, tu_url("/delay/100"), NULL);
+  fs[1] = ah_session_fetch(b, tu_url("/delay/150"), NULL);
+  fs[2] = ah_session_fetch(a, tu_url("/size/10"), NULL);
+  fs[3] = ah_session_fetch(b, tu_url("/size/20"), NULL);
+  assert_int_equal(ah_gather(fs, 4, 10000), AH_OK);
+  for (i = 0; i < 4; i++) {
+    assert_int_equal(ah_future_error(fs[i]), AH_OK);
+    ah_future_free(fs[i]);
+  }
+  ah_session_free(a);
+  ah_session_free(b);
+}
+
+static void test_session_opts(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  ah_future *f;
+
+  (void)state;
+  assert_int_equal(ah_session_opts_set_user_agent(o, "tester/1"), AH_OK);
+  assert_int_equal(ah_session_opts_set_user_agent(o, "bad\r\nua"), AH_EINVAL);
+  assert_int_equal(ah_session_opts_set_max_connections(o, -1, 0), AH_EINVAL);
+  assert_int_equal(ah_session_opts_set_max_connections(o, 4, 2), AH_OK);
+  assert_int_equal(ah_session_opts_set_timeouts(o, -5, 0), AH_EINVAL);
+  s = ah_session_new(o);
+  ah_session_opts_free(o); /* the session copied what it needed */
+  f = ah_session_fetch(s, tu_url("/echo"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL),
+                         "header User-Agent: tester/1\n"));
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_session_opts_free(NULL);
+  assert_int_equal(ah_version(), AH_VERSION_NUM);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_fetch_wait_response),
+    TU_TEST(test_status_is_a_response),
+    TU_TEST(test_header_iteration),
+    TU_TEST(test_gather_many),
+    TU_TEST(test_gather_timeout_and_duplicates),
+    TU_TEST(test_wait_any),
+    TU_TEST(test_bad_urls_fail_at_once),
+    TU_TEST(test_cancel),
+    TU_TEST(test_free_pending_future),
+    TU_TEST(test_on_done_once),
+    TU_TEST(test_on_done_chains_and_frees),
+    TU_TEST(test_session_free_cancels_pending),
+    TU_TEST(test_session_free_in_callback),
+    TU_TEST(test_host_loop_fd),
+    TU_TEST(test_wakeup_from_thread),
+    TU_TEST(test_gather_two_sessions),
+    TU_TEST(test_session_opts),
+  };
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}

@@ -1,0 +1,134 @@
+/* testutil.c - test server control and leak checks. */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int tu_port;
+static pid_t server_pid = -1;
+static int fds_at_start;
+
+pid_t tu_server_start(int *port)
+{
+  const char *script = getenv("AH_TEST_SERVER");
+  const char *python = getenv("PYTHON");
+  char line[64];
+  size_t got = 0;
+  int pfd[2];
+  pid_t pid;
+
+  if (script == NULL)
+    script = "tests/server.py";
+  if (python == NULL)
+    python = "python3";
+  if (pipe(pfd) < 0)
+    return -1;
+  pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    dup2(pfd[1], 1);
+    close(pfd[0]);
+    close(pfd[1]);
+    execlp(python, python, script, (char *)NULL);
+    _exit(127);
+  }
+  close(pfd[1]);
+  /* Wait for "READY <port>\n", never by sleeping. */
+  while (got < sizeof line - 1) {
+    struct pollfd p = {pfd[0], POLLIN, 0};
+    ssize_t n;
+    if (poll(&p, 1, 10000) <= 0)
+      break;
+    n = read(pfd[0], line + got, sizeof line - 1 - got);
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+    line[got] = '\0';
+    if (strchr(line, '\n'))
+      break;
+  }
+  close(pfd[0]);
+  line[got] = '\0';
+  if (sscanf(line, "READY %d", port) != 1) {
+    tu_server_stop(pid);
+    return -1;
+  }
+  return pid;
+}
+
+void tu_server_stop(pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  kill(pid, SIGTERM);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+const char *tu_url(const char *path)
+{
+  static char bufs[8][512];
+  static int next;
+  char *b = bufs[next++ % 8];
+
+  snprintf(b, sizeof bufs[0], "http://127.0.0.1:%d%s", tu_port, path);
+  return b;
+}
+
+int tu_fd_count(void)
+{
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  int n = 0;
+
+  if (d == NULL)
+    return -1;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] != '.')
+      n++;
+  closedir(d);
+  return n - 1; /* the directory's own descriptor */
+}
+
+int tu_group_setup(void **state)
+{
+  (void)state;
+  server_pid = tu_server_start(&tu_port);
+  return server_pid > 0 ? 0 : -1;
+}
+
+int tu_group_teardown(void **state)
+{
+  (void)state;
+  tu_server_stop(server_pid);
+  server_pid = -1;
+  return 0;
+}
+
+int tu_fd_setup(void **state)
+{
+  (void)state;
+  fds_at_start = tu_fd_count();
+  return 0;
+}
+
+int tu_fd_teardown(void **state)
+{
+  int now = tu_fd_count();
+
+  (void)state;
+  if (now != fds_at_start) {
+    fprintf(stderr, "descriptor leak: %d open at start, %d at end\n",
+            fds_at_start, now);
+    return -1;
+  }
+  return 0;
+}

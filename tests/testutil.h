@@ -1,0 +1,34 @@
+/* testutil.h - what every ahttp test shares: the test server, URLs, and
+ * the descriptor count that each test checks at its end. */
+#ifndef AH_TESTUTIL_H
+#define AH_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+/* Start tests/server.py (or $AH_TEST_SERVER) and wait for its READY line,
+ * at most 10 s. Returns its pid and sets *port; -1 on failure. */
+pid_t tu_server_start(int *port);
+/* Stop the server by its pid and reap it. */
+void tu_server_stop(pid_t pid);
+/* "http://127.0.0.1:<port><path>", in one of 8 rotating static buffers. */
+const char *tu_url(const char *path);
+/* Open descriptors of this process. */
+int tu_fd_count(void);
+
+/* cmocka group setup/teardown that start and stop the server, and per-test
+ * setup/teardown that fail a test which leaves a descriptor open. */
+int tu_group_setup(void **state);
+int tu_group_teardown(void **state);
+int tu_fd_setup(void **state);
+int tu_fd_teardown(void **state);
+
+#define TU_TEST(f) cmocka_unit_test_setup_teardown(f, tu_fd_setup, tu_fd_teardown)
+
+extern int tu_port;
+
+#endif
