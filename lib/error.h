@@ -4,6 +4,8 @@
 
 #include <curl/curl.h>
 
+#include "ahttp.h"
+
 /* What is known of a failed transfer besides its CURLcode. */
 struct ah__failure {
   CURLcode rc;

@@ -257,8 +257,10 @@ int ah__response_body(ah_response *r, const char *data, size_t len,
       *why = "the response's Content-Length exceeds the body size limit";
       return AH_ETOOLARGE;
     }
-    if (reserve(&r->body, &r->body_cap, (size_t)r->content_length + 1) < 0)
+    r->body = ah__malloc((size_t)r->content_length + 1); /* exact */
+    if (r->body == NULL)
       goto nomem;
+    r->body_cap = (size_t)r->content_length + 1;
   }
   if (len > r->max_body - r->body_len) {
     *why = "the response body exceeds the body size limit";

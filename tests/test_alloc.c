@@ -1,0 +1,52 @@
+/* test_alloc.c - the allocation wrappers and the libcurl global init. */
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "testutil.h"
+
+static void test_overflow_checked_arrays(void **state)
+{
+  void *p;
+
+  (void)state;
+  assert_null(ah__reallocarray(NULL, SIZE_MAX / 2, 4));
+  p = ah__reallocarray(NULL, 10, 8);
+  assert_non_null(p);
+  ah__free(p);
+  assert_null(ah__memdup0("x", SIZE_MAX));
+}
+
+static void test_copies(void **state)
+{
+  char *a = ah__strdup("hello"), *b = ah__memdup0("ab\0cd", 5);
+
+  (void)state;
+  assert_string_equal(a, "hello");
+  assert_memory_equal(b, "ab\0cd\0", 6);
+  ah__free(a);
+  ah__free(b);
+}
+
+static void test_failures_counted_and_init_once(void **state)
+{
+  unsigned long before = ah__alloc_failures();
+  void *p;
+
+  (void)state;
+  p = ah__malloc(SIZE_MAX - 4096); /* cannot succeed */
+  assert_null(p);
+  assert_true(ah__alloc_failures() == before + 1);
+  assert_int_equal(ah__global_init(), 0);
+  assert_int_equal(ah__global_init(), 0);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_overflow_checked_arrays),
+    TU_TEST(test_copies),
+    TU_TEST(test_failures_counted_and_init_once),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

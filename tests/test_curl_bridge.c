@@ -1,0 +1,122 @@
+/* test_curl_bridge.c - the multi_socket bridge on a reactor, with plain
+ * easy handles: completion reported outside libcurl, and removal in any
+ * state releasing the socket at once. */
+#include <string.h>
+
+#include "alloc.h"
+#include "curl_bridge.h"
+#include "reactor.h"
+#include "testutil.h"
+
+struct ctx {
+  struct ah__bridge b;
+  struct ah__reactor r;
+  int done_calls;
+  CURLcode rc;
+  int in_curl_at_done;
+  size_t bytes;
+};
+
+static void on_done(void *arg, CURL *easy, CURLcode rc)
+{
+  struct ctx *c = arg;
+  c->done_calls++;
+  c->rc = rc;
+  c->in_curl_at_done = c->b.in_curl;
+  ah__bridge_remove(&c->b, easy); /* allowed: not inside libcurl */
+}
+
+static void on_watch_failed(void *arg, CURL *easy, int err)
+{
+  (void)arg; (void)easy; (void)err;
+  fail_msg("the reactor refused a socket");
+}
+
+static const struct ah__bridge_ops ops = {on_done, on_watch_failed};
+
+static size_t count(char *p, size_t s, size_t n, void *ud)
+{
+  (void)p;
+  ((struct ctx *)ud)->bytes += s * n;
+  return s * n;
+}
+
+static void open_ctx(struct ctx *c)
+{
+  memset(c, 0, sizeof *c);
+  assert_int_equal(ah__global_init(), 0);
+  assert_int_equal(ah__reactor_init(&c->r, ah__bridge_on_timer, &c->b), 0);
+  assert_int_equal(ah__bridge_init(&c->b, &c->r, &ops, c), 0);
+}
+
+static void close_ctx(struct ctx *c)
+{
+  ah__bridge_close(&c->b);
+  ah__reactor_close(&c->r);
+}
+
+static CURL *easy_for(struct ctx *c, const char *path)
+{
+  CURL *e = curl_easy_init();
+  curl_easy_setopt(e, CURLOPT_URL, tu_url(path));
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, count);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+  return e;
+}
+
+static void test_transfers_complete(void **state)
+{
+  struct ctx c;
+  CURL *e[3];
+  int i, rounds = 0;
+
+  (void)state;
+  open_ctx(&c);
+  for (i = 0; i < 3; i++) {
+    e[i] = easy_for(&c, "/size/20000");
+    assert_int_equal(ah__bridge_add(&c.b, e[i]), CURLM_OK);
+  }
+  while (c.done_calls < 3 && rounds++ < 10000)
+    assert_true(ah__reactor_run(&c.r, 1000) >= 0);
+  assert_int_equal(c.done_calls, 3);
+  assert_int_equal(c.rc, CURLE_OK);
+  assert_int_equal(c.in_curl_at_done, 0);
+  assert_int_equal(c.bytes, 60000);
+  for (i = 0; i < 3; i++)
+    curl_easy_cleanup(e[i]);
+  close_ctx(&c);
+}
+
+static void test_remove_mid_transfer_frees_socket(void **state)
+{
+  struct ctx c;
+  CURL *e;
+  int before, rounds = 0;
+  long connects = 0;
+
+  (void)state;
+  open_ctx(&c);
+  before = tu_fd_count();
+  e = easy_for(&c, "/delay/5000");
+  ah__bridge_add(&c.b, e);
+  /* Run until the request is on the wire (a socket is open). */
+  while (tu_fd_count() == before && rounds++ < 200)
+    ah__reactor_run(&c.r, 10);
+  ah__reactor_run(&c.r, 20);
+  curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+  assert_true(tu_fd_count() > before);
+  ah__bridge_remove(&c.b, e);
+  assert_int_equal(tu_fd_count(), before); /* at once, not at cleanup */
+  assert_int_equal(c.done_calls, 0);
+  curl_easy_cleanup(e);
+  close_ctx(&c);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_transfers_complete),
+    TU_TEST(test_remove_mid_transfer_frees_socket),
+  };
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}

@@ -1,0 +1,236 @@
+/* test_reactor.c - the epoll reactor alone: no curl, no sessions. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "reactor.h"
+#include "testutil.h"
+
+struct seen {
+  int calls, fd;
+  unsigned flags;
+  int timer_calls;
+  struct ah__reactor *r;
+  int unwatch_fd; /* handler unwatches this fd on its first call */
+};
+
+static void on_io(void *arg, int fd, unsigned flags)
+{
+  struct seen *s = arg;
+  s->calls++;
+  s->fd = fd;
+  s->flags = flags;
+  if (s->unwatch_fd >= 0) {
+    ah__reactor_unwatch(s->r, s->unwatch_fd);
+    s->unwatch_fd = -1;
+  }
+}
+
+static void on_timer(void *arg)
+{
+  ((struct seen *)arg)->timer_calls++;
+}
+
+static void setup(struct ah__reactor *r, struct seen *s, int *id)
+{
+  memset(s, 0, sizeof *s);
+  s->r = r;
+  s->unwatch_fd = -1;
+  assert_int_equal(ah__reactor_init(r, on_timer, s), 0);
+  *id = ah__reactor_handler(r, on_io, s);
+  assert_int_equal(*id, 0);
+}
+
+static void test_readable_and_writable(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id, p[2], sv[2];
+
+  (void)state;
+  setup(&r, &s, &id);
+  assert_int_equal(pipe(p), 0);
+  assert_int_equal(ah__reactor_watch(&r, p[0], AH__IO_IN, id, 1), 0);
+  assert_int_equal(ah__reactor_run(&r, 0), 0);
+  assert_int_equal(s.calls, 0); /* nothing to read yet */
+  assert_int_equal(write(p[1], "x", 1), 1);
+  assert_int_equal(ah__reactor_run(&r, 1000), 0);
+  assert_int_equal(s.calls, 1);
+  assert_int_equal(s.fd, p[0]);
+  assert_int_equal(s.flags, AH__IO_IN);
+  /* Closing the writer: HUP is passed on as an error flag, not dropped. */
+  close(p[1]);
+  s.calls = 0;
+  assert_int_equal(ah__reactor_run(&r, 1000), 0);
+  assert_int_equal(s.calls, 1);
+  assert_true(s.flags & AH__IO_ERR);
+  ah__reactor_unwatch(&r, p[0]);
+  close(p[0]);
+  /* Writable. */
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_OUT, id, 1), 0);
+  s.calls = 0;
+  assert_int_equal(ah__reactor_run(&r, 1000), 0);
+  assert_int_equal(s.calls, 1);
+  assert_int_equal(s.flags, AH__IO_OUT);
+  /* MOD to IN only: not readable, so no call. */
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN, id, 0), 0);
+  s.calls = 0;
+  assert_int_equal(ah__reactor_run(&r, 0), 0);
+  assert_int_equal(s.calls, 0);
+  ah__reactor_unwatch(&r, sv[0]);
+  close(sv[0]);
+  close(sv[1]);
+  ah__reactor_close(&r);
+}
+
+/* libcurl may announce REMOVE for a closed or unknown socket, or ADD an fd
+ * number we still have: none of it is an error. */
+static void test_stale_registrations_tolerated(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id, p[2];
+
+  (void)state;
+  setup(&r, &s, &id);
+  assert_int_equal(pipe(p), 0);
+  ah__reactor_unwatch(&r, p[0]);                 /* never watched: ENOENT */
+  assert_int_equal(ah__reactor_watch(&r, p[0], AH__IO_IN, id, 0), 0); /* MOD falls back to ADD */
+  assert_int_equal(ah__reactor_watch(&r, p[0], AH__IO_IN, id, 1), 0); /* ADD falls back to MOD */
+  close(p[0]);
+  ah__reactor_unwatch(&r, p[0]);                 /* closed: EBADF */
+  assert_true(ah__reactor_watch(&r, p[0], AH__IO_IN, id, 1) < 0); /* a real error is reported */
+  close(p[1]);
+  ah__reactor_close(&r);
+}
+
+/* An fd unwatched by an earlier handler in the same batch gets no event
+ * (the events array still names it). */
+static struct ah__reactor *inv_r;
+static int inv_fds[2], inv_calls;
+static void unwatch_both(void *arg, int fd, unsigned flags)
+{
+  (void)arg; (void)fd; (void)flags;
+  inv_calls++;
+  ah__reactor_unwatch(inv_r, inv_fds[0]);
+  ah__reactor_unwatch(inv_r, inv_fds[1]);
+}
+
+static void test_unwatch_drops_pending_events(void **state)
+{
+  struct ah__reactor r;
+  int a[2], b[2], id;
+
+  (void)state;
+  assert_int_equal(ah__reactor_init(&r, on_timer, NULL), 0);
+  id = ah__reactor_handler(&r, unwatch_both, NULL);
+  assert_int_equal(pipe(a), 0);
+  assert_int_equal(pipe(b), 0);
+  inv_r = &r;
+  inv_fds[0] = a[0];
+  inv_fds[1] = b[0];
+  inv_calls = 0;
+  ah__reactor_watch(&r, a[0], AH__IO_IN, id, 1);
+  ah__reactor_watch(&r, b[0], AH__IO_IN, id, 1);
+  assert_int_equal(write(a[1], "x", 1), 1);
+  assert_int_equal(write(b[1], "x", 1), 1);
+  {
+    struct pollfd pf[2] = {{a[0], POLLIN, 0}, {b[0], POLLIN, 0}};
+    assert_int_equal(poll(pf, 2, 1000), 2);
+  }
+  assert_int_equal(ah__reactor_run(&r, 1000), 0);
+  /* Both were ready in one batch; the first handler unwatched both. */
+  assert_int_equal(inv_calls, 1);
+  close(a[0]); close(a[1]); close(b[0]); close(b[1]);
+  ah__reactor_close(&r);
+}
+
+static void test_timer(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id;
+  int64_t t0;
+
+  (void)state;
+  setup(&r, &s, &id);
+  /* A deadline of "now" runs on the next turn without blocking. */
+  ah__reactor_set_deadline(&r, ah__now_ns());
+  t0 = ah__now_ns();
+  assert_int_equal(ah__reactor_run(&r, 5000), 0);
+  assert_int_equal(s.timer_calls, 1);
+  assert_true(ah__now_ns() - t0 < 1000000000);
+  /* A future deadline: the run blocks until it, then fires once. */
+  t0 = ah__now_ns();
+  ah__reactor_set_deadline(&r, t0 + 30 * 1000000);
+  while (s.timer_calls < 2 && ah__now_ns() - t0 < 5000000000)
+    ah__reactor_run(&r, 5000);
+  assert_int_equal(s.timer_calls, 2);
+  assert_true(ah__now_ns() - t0 >= 30 * 1000000);
+  /* Stopped: a run with a timeout does not fire it. */
+  ah__reactor_set_deadline(&r, ah__now_ns() + 10 * 1000000);
+  ah__reactor_set_deadline(&r, AH__NO_DEADLINE);
+  ah__reactor_run(&r, 50);
+  assert_int_equal(s.timer_calls, 2);
+  ah__reactor_close(&r);
+}
+
+/* The epoll fd alone tells a host loop when the timer is due. */
+static void test_timer_wakes_host_loop(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id;
+  struct pollfd p;
+
+  (void)state;
+  setup(&r, &s, &id);
+  ah__reactor_set_deadline(&r, ah__now_ns() + 40 * 1000000);
+  p.fd = r.epfd;
+  p.events = POLLIN;
+  assert_int_equal(poll(&p, 1, 0), 0);     /* not yet */
+  assert_int_equal(poll(&p, 1, 5000), 1);  /* the timerfd fired */
+  ah__reactor_run(&r, 0);
+  assert_int_equal(s.timer_calls, 1);
+  ah__reactor_close(&r);
+}
+
+static void *wake(void *arg)
+{
+  usleep(50000);
+  ah__reactor_wakeup(arg);
+  return NULL;
+}
+
+static void test_wakeup(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id;
+  pthread_t t;
+
+  (void)state;
+  setup(&r, &s, &id);
+  pthread_create(&t, NULL, wake, &r);
+  assert_int_equal(ah__reactor_run(&r, 10000), 1);
+  pthread_join(t, NULL);
+  assert_int_equal(ah__reactor_run(&r, 0), 0); /* consumed */
+  ah__reactor_close(&r);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_readable_and_writable),
+    TU_TEST(test_stale_registrations_tolerated),
+    TU_TEST(test_unwatch_drops_pending_events),
+    TU_TEST(test_timer),
+    TU_TEST(test_timer_wakes_host_loop),
+    TU_TEST(test_wakeup),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

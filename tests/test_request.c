@@ -1,0 +1,242 @@
+/* test_request.c - request options: method, headers, body, timeout, and
+ * the copy-on-write sharing of one options object by many fetches. */
+#include <ahttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* Fetch /echo with o and return the echoed text (owned by *f). */
+static const char *echo(ah_session *s, const ah_request_opts *o, ah_future **f)
+{
+  *f = ah_session_fetch(s, tu_url("/echo"), o);
+  assert_int_equal(ah_future_wait(*f, 10000), AH_OK);
+  if (ah_future_error(*f) != AH_OK)
+    fail_msg("echo failed: %s", ah_future_errmsg(*f));
+  return ah_response_body(ah_future_response(*f), NULL);
+}
+
+static void test_methods_and_bodies(void **state)
+{
+  static const struct { const char *method; const char *body; } cases[] = {
+    {"POST", "post-body"}, {"PUT", "put-body"}, {"PATCH", "patch"},
+    {"DELETE", NULL}, {"POST", NULL}, {"OPTIONS", NULL}, {"GET", "odd"},
+    {"X-CUSTOM_1", NULL},
+  };
+  ah_session *s = ah_session_new(NULL);
+  size_t i;
+  char want[64];
+
+  (void)state;
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    ah_request_opts *o = ah_request_opts_new();
+    ah_future *f;
+    const char *b;
+    assert_int_equal(ah_request_opts_set_method(o, cases[i].method), AH_OK);
+    if (cases[i].body)
+      assert_int_equal(ah_request_opts_set_body(o, cases[i].body,
+                                                strlen(cases[i].body)), AH_OK);
+    b = echo(s, o, &f);
+    snprintf(want, sizeof want, "method %s\n", cases[i].method);
+    assert_non_null(strstr(b, want));
+    if (cases[i].body) {
+      snprintf(want, sizeof want, "header Content-Length: %zu\n", strlen(cases[i].body));
+      assert_non_null(strstr(b, want));
+      assert_non_null(strstr(b, cases[i].body));
+    } else if (strcmp(cases[i].method, "POST") == 0) {
+      assert_non_null(strstr(b, "header Content-Length: 0\n"));
+    }
+    ah_future_free(f);
+    ah_request_opts_free(o);
+  }
+  ah_session_free(s);
+}
+
+static void test_head(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  size_t len = 99;
+
+  (void)state;
+  ah_request_opts_set_method(o, "HEAD");
+  f = ah_session_fetch(s, tu_url("/size/500"), o);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  /* The test server answers HEAD like GET minus nothing: libcurl must
+   * not wait for a body, so the reply carries headers only. */
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_string_equal(ah_response_header(ah_future_response(f), "Content-Length"), "500");
+  ah_response_body(ah_future_response(f), &len);
+  assert_int_equal(len, 0);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_headers_add_and_remove(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_add_header(o, "X-Api-Key", "k1"), AH_OK);
+  assert_int_equal(ah_request_opts_add_header(o, "X-Empty", ""), AH_OK);
+  assert_int_equal(ah_request_opts_add_header(o, "Accept", NULL), AH_OK);
+  assert_int_equal(ah_request_opts_add_header(o, "User-Agent", "mine/2"), AH_OK);
+  b = echo(s, o, &f);
+  assert_non_null(strstr(b, "header X-Api-Key: k1\n"));
+  assert_non_null(strstr(b, "header X-Empty: \n"));
+  assert_null(strstr(b, "header Accept:"));
+  assert_non_null(strstr(b, "header User-Agent: mine/2\n"));
+  assert_null(strstr(b, "ahttp/"));
+  ah_future_free(f);
+  assert_int_equal(ah_request_opts_add_header(o, "", "v"), AH_EINVAL);
+  assert_int_equal(ah_request_opts_add_header(o, "Bad Name", "v"), AH_EINVAL);
+  assert_int_equal(ah_request_opts_add_header(o, NULL, "v"), AH_EINVAL);
+  assert_int_equal(ah_request_opts_set_method(o, ""), AH_EINVAL);
+  assert_int_equal(ah_request_opts_set_method(o, NULL), AH_EINVAL);
+  assert_int_equal(ah_request_opts_set_body(o, NULL, 3), AH_EINVAL);
+  assert_int_equal(ah_request_opts_set_timeout(o, -2), AH_EINVAL);
+  assert_int_equal(ah_request_opts_add_header(NULL, "a", "b"), AH_EINVAL);
+  ah_request_opts_free(o);
+  ah_request_opts_free(NULL);
+  ah_session_free(s);
+}
+
+/* The body is copied: the caller's buffer may change or go at once. */
+static void test_body_is_copied(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  char *buf = strdup("original-bytes");
+  ah_future *f;
+
+  (void)state;
+  ah_request_opts_set_method(o, "POST");
+  ah_request_opts_set_body(o, buf, strlen(buf));
+  memset(buf, 'Z', strlen(buf));
+  free(buf);
+  f = ah_session_fetch(s, tu_url("/echo"), o);
+  ah_request_opts_free(o); /* the future keeps what it needs */
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL), "original-bytes"));
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+/* One options object, many fetches; changing it later changes only the
+ * fetches made after the change. */
+static void test_options_copy_on_write(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *a, *b;
+
+  (void)state;
+  ah_request_opts_add_header(o, "X-Round", "first");
+  a = ah_session_fetch(s, tu_url("/echo"), o);
+  ah_request_opts_add_header(o, "X-Later", "second");
+  ah_request_opts_set_method(o, "PUT");
+  b = ah_session_fetch(s, tu_url("/echo"), o);
+  assert_int_equal(ah_future_wait(a, 10000), AH_OK);
+  assert_int_equal(ah_future_wait(b, 10000), AH_OK);
+  assert_non_null(strstr(ah_response_body(ah_future_response(a), NULL), "method GET\n"));
+  assert_null(strstr(ah_response_body(ah_future_response(a), NULL), "X-Later"));
+  assert_non_null(strstr(ah_response_body(ah_future_response(b), NULL), "method PUT\n"));
+  assert_non_null(strstr(ah_response_body(ah_future_response(b), NULL), "X-Later: second"));
+  assert_non_null(strstr(ah_response_body(ah_future_response(b), NULL), "X-Round: first"));
+  ah_future_free(a);
+  ah_future_free(b);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_request_timeout(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *slow, *fast;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_set_timeout(o, 200), AH_OK);
+  slow = ah_session_fetch(s, tu_url("/delay/3000"), o);
+  fast = ah_session_fetch(s, tu_url("/delay/10"), o);
+  assert_int_equal(ah_future_wait(slow, 10000), AH_OK);
+  assert_int_equal(ah_future_error(slow), AH_ETIMEDOUT);
+  assert_non_null(strstr(ah_future_errmsg(slow), "/delay/3000"));
+  assert_int_equal(ah_future_wait(fast, 10000), AH_OK);
+  assert_int_equal(ah_future_error(fast), AH_OK);
+  ah_future_free(slow);
+  ah_future_free(fast);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_redirects_followed_and_limited(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s = ah_session_new(NULL), *none;
+  ah_future *f;
+
+  (void)state;
+  f = ah_session_fetch(s, tu_url("/redirect/10"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK); /* 10 is the default limit */
+  assert_string_equal(ah_response_body(ah_future_response(f), NULL), "arrived");
+  assert_string_equal(ah_response_url(ah_future_response(f)), tu_url("/redirect/0"));
+  /* Headers are those of the final response only. */
+  assert_null(ah_response_header(ah_future_response(f), "Location"));
+  ah_future_free(f);
+  f = ah_session_fetch(s, tu_url("/redirect/11"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_EREDIRECTS);
+  ah_future_free(f);
+  /* max_redirects 0: the 3xx itself is the response. */
+  ah_session_opts_set_max_redirects(so, 0);
+  none = ah_session_new(so);
+  f = ah_session_fetch(none, tu_url("/redirect/1"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 302);
+  assert_string_equal(ah_response_header(ah_future_response(f), "location"), "/redirect/0");
+  ah_future_free(f);
+  ah_session_free(none);
+  ah_session_opts_free(so);
+  ah_session_free(s);
+}
+
+static void test_decompression(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f = ah_session_fetch(s, tu_url("/gzip/100000"), NULL);
+  size_t len;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  b = ah_response_body(ah_future_response(f), &len);
+  assert_int_equal(len, 100000);
+  assert_int_equal(strspn(b, "z"), 100000);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_methods_and_bodies),
+    TU_TEST(test_head),
+    TU_TEST(test_headers_add_and_remove),
+    TU_TEST(test_body_is_copied),
+    TU_TEST(test_options_copy_on_write),
+    TU_TEST(test_request_timeout),
+    TU_TEST(test_redirects_followed_and_limited),
+    TU_TEST(test_decompression),
+  };
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}
