@@ -91,6 +91,9 @@ $(B)/tests/test_%: $(B)/tests/test_%.o $(TEST_UTIL) $(STATIC)
 TEST_TIMEOUT ?= 300
 check: deps lib examples $(TEST_BIN) contract
 	@PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
+ifneq ($(SANITIZE),1)
+	@MAKE="$(MAKE)" sh tests/install.sh
+endif
 
 test: check
 

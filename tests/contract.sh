@@ -28,6 +28,15 @@ for page in docs/man3/*.3; do
   [ -z "$warn" ] || { say "$page: $warn"; fail=1; }
 done
 
+# Every man page example compiles against the public header alone.
+for page in docs/man3/*.3; do
+  grep -q '^\.EX' "$page" || continue
+  sed -n '/^\.EX/,/^\.EE/p' "$page" | sed -e '/^\.EX/d' -e '/^\.EE/d' \
+    -e 's/\\e/\\/g' -e 's/\\-/-/g' > "$tmp/ex.c"
+  $CC -std=c11 -Wall -Werror -Wno-unused-function -Iinclude -c "$tmp/ex.c" -o "$tmp/ex.o" 2>"$tmp/ex.err" ||
+    { say "example in $page does not compile: $(head -3 "$tmp/ex.err")"; fail=1; }
+done
+
 # Every enum value has text of its own.
 codes=$(sed -n 's/^  \(AH_[A-Z]*\) = .*/\1/p' include/ahttp.h)
 {
@@ -40,5 +49,5 @@ codes=$(sed -n 's/^  \(AH_[A-Z]*\) = .*/\1/p' include/ahttp.h)
 } > "$tmp/err.c"
 $CC -Iinclude "$tmp/err.c" -o "$tmp/err" "$SO" -Wl,-rpath,"$(dirname "$SO")" && "$tmp/err" || { say "error text check failed"; fail=1; }
 
-[ $fail -eq 0 ] && say "ok (symbols, soname, C99, C++, man pages, error texts)"
+[ $fail -eq 0 ] && say "ok (symbols, soname, C99, C++, man pages and their examples, error texts)"
 exit $fail

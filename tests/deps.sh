@@ -6,6 +6,7 @@ pkg-config --exists libcurl 2>/dev/null || pkgs="$pkgs libcurl4-openssl-dev"
 pkg-config --exists cmocka 2>/dev/null || pkgs="$pkgs libcmocka-dev"
 command -v pkg-config >/dev/null 2>&1 || pkgs="$pkgs pkg-config"
 command -v python3 >/dev/null 2>&1 || pkgs="$pkgs python3"
+command -v cc >/dev/null 2>&1 || pkgs="$pkgs gcc libc6-dev"
 command -v c++ >/dev/null 2>&1 || pkgs="$pkgs g++"
 command -v groff >/dev/null 2>&1 || pkgs="$pkgs groff-base"
 [ -z "$pkgs" ] && exit 0
