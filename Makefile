@@ -89,7 +89,7 @@ $(B)/tests/test_%: $(B)/tests/test_%.o $(TEST_UTIL) $(STATIC)
 	$(CC) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CURL_LIBS) -lpthread
 
 TEST_TIMEOUT ?= 300
-check: deps lib examples $(TEST_BIN) contract
+check: deps lib examples $(TEST_BIN) $(if $(filter 1,$(SANITIZE)),,contract)
 	@PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
 ifneq ($(SANITIZE),1)
 	@MAKE="$(MAKE)" sh tests/install.sh
