@@ -1,8 +1,10 @@
 /* request.c - the request option builder, validation, and easy setup. */
 #include "request.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <strings.h>
 
@@ -293,6 +295,25 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
   return n;
 }
 
+/* ahttp opens libcurl's sockets: close-on-exec, so that no descriptor of
+ * the library leaks into a child the program executes, and with the errno
+ * of a failure kept, since libcurl reports a socket() that failed for want
+ * of descriptors as a refused connection. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose,
+                                 struct curl_sockaddr *a)
+{
+  struct ah__request *q = arg;
+  int fd;
+
+  (void)purpose;
+  fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  if (fd < 0) {
+    q->socket_err = errno;
+    return CURL_SOCKET_BAD;
+  }
+  return fd;
+}
+
 static int set_method(CURL *e, const struct ah__reqspec *sp)
 {
   const char *m = sp->method;
@@ -340,6 +361,8 @@ int ah__request_setup(struct ah__request *q, const char *url,
   SET(CURLOPT_HEADERDATA, q);
   SET(CURLOPT_WRITEFUNCTION, on_write);
   SET(CURLOPT_WRITEDATA, q);
+  SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  SET(CURLOPT_OPENSOCKETDATA, q);
   if (d->user_agent)
     SET(CURLOPT_USERAGENT, d->user_agent);
   if (sp != NULL && sp->headers != NULL)
@@ -381,10 +404,14 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg)
     fl.rc = rc;
     fl.os_errno = 0;
     curl_easy_getinfo(q->easy, CURLINFO_OS_ERRNO, &fl.os_errno);
+    if (q->socket_err != 0 && rc == CURLE_COULDNT_CONNECT)
+      fl.os_errno = q->socket_err;
     fl.real_oom = ah__alloc_failures() != q->oom_mark;
     fl.headers_done = ah__response_headers_complete(q->resp);
     err = ah__error_from_curl(&fl);
     why = q->errbuf[0] ? q->errbuf : curl_easy_strerror(rc);
+    if (err == AH_ENOFD)
+      why = "the process or the system is out of file descriptors";
   }
   *msg = ah__message(err, why, eff);
   return err;

@@ -31,6 +31,7 @@ struct ah__request {
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */
+  int socket_err;               /* errno of the last failed socket() */
   unsigned long oom_mark;       /* ah__alloc_failures() at the start */
   char errbuf[CURL_ERROR_SIZE];
 };

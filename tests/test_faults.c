@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -242,6 +244,56 @@ static void test_crlf_injection_refused(void **state)
   ah_session_free(s);
 }
 
+/* Out of descriptors: a forked child lowers its own RLIMIT_NOFILE so only a
+ * few sockets fit. The requests that got one succeed; the others fail with
+ * AH_ENOFD, never as a refused connection (libcurl 7.88 says "Couldn't
+ * connect to server"). Exit code: 0 when that held. */
+static int enofd_child(void)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *fs[20];
+  struct rlimit rl;
+  int i, ok = 0, nofd = 0, other = 0, lowest = dup(0);
+
+  close(lowest);
+  rl.rlim_cur = rl.rlim_max = (rlim_t)lowest + 4;
+  if (s == NULL || setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return 10;
+  for (i = 0; i < 20; i++)
+    fs[i] = ah_session_fetch(s, tu_url("/delay/200"), NULL);
+  if (ah_gather(fs, 20, 20000) != AH_OK)
+    return 11;
+  for (i = 0; i < 20; i++) {
+    int e = ah_future_error(fs[i]);
+    if (e == AH_OK)
+      ok++;
+    else if (e == AH_ENOFD && strstr(ah_future_errmsg(fs[i]), "file descriptors"))
+      nofd++;
+    else
+      other++;
+    ah_future_free(fs[i]);
+  }
+  ah_session_free(s);
+  if (other)
+    return 12;
+  return ok > 0 && nofd > 0 ? 0 : 13;
+}
+
+static void test_out_of_descriptors(void **state)
+{
+  pid_t pid;
+  int status;
+
+  (void)state;
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0)
+    _exit(enofd_child());
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Authorization and Cookie set by the caller are dropped when a redirect
  * goes to another host (127.0.0.1 -> localhost here). */
 static void test_auth_not_forwarded_cross_host(void **state)
@@ -316,6 +368,7 @@ int main(void)
     TU_TEST(test_no_stale_error_message),
     TU_TEST(test_crlf_injection_refused),
     TU_TEST(test_auth_not_forwarded_cross_host),
+    TU_TEST(test_out_of_descriptors),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -1,5 +1,6 @@
 /* test_session.c - SPEC section 2, row by row, against the test server. */
 #include <ahttp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -441,6 +442,36 @@ static void test_session_opts(void **state)
   assert_int_equal(ah_version(), AH_VERSION_NUM);
 }
 
+/* Every descriptor the library opens (epoll, timerfd, eventfd, sockets) is
+ * close-on-exec: none leaks into a program the caller executes. */
+static void test_descriptors_close_on_exec(void **state)
+{
+  char before[1024];
+  ah_session *s;
+  ah_future *f;
+  int fd, opened = 0;
+
+  (void)state;
+  for (fd = 0; fd < 1024; fd++)
+    before[fd] = fcntl(fd, F_GETFD) >= 0;
+  s = new_session();
+  f = ah_session_fetch(s, tu_url("/delay/300"), NULL);
+  while (ah_session_run(s, 50) == AH_OK && !ah_future_done(f) && opened < 4) {
+    opened = 0;
+    for (fd = 0; fd < 1024; fd++)
+      if (!before[fd] && fcntl(fd, F_GETFD) >= 0)
+        opened++;
+  }
+  assert_true(opened >= 4); /* epoll, timerfd, eventfd and a socket */
+  for (fd = 0; fd < 1024; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (!before[fd] && flags >= 0 && !(flags & FD_CLOEXEC))
+      fail_msg("descriptor %d is not close-on-exec", fd);
+  }
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -461,6 +492,7 @@ int main(void)
     TU_TEST(test_wakeup_from_thread),
     TU_TEST(test_gather_two_sessions),
     TU_TEST(test_session_opts),
+    TU_TEST(test_descriptors_close_on_exec),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
