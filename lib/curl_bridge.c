@@ -8,9 +8,49 @@
  * is allocated per socket. */
 #include "curl_bridge.h"
 
+#include <fcntl.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "reactor.h"
+
+#define PROBE_SLOTS 8
+
+/* curl_multi_init (7.88) opens a wake-up socketpair without close-on-exec,
+ * which would leak into every program the caller executes. Descriptors
+ * are allocated lowest-first: note which of the next few slots are free
+ * before the call, and afterwards mark the AF_UNIX sockets that appeared
+ * there. (Another thread opening an AF_UNIX socket in the same instant
+ * could be marked too; close-on-exec is what it should have anyway.) */
+static int free_slots(int any_fd, int *base, char *was_free)
+{
+  int i, probe = fcntl(any_fd, F_DUPFD_CLOEXEC, 0);
+
+  if (probe < 0)
+    return -1;
+  close(probe);
+  *base = probe;
+  for (i = 0; i < PROBE_SLOTS; i++)
+    was_free[i] = fcntl(probe + i, F_GETFD) < 0;
+  return 0;
+}
+
+static void cloexec_new_unix_sockets(int base, const char *was_free)
+{
+  int i, domain, flags;
+  socklen_t len;
+
+  for (i = 0; i < PROBE_SLOTS; i++) {
+    len = sizeof domain;
+    if (!was_free[i] || (flags = fcntl(base + i, F_GETFD)) < 0 ||
+        (flags & FD_CLOEXEC) ||
+        getsockopt(base + i, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+        domain != AF_UNIX)
+      continue;
+    fcntl(base + i, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
 
 static void drain_done(struct ah__bridge *b)
 {
@@ -102,9 +142,15 @@ int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
   b->handler = ah__reactor_handler(r, on_io, b);
   if (b->handler < 0)
     return -1;
-  b->multi = curl_multi_init();
-  if (b->multi == NULL)
-    return -1;
+  {
+    char was_free[PROBE_SLOTS];
+    int base, probed = free_slots(r->epfd, &base, was_free) == 0;
+    b->multi = curl_multi_init();
+    if (b->multi == NULL)
+      return -1;
+    if (probed)
+      cloexec_new_unix_sockets(base, was_free);
+  }
   curl_multi_setopt(b->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(b->multi, CURLMOPT_SOCKETDATA, b);
   curl_multi_setopt(b->multi, CURLMOPT_TIMERFUNCTION, on_timer);
