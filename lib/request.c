@@ -13,7 +13,7 @@
 #include "response.h"
 
 struct ah__reqspec {
-  unsigned refs;
+  unsigned refs;      /* atomic: fetches on several threads may share it */
   int err;            /* first bad input, AH_OK if none */
   const char *why;    /* static text naming it */
   char *method;       /* NULL: GET */
@@ -41,7 +41,7 @@ static struct ah__reqspec *spec_new(void)
 
 void ah__reqspec_unref(struct ah__reqspec *sp)
 {
-  if (sp == NULL || --sp->refs > 0)
+  if (sp == NULL || __atomic_sub_fetch(&sp->refs, 1, __ATOMIC_ACQ_REL) > 0)
     return;
   ah__free(sp->method);
   curl_slist_free_all(sp->headers);
@@ -53,7 +53,7 @@ struct ah__reqspec *ah__reqspec_ref(const ah_request_opts *o)
 {
   if (o == NULL)
     return NULL;
-  o->spec->refs++;
+  __atomic_add_fetch(&o->spec->refs, 1, __ATOMIC_RELAXED);
   return o->spec;
 }
 
@@ -71,7 +71,7 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   struct ah__reqspec *old = o->spec, *sp;
   struct curl_slist *h;
 
-  if (old->refs == 1)
+  if (__atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) == 1)
     return old;
   sp = spec_new();
   if (sp == NULL)
@@ -91,7 +91,7 @@ static struct ah__reqspec *writable(ah_request_opts *o)
       goto fail;
     sp->headers = n;
   }
-  old->refs--;
+  ah__reqspec_unref(old);
   o->spec = sp;
   return sp;
 fail:

@@ -3,7 +3,9 @@
  * Options are a builder over an immutable, reference-counted spec: a
  * fetch takes a reference, so 100,000 fetches with one ah_request_opts
  * share one copy of its headers and body, and setters called later copy
- * the spec first (copy on write). */
+ * the spec first (copy on write). The count is atomic, so one options
+ * object may serve fetches on sessions of several threads at once; only
+ * its setters must not run concurrently with those fetches. */
 #ifndef AH_REQUEST_H
 #define AH_REQUEST_H
 

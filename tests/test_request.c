@@ -1,6 +1,7 @@
 /* test_request.c - request options: method, headers, body, timeout, and
  * the copy-on-write sharing of one options object by many fetches. */
 #include <ahttp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,48 @@ static void test_decompression(void **state)
   ah_session_free(s);
 }
 
+/* One options object serving sessions on two threads at once. A racy
+ * reference count shows up here as a use-after-free or leak under
+ * `make check SANITIZE=1`. */
+#define PER_THREAD 150
+static void *fetch_many(void *arg)
+{
+  const ah_request_opts *o = arg;
+  ah_session *s = ah_session_new(NULL);
+  ah_future *fs[PER_THREAD];
+  long ok = 0;
+  int i;
+
+  for (i = 0; i < PER_THREAD; i++)
+    fs[i] = ah_session_fetch(s, tu_url("/echo"), o);
+  if (ah_gather(fs, PER_THREAD, 30000) == AH_OK)
+    for (i = 0; i < PER_THREAD; i++)
+      ok += ah_future_error(fs[i]) == AH_OK &&
+            strstr(ah_response_body(ah_future_response(fs[i]), NULL),
+                   "X-Shared: yes") != NULL;
+  for (i = 0; i < PER_THREAD; i++)
+    ah_future_free(fs[i]);
+  ah_session_free(s);
+  return (void *)ok;
+}
+
+static void test_options_shared_across_threads(void **state)
+{
+  ah_request_opts *o = ah_request_opts_new();
+  pthread_t t[2];
+  void *ok[2];
+
+  (void)state;
+  ah_request_opts_add_header(o, "X-Shared", "yes");
+  pthread_create(&t[0], NULL, fetch_many, o);
+  pthread_create(&t[1], NULL, fetch_many, o);
+  pthread_join(t[0], &ok[0]);
+  pthread_join(t[1], &ok[1]);
+  assert_int_equal((long)ok[0], PER_THREAD);
+  assert_int_equal((long)ok[1], PER_THREAD);
+  ah_request_opts_free(o);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -237,6 +280,7 @@ int main(void)
     TU_TEST(test_request_timeout),
     TU_TEST(test_redirects_followed_and_limited),
     TU_TEST(test_decompression),
+    TU_TEST(test_options_shared_across_threads),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
