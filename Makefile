@@ -120,6 +120,28 @@ uninstall:
 	  $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc
 	for f in docs/man3/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$${f##*/}; done
 
+# Benchmarks (never part of make check): see bench/bench.py.
+BENCH_BIN := $(B)/bench/bench_ahttp $(B)/bench/raw_socket $(B)/bench/raw_poll $(B)/bench/measure
+$(B)/bench/bench_ahttp: bench/bench_ahttp.c include/ahttp.h $(B)/libahttp.so
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
+$(B)/bench/measure: bench/measure.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@
+$(B)/bench/raw_%: bench/raw_%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CURL_CFLAGS) $(CFLAGS) $< -o $@ $(CURL_LIBS) $(LDFLAGS)
+
+.PHONY: bench bench-quick bench-instr bench-deps
+bench-deps:
+	@sh bench/deps.sh
+bench: bench-deps lib $(BENCH_BIN)
+	@/usr/bin/python3 bench/bench.py --bin $(B)/bench $(BENCH_ARGS)
+bench-quick: bench-deps lib $(BENCH_BIN)
+	@/usr/bin/python3 bench/bench.py --bin $(B)/bench --quick $(BENCH_ARGS)
+bench-instr: bench-deps lib $(BENCH_BIN)
+	@/usr/bin/python3 bench/instr.py --bin $(B)/bench
+
 demo: deps lib $(B)/examples/gather
 	@PYTHON=$(PYTHON) sh examples/demo.sh $(B)/examples/gather
 

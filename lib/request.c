@@ -233,8 +233,11 @@ int ah_request_opts_set_timeout(ah_request_opts *o, long total_ms)
 
 /* URLs. */
 
-int ah__url_check(CURLU *parser, const char *url, const char **why)
+int ah__url_parse(const char *url, CURLU **out, const char **why)
 {
+  CURLU *u;
+
+  *out = NULL;
   if (url == NULL) {
     *why = "the URL is NULL";
     return AH_EINVAL;
@@ -244,12 +247,24 @@ int ah__url_check(CURLU *parser, const char *url, const char **why)
     *why = "the URL's scheme is not http or https";
     return AH_EINVAL;
   }
+  if ((u = curl_url()) == NULL) {
+    *why = "no memory for the URL";
+    return AH_ENOMEM;
+  }
   /* Rejects control characters (CR, LF), spaces and bad hosts or ports. */
-  if (curl_url_set(parser, CURLUPART_URL, url, 0) != CURLUE_OK) {
+  switch (curl_url_set(u, CURLUPART_URL, url, 0)) {
+  case CURLUE_OK:
+    *out = u;
+    return AH_OK;
+  case CURLUE_OUT_OF_MEMORY:
+    curl_url_cleanup(u);
+    *why = "no memory for the URL";
+    return AH_ENOMEM;
+  default:
+    curl_url_cleanup(u);
     *why = "the URL is malformed";
     return AH_EINVAL;
   }
-  return AH_OK;
 }
 
 char *ah__message(int err, const char *detail, const char *url)
@@ -271,7 +286,7 @@ char *ah__message(int err, const char *detail, const char *url)
 
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
-  struct ah__request *q = arg;
+  struct ah__request *q = ((struct ah__slot *)arg)->q;
   int err = ah__response_header_line(q->resp, buf, n, &q->abort_why);
 
   (void)size; /* always 1 */
@@ -284,7 +299,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 
 static size_t on_write(char *buf, size_t size, size_t n, void *arg)
 {
-  struct ah__request *q = arg;
+  struct ah__request *q = ((struct ah__slot *)arg)->q;
   int err = ah__response_body(q->resp, buf, n, &q->abort_why);
 
   (void)size;
@@ -302,19 +317,23 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
 static curl_socket_t open_socket(void *arg, curlsocktype purpose,
                                  struct curl_sockaddr *a)
 {
-  struct ah__request *q = arg;
+  struct ah__request *q = ((struct ah__slot *)arg)->q;
   int fd;
 
   (void)purpose;
   fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
   if (fd < 0) {
-    q->socket_err = errno;
+    if (q != NULL)
+      q->socket_err = errno;
     return CURL_SOCKET_BAD;
   }
   return fd;
 }
 
-static int set_method(CURL *e, const struct ah__reqspec *sp)
+/* What a request changed on its slot, undone by ah__slot_recycle. */
+enum { DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4 };
+
+static CURLcode set_method(CURL *e, const struct ah__reqspec *sp)
 {
   const char *m = sp->method;
   CURLcode rc = CURLE_OK;
@@ -327,53 +346,111 @@ static int set_method(CURL *e, const struct ah__reqspec *sp)
     if (rc == CURLE_OK)
       rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, sp->body ? sp->body : "");
   }
-  if (rc == CURLE_OK && m != NULL && strcmp(m, "GET") != 0 &&
-      strcmp(m, "HEAD") != 0 && strcmp(m, "POST") != 0)
+  /* GET with a body needs the method named, or libcurl sends POST. */
+  if (rc == CURLE_OK && m != NULL && strcmp(m, "HEAD") != 0 &&
+      strcmp(m, "POST") != 0 && (strcmp(m, "GET") != 0 || sp->has_body))
     rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
-  else if (rc == CURLE_OK && m != NULL && strcmp(m, "GET") == 0 &&
-           sp->has_body)
-    rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
-  return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
+  return rc;
 }
-
-int ah__request_setup(struct ah__request *q, const char *url,
-                      const struct ah__defaults *d)
-{
-  CURL *e = q->easy;
-  const struct ah__reqspec *sp = q->spec;
-  long total = sp && sp->timeout_ms >= 0 ? sp->timeout_ms : d->total_ms;
-  CURLcode rc = CURLE_OK;
 
 #define SET(opt, val) \
   do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
-  SET(CURLOPT_URL, url);
-  SET(CURLOPT_PRIVATE, q);
-  SET(CURLOPT_ERRORBUFFER, q->errbuf);
+
+struct ah__slot *ah__slot_new(const struct ah__defaults *d)
+{
+  struct ah__slot *slot = ah__calloc(1, sizeof *slot);
+  CURLcode rc = CURLE_OK;
+  CURL *e;
+
+  if (slot == NULL)
+    return NULL;
+  if ((e = slot->easy = curl_easy_init()) == NULL) {
+    ah__free(slot);
+    return NULL;
+  }
+  slot->total_ms = d->total_ms;
+  SET(CURLOPT_PRIVATE, slot);
+  SET(CURLOPT_ERRORBUFFER, slot->errbuf);
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_FOLLOWLOCATION, d->max_redirects > 0 ? 1L : 0L);
   SET(CURLOPT_MAXREDIRS, d->max_redirects);
-  SET(CURLOPT_TIMEOUT_MS, total);
+  SET(CURLOPT_TIMEOUT_MS, d->total_ms);
   SET(CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
   SET(CURLOPT_ACCEPT_ENCODING, ""); /* every decoder libcurl has */
   SET(CURLOPT_HEADERFUNCTION, on_header);
-  SET(CURLOPT_HEADERDATA, q);
+  SET(CURLOPT_HEADERDATA, slot);
   SET(CURLOPT_WRITEFUNCTION, on_write);
-  SET(CURLOPT_WRITEDATA, q);
+  SET(CURLOPT_WRITEDATA, slot);
   SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
-  SET(CURLOPT_OPENSOCKETDATA, q);
+  SET(CURLOPT_OPENSOCKETDATA, slot);
   if (d->user_agent)
     SET(CURLOPT_USERAGENT, d->user_agent);
-  if (sp != NULL && sp->headers != NULL)
-    SET(CURLOPT_HTTPHEADER, sp->headers);
-#undef SET
-  if (rc != CURLE_OK)
-    return rc == CURLE_OUT_OF_MEMORY ? AH_ENOMEM : AH_EINVAL;
-  if (sp != NULL)
-    return set_method(e, sp);
-  return AH_OK;
+  if (rc != CURLE_OK) {
+    ah__slot_free(slot);
+    return NULL;
+  }
+  return slot;
 }
+
+void ah__slot_free(struct ah__slot *slot)
+{
+  if (slot == NULL)
+    return;
+  curl_easy_cleanup(slot->easy);
+  ah__free(slot);
+}
+
+void ah__slot_recycle(struct ah__slot *slot)
+{
+  CURL *e = slot->easy;
+
+  /* Setting NULL or a number allocates nothing and cannot fail. */
+  if (slot->dirty & DIRTY_METHOD) {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+    curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  }
+  if (slot->dirty & DIRTY_HEADERS)
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+  if (slot->dirty & DIRTY_TIMEOUT)
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, slot->total_ms);
+  curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+  slot->dirty = 0;
+  slot->q = NULL;
+}
+
+int ah__request_setup(struct ah__request *q)
+{
+  struct ah__slot *slot = q->slot;
+  const struct ah__reqspec *sp = q->spec;
+  CURL *e = slot->easy;
+  CURLcode rc = CURLE_OK;
+
+  slot->q = q;
+  slot->errbuf[0] = '\0'; /* never an earlier request's message */
+  SET(CURLOPT_CURLU, q->url);
+  if (sp != NULL) {
+    if (sp->timeout_ms >= 0 && sp->timeout_ms != slot->total_ms) {
+      slot->dirty |= DIRTY_TIMEOUT;
+      SET(CURLOPT_TIMEOUT_MS, sp->timeout_ms);
+    }
+    if (sp->headers != NULL) {
+      slot->dirty |= DIRTY_HEADERS;
+      SET(CURLOPT_HTTPHEADER, sp->headers);
+    }
+    if (sp->method != NULL || sp->has_body) {
+      slot->dirty |= DIRTY_METHOD;
+      if (rc == CURLE_OK)
+        rc = set_method(e, sp);
+    }
+  }
+  return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
+}
+#undef SET
 
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg)
 {
@@ -381,11 +458,13 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg)
   const char *why;
   int err;
 
+  CURL *easy = q->slot->easy;
+
   *msg = NULL;
-  curl_easy_getinfo(q->easy, CURLINFO_EFFECTIVE_URL, &eff);
+  curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff);
   if (rc == CURLE_OK && ah__response_headers_complete(q->resp)) {
     long code = 0;
-    curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
     q->resp->status = (int)code;
     q->resp->url = ah__url_without_credentials(eff ? eff : "");
     if (q->resp->url != NULL)
@@ -403,13 +482,13 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg)
     struct ah__failure fl;
     fl.rc = rc;
     fl.os_errno = 0;
-    curl_easy_getinfo(q->easy, CURLINFO_OS_ERRNO, &fl.os_errno);
+    curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &fl.os_errno);
     if (q->socket_err != 0 && rc == CURLE_COULDNT_CONNECT)
       fl.os_errno = q->socket_err;
     fl.real_oom = ah__alloc_failures() != q->oom_mark;
     fl.headers_done = ah__response_headers_complete(q->resp);
     err = ah__error_from_curl(&fl);
-    why = q->errbuf[0] ? q->errbuf : curl_easy_strerror(rc);
+    why = q->slot->errbuf[0] ? q->slot->errbuf : curl_easy_strerror(rc);
     if (err == AH_ENOFD)
       why = "the process or the system is out of file descriptors";
   }

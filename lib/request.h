@@ -23,10 +23,23 @@ struct ah__defaults {
   char *user_agent;
 };
 
+/* A pooled easy handle, configured once with the session's defaults. A
+ * request borrows it; the options a request changed are undone when it is
+ * returned, so the common request sets nothing but its URL. libcurl's
+ * callbacks get the slot, and the slot names its current request. */
+struct ah__slot {
+  CURL *easy;
+  struct ah__request *q;        /* the borrower, NULL while pooled */
+  unsigned dirty;               /* options to undo (DIRTY_* in request.c) */
+  long total_ms;                /* the session default, to restore */
+  char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
+};
+
 /* One request in flight, from fetch to completion. */
 struct ah__request {
   ah_future *f;
-  CURL *easy;
+  struct ah__slot *slot;        /* NULL until it has an easy handle */
+  CURLU *url;                   /* parsed at fetch; libcurl dups it */
   ah_response *resp;
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's list of requests */
@@ -35,7 +48,6 @@ struct ah__request {
   int watch_err;                /* the reactor refused a socket: errno */
   int socket_err;               /* errno of the last failed socket() */
   unsigned long oom_mark;       /* ah__alloc_failures() at the start */
-  char errbuf[CURL_ERROR_SIZE];
 };
 
 /* A counted reference to the spec of o, or NULL for o == NULL. */
@@ -45,17 +57,24 @@ void ah__reqspec_unref(struct ah__reqspec *spec);
  * a sentence saying which input in *why. */
 int ah__reqspec_error(const struct ah__reqspec *spec, const char **why);
 
-/* Configure q->easy (freshly reset) for url with the spec and defaults.
- * AH_OK or AH_ENOMEM. */
-int ah__request_setup(struct ah__request *q, const char *url,
-                      const struct ah__defaults *d);
+/* A new easy handle with the session's defaults; NULL without memory. */
+struct ah__slot *ah__slot_new(const struct ah__defaults *d);
+/* Undo what the last request changed, ready for the next. */
+void ah__slot_recycle(struct ah__slot *slot);
+void ah__slot_free(struct ah__slot *slot);
+
+/* Lend q->slot to q and set its per-request options (URL, method, body,
+ * headers, timeout). AH_OK or AH_ENOMEM. */
+int ah__request_setup(struct ah__request *q);
 /* The outcome of a finished transfer: an ahttp code, a message for a
  * failure in *msg (may be NULL without memory), and on success the
  * response completed with its URL. */
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg);
 
-/* Validates an absolute http(s) URL; AH_OK or AH_EINVAL with *why. */
-int ah__url_check(CURLU *parser, const char *url, const char **why);
+/* Parse an absolute http(s) URL into a new handle (*out), which the
+ * request hands to libcurl: one parse validates and serves the transfer.
+ * AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
+int ah__url_parse(const char *url, CURLU **out, const char **why);
 /* An allocated message "text (url)", url credentials removed. */
 char *ah__message(int err, const char *detail, const char *url);
 

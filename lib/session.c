@@ -24,10 +24,9 @@ struct ah_session {
   struct ah__reactor reactor;
   struct ah__bridge bridge;
   struct ah__defaults d;
-  CURLU *parser;             /* validates URLs at fetch */
   struct ah__request *head;  /* every request in flight */
   size_t ndoomed;            /* requests with watch_err, to fail */
-  CURL **pool;               /* idle easy handles */
+  struct ah__slot **pool;    /* idle easy handles, configured */
   size_t npool;
   int holds;                 /* calls under way that may run callbacks */
   int closing;               /* ah_session_free was called */
@@ -123,22 +122,22 @@ int ah_session_opts_set_user_agent(ah_session_opts *o, const char *ua)
   return AH_OK;
 }
 
-/* Easy handles: reused, since creating one costs more than a reset. */
+/* Easy handles: configured once, reused. */
 
-static CURL *easy_get(ah_session *s)
+static struct ah__slot *slot_get(ah_session *s)
 {
   if (s->npool > 0)
     return s->pool[--s->npool];
-  return curl_easy_init();
+  return ah__slot_new(&s->d);
 }
 
-static void easy_put(ah_session *s, CURL *e)
+static void slot_put(ah_session *s, struct ah__slot *slot)
 {
-  if (s->npool < POOL_MAX && s->pool != NULL) {
-    curl_easy_reset(e);
-    s->pool[s->npool++] = e;
+  if (s->npool < POOL_MAX) {
+    ah__slot_recycle(slot);
+    s->pool[s->npool++] = slot;
   } else {
-    curl_easy_cleanup(e);
+    ah__slot_free(slot);
   }
 }
 
@@ -165,8 +164,9 @@ static void unlink_request(ah_session *s, struct ah__request *q)
 
 static void request_free(ah_session *s, struct ah__request *q)
 {
-  if (q->easy)
-    easy_put(s, q->easy);
+  if (q->slot)
+    slot_put(s, q->slot);
+  curl_url_cleanup(q->url);
   ah__response_free(q->resp);
   ah__reqspec_unref(q->spec);
   ah__free(q);
@@ -180,7 +180,7 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   ah_response *resp = NULL;
   char *msg = NULL;
 
-  ah__bridge_remove(&s->bridge, q->easy);
+  ah__bridge_remove(&s->bridge, q->slot->easy);
   unlink_request(s, q);
   if (q->watch_err)
     s->ndoomed--;
@@ -200,20 +200,27 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   ah__future_complete(f, err, resp, msg);
 }
 
+static struct ah__request *request_of(CURL *easy)
+{
+  struct ah__slot *slot = NULL;
+
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&slot);
+  return slot ? slot->q : NULL;
+}
+
 static void on_done(void *arg, CURL *easy, CURLcode rc)
 {
-  struct ah__request *q = NULL;
+  struct ah__request *q = request_of(easy);
 
-  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&q);
-  finish(arg, q, rc, AH_OK);
+  if (q != NULL)
+    finish(arg, q, rc, AH_OK);
 }
 
 static void on_watch_failed(void *arg, CURL *easy, int err)
 {
   ah_session *s = arg;
-  struct ah__request *q = NULL;
+  struct ah__request *q = request_of(easy);
 
-  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&q);
   if (q != NULL && q->watch_err == 0) {
     q->watch_err = err;
     s->ndoomed++;
@@ -267,16 +274,14 @@ ah_session *ah_session_new(const ah_session_opts *opts)
     goto fail;
   ah__bridge_set_limits(&s->bridge, opts ? opts->max_total : 100,
                         opts ? opts->max_host : 0);
-  s->parser = curl_url();
   s->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *s->pool);
-  if (s->parser == NULL || s->pool == NULL)
+  if (s->pool == NULL)
     goto fail;
   return s;
 fail:
   ah__bridge_close(&s->bridge);
   if (s->reactor.epfd >= 0)
     ah__reactor_close(&s->reactor);
-  curl_url_cleanup(s->parser);
   ah__free(s->pool);
   ah__free(s->d.user_agent);
   ah__free(s);
@@ -290,9 +295,8 @@ static void destroy(ah_session *s)
   ah__bridge_close(&s->bridge);
   ah__reactor_close(&s->reactor);
   while (s->npool > 0)
-    curl_easy_cleanup(s->pool[--s->npool]);
+    ah__slot_free(s->pool[--s->npool]);
   ah__free(s->pool);
-  curl_url_cleanup(s->parser);
   ah__free(s->d.user_agent);
   ah__free(s);
 }
@@ -359,27 +363,26 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     return failed(f, AH_EINVAL, "the session is NULL", url);
   if (s->closing)
     return failed(f, AH_ECANCELED, "the session is being freed", url);
-  if ((err = ah__url_check(s->parser, url, &why)) != AH_OK)
-    return failed(f, err, why, url);
   q = ah__calloc(1, sizeof *q);
   if (q == NULL)
     return failed(f, AH_ENOMEM, "no memory for the request", url);
   q->f = f;
   q->spec = ah__reqspec_ref(opts);
-  if ((err = ah__reqspec_error(q->spec, &why)) != AH_OK) {
+  if ((err = ah__reqspec_error(q->spec, &why)) != AH_OK ||
+      (err = ah__url_parse(url, &q->url, &why)) != AH_OK) {
     request_free(s, q);
     return failed(f, err, why, url);
   }
   q->oom_mark = ah__alloc_failures();
-  q->easy = easy_get(s);
+  q->slot = slot_get(s);
   q->resp = ah__response_new(s->d.max_body, s->d.max_header,
                              s->d.max_redirects > 0);
-  if (q->easy == NULL || q->resp == NULL) {
+  if (q->slot == NULL || q->resp == NULL) {
     request_free(s, q);
     return failed(f, AH_ENOMEM, "no memory for the request", url);
   }
-  err = ah__request_setup(q, url, &s->d);
-  if (err == AH_OK && ah__bridge_add(&s->bridge, q->easy) != CURLM_OK)
+  err = ah__request_setup(q);
+  if (err == AH_OK && ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)
     err = AH_ENOMEM;
   if (err != AH_OK) {
     request_free(s, q);

@@ -227,6 +227,50 @@ static void test_decompression(void **state)
   ah_session_free(s);
 }
 
+/* Easy handles are pooled: a plain GET after a HEAD, a POST with headers
+ * and a short timeout must be a plain GET with none of them. */
+static void test_pooled_handle_forgets_options(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *head = ah_request_opts_new(), *post = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+  int round;
+
+  (void)state;
+  ah_request_opts_set_method(head, "HEAD");
+  ah_request_opts_set_method(post, "DELETE");
+  ah_request_opts_set_body(post, "gone", 4);
+  ah_request_opts_add_header(post, "X-Once", "1");
+  ah_request_opts_set_timeout(post, 100);
+  for (round = 0; round < 3; round++) {
+    f = ah_session_fetch(s, tu_url("/size/10"), head);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    ah_future_free(f);
+    b = echo(s, NULL, &f);
+    assert_non_null(strstr(b, "method GET\n"));
+    ah_future_free(f);
+    f = ah_session_fetch(s, tu_url("/echo"), post);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL), "method DELETE\n"));
+    ah_future_free(f);
+    b = echo(s, NULL, &f);
+    assert_non_null(strstr(b, "method GET\n"));
+    assert_null(strstr(b, "X-Once"));
+    assert_null(strstr(b, "Content-Length"));
+    assert_null(strstr(b, "gone"));
+    ah_future_free(f);
+    /* The 100 ms timeout is gone too. */
+    f = ah_session_fetch(s, tu_url("/delay/300"), NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_OK);
+    ah_future_free(f);
+  }
+  ah_request_opts_free(head);
+  ah_request_opts_free(post);
+  ah_session_free(s);
+}
+
 /* One options object serving sessions on two threads at once. A racy
  * reference count shows up here as a use-after-free or leak under
  * `make check SANITIZE=1`. */
@@ -281,6 +325,7 @@ int main(void)
     TU_TEST(test_redirects_followed_and_limited),
     TU_TEST(test_decompression),
     TU_TEST(test_options_shared_across_threads),
+    TU_TEST(test_pooled_handle_forgets_options),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""ahttp's benchmark: every client against one private nginx, side by side.
+
+    python3 bench/bench.py [--quick] [--rounds R] [--only W1,W3] [--bin DIR]
+
+Starts nginx (Debian nginx-light) on 127.0.0.1 with an ephemeral port,
+access_log off, serving 16 B, 1 KiB, 64 KiB and 1 MiB files, and stops it
+by pid at the end. Each round runs every client once, in rotating order;
+each client prints "elapsed_s ok bytes non200" and the driver takes CPU
+seconds and peak RSS from wait4(). The table gives medians over rounds and
+each client's ratio to the raw libcurl multi_socket client, computed round
+by round (paired) so that machine drift cancels.
+"""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MEASURE = "measure"
+SYS_PYTHON = "/usr/bin/python3"  # Debian's, which has python3-aiohttp
+
+WORKLOADS = {
+    # name: (file, N, C, description)
+    "W1": ("1k", 20000, 64, "N=20000 x 1 KiB, C=64"),
+    "W2": ("64k", 5000, 32, "N=5000 x 64 KiB, C=32"),
+    "W3": ("1m", 500, 16, "N=500 x 1 MiB, C=16"),
+    "W4": ("16b", 100000, 100, "one gather of 100,000 x 16 B, default limit (100)"),
+}
+SIZES = {"16b": 16, "1k": 1024, "64k": 65536, "1m": 1 << 20}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Nginx:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ahttp-bench-")
+        os.chmod(self.dir, 0o755)
+        root = os.path.join(self.dir, "www")
+        os.mkdir(root)
+        for name, size in SIZES.items():
+            with open(os.path.join(root, name), "wb") as f:
+                f.write(b"b" * size)
+        self.port = free_port()
+        conf = os.path.join(self.dir, "nginx.conf")
+        user = "user root;" if os.geteuid() == 0 else ""
+        with open(conf, "w") as f:
+            f.write(f"""{user}
+worker_processes 1;
+daemon off;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 60s;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path {self.dir}/tmp;
+  proxy_temp_path {self.dir}/tmp;
+  fastcgi_temp_path {self.dir}/tmp;
+  uwsgi_temp_path {self.dir}/tmp;
+  scgi_temp_path {self.dir}/tmp;
+  types {{ }}
+  default_type application/octet-stream;
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {root};
+  }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(200):  # bounded: 10 s
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.05).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        self.stop()
+        sys.exit("bench: nginx did not start (see nginx-light)")
+
+    def url(self, name):
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run(cmd, timeout=600):
+    """Run cmd under bench/measure; return (stdout, wall_s, cpu_s,
+    maxrss_mib, exit status)."""
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run([MEASURE] + cmd, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "", timeout, 0.0, 0.0, -1
+    wall = time.monotonic() - t0
+    cpu, rss = 0.0, 0.0
+    for line in p.stderr.decode(errors="replace").splitlines():
+        if line.startswith("MEASURE "):
+            cpu, rss = float(line.split()[1]), int(line.split()[2]) / 1024.0
+    return p.stdout.decode(), wall, cpu, rss, p.returncode
+
+
+def clients(b, w, url, n, c):
+    """(name, argv, kind) for workload w. kind: 'line' or 'wrk' or 'curl'."""
+    out = []
+    if w == "W4":
+        out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line"))
+        out.append(("raw multi_socket", [f"{b}/raw_socket", url, str(n), str(c)], "line"))
+        out.append(("aiohttp gather (keep)", [SYS_PYTHON, f"{HERE}/aiohttp_client.py", url, str(n), str(c), "keep"], "line"))
+        return out
+    out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line"))
+    out.append(("ahttp on_done window", [f"{b}/bench_ahttp", "window", url, str(n), str(c)], "line"))
+    out.append(("raw multi_socket", [f"{b}/raw_socket", url, str(n), str(c)], "line"))
+    out.append(("raw multi_poll", [f"{b}/raw_poll", url, str(n), str(c)], "line"))
+    if shutil.which("curl"):
+        out.append(("curl --parallel", None, "curl"))
+    if os.path.exists(SYS_PYTHON):
+        out.append(("aiohttp gather", [SYS_PYTHON, f"{HERE}/aiohttp_client.py", url, str(n), str(c)], "line"))
+    if shutil.which("node"):
+        out.append(("node fetch", ["node", f"{HERE}/node_fetch.mjs", url, str(n), str(c)], "line"))
+    if shutil.which("wrk"):
+        out.append(("wrk (ceiling)", None, "wrk"))
+    return out
+
+
+def one(name, argv, kind, url, n, c, size, tmp):
+    """Run one client once: dict of rps, cpu, rss, or an 'error'."""
+    if kind == "curl":
+        cfg = os.path.join(tmp, "curl.cfg")
+        with open(cfg, "w") as f:
+            for _ in range(n):
+                f.write(f'url = "{url}"\noutput = "/dev/null"\n')
+        argv = ["curl", "--parallel", "--parallel-max", str(c), "-s",
+                "-w", "%{http_code} %{size_download}\\n", "-K", cfg]
+        out, wall, cpu, rss, st = run(argv)
+        lines = [l.split() for l in out.splitlines() if l.strip()]
+        ok = sum(1 for l in lines if l[0] == "200")
+        got = sum(int(l[1]) for l in lines)
+        return check(name, n, size, wall, ok, got, 0, cpu, rss, st)
+    if kind == "wrk":
+        secs = 3 if n >= 1000 else 1
+        argv = ["wrk", "-t1", f"-c{c}", f"-d{secs}s", url]
+        out, wall, cpu, rss, st = run(argv)
+        for line in out.splitlines():
+            if line.startswith("Requests/sec:"):
+                return {"rps": float(line.split()[1]), "cpu": cpu / secs * (n / float(line.split()[1])),
+                        "rss": rss}
+        return {"error": "wrk printed no rate"}
+    out, wall, cpu, rss, st = run(argv)
+    try:
+        el, ok, got, non200 = out.split()[:4]
+    except ValueError:
+        return {"error": f"no result line (status {st})"}
+    return check(name, n, size, float(el), int(ok), int(got), int(non200), cpu, rss, st)
+
+
+def check(name, n, size, el, ok, got, non200, cpu, rss, st):
+    if ok != n or got != n * size or non200:
+        return {"error": f"{ok}/{n} ok, {got} bytes (want {n * size}), {non200} non-200"}
+    return {"rps": n / el, "cpu": cpu, "rss": rss}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="small N, one round (CI smoke)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--only", default="W1,W2,W3,W4")
+    ap.add_argument("--bin", default="build/bench")
+    a = ap.parse_args()
+    global MEASURE
+    MEASURE = os.path.join(a.bin, "measure")
+    rounds = 1 if a.quick else a.rounds
+    ng = Nginx()
+    tmp = tempfile.mkdtemp(prefix="ahttp-bench-run-")
+    try:
+        print(f"# ahttp bench: {os.cpu_count()} cores, nginx on 127.0.0.1:{ng.port}, "
+              f"{rounds} round(s){' (quick)' if a.quick else ''}")
+        print(f"# {os.uname().sysname} {os.uname().release}, {time.strftime('%Y-%m-%d')}\n")
+        for w in a.only.split(","):
+            fname, n, c, desc = WORKLOADS[w]
+            if a.quick:
+                n = max(n // 20, c * 4)
+            url = ng.url(fname)
+            cs = clients(a.bin, w, url, n, c)
+            res = {name: [] for name, _, _ in cs}
+            for r in range(rounds):
+                order = cs[r % len(cs):] + cs[:r % len(cs)]
+                for name, argv, kind in order:
+                    res[name].append(one(name, argv, kind, url, n, c, SIZES[fname], tmp))
+            table(w, desc if not a.quick else f"{desc} (quick: N={n})", cs, res, rounds)
+    finally:
+        ng.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def table(w, desc, cs, res, rounds):
+    ref = res.get("raw multi_socket")
+    print(f"## {w}: {desc}\n")
+    print("| client | req/s | CPU s | peak RSS MiB | vs raw multi_socket |")
+    print("|---|---:|---:|---:|---:|")
+    for name, _, _ in cs:
+        rs = res[name]
+        errs = [x["error"] for x in rs if "error" in x]
+        good = [x for x in rs if "error" not in x]
+        if not good:
+            print(f"| {name} | failed: {errs[0]} | | | |")
+            continue
+        rps = statistics.median(x["rps"] for x in good)
+        cpu = statistics.median(x["cpu"] for x in good)
+        rss = statistics.median(x["rss"] for x in good)
+        ratios = [x["rps"] / y["rps"] for x, y in zip(rs, ref or [])
+                  if "error" not in x and "error" not in y]
+        ratio = f"{statistics.median(ratios):.2f}x" if ratios else "-"
+        note = f" ({len(errs)} failed runs)" if errs else ""
+        print(f"| {name}{note} | {rps:,.0f} | {cpu:.2f} | {rss:.1f} | {ratio} |")
+    print()
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

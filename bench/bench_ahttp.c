@@ -1,0 +1,108 @@
+/* bench_ahttp.c - ahttp under the bench workloads.
+ *
+ *   bench_ahttp gather URL N C   one ah_gather of N futures, C connections,
+ *                                every response kept until the gather ends
+ *   bench_ahttp window URL N C   C in flight: each on_done starts the next
+ *                                and frees its own future
+ *
+ * Prints: elapsed_s ok bytes non200 */
+#include <ahttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct window {
+  ah_session *s;
+  const char *url;
+  long started, done, n, ok, non200;
+  size_t bytes;
+};
+
+static double now(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void tally(const ah_future *f, long *ok, long *non200, size_t *bytes)
+{
+  const ah_response *r = ah_future_response(f);
+  size_t len = 0;
+
+  if (r == NULL)
+    return;
+  ah_response_body(r, &len);
+  *bytes += len;
+  (*ok)++;
+  if (ah_response_status(r) != 200)
+    (*non200)++;
+}
+
+static void next(struct window *w);
+
+static void on_done(ah_future *f, void *ud)
+{
+  struct window *w = ud;
+  w->done++;
+  tally(f, &w->ok, &w->non200, &w->bytes);
+  ah_future_free(f);
+  next(w);
+}
+
+static void next(struct window *w)
+{
+  if (w->started < w->n) {
+    ah_future *f = ah_session_fetch(w->s, w->url, NULL);
+    w->started++;
+    ah_future_on_done(f, on_done, w);
+  }
+}
+
+int main(int argc, char **argv)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  long n, c, i, ok = 0, non200 = 0;
+  size_t bytes = 0;
+  double t0;
+
+  if (argc != 5) {
+    fprintf(stderr, "usage: %s gather|window URL N C\n", argv[0]);
+    return 2;
+  }
+  n = atol(argv[3]);
+  c = atol(argv[4]);
+  ah_session_opts_set_max_connections(o, c, 0);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  t0 = now();
+  if (strcmp(argv[1], "gather") == 0) {
+    ah_future **fs = malloc((size_t)n * sizeof *fs);
+    for (i = 0; i < n; i++)
+      fs[i] = ah_session_fetch(s, argv[2], NULL);
+    if (ah_gather(fs, (size_t)n, -1) != AH_OK)
+      return 1;
+    for (i = 0; i < n; i++)
+      tally(fs[i], &ok, &non200, &bytes);
+    printf("%.6f %ld %zu %ld\n", now() - t0, ok, bytes, non200);
+    for (i = 0; i < n; i++)
+      ah_future_free(fs[i]);
+    free(fs);
+  } else {
+    struct window w;
+    memset(&w, 0, sizeof w);
+    w.s = s;
+    w.url = argv[2];
+    w.n = n;
+    for (i = 0; i < c; i++)
+      next(&w);
+    while (w.done < w.n)
+      if (ah_session_run(s, -1) != AH_OK)
+        break;
+    printf("%.6f %ld %zu %ld\n", now() - t0, w.ok, w.bytes, w.non200);
+  }
+  ah_session_free(s);
+  return 0;
+}
