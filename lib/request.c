@@ -353,6 +353,34 @@ static CURLcode set_method(CURL *e, const struct ah__reqspec *sp)
   return rc;
 }
 
+/* What libcurl 7.88 sends for CURLOPT_ACCEPT_ENCODING "" with this build's
+ * decoders; sent from the prebuilt list, libcurl still decodes. */
+static const char accept_encoding[] = "Accept-Encoding: deflate, gzip, br, zstd";
+
+int ah__defaults_headers(struct ah__defaults *d)
+{
+  struct curl_slist *l = NULL, *n;
+  char *ua;
+
+  if (d->user_agent == NULL)
+    return AH_OK;
+  if ((ua = ah__malloc(strlen(d->user_agent) + 13)) == NULL)
+    return AH_ENOMEM;
+  strcpy(ua, "User-Agent: ");
+  strcat(ua, d->user_agent);
+  n = curl_slist_append(l, ua);
+  ah__free(ua);
+  if (n == NULL)
+    return AH_ENOMEM;
+  l = n;
+  if ((n = curl_slist_append(l, accept_encoding)) == NULL) {
+    curl_slist_free_all(l);
+    return AH_ENOMEM;
+  }
+  d->headers = n;
+  return AH_OK;
+}
+
 #define SET(opt, val) \
   do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
 
@@ -385,8 +413,11 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_WRITEDATA, slot);
   SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
   SET(CURLOPT_OPENSOCKETDATA, slot);
+  /* Used when a request brings its own header list: */
   if (d->user_agent)
     SET(CURLOPT_USERAGENT, d->user_agent);
+  SET(CURLOPT_HTTPHEADER, d->headers);
+  slot->headers = d->headers;
   if (rc != CURLE_OK) {
     ah__slot_free(slot);
     return NULL;
@@ -415,7 +446,7 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
   }
   if (slot->dirty & DIRTY_HEADERS)
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, slot->headers);
   if (slot->dirty & DIRTY_TIMEOUT)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, slot->total_ms);
   curl_easy_setopt(e, CURLOPT_CURLU, NULL);

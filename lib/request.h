@@ -21,7 +21,14 @@ struct ah__defaults {
   size_t max_body, max_header;
   long max_redirects, total_ms, connect_ms;
   char *user_agent;
+  /* "User-Agent: ..." and "Accept-Encoding: ..." as prebuilt header lines:
+   * libcurl formats its own with a slow printf on every request unless a
+   * header of that name is in the list. Built by ah__defaults_headers. */
+  struct curl_slist *headers;
 };
+
+/* Build d->headers from d->user_agent. AH_OK or AH_ENOMEM. */
+int ah__defaults_headers(struct ah__defaults *d);
 
 /* A pooled easy handle, configured once with the session's defaults. A
  * request borrows it; the options a request changed are undone when it is
@@ -32,6 +39,7 @@ struct ah__slot {
   struct ah__request *q;        /* the borrower, NULL while pooled */
   unsigned dirty;               /* options to undo (DIRTY_* in request.c) */
   long total_ms;                /* the session default, to restore */
+  struct curl_slist *headers;   /* the session's default lines, to restore */
   char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
 };
 
@@ -42,7 +50,8 @@ struct ah__request {
   CURLU *url;                   /* parsed at fetch; libcurl dups it */
   ah_response *resp;
   struct ah__reqspec *spec;     /* NULL: plain GET */
-  struct ah__request *prev, *next; /* the session's list of requests */
+  struct ah__request *prev, *next; /* the session's queue or active list */
+  unsigned queued : 1;          /* waiting in the queue: no slot, no resp */
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */

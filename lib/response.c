@@ -49,7 +49,7 @@ static int reserve(char **buf, size_t *cap, size_t need)
 
   if (need <= *cap)
     return 0;
-  ncap = *cap ? *cap : 64;
+  ncap = *cap ? *cap : 512; /* a typical header block fits at once */
   while (ncap < need)
     ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
   p = ah__realloc(*buf, ncap);

@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "curl_bridge.h"
 #include "future.h"
+#include "queue.h"
 #include "reactor.h"
 #include "request.h"
 #include "response.h"
@@ -24,7 +25,9 @@ struct ah_session {
   struct ah__reactor reactor;
   struct ah__bridge bridge;
   struct ah__defaults d;
-  struct ah__request *head;  /* every request in flight */
+  struct ah__list active;    /* requests handed to libcurl */
+  struct ah__list queue;     /* requests waiting for room, FIFO */
+  size_t window;             /* most requests in libcurl at once */
   size_t ndoomed;            /* requests with watch_err, to fail */
   struct ah__slot **pool;    /* idle easy handles, configured */
   size_t npool;
@@ -54,7 +57,7 @@ ah_session_opts *ah_session_opts_new(void)
   defaults_init(&o->d);
   o->max_total = 100;
   o->max_host = 0;
-  return o;
+  return o; /* o->d.headers stays NULL: built by the session */
 }
 
 void ah_session_opts_free(ah_session_opts *o)
@@ -143,25 +146,6 @@ static void slot_put(ah_session *s, struct ah__slot *slot)
 
 /* Requests. */
 
-static void link_request(ah_session *s, struct ah__request *q)
-{
-  q->prev = NULL;
-  q->next = s->head;
-  if (s->head)
-    s->head->prev = q;
-  s->head = q;
-}
-
-static void unlink_request(ah_session *s, struct ah__request *q)
-{
-  if (q->prev)
-    q->prev->next = q->next;
-  else
-    s->head = q->next;
-  if (q->next)
-    q->next->prev = q->prev;
-}
-
 static void request_free(ah_session *s, struct ah__request *q)
 {
   if (q->slot)
@@ -172,7 +156,11 @@ static void request_free(ah_session *s, struct ah__request *q)
   ah__free(q);
 }
 
-/* End a request: out of libcurl and the list, then complete its future.
+static void pump(ah_session *s);
+
+/* End a request: out of libcurl (or the queue), start the next queued
+ * request in its place, then complete its future. Starting the next one
+ * first keeps the queue FIFO: a fetch from the callback queues behind it.
  * rc is the transfer's result, or err (not AH_OK) overrides it. */
 static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
 {
@@ -180,8 +168,12 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   ah_response *resp = NULL;
   char *msg = NULL;
 
-  ah__bridge_remove(&s->bridge, q->slot->easy);
-  unlink_request(s, q);
+  if (q->queued) {
+    ah__list_remove(&s->queue, q);
+  } else {
+    ah__bridge_remove(&s->bridge, q->slot->easy);
+    ah__list_remove(&s->active, q);
+  }
   if (q->watch_err)
     s->ndoomed--;
   if (err == AH_OK) {
@@ -194,10 +186,50 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
     msg = ah__message(err, s->closing ? "the session was freed"
                                       : "canceled by the caller", NULL);
   } else {
-    msg = ah__message(err, "the reactor could not watch a socket", NULL);
+    msg = ah__message(err, q->watch_err ? "the reactor could not watch a socket"
+                                        : "the request could not be started", NULL);
   }
   request_free(s, q);
+  pump(s);
   ah__future_complete(f, err, resp, msg);
+}
+
+/* Hand q to libcurl: an easy handle, a response, its options. */
+static int start(ah_session *s, struct ah__request *q)
+{
+  int err;
+
+  q->oom_mark = ah__alloc_failures();
+  q->slot = slot_get(s);
+  q->resp = ah__response_new(s->d.max_body, s->d.max_header,
+                             s->d.max_redirects > 0);
+  if (q->slot == NULL || q->resp == NULL)
+    return AH_ENOMEM;
+  if ((err = ah__request_setup(q)) != AH_OK)
+    return err;
+  if (ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)
+    return AH_ENOMEM;
+  q->queued = 0;
+  ah__list_append(&s->active, q);
+  return AH_OK;
+}
+
+/* Move queued requests into libcurl while there is room. One that cannot
+ * start (no memory) fails on its own future. */
+static void pump(ah_session *s)
+{
+  while (!s->closing && s->queue.head && s->active.n < s->window) {
+    struct ah__request *q = s->queue.head;
+    int err;
+    ah__list_remove(&s->queue, q);
+    q->queued = 0;
+    if ((err = start(s, q)) != AH_OK) {
+      ah_future *f = q->f;
+      request_free(s, q);
+      ah__future_complete(f, err, NULL,
+                          ah__message(err, "the request could not be started", NULL));
+    }
+  }
 }
 
 static struct ah__request *request_of(CURL *easy)
@@ -234,7 +266,7 @@ static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed};
 static void fail_doomed(ah_session *s)
 {
   while (s->ndoomed > 0) {
-    struct ah__request *q = s->head;
+    struct ah__request *q = s->active.head;
     while (q && q->watch_err == 0)
       q = q->next;
     if (q == NULL)
@@ -268,12 +300,20 @@ ah_session *ah_session_new(const ah_session_opts *opts)
   if (s->d.user_agent == NULL &&
       (s->d.user_agent = ah__strdup("ahttp/" AH_VERSION_STRING)) == NULL)
     goto fail;
+  s->d.headers = NULL;
+  if (ah__defaults_headers(&s->d) != AH_OK)
+    goto fail;
   if (ah__reactor_init(&s->reactor, ah__bridge_on_timer, &s->bridge) < 0)
     goto fail;
   if (ah__bridge_init(&s->bridge, &s->reactor, &bridge_ops, s) < 0)
     goto fail;
   ah__bridge_set_limits(&s->bridge, opts ? opts->max_total : 100,
                         opts ? opts->max_host : 0);
+  /* HTTP/1.1: one request per connection, so the connection limit is the
+   * window; the rest wait in ahttp's queue holding no easy handle. */
+  s->window = opts ? (size_t)opts->max_total : 100;
+  if (s->window == 0)
+    s->window = (size_t)-1;
   s->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *s->pool);
   if (s->pool == NULL)
     goto fail;
@@ -283,6 +323,7 @@ fail:
   if (s->reactor.epfd >= 0)
     ah__reactor_close(&s->reactor);
   ah__free(s->pool);
+  curl_slist_free_all(s->d.headers);
   ah__free(s->d.user_agent);
   ah__free(s);
   return NULL;
@@ -297,6 +338,7 @@ static void destroy(ah_session *s)
   while (s->npool > 0)
     ah__slot_free(s->pool[--s->npool]);
   ah__free(s->pool);
+  curl_slist_free_all(s->d.headers);
   ah__free(s->d.user_agent);
   ah__free(s);
 }
@@ -327,8 +369,11 @@ void ah_session_free(ah_session *s)
   s->closing = 1;
   ah__session_hold(s);
   /* Each completion may run callbacks that cancel or free others. */
-  while (s->head != NULL)
-    finish(s, s->head, CURLE_OK, AH_ECANCELED);
+  /* Queued first, so that nothing moves up into libcurl meanwhile. */
+  while (s->queue.head != NULL)
+    finish(s, s->queue.head, CURLE_OK, AH_ECANCELED);
+  while (s->active.head != NULL)
+    finish(s, s->active.head, CURLE_OK, AH_ECANCELED);
   ah__session_release(s);
 }
 
@@ -373,22 +418,15 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     request_free(s, q);
     return failed(f, err, why, url);
   }
-  q->oom_mark = ah__alloc_failures();
-  q->slot = slot_get(s);
-  q->resp = ah__response_new(s->d.max_body, s->d.max_header,
-                             s->d.max_redirects > 0);
-  if (q->slot == NULL || q->resp == NULL) {
-    request_free(s, q);
-    return failed(f, AH_ENOMEM, "no memory for the request", url);
+  if (s->active.n < s->window && s->queue.head == NULL) {
+    if ((err = start(s, q)) != AH_OK) {
+      request_free(s, q);
+      return failed(f, err, "the request could not be started", url);
+    }
+  } else {
+    q->queued = 1;
+    ah__list_append(&s->queue, q);
   }
-  err = ah__request_setup(q);
-  if (err == AH_OK && ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)
-    err = AH_ENOMEM;
-  if (err != AH_OK) {
-    request_free(s, q);
-    return failed(f, err, "the request could not be set up", url);
-  }
-  link_request(s, q);
   f->req = q;
   return f;
 }

@@ -313,6 +313,37 @@ static void test_options_shared_across_threads(void **state)
   ah_request_opts_free(o);
 }
 
+static int count_of(const char *hay, const char *needle)
+{
+  int n = 0;
+  for (; (hay = strstr(hay, needle)) != NULL; hay++)
+    n++;
+  return n;
+}
+
+/* The default User-Agent and Accept-Encoding go out exactly once, whether
+ * the request brings its own header list or not. */
+static void test_default_headers_once(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+  int i;
+
+  (void)state;
+  ah_request_opts_add_header(o, "X-Mine", "1");
+  for (i = 0; i < 2; i++) {
+    b = echo(s, i ? o : NULL, &f);
+    assert_int_equal(count_of(b, "header User-Agent: ahttp/"), 1);
+    assert_int_equal(count_of(b, "header Accept-Encoding: "), 1);
+    assert_non_null(strstr(b, "gzip"));
+    ah_future_free(f);
+  }
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -326,6 +357,7 @@ int main(void)
     TU_TEST(test_decompression),
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_pooled_handle_forgets_options),
+    TU_TEST(test_default_headers_once),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -1,0 +1,21 @@
+/* queue.h - intrusive doubly linked lists of requests: the session's FIFO
+ * of requests waiting for room in libcurl, and its list of those in
+ * libcurl. O(1) append and removal, so canceling a queued request is O(1). */
+#ifndef AH_QUEUE_H
+#define AH_QUEUE_H
+
+#include <stddef.h>
+
+struct ah__request;
+
+struct ah__list {
+  struct ah__request *head, *tail;
+  size_t n;
+};
+
+/* Append q at the tail; q's prev/next links belong to one list at a time. */
+void ah__list_append(struct ah__list *l, struct ah__request *q);
+/* Remove q, which is in l. */
+void ah__list_remove(struct ah__list *l, struct ah__request *q);
+
+#endif

@@ -1,0 +1,218 @@
+/* test_queue.c - requests beyond the connection limit wait in ahttp's own
+ * queue: the limit holds, the order is FIFO, a queued request's timeout
+ * starts when it leaves the queue, and canceling it frees its place. */
+#include <ahttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static ah_session *limited(long total)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+
+  ah_session_opts_set_max_connections(o, total, 0);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  assert_non_null(s);
+  return s;
+}
+
+/* Connections the server has accepted so far (its own counter). */
+static long server_connections(void)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f = ah_session_fetch(s, tu_url("/stats"), NULL);
+  long n;
+
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  n = atol(ah_response_body(ah_future_response(f), NULL));
+  ah_future_free(f);
+  ah_session_free(s);
+  return n;
+}
+
+static void test_limit_holds(void **state)
+{
+  ah_session *s = limited(3);
+  ah_future *fs[30];
+  long before, opened;
+  int i;
+
+  (void)state;
+  before = server_connections();
+  for (i = 0; i < 30; i++)
+    fs[i] = ah_session_fetch(s, tu_url("/delay/20"), NULL);
+  assert_int_equal(ah_gather(fs, 30, 20000), AH_OK);
+  for (i = 0; i < 30; i++) {
+    assert_int_equal(ah_future_error(fs[i]), AH_OK);
+    ah_future_free(fs[i]);
+  }
+  /* 3 for the session, 1 for the /stats probe itself. */
+  opened = server_connections() - before;
+  assert_true(opened >= 2 && opened <= 3 + 1);
+  ah_session_free(s);
+}
+
+struct order {
+  int seen[16];
+  int n;
+};
+
+struct tag {
+  struct order *o;
+  int id;
+};
+
+static void record(ah_future *f, void *ud)
+{
+  struct tag *t = ud;
+  (void)f;
+  t->o->seen[t->o->n++] = t->id;
+}
+
+static void test_fifo_order(void **state)
+{
+  ah_session *s = limited(1);
+  ah_future *fs[8];
+  struct order o;
+  struct tag tags[8];
+  int i;
+
+  (void)state;
+  memset(&o, 0, sizeof o);
+  for (i = 0; i < 8; i++) {
+    tags[i].o = &o;
+    tags[i].id = i;
+    /* Later ones are faster: only the queue keeps them in order. */
+    fs[i] = ah_session_fetch(s, tu_url(i == 0 ? "/delay/100" : "/size/1"), NULL);
+    ah_future_on_done(fs[i], record, &tags[i]);
+  }
+  assert_int_equal(ah_gather(fs, 8, 20000), AH_OK);
+  assert_int_equal(o.n, 8);
+  for (i = 0; i < 8; i++) {
+    assert_int_equal(o.seen[i], i);
+    ah_future_free(fs[i]);
+  }
+  ah_session_free(s);
+}
+
+/* Each request may take 400 ms; three of 250 ms each through one
+ * connection take 750 ms in all. They succeed only if the clock starts at
+ * dequeue (libcurl's own pending queue would count the wait). */
+static void test_timeout_starts_at_dequeue(void **state)
+{
+  ah_session *s = limited(1);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *fs[3];
+  int i;
+
+  (void)state;
+  ah_request_opts_set_timeout(o, 400);
+  for (i = 0; i < 3; i++)
+    fs[i] = ah_session_fetch(s, tu_url("/delay/250"), o);
+  assert_int_equal(ah_gather(fs, 3, 20000), AH_OK);
+  for (i = 0; i < 3; i++) {
+    if (ah_future_error(fs[i]) != AH_OK)
+      fail_msg("request %d: %s", i, ah_future_errmsg(fs[i]));
+    ah_future_free(fs[i]);
+  }
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_cancel_queued(void **state)
+{
+  ah_session *s = limited(1);
+  ah_future *busy, *queued, *after;
+
+  (void)state;
+  busy = ah_session_fetch(s, tu_url("/delay/200"), NULL);
+  queued = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+  after = ah_session_fetch(s, tu_url("/size/5"), NULL);
+  assert_ptr_equal(ah_future_session(queued), s); /* pending while queued */
+  assert_int_equal(ah_future_cancel(queued), AH_OK);
+  assert_int_equal(ah_future_error(queued), AH_ECANCELED);
+  /* The canceled one never started: the next gets the place in turn. */
+  assert_int_equal(ah_future_wait(after, 10000), AH_OK);
+  assert_int_equal(ah_future_error(after), AH_OK);
+  assert_int_equal(ah_future_error(busy), AH_OK);
+  ah_future_free(busy);
+  ah_future_free(queued);
+  ah_future_free(after);
+  /* Freeing a queued future and freeing the session with a queue. */
+  busy = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+  queued = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+  ah_future_free(queued);
+  queued = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+  ah_session_free(s);
+  assert_int_equal(ah_future_error(busy), AH_ECANCELED);
+  assert_int_equal(ah_future_error(queued), AH_ECANCELED);
+  ah_future_free(busy);
+  ah_future_free(queued);
+}
+
+/* A fetch from a callback goes behind requests already queued. */
+struct chain {
+  ah_session *s;
+  ah_future *late;
+  struct order *o;
+  struct tag late_tag;
+};
+
+static void chain_cb(ah_future *f, void *ud)
+{
+  struct chain *c = ud;
+  (void)f;
+  c->o->seen[c->o->n++] = 0;
+  c->late = ah_session_fetch(c->s, tu_url("/size/1"), NULL);
+  c->late_tag.o = c->o;
+  c->late_tag.id = 2;
+  ah_future_on_done(c->late, record, &c->late_tag);
+}
+
+static void test_callback_fetch_queues_behind(void **state)
+{
+  struct order o;
+  struct chain c;
+  struct tag t = {&o, 1};
+  ah_future *first, *second;
+
+  (void)state;
+  memset(&o, 0, sizeof o);
+  c.s = limited(1);
+  c.o = &o;
+  c.late = NULL;
+  first = ah_session_fetch(c.s, tu_url("/size/1"), NULL);
+  second = ah_session_fetch(c.s, tu_url("/delay/100"), NULL);
+  ah_future_on_done(first, chain_cb, &c);
+  ah_future_on_done(second, record, &t);
+  assert_int_equal(ah_future_wait(second, 10000), AH_OK);
+  assert_non_null(c.late);
+  assert_int_equal(ah_future_wait(c.late, 10000), AH_OK);
+  assert_int_equal(ah_future_error(c.late), AH_OK);
+  /* The slow request queued first completes before the fast late one. */
+  assert_int_equal(o.n, 3);
+  assert_int_equal(o.seen[0], 0);
+  assert_int_equal(o.seen[1], 1);
+  assert_int_equal(o.seen[2], 2);
+  ah_future_free(first);
+  ah_future_free(second);
+  ah_future_free(c.late);
+  ah_session_free(c.s);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_limit_holds),
+    TU_TEST(test_fifo_order),
+    TU_TEST(test_timeout_starts_at_dequeue),
+    TU_TEST(test_cancel_queued),
+    TU_TEST(test_callback_fetch_queues_behind),
+  };
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}
