@@ -140,7 +140,8 @@ def clients(b, w, url, n, c):
     if shutil.which("curl"):
         out.append(("curl --parallel", None, "curl"))
     if os.path.exists(SYS_PYTHON):
-        out.append(("aiohttp gather", [SYS_PYTHON, f"{HERE}/aiohttp_client.py", url, str(n), str(c)], "line"))
+        # Bodies kept until the gather returns, as ahttp's gather keeps them.
+        out.append(("aiohttp gather (keep)", [SYS_PYTHON, f"{HERE}/aiohttp_client.py", url, str(n), str(c), "keep"], "line"))
     if shutil.which("node"):
         out.append(("node fetch", ["node", f"{HERE}/node_fetch.mjs", url, str(n), str(c)], "line"))
     if shutil.which("wrk"):

@@ -287,7 +287,7 @@ char *ah__message(int err, const char *detail, const char *url)
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__request *q = ((struct ah__slot *)arg)->q;
-  int err = ah__response_header_line(q->resp, buf, n, &q->abort_why);
+  int err = ah__rx_header_line(q->rx, buf, n, &q->abort_why);
 
   (void)size; /* always 1 */
   if (err != AH_OK) {
@@ -300,7 +300,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 static size_t on_write(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__request *q = ((struct ah__slot *)arg)->q;
-  int err = ah__response_body(q->resp, buf, n, &q->abort_why);
+  int err = ah__rx_body(q->rx, buf, n, &q->abort_why);
 
   (void)size;
   if (err != AH_OK) {
@@ -487,25 +487,24 @@ int ah__request_setup(struct ah__request *q)
 }
 #undef SET
 
-int ah__request_result(struct ah__request *q, CURLcode rc, char **msg)
+int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
+                       ah_response **resp)
 {
   char *eff = NULL;
   const char *why;
   int err;
-
   CURL *easy = q->slot->easy;
 
   *msg = NULL;
+  *resp = NULL;
   curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff);
-  if (rc == CURLE_OK && ah__response_headers_complete(q->resp)) {
+  if (rc == CURLE_OK && ah__rx_headers_complete(q->rx)) {
     long code = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-    q->resp->status = (int)code;
-    q->resp->url = ah__url_without_credentials(eff ? eff : "");
-    if (q->resp->url != NULL)
+    if ((*resp = ah__response_build(q->rx, eff, (int)code)) != NULL)
       return AH_OK;
     err = AH_ENOMEM;
-    why = "out of memory while storing the response URL";
+    why = "out of memory while storing the response";
   } else if (rc == CURLE_OK) {
     /* libcurl 7.88 calls a response cut inside its headers a success. */
     err = AH_EPROTO;
@@ -521,7 +520,7 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg)
     if (q->socket_err != 0 && rc == CURLE_COULDNT_CONNECT)
       fl.os_errno = q->socket_err;
     fl.real_oom = ah__alloc_failures() != q->oom_mark;
-    fl.headers_done = ah__response_headers_complete(q->resp);
+    fl.headers_done = ah__rx_headers_complete(q->rx);
     err = ah__error_from_curl(&fl);
     why = q->slot->errbuf[0] ? q->slot->errbuf : curl_easy_strerror(rc);
     if (err == AH_ENOFD)

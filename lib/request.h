@@ -48,7 +48,7 @@ struct ah__request {
   ah_future *f;
   struct ah__slot *slot;        /* NULL until it has an easy handle */
   CURLU *url;                   /* parsed at fetch; libcurl dups it */
-  ah_response *resp;
+  struct ah__rx *rx;            /* the response being received */
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue or active list */
   unsigned queued : 1;          /* waiting in the queue: no slot, no resp */
@@ -75,10 +75,11 @@ void ah__slot_free(struct ah__slot *slot);
 /* Lend q->slot to q and set its per-request options (URL, method, body,
  * headers, timeout). AH_OK or AH_ENOMEM. */
 int ah__request_setup(struct ah__request *q);
-/* The outcome of a finished transfer: an ahttp code, a message for a
- * failure in *msg (may be NULL without memory), and on success the
- * response completed with its URL. */
-int ah__request_result(struct ah__request *q, CURLcode rc, char **msg);
+/* The outcome of a finished transfer: an ahttp code, and either the
+ * compact response in *resp (on success) or a message for the failure in
+ * *msg (NULL without memory). */
+int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
+                       ah_response **resp);
 
 /* Parse an absolute http(s) URL into a new handle (*out), which the
  * request hands to libcurl: one parse validates and serves the transfer.

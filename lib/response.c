@@ -1,4 +1,5 @@
-/* response.c - header and body accumulation, limits, and the getters. */
+/* response.c - the receiver (headers, body, limits), the compact result
+ * built from it, and the getters. */
 #include "response.h"
 
 #include <stdint.h>
@@ -7,33 +8,32 @@
 
 #include "alloc.h"
 
-ah_response *ah__response_new(size_t max_body, size_t max_header, int follow)
+struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow)
 {
-  ah_response *r = ah__calloc(1, sizeof *r);
+  struct ah__rx *rx = ah__calloc(1, sizeof *rx);
 
-  if (r == NULL)
+  if (rx == NULL)
     return NULL;
-  r->max_body = max_body;
-  r->max_header = max_header;
-  r->follow = follow ? 1 : 0;
-  r->content_length = -1;
-  return r;
+  rx->max_body = max_body;
+  rx->max_header = max_header;
+  rx->follow = follow ? 1 : 0;
+  rx->content_length = -1;
+  return rx;
 }
 
-void ah__response_free(ah_response *r)
+void ah__rx_free(struct ah__rx *rx)
 {
-  if (r == NULL)
+  if (rx == NULL)
     return;
-  ah__free(r->body);
-  ah__free(r->hdr);
-  ah__free(r->hdr_off);
-  ah__free(r->url);
-  ah__free(r);
+  ah__free(rx->body);
+  ah__free(rx->hdr);
+  ah__free(rx->hdr_off);
+  ah__free(rx);
 }
 
-int ah__response_headers_complete(const ah_response *r)
+int ah__rx_headers_complete(const struct ah__rx *rx)
 {
-  return r->complete;
+  return rx->complete;
 }
 
 static int is_ows(char c)
@@ -113,7 +113,7 @@ static int bad_redirect_scheme(const char *v, size_t n)
            (i == 5 && strncasecmp(v, "https", 5) == 0));
 }
 
-static int start_block(ah_response *r, const char *line, size_t len,
+static int start_block(struct ah__rx *r, const char *line, size_t len,
                        const char **why)
 {
   int status = 0;
@@ -139,7 +139,7 @@ static int start_block(ah_response *r, const char *line, size_t len,
   return AH_OK;
 }
 
-static int add_header(ah_response *r, const char *name, size_t nlen,
+static int add_header(struct ah__rx *r, const char *name, size_t nlen,
                       const char *value, size_t vlen)
 {
   size_t need = r->hdr_len + nlen + vlen + 2;
@@ -166,7 +166,7 @@ static int add_header(ah_response *r, const char *name, size_t nlen,
 }
 
 /* obs-fold: a line starting with white space continues the last value. */
-static int fold_into_last(ah_response *r, const char *v, size_t n)
+static int fold_into_last(struct ah__rx *r, const char *v, size_t n)
 {
   if (r->nhdr == 0)
     return 0; /* nothing to continue: ignore, as libcurl does */
@@ -179,7 +179,7 @@ static int fold_into_last(ah_response *r, const char *v, size_t n)
   return 0;
 }
 
-int ah__response_header_line(ah_response *r, const char *line, size_t len,
+int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
                              const char **why)
 {
   const char *colon, *v;
@@ -238,6 +238,10 @@ int ah__response_header_line(ah_response *r, const char *line, size_t len,
     *why = "a redirect points to a scheme other than http or https";
     return AH_EREDIRECTS;
   }
+  if (r->nhdr == UINT16_MAX) {
+    *why = "the response has more headers than ahttp keeps (65535)";
+    return AH_ETOOLARGE;
+  }
   if (add_header(r, line, nlen, v, vlen) < 0)
     goto nomem;
   return AH_OK;
@@ -246,7 +250,7 @@ nomem:
   return AH_ENOMEM;
 }
 
-int ah__response_body(ah_response *r, const char *data, size_t len,
+int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
                       const char **why)
 {
   size_t need;
@@ -316,6 +320,86 @@ char *ah__url_without_credentials(const char *url)
   }
 }
 
+/* The result. */
+
+/* Where the parts of a result block are. */
+static const uint32_t *offsets_of(const ah_response *r)
+{
+  return (const uint32_t *)(const void *)((const char *)r + sizeof *r);
+}
+
+static const char *text_at(const ah_response *r, uint32_t at)
+{
+  return (const char *)r + at;
+}
+
+ah_response *ah__response_build(struct ah__rx *rx, const char *url,
+                                int status)
+{
+  char *safe = ah__url_without_credentials(url ? url : "");
+  size_t ulen, size, at;
+  int inline_body = rx->body_len <= AH__INLINE_BODY;
+  ah_response *r;
+  char *p;
+
+  if (safe == NULL)
+    return NULL;
+  if (rx->nhdr > UINT16_MAX || rx->hdr_len > UINT32_MAX / 2) {
+    ah__free(safe); /* beyond any sane max_header */
+    return NULL;
+  }
+  ulen = strlen(safe) + 1;
+  size = sizeof *r + rx->nhdr * sizeof(uint32_t) + rx->hdr_len + ulen +
+         (inline_body ? rx->body_len + 1 : 0);
+  r = ah__malloc(size);
+  if (r == NULL) {
+    ah__free(safe);
+    return NULL;
+  }
+  p = (char *)r;
+  at = sizeof *r;
+  r->status = (uint16_t)status;
+  r->nhdr = (uint16_t)rx->nhdr;
+  if (rx->nhdr)
+    memcpy(p + at, rx->hdr_off, rx->nhdr * sizeof(uint32_t));
+  at += rx->nhdr * sizeof(uint32_t);
+  r->hdr_at = (uint32_t)at;
+  if (rx->hdr_len)
+    memcpy(p + at, rx->hdr, rx->hdr_len);
+  at += rx->hdr_len;
+  r->url_at = (uint32_t)at;
+  memcpy(p + at, safe, ulen);
+  at += ulen;
+  ah__free(safe);
+  r->body_len = rx->body_len;
+  r->body_inline = inline_body ? 1 : 0;
+  if (inline_body) {
+    r->body = p + at;
+    if (rx->body_len)
+      memcpy(r->body, rx->body, rx->body_len);
+    r->body[rx->body_len] = '\0';
+  } else {
+    /* Take the buffer; give back what geometric growth left unused. */
+    r->body = rx->body;
+    rx->body = NULL;
+    if (rx->body_cap - rx->body_len > rx->body_len / 8) {
+      char *shrunk = ah__realloc(r->body, r->body_len + 1);
+      if (shrunk != NULL)
+        r->body = shrunk;
+    }
+  }
+  return r;
+}
+
+void ah__response_free(ah_response *r)
+{
+  if (r == NULL)
+    return;
+  if (!r->body_inline)
+    ah__free(r->body);
+  ah__free(r);
+}
+
 /* Public getters. */
 
 int ah_response_status(const ah_response *r)
@@ -329,7 +413,7 @@ const char *ah_response_body(const ah_response *r, size_t *len)
     *len = r ? r->body_len : 0;
   if (r == NULL)
     return NULL;
-  return r->body ? r->body : "";
+  return r->body;
 }
 
 const char *ah_response_header(const ah_response *r, const char *name)
@@ -339,7 +423,7 @@ const char *ah_response_header(const ah_response *r, const char *name)
   if (r == NULL || name == NULL)
     return NULL;
   for (i = 0; i < r->nhdr; i++) {
-    const char *n = r->hdr + r->hdr_off[i];
+    const char *n = text_at(r, r->hdr_at + offsets_of(r)[i]);
     if (strcasecmp(n, name) == 0)
       return n + strlen(n) + 1;
   }
@@ -358,7 +442,7 @@ int ah_response_header_at(const ah_response *r, size_t i, const char **name,
 
   if (r == NULL || i >= r->nhdr)
     return AH_EINVAL;
-  n = r->hdr + r->hdr_off[i];
+  n = text_at(r, r->hdr_at + offsets_of(r)[i]);
   if (name)
     *name = n;
   if (value)
@@ -368,5 +452,5 @@ int ah_response_header_at(const ah_response *r, size_t i, const char **name,
 
 const char *ah_response_url(const ah_response *r)
 {
-  return r ? r->url : NULL;
+  return r ? text_at(r, r->url_at) : NULL;
 }

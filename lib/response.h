@@ -1,10 +1,13 @@
-/* response.h - the response being received and, once done, the result.
+/* response.h - receiving a response, and the compact result kept after.
  *
- * Knows nothing of curl: request.c feeds it the header lines and body
- * bytes libcurl delivers, and response.c enforces the limits and checks
- * libcurl 7.88 does not (conflicting Content-Length, NUL in a header, a
- * body with no Content-Length over the limit, a redirect to another
- * scheme, headers cut before the blank line). */
+ * Knows nothing of curl: request.c feeds the receiver the header lines
+ * and body bytes libcurl delivers. The receiver enforces the limits and
+ * the checks libcurl 7.88 does not (conflicting Content-Length, NUL in a
+ * header, a body with no Content-Length over the limit, a redirect to
+ * another scheme, headers cut before the blank line). At completion it
+ * becomes an ah_response: one exact-size block holding the headers, the
+ * URL and a small body, so a completed future costs a few hundred bytes
+ * beyond a large body. */
 #ifndef AH_RESPONSE_H
 #define AH_RESPONSE_H
 
@@ -13,38 +16,58 @@
 
 #include "ahttp.h"
 
-struct ah_response {
-  int status;
-  char *body;       /* NUL-terminated; NULL until the first byte */
-  size_t body_len, body_cap;
-  char *hdr;        /* "name\0value\0" of each header, in order */
-  size_t hdr_len, hdr_cap;
-  uint32_t *hdr_off; /* offset of each name in hdr */
-  size_t nhdr, hdr_off_cap;
-  char *url;        /* effective URL, credentials removed */
+/* Bodies up to this size are copied into the result's block. */
+#define AH__INLINE_BODY 256
 
-  /* Receive state, dead once the response is complete. */
+/* The state of one transfer's response; lives from start to finish. */
+struct ah__rx {
+  char *body;         /* growable, NUL-terminated; NULL until a byte */
+  size_t body_len, body_cap;
+  char *hdr;          /* "name\0value\0" of each header of the block */
+  size_t hdr_len, hdr_cap;
+  uint32_t *hdr_off;  /* offset of each name in hdr */
+  size_t nhdr, hdr_off_cap;
   size_t max_body, max_header, block_bytes;
   int64_t content_length; /* of the current header block, -1 if none */
+  int status;
   unsigned in_block : 1;   /* a status line was seen, blank line not yet */
   unsigned complete : 1;   /* the last header block ended properly */
   unsigned follow : 1;     /* redirects are followed */
 };
 
-/* Fresh response with its limits; NULL without memory. */
-ah_response *ah__response_new(size_t max_body, size_t max_header, int follow);
-void ah__response_free(ah_response *r);
+/* The result (public, opaque): read-only after ah__response_build. One
+ * block: this struct, the header offsets, the header text, the URL, and a
+ * body of at most AH__INLINE_BODY bytes. Offsets, not pointers, keep the
+ * fixed part small: a 100,000-future gather holds 100,000 of these. */
+struct ah_response {
+  char *body;           /* inline in this block, or its own allocation */
+  size_t body_len;
+  uint16_t status;
+  uint16_t nhdr;        /* header count (max_header keeps it small) */
+  uint32_t hdr_at;      /* the header text, from the block's start */
+  uint32_t url_at;      /* the URL, from the block's start */
+  uint32_t body_inline; /* 1 when body is in this block */
+};
+/* A fresh receiver with its limits; NULL without memory. */
+struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow);
+void ah__rx_free(struct ah__rx *rx);
 
 /* One header line as libcurl delivers it (CRLF included). Returns AH_OK or
  * the code that must end the transfer (AH_EPROTO, AH_ETOOLARGE,
  * AH_EREDIRECTS, AH_ENOMEM); *why gets static text on error. */
-int ah__response_header_line(ah_response *r, const char *line, size_t len,
-                             const char **why);
+int ah__rx_header_line(struct ah__rx *rx, const char *line, size_t len,
+                       const char **why);
 /* Body bytes; AH_OK, AH_ETOOLARGE or AH_ENOMEM, with *why on error. */
-int ah__response_body(ah_response *r, const char *data, size_t len,
-                      const char **why);
+int ah__rx_body(struct ah__rx *rx, const char *data, size_t len,
+                const char **why);
 /* 1 when the final header block was complete (blank line seen). */
-int ah__response_headers_complete(const ah_response *r);
+int ah__rx_headers_complete(const struct ah__rx *rx);
+
+/* The compact result of rx, with url (copied, credentials removed) and
+ * status. Takes a large body buffer from rx. NULL without memory. */
+ah_response *ah__response_build(struct ah__rx *rx, const char *url,
+                                int status);
+void ah__response_free(ah_response *r);
 
 /* Copy of url with any user:password@ removed; NULL without memory. */
 char *ah__url_without_credentials(const char *url);

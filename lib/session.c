@@ -151,7 +151,7 @@ static void request_free(ah_session *s, struct ah__request *q)
   if (q->slot)
     slot_put(s, q->slot);
   curl_url_cleanup(q->url);
-  ah__response_free(q->resp);
+  ah__rx_free(q->rx);
   ah__reqspec_unref(q->spec);
   ah__free(q);
 }
@@ -177,11 +177,7 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   if (q->watch_err)
     s->ndoomed--;
   if (err == AH_OK) {
-    err = ah__request_result(q, rc, &msg);
-    if (err == AH_OK) {
-      resp = q->resp;
-      q->resp = NULL;
-    }
+    err = ah__request_result(q, rc, &msg, &resp);
   } else if (err == AH_ECANCELED) {
     msg = ah__message(err, s->closing ? "the session was freed"
                                       : "canceled by the caller", NULL);
@@ -201,9 +197,8 @@ static int start(ah_session *s, struct ah__request *q)
 
   q->oom_mark = ah__alloc_failures();
   q->slot = slot_get(s);
-  q->resp = ah__response_new(s->d.max_body, s->d.max_header,
-                             s->d.max_redirects > 0);
-  if (q->slot == NULL || q->resp == NULL)
+  q->rx = ah__rx_new(s->d.max_body, s->d.max_header, s->d.max_redirects > 0);
+  if (q->slot == NULL || q->rx == NULL)
     return AH_ENOMEM;
   if ((err = ah__request_setup(q)) != AH_OK)
     return err;

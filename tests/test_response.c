@@ -5,12 +5,13 @@
 #include "response.h"
 #include "testutil.h"
 
-#define LINE(r, s) ah__response_header_line(r, s, strlen(s), &why)
+#define LINE(r, s) ah__rx_header_line(r, s, strlen(s), &why)
 
 static void test_blocks_and_final_headers(void **state)
 {
-  ah_response *r = ah__response_new(1000, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1000, 4096, 1);
   const char *why = NULL, *n, *v;
+  ah_response *res;
 
   (void)state;
   assert_int_equal(LINE(r, "HTTP/1.1 100 Continue\r\n"), AH_OK);
@@ -19,38 +20,45 @@ static void test_blocks_and_final_headers(void **state)
   assert_int_equal(LINE(r, "Location: /next\r\n"), AH_OK);
   assert_int_equal(LINE(r, "\r\n"), AH_OK);
   assert_int_equal(LINE(r, "HTTP/2 200 \r\n"), AH_OK);
-  assert_int_equal(ah__response_headers_complete(r), 0);
+  assert_int_equal(ah__rx_headers_complete(r), 0);
   assert_int_equal(LINE(r, "Content-Type: a/b\r\n"), AH_OK);
   assert_int_equal(LINE(r, "X-Y:\tspaced \r\n"), AH_OK);
   assert_int_equal(LINE(r, "\r\n"), AH_OK);
-  assert_int_equal(ah__response_headers_complete(r), 1);
+  assert_int_equal(ah__rx_headers_complete(r), 1);
   /* Trailers after the body are not headers of the response. */
   assert_int_equal(LINE(r, "X-Trailer: t\r\n"), AH_OK);
   assert_int_equal(r->status, 200);
-  assert_int_equal(ah_response_header_count(r), 2);
-  assert_null(ah_response_header(r, "location"));
-  assert_string_equal(ah_response_header(r, "x-y"), "spaced");
-  assert_int_equal(ah_response_header_at(r, 0, &n, &v), AH_OK);
+  res = ah__response_build(r, "http://u:pw@h.test/x", 200);
+  ah__rx_free(r); /* the result stands alone */
+  assert_non_null(res);
+  assert_int_equal(ah_response_status(res), 200);
+  assert_int_equal(ah_response_header_count(res), 2);
+  assert_null(ah_response_header(res, "location"));
+  assert_string_equal(ah_response_header(res, "x-y"), "spaced");
+  assert_int_equal(ah_response_header_at(res, 0, &n, &v), AH_OK);
   assert_string_equal(n, "Content-Type");
   assert_string_equal(v, "a/b");
-  ah__response_free(r);
+  assert_string_equal(ah_response_url(res), "http://h.test/x");
+  assert_string_equal(ah_response_body(res, NULL), "");
+  ah__response_free(res);
   ah__response_free(NULL);
+  ah__rx_free(NULL);
 }
 
 static void test_status_line_checked(void **state)
 {
-  ah_response *r = ah__response_new(1000, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1000, 4096, 1);
   const char *why = NULL;
 
   (void)state;
   assert_int_equal(LINE(r, "HTTP/1.1 abc\r\n"), AH_EPROTO);
   assert_non_null(why);
-  ah__response_free(r);
+  ah__rx_free(r);
 }
 
 static void test_content_length_rules(void **state)
 {
-  ah_response *r = ah__response_new(1000, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1000, 4096, 1);
   const char *why = NULL;
 
   (void)state;
@@ -60,43 +68,59 @@ static void test_content_length_rules(void **state)
   assert_int_equal(LINE(r, "content-length: 5, 5\r\n"), AH_OK);
   assert_int_equal(LINE(r, "Content-Length: 6\r\n"), AH_EPROTO);
   assert_non_null(strstr(why, "Content-Length"));
-  ah__response_free(r);
-  r = ah__response_new(1000, 4096, 1);
+  ah__rx_free(r);
+  r = ah__rx_new(1000, 4096, 1);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   assert_int_equal(LINE(r, "Content-Length: 5, 6\r\n"), AH_EPROTO);
-  ah__response_free(r);
-  r = ah__response_new(1000, 4096, 1);
+  ah__rx_free(r);
+  r = ah__rx_new(1000, 4096, 1);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   assert_int_equal(LINE(r, "Content-Length: -1\r\n"), AH_EPROTO);
-  ah__response_free(r);
-  r = ah__response_new(1000, 4096, 1);
+  ah__rx_free(r);
+  r = ah__rx_new(1000, 4096, 1);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   assert_int_equal(LINE(r, "Content-Length: 99999999999999999999999\r\n"), AH_EPROTO);
-  ah__response_free(r);
+  ah__rx_free(r);
 }
 
 static void test_nul_and_header_limit(void **state)
 {
-  ah_response *r = ah__response_new(1000, 64, 1);
+  struct ah__rx *r = ah__rx_new(1000, 64, 1);
   const char *why = NULL;
   char line[100];
 
   (void)state;
   LINE(r, "HTTP/1.1 200 OK\r\n");
-  assert_int_equal(ah__response_header_line(r, "X: a\0b\r\n", 8, &why), AH_EPROTO);
+  assert_int_equal(ah__rx_header_line(r, "X: a\0b\r\n", 8, &why), AH_EPROTO);
   memset(line, 'a', sizeof line);
   memcpy(line, "X-Long: ", 8);
   line[98] = '\r';
   line[99] = '\n';
-  assert_int_equal(ah__response_header_line(r, line, 100, &why), AH_ETOOLARGE);
+  assert_int_equal(ah__rx_header_line(r, line, 100, &why), AH_ETOOLARGE);
   assert_non_null(strstr(why, "header size limit"));
-  ah__response_free(r);
+  ah__rx_free(r);
+}
+
+static void test_header_count_limit(void **state)
+{
+  struct ah__rx *r = ah__rx_new(1000, 1 << 20, 1);
+  const char *why = NULL;
+  int i, rc = AH_OK;
+
+  (void)state;
+  LINE(r, "HTTP/1.1 200 OK\r\n");
+  for (i = 0; i < 70000 && rc == AH_OK; i++)
+    rc = LINE(r, "a:\r\n");
+  assert_int_equal(rc, AH_ETOOLARGE);
+  assert_int_equal(i, 65536);
+  assert_non_null(strstr(why, "more headers"));
+  ah__rx_free(r);
 }
 
 static void test_redirect_scheme(void **state)
 {
-  ah_response *r = ah__response_new(1000, 4096, 1);
-  ah_response *nofollow = ah__response_new(1000, 4096, 0);
+  struct ah__rx *r = ah__rx_new(1000, 4096, 1);
+  struct ah__rx *nofollow = ah__rx_new(1000, 4096, 0);
   const char *why = NULL;
 
   (void)state;
@@ -109,44 +133,44 @@ static void test_redirect_scheme(void **state)
   assert_int_equal(LINE(r, "Location: gopher://x/\r\n"), AH_EREDIRECTS);
   /* Not followed: the 3xx is just a response. */
   LINE(nofollow, "HTTP/1.1 301 Moved\r\n");
-  assert_int_equal(ah__response_header_line(nofollow, "Location: ftp://x/\r\n", 20, &why), AH_OK);
-  ah__response_free(r);
-  ah__response_free(nofollow);
+  assert_int_equal(ah__rx_header_line(nofollow, "Location: ftp://x/\r\n", 20, &why), AH_OK);
+  ah__rx_free(r);
+  ah__rx_free(nofollow);
 }
 
 static void test_body_limit_and_presize(void **state)
 {
-  ah_response *r = ah__response_new(10, 4096, 1);
+  struct ah__rx *r = ah__rx_new(10, 4096, 1);
   const char *why = NULL;
   size_t len;
 
   (void)state;
-  assert_string_equal(ah_response_body(r, &len), "");
-  assert_int_equal(len, 0);
-  assert_int_equal(ah__response_body(r, "0123456789", 10, &why), AH_OK);
-  assert_int_equal(ah__response_body(r, "x", 1, &why), AH_ETOOLARGE);
-  assert_string_equal(ah_response_body(r, &len), "0123456789");
-  assert_int_equal(len, 10);
-  ah__response_free(r);
+  assert_int_equal(ah__rx_body(r, "0123456789", 10, &why), AH_OK);
+  assert_int_equal(ah__rx_body(r, "x", 1, &why), AH_ETOOLARGE);
+  assert_non_null(strstr(why, "body size limit"));
+  assert_string_equal(r->body, "0123456789");
+  assert_int_equal(r->body_len, 10);
+  ah__rx_free(r);
+  (void)len;
   /* Content-Length sizes the buffer once; too large is refused early. */
-  r = ah__response_new(1 << 20, 4096, 1);
+  r = ah__rx_new(1 << 20, 4096, 1);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   LINE(r, "Content-Length: 5000\r\n");
   LINE(r, "\r\n");
-  assert_int_equal(ah__response_body(r, "abc", 3, &why), AH_OK);
+  assert_int_equal(ah__rx_body(r, "abc", 3, &why), AH_OK);
   assert_int_equal(r->body_cap, 5001);
-  ah__response_free(r);
-  r = ah__response_new(100, 4096, 1);
+  ah__rx_free(r);
+  r = ah__rx_new(100, 4096, 1);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   LINE(r, "Content-Length: 101\r\n");
   LINE(r, "\r\n");
-  assert_int_equal(ah__response_body(r, "abc", 3, &why), AH_ETOOLARGE);
-  ah__response_free(r);
+  assert_int_equal(ah__rx_body(r, "abc", 3, &why), AH_ETOOLARGE);
+  ah__rx_free(r);
 }
 
 static void test_body_grows_geometrically(void **state)
 {
-  ah_response *r = ah__response_new(1 << 20, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1 << 20, 4096, 1);
   const char *why = NULL;
   char chunk[100];
   int i, reallocs = 0;
@@ -155,7 +179,7 @@ static void test_body_grows_geometrically(void **state)
   (void)state;
   memset(chunk, 'g', sizeof chunk);
   for (i = 0; i < 10000; i++) {
-    assert_int_equal(ah__response_body(r, chunk, sizeof chunk, &why), AH_OK);
+    assert_int_equal(ah__rx_body(r, chunk, sizeof chunk, &why), AH_OK);
     if (r->body_cap != cap) {
       reallocs++;
       cap = r->body_cap;
@@ -163,7 +187,7 @@ static void test_body_grows_geometrically(void **state)
   }
   assert_int_equal(r->body_len, 1000000);
   assert_true(reallocs <= 12); /* 1 KiB doubling to 1 MiB */
-  ah__response_free(r);
+  ah__rx_free(r);
 }
 
 static void test_url_credentials_removed(void **state)
@@ -185,6 +209,47 @@ static void test_url_credentials_removed(void **state)
   }
 }
 
+/* A small body lives in the result's one block; a large one is handed
+ * over, shrunk to its size when growth left much unused. */
+static void test_result_is_compact(void **state)
+{
+  struct ah__rx *rx = ah__rx_new(1 << 20, 4096, 1);
+  const char *why = NULL;
+  ah_response *res;
+  char big[5000];
+  size_t len;
+  char *before;
+
+  (void)state;
+  ah__rx_header_line(rx, "HTTP/1.1 200 OK\r\n", 17, &why);
+  ah__rx_header_line(rx, "\r\n", 2, &why);
+  ah__rx_body(rx, "tiny", 4, &why);
+  res = ah__response_build(rx, "http://h.test/", 200);
+  assert_true(res->body_inline);
+  assert_ptr_equal(res->body, ah_response_url(res) + strlen(ah_response_url(res)) + 1);
+  assert_string_equal(ah_response_body(res, &len), "tiny");
+  assert_int_equal(len, 4);
+  ah__response_free(res);
+  ah__rx_free(rx);
+
+  rx = ah__rx_new(1 << 20, 4096, 1);
+  ah__rx_header_line(rx, "HTTP/1.1 200 OK\r\n", 17, &why);
+  ah__rx_header_line(rx, "\r\n", 2, &why);
+  memset(big, 'B', sizeof big);
+  ah__rx_body(rx, big, sizeof big, &why); /* no Content-Length: grown */
+  assert_true(rx->body_cap > sizeof big + 1 + (sizeof big) / 8);
+  before = rx->body;
+  (void)before;
+  res = ah__response_build(rx, "http://h.test/", 200);
+  assert_false(res->body_inline);
+  assert_null(rx->body); /* taken, not copied */
+  assert_int_equal(res->body_len, sizeof big);
+  assert_int_equal(res->body[sizeof big], '\0');
+  assert_int_equal(res->body[0], 'B');
+  ah__response_free(res);
+  ah__rx_free(rx);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -192,10 +257,12 @@ int main(void)
     TU_TEST(test_status_line_checked),
     TU_TEST(test_content_length_rules),
     TU_TEST(test_nul_and_header_limit),
+    TU_TEST(test_header_count_limit),
     TU_TEST(test_redirect_scheme),
     TU_TEST(test_body_limit_and_presize),
     TU_TEST(test_body_grows_geometrically),
     TU_TEST(test_url_credentials_removed),
+    TU_TEST(test_result_is_compact),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
