@@ -417,6 +417,12 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
    * multi_socket; 64 KiB measured best (bench W3: 1,244 -> 3,001 req/s,
    * 128 KiB 2,423, 256 KiB 2,101), for 3.6 MiB more peak RSS. */
   SET(CURLOPT_BUFFERSIZE, 65536L);
+  /* Proxy environment variables are not obeyed, as in aiohttp (trust_env
+   * off): a library should not change where a service's requests go
+   * behind its back. A proxy is an explicit option. This also spares
+   * libcurl's per-request getenv() probing. */
+  SET(CURLOPT_PROXY, "");
+  SET(CURLOPT_NOPROXY, "");
   /* Used when a request brings its own header list: */
   if (d->user_agent)
     SET(CURLOPT_USERAGENT, d->user_agent);

@@ -313,6 +313,29 @@ static void test_options_shared_across_threads(void **state)
   ah_request_opts_free(o);
 }
 
+/* Proxy variables in the environment are not obeyed (aiohttp's default):
+ * a proxy that refuses everything must not matter. */
+static void test_environment_proxy_ignored(void **state)
+{
+  ah_session *s;
+  ah_future *f;
+
+  (void)state;
+  setenv("http_proxy", "http://127.0.0.1:1", 1);
+  setenv("HTTP_PROXY", "http://127.0.0.1:1", 1);
+  setenv("ALL_PROXY", "http://127.0.0.1:1", 1);
+  s = ah_session_new(NULL);
+  f = ah_session_fetch(s, tu_url("/size/3"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  unsetenv("http_proxy");
+  unsetenv("HTTP_PROXY");
+  unsetenv("ALL_PROXY");
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("went through the proxy: %s", ah_future_errmsg(f));
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 static int count_of(const char *hay, const char *needle)
 {
   int n = 0;
@@ -358,6 +381,7 @@ int main(void)
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_pooled_handle_forgets_options),
     TU_TEST(test_default_headers_once),
+    TU_TEST(test_environment_proxy_ignored),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
