@@ -82,7 +82,8 @@ http {{
   }}
 }}
 """)
-        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"  # often not on PATH
+        self.proc = subprocess.Popen([nginx, "-c", conf, "-p", self.dir],
                                      stderr=subprocess.DEVNULL)
         for _ in range(200):  # bounded: 10 s
             try:
