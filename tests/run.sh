@@ -18,5 +18,6 @@ for t in "$@"; do
     failed_bins="$failed_bins $t"
   fi
 done
-echo "tests: $pass passed, $fail failed ($(( $(date +%s) - start ))s)"
+echo "test time: $(( $(date +%s) - start ))s"
+echo "tests: $pass passed, $fail failed"
 [ -z "$failed_bins" ] || { echo "failing:$failed_bins"; exit 1; }
