@@ -37,6 +37,7 @@ def main():
     try:
         url = ng.url(a.file)
         rows = [("raw multi_socket", [f"{a.bin}/raw_socket", url]),
+                ("raw multi_poll", [f"{a.bin}/raw_poll", url]),
                 ("ahttp on_done window", [f"{a.bin}/bench_ahttp", "window", url]),
                 ("ahttp gather", [f"{a.bin}/bench_ahttp", "gather", url])]
         print(f"## instructions per request (callgrind, marginal between N={n1} and N={n2}, "
