@@ -54,6 +54,14 @@ typedef enum ah_error {
   AH_ENOFD = -15       /* out of file descriptors */
 } ah_error;
 
+/* HTTP versions for ah_session_opts_set_http_version. */
+typedef enum ah_http_version {
+  AH_HTTP_DEFAULT = 0,   /* HTTP/2 over TLS when the server offers it, else 1.1 */
+  AH_HTTP_1_1 = 1,       /* HTTP/1.1 only */
+  AH_HTTP_2 = 2,         /* HTTP/2 over TLS (ALPN), 1.1 for cleartext */
+  AH_HTTP_2_PRIOR_KNOWLEDGE = 3 /* HTTP/2 without upgrade, also cleartext */
+} ah_http_version;
+
 typedef struct ah_session ah_session;
 typedef struct ah_session_opts ah_session_opts;
 typedef struct ah_request_opts ah_request_opts;
@@ -86,6 +94,20 @@ AH_EXTERN int ah_session_opts_set_timeouts(ah_session_opts *o, long total_ms,
 /* User-Agent sent with every request (default "ahttp/VERSION"). */
 AH_EXTERN int ah_session_opts_set_user_agent(ah_session_opts *o,
                                              const char *ua);
+
+/* HTTP version policy (default AH_HTTP_DEFAULT); HTTP/2 multiplexes. */
+AH_EXTERN int ah_session_opts_set_http_version(ah_session_opts *o,
+                                               int version);
+/* Trusted CA certificates: a PEM bundle file and/or a hashed directory. */
+AH_EXTERN int ah_session_opts_set_ca(ah_session_opts *o, const char *file,
+                                     const char *dir);
+/* Client certificate and private key (PEM files) for mutual TLS. */
+AH_EXTERN int ah_session_opts_set_client_cert(ah_session_opts *o,
+                                              const char *cert,
+                                              const char *key);
+/* Turn off TLS certificate and host name verification (default: on). */
+AH_EXTERN int ah_session_opts_set_tls_insecure_no_verify(ah_session_opts *o,
+                                                         int yes);
 
 /* Create a session; opts may be NULL and may be freed afterwards. */
 AH_EXTERN ah_session *ah_session_new(const ah_session_opts *opts);

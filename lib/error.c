@@ -75,9 +75,14 @@ int ah__error_from_curl(const struct ah__failure *f)
   case CURLE_TOO_MANY_REDIRECTS:
     return AH_EREDIRECTS;
   case CURLE_RECV_ERROR:
-    /* A reset carries its errno; a bad chunk or header is no syscall. */
+    /* A reset carries its errno; a TLS alert after the handshake (a
+     * refused client certificate in TLS 1.3) comes from the TLS library;
+     * a bad chunk or header is neither. */
+    if (f->tls_layer)
+      return AH_ETLS;
     return f->os_errno != 0 ? AH_EIO : AH_EPROTO;
   case CURLE_SEND_ERROR:
+    return f->tls_layer ? AH_ETLS : AH_EIO;
   case CURLE_READ_ERROR:
     return AH_EIO;
   case CURLE_GOT_NOTHING:

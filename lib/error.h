@@ -12,6 +12,7 @@ struct ah__failure {
   long os_errno;       /* CURLINFO_OS_ERRNO: 0 when no syscall failed */
   int real_oom;        /* an allocation failed during the transfer */
   int headers_done;    /* the final header block was complete */
+  int tls_layer;       /* the TLS library, not the OS, reported the error */
 };
 
 /* The ahttp code for a failed transfer. One CURLcode can mean several

@@ -331,7 +331,17 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
 }
 
 /* What a request changed on its slot, undone by ah__slot_recycle. */
-enum { DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4 };
+enum { DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4,
+       DIRTY_PIPEWAIT = 8 };
+
+static long curl_http_version(int v)
+{
+  switch (v) {
+  case AH_HTTP_1_1: return CURL_HTTP_VERSION_1_1;
+  case AH_HTTP_2_PRIOR_KNOWLEDGE: return CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+  default: return CURL_HTTP_VERSION_2TLS; /* AH_HTTP_DEFAULT, AH_HTTP_2 */
+  }
+}
 
 static CURLcode set_method(CURL *e, const struct ah__reqspec *sp)
 {
@@ -423,6 +433,27 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
    * libcurl's per-request getenv() probing. */
   SET(CURLOPT_PROXY, "");
   SET(CURLOPT_NOPROXY, "");
+  SET(CURLOPT_HTTP_VERSION, curl_http_version(d->http_version));
+  /* With prior knowledge every request may share one connection: wait
+   * for it rather than open another. Over TLS, per request (https). */
+  if (d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE)
+    SET(CURLOPT_PIPEWAIT, 1L);
+  slot->multiplex_tls = d->http_version != AH_HTTP_1_1 &&
+                        d->http_version != AH_HTTP_2_PRIOR_KNOWLEDGE;
+  if (d->share)
+    SET(CURLOPT_SHARE, d->share);
+  if (d->ca_file)
+    SET(CURLOPT_CAINFO, d->ca_file);
+  if (d->ca_dir)
+    SET(CURLOPT_CAPATH, d->ca_dir);
+  if (d->cert)
+    SET(CURLOPT_SSLCERT, d->cert);
+  if (d->key)
+    SET(CURLOPT_SSLKEY, d->key);
+  if (d->insecure) {
+    SET(CURLOPT_SSL_VERIFYPEER, 0L);
+    SET(CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   /* Used when a request brings its own header list: */
   if (d->user_agent)
     SET(CURLOPT_USERAGENT, d->user_agent);
@@ -459,6 +490,8 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, slot->headers);
   if (slot->dirty & DIRTY_TIMEOUT)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, slot->total_ms);
+  if (slot->dirty & DIRTY_PIPEWAIT)
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L);
   curl_easy_setopt(e, CURLOPT_CURLU, NULL);
   slot->dirty = 0;
   slot->q = NULL;
@@ -474,6 +507,10 @@ int ah__request_setup(struct ah__request *q)
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
   SET(CURLOPT_CURLU, q->url);
+  if (q->https && slot->multiplex_tls) {
+    slot->dirty |= DIRTY_PIPEWAIT;
+    SET(CURLOPT_PIPEWAIT, 1L);
+  }
   if (sp != NULL) {
     if (sp->timeout_ms >= 0 && sp->timeout_ms != slot->total_ms) {
       slot->dirty |= DIRTY_TIMEOUT;
@@ -526,6 +563,10 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     if (q->socket_err != 0 && rc == CURLE_COULDNT_CONNECT)
       fl.os_errno = q->socket_err;
     fl.real_oom = ah__alloc_failures() != q->oom_mark;
+    /* libcurl's OpenSSL layer words its own failures "OpenSSL SSL_read:"
+     * or "SSL_write:"; with no OS errno behind them they are TLS errors. */
+    fl.tls_layer = q->https && fl.os_errno == 0 &&
+                   strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0;
     fl.headers_done = ah__rx_headers_complete(q->rx);
     err = ah__error_from_curl(&fl);
     why = q->slot->errbuf[0] ? q->slot->errbuf : curl_easy_strerror(rc);

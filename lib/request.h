@@ -21,6 +21,10 @@ struct ah__defaults {
   size_t max_body, max_header;
   long max_redirects, total_ms, connect_ms;
   char *user_agent;
+  int http_version;             /* ah_http_version */
+  char *ca_file, *ca_dir, *cert, *key;
+  int insecure;
+  CURLSH *share;                /* the session's TLS session cache */
   /* "User-Agent: ..." and "Accept-Encoding: ..." as prebuilt header lines:
    * libcurl formats its own with a slow printf on every request unless a
    * header of that name is in the list. Built by ah__defaults_headers. */
@@ -36,6 +40,7 @@ int ah__defaults_headers(struct ah__defaults *d);
  * callbacks get the slot, and the slot names its current request. */
 struct ah__slot {
   CURL *easy;
+  int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
   struct ah__request *q;        /* the borrower, NULL while pooled */
   unsigned dirty;               /* options to undo (DIRTY_* in request.c) */
   long total_ms;                /* the session default, to restore */
@@ -52,6 +57,7 @@ struct ah__request {
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue or active list */
   unsigned queued : 1;          /* waiting in the queue: no slot, no resp */
+  unsigned https : 1;           /* the URL's scheme is https */
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */

@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc.h"
 #include "curl_bridge.h"
@@ -60,12 +61,96 @@ ah_session_opts *ah_session_opts_new(void)
   return o; /* o->d.headers stays NULL: built by the session */
 }
 
+/* The strings of d, each freed. */
+static void defaults_free(struct ah__defaults *d)
+{
+  ah__free(d->user_agent);
+  ah__free(d->ca_file);
+  ah__free(d->ca_dir);
+  ah__free(d->cert);
+  ah__free(d->key);
+  curl_slist_free_all(d->headers);
+}
+
+/* Copy the strings of from into to (shallow copy done by the caller). */
+static int defaults_copy_strings(struct ah__defaults *to,
+                                 const struct ah__defaults *from)
+{
+  char **dst[] = {&to->user_agent, &to->ca_file, &to->ca_dir, &to->cert,
+                  &to->key};
+  const char *src[] = {from->user_agent, from->ca_file, from->ca_dir,
+                       from->cert, from->key};
+  size_t i;
+  int rc = AH_OK;
+
+  to->headers = NULL;
+  for (i = 0; i < sizeof dst / sizeof *dst; i++) {
+    *dst[i] = src[i] ? ah__strdup(src[i]) : NULL;
+    if (src[i] && *dst[i] == NULL)
+      rc = AH_ENOMEM;
+  }
+  return rc;
+}
+
 void ah_session_opts_free(ah_session_opts *o)
 {
   if (o == NULL)
     return;
-  ah__free(o->d.user_agent);
+  defaults_free(&o->d);
   ah__free(o);
+}
+
+/* Replace *slot with a copy of value (NULL clears). */
+static int set_string(char **slot, const char *value)
+{
+  char *c = NULL;
+
+  if (value != NULL && (c = ah__strdup(value)) == NULL)
+    return AH_ENOMEM;
+  ah__free(*slot);
+  *slot = c;
+  return AH_OK;
+}
+
+int ah_session_opts_set_http_version(ah_session_opts *o, int version)
+{
+  if (o == NULL || version < AH_HTTP_DEFAULT ||
+      version > AH_HTTP_2_PRIOR_KNOWLEDGE)
+    return AH_EINVAL;
+  o->d.http_version = version;
+  return AH_OK;
+}
+
+int ah_session_opts_set_ca(ah_session_opts *o, const char *file,
+                           const char *dir)
+{
+  int rc;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((rc = set_string(&o->d.ca_file, file)) != AH_OK)
+    return rc;
+  return set_string(&o->d.ca_dir, dir);
+}
+
+int ah_session_opts_set_client_cert(ah_session_opts *o, const char *cert,
+                                    const char *key)
+{
+  int rc;
+
+  if (o == NULL || (cert == NULL && key != NULL))
+    return AH_EINVAL;
+  if ((rc = set_string(&o->d.cert, cert)) != AH_OK)
+    return rc;
+  return set_string(&o->d.key, key);
+}
+
+int ah_session_opts_set_tls_insecure_no_verify(ah_session_opts *o, int yes)
+{
+  if (o == NULL)
+    return AH_EINVAL;
+  o->d.insecure = yes ? 1 : 0;
+  return AH_OK;
 }
 
 int ah_session_opts_set_max_connections(ah_session_opts *o, long total,
@@ -285,9 +370,8 @@ ah_session *ah_session_new(const ah_session_opts *opts)
   s->reactor.epfd = -1;
   if (opts) {
     s->d = opts->d;
-    s->d.user_agent = opts->d.user_agent ? ah__strdup(opts->d.user_agent)
-                                         : NULL;
-    if (opts->d.user_agent && s->d.user_agent == NULL)
+    s->d.share = NULL;
+    if (defaults_copy_strings(&s->d, &opts->d) != AH_OK)
       goto fail;
   } else {
     defaults_init(&s->d);
@@ -297,6 +381,13 @@ ah_session *ah_session_new(const ah_session_opts *opts)
     goto fail;
   s->d.headers = NULL;
   if (ah__defaults_headers(&s->d) != AH_OK)
+    goto fail;
+  /* TLS sessions resumed across the session's pooled handles (the DNS
+   * cache and connections are shared by the multi handle already). One
+   * thread uses a session, so the share needs no locks. */
+  if ((s->d.share = curl_share_init()) == NULL ||
+      curl_share_setopt(s->d.share, CURLSHOPT_SHARE,
+                        CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
     goto fail;
   if (ah__reactor_init(&s->reactor, ah__bridge_on_timer, &s->bridge) < 0)
     goto fail;
@@ -318,8 +409,9 @@ fail:
   if (s->reactor.epfd >= 0)
     ah__reactor_close(&s->reactor);
   ah__free(s->pool);
-  curl_slist_free_all(s->d.headers);
-  ah__free(s->d.user_agent);
+  defaults_free(&s->d);
+  if (s->d.share)
+    curl_share_cleanup(s->d.share);
   ah__free(s);
   return NULL;
 }
@@ -333,8 +425,9 @@ static void destroy(ah_session *s)
   while (s->npool > 0)
     ah__slot_free(s->pool[--s->npool]);
   ah__free(s->pool);
-  curl_slist_free_all(s->d.headers);
-  ah__free(s->d.user_agent);
+  defaults_free(&s->d);
+  if (s->d.share)
+    curl_share_cleanup(s->d.share);
   ah__free(s);
 }
 
@@ -407,6 +500,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   if (q == NULL)
     return failed(f, AH_ENOMEM, "no memory for the request", url);
   q->f = f;
+  q->https = url != NULL && strncasecmp(url, "https:", 6) == 0;
   q->spec = ah__reqspec_ref(opts);
   if ((err = ah__reqspec_error(q->spec, &why)) != AH_OK ||
       (err = ah__url_parse(url, &q->url, &why)) != AH_OK) {

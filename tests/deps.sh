@@ -9,6 +9,7 @@ command -v python3 >/dev/null 2>&1 || pkgs="$pkgs python3"
 command -v cc >/dev/null 2>&1 || pkgs="$pkgs gcc libc6-dev"
 command -v c++ >/dev/null 2>&1 || pkgs="$pkgs g++"
 command -v groff >/dev/null 2>&1 || pkgs="$pkgs groff-base"
+command -v openssl >/dev/null 2>&1 || pkgs="$pkgs openssl"
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing:$pkgs"

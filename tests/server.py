@@ -2,13 +2,15 @@
 """Test HTTP server for ahttp's tests: well-behaved and misbehaving replies.
 
 Binds 127.0.0.1 on an ephemeral port, prints "READY <port>" on stdout and
-serves until killed. Standard library only. Every reply is written by hand
+serves until killed. With --tls CERT KEY [CLIENT_CA] it speaks TLS, and
+with CLIENT_CA it requires a client certificate signed by it. Standard library only. Every reply is written by hand
 so that faults (resets, short bodies, bad chunks, cut headers) are exact.
 Each connection is kept alive for the well-behaved endpoints.
 """
 import gzip
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -38,6 +40,16 @@ class Handler(socketserver.BaseRequestHandler):
             CONNECTIONS += 1
         self.buf = b""
         self.request.settimeout(30)
+        if isinstance(self.request, ssl.SSLSocket):
+            try:
+                self.request.do_handshake()
+            except (OSError, ssl.SSLError):
+                self.request = None
+
+    def handle(self):
+        if self.request is None:
+            return
+        self.serve_connection()
 
     def read_request(self):
         while b"\r\n\r\n" not in self.buf:
@@ -45,6 +57,10 @@ class Handler(socketserver.BaseRequestHandler):
             if not data:
                 return None
             self.buf += data
+            if self.buf[:1] == b"\x16":
+                # A TLS ClientHello on a plain port: answer as nginx does.
+                self.send(reply(400, b"plain HTTP server", reason="Bad Request"))
+                return None
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         lines = head.decode("latin-1").split("\r\n")
         method, target, _ = lines[0].split(" ", 2)
@@ -64,7 +80,7 @@ class Handler(socketserver.BaseRequestHandler):
         body, self.buf = self.buf[:length], self.buf[length:]
         return method, target, headers, body
 
-    def handle(self):
+    def serve_connection(self):
         while True:
             try:
                 req = self.read_request()
@@ -218,10 +234,34 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 1024
+    tls = None
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        if self.tls is not None:
+            # The handshake runs in the handler's thread (setup).
+            sock = self.tls.wrap_socket(sock, server_side=True,
+                                        do_handshake_on_connect=False)
+        return sock, addr
+
+    def shutdown_request(self, request):
+        if request is not None:
+            super().shutdown_request(request)
 
 
 def main():
     srv = Server(("127.0.0.1", 0), Handler)
+    if len(sys.argv) >= 4 and sys.argv[1] == "--tls":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        if len(sys.argv) >= 5:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(sys.argv[4])
+            # TLS 1.2 refuses a missing client certificate inside the
+            # handshake; TLS 1.3 does it after, racing the client's first
+            # write (then seen as a broken pipe).
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        srv.tls = ctx
     print("READY %d" % srv.server_address[1], flush=True)
     srv.serve_forever()
 

@@ -5,9 +5,21 @@
 #include "error.h"
 #include "testutil.h"
 
+static int map_tls(CURLcode rc, long err, int tls)
+{
+  struct ah__failure f;
+  f.rc = rc;
+  f.os_errno = err;
+  f.real_oom = 0;
+  f.headers_done = 1;
+  f.tls_layer = tls;
+  return ah__error_from_curl(&f);
+}
+
 static int map(CURLcode rc, long err, int oom, int headers_done)
 {
   struct ah__failure f;
+  f.tls_layer = 0;
   f.rc = rc;
   f.os_errno = err;
   f.real_oom = oom;
@@ -29,6 +41,10 @@ static void test_same_code_different_causes(void **state)
   /* "Out of memory" from libcurl is only ENOMEM when an allocation failed. */
   assert_int_equal(map(CURLE_OUT_OF_MEMORY, 0, 1, 0), AH_ENOMEM);
   assert_int_equal(map(CURLE_OUT_OF_MEMORY, 0, 0, 0), AH_ETOOLARGE);
+  /* A TLS alert after the handshake is a TLS failure, not a protocol one. */
+  assert_int_equal(map_tls(CURLE_RECV_ERROR, 0, 1), AH_ETLS);
+  assert_int_equal(map_tls(CURLE_SEND_ERROR, 0, 1), AH_ETLS);
+  assert_int_equal(map_tls(CURLE_RECV_ERROR, 0, 0), AH_EPROTO);
   /* HTTP/0.9 and garbage: the scheme was already checked. */
   assert_int_equal(map(CURLE_UNSUPPORTED_PROTOCOL, 0, 0, 0), AH_EPROTO);
 }

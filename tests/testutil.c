@@ -17,6 +17,11 @@ static int fds_at_start;
 
 pid_t tu_server_start(int *port)
 {
+  return tu_server_start_args(port, NULL);
+}
+
+pid_t tu_server_start_args(int *port, const char *const *args)
+{
   const char *script = getenv("AH_TEST_SERVER");
   const char *python = getenv("PYTHON");
   char line[64];
@@ -37,7 +42,16 @@ pid_t tu_server_start(int *port)
     dup2(pfd[1], 1);
     close(pfd[0]);
     close(pfd[1]);
-    execlp(python, python, script, (char *)NULL);
+    {
+      const char *argv[16];
+      int n = 0;
+      argv[n++] = python;
+      argv[n++] = script;
+      while (args && *args && n < 15)
+        argv[n++] = *args++;
+      argv[n] = NULL;
+      execvp(python, (char *const *)argv);
+    }
     _exit(127);
   }
   close(pfd[1]);

@@ -13,6 +13,8 @@
 /* Start tests/server.py (or $AH_TEST_SERVER) and wait for its READY line,
  * at most 10 s. Returns its pid and sets *port; -1 on failure. */
 pid_t tu_server_start(int *port);
+/* The same with extra arguments for server.py (NULL-terminated array). */
+pid_t tu_server_start_args(int *port, const char *const *args);
 /* Stop the server by its pid and reap it. */
 void tu_server_stop(pid_t pid);
 /* "http://127.0.0.1:<port><path>", in one of 8 rotating static buffers. */
