@@ -32,6 +32,7 @@ WORKLOADS = {
     "W2": ("64k", 5000, 32, "N=5000 x 64 KiB, C=32"),
     "W3": ("1m", 500, 16, "N=500 x 1 MiB, C=16"),
     "W4": ("16b", 100000, 100, "one gather of 100,000 x 16 B, default limit (100)"),
+    "W5": ("1k", 20000, 64, "HTTP/2 over TLS, N=20000 x 1 KiB, C=64 streams multiplexed"),
 }
 SIZES = {"16b": 16, "1k": 1024, "64k": 65536, "1m": 1 << 20}
 
@@ -54,6 +55,14 @@ class Nginx:
             with open(os.path.join(root, name), "wb") as f:
                 f.write(b"b" * size)
         self.port = free_port()
+        self.tls_port = free_port()
+        self.ca = os.path.join(self.dir, "cert.pem")
+        key = os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                        "-out", self.ca, "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
         conf = os.path.join(self.dir, "nginx.conf")
         user = "user root;" if os.geteuid() == 0 else ""
         with open(conf, "w") as f:
@@ -76,8 +85,13 @@ http {{
   scgi_temp_path {self.dir}/tmp;
   types {{ }}
   default_type application/octet-stream;
+  http2_max_requests 10000000;
+  http2_max_concurrent_streams 256;
   server {{
     listen 127.0.0.1:{self.port};
+    listen 127.0.0.1:{self.tls_port} ssl http2;
+    ssl_certificate {self.ca};
+    ssl_certificate_key {key};
     root {root};
   }}
 }}
@@ -96,7 +110,9 @@ http {{
         self.stop()
         sys.exit("bench: nginx did not start (see nginx-light)")
 
-    def url(self, name):
+    def url(self, name, tls=False):
+        if tls:
+            return f"https://127.0.0.1:{self.tls_port}/{name}"
         return f"http://127.0.0.1:{self.port}/{name}"
 
     def stop(self):
@@ -126,9 +142,17 @@ def run(cmd, timeout=600):
     return p.stdout.decode(), wall, cpu, rss, p.returncode
 
 
-def clients(b, w, url, n, c):
+def clients(b, w, url, n, c, ca=None):
     """(name, argv, kind) for workload w. kind: 'line' or 'wrk' or 'curl'."""
     out = []
+    if w == "W5":
+        out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c), ca], "line"))
+        out.append(("ahttp on_done window", [f"{b}/bench_ahttp", "window", url, str(n), str(c), ca], "line"))
+        out.append(("raw multi_socket", [f"{b}/raw_socket", url, str(n), str(c), ca], "line"))
+        out.append(("raw multi_poll", [f"{b}/raw_poll", url, str(n), str(c), ca], "line"))
+        if shutil.which("h2load"):
+            out.append(("h2load (ceiling)", ["h2load", "-n", str(n), "-c", "1", "-m", str(c), url], "h2load"))
+        return out
     if w == "W4":
         out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line"))
         out.append(("raw multi_socket", [f"{b}/raw_socket", url, str(n), str(c)], "line"))
@@ -164,6 +188,13 @@ def one(name, argv, kind, url, n, c, size, tmp):
         ok = sum(1 for l in lines if l[0] == "200")
         got = sum(int(l[1]) for l in lines)
         return check(name, n, size, wall, ok, got, 0, cpu, rss, st)
+    if kind == "h2load":
+        out, wall, cpu, rss, st = run(argv)
+        for line in out.splitlines():
+            if line.startswith("finished in"):
+                rps = float(line.split(",")[1].split()[0])
+                return {"rps": rps, "cpu": cpu, "rss": rss}
+        return {"error": "h2load printed no rate"}
     if kind == "wrk":
         secs = 3 if n >= 1000 else 1
         argv = ["wrk", "-t1", f"-c{c}", f"-d{secs}s", url]
@@ -191,7 +222,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small N, one round (CI smoke)")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--only", default="W1,W2,W3,W4")
+    ap.add_argument("--only", default="W1,W2,W3,W4,W5")
     ap.add_argument("--bin", default="build/bench")
     a = ap.parse_args()
     global MEASURE
@@ -207,8 +238,8 @@ def main():
             fname, n, c, desc = WORKLOADS[w]
             if a.quick:
                 n = max(n // 20, c * 4)
-            url = ng.url(fname)
-            cs = clients(a.bin, w, url, n, c)
+            url = ng.url(fname, tls=(w == "W5"))
+            cs = clients(a.bin, w, url, n, c, ng.ca)
             res = {name: [] for name, _, _ in cs}
             for r in range(rounds):
                 order = cs[r % len(cs):] + cs[:r % len(cs)]

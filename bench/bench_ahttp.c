@@ -4,6 +4,7 @@
  *                                every response kept until the gather ends
  *   bench_ahttp window URL N C   C in flight: each on_done starts the next
  *                                and frees its own future
+ *   ... URL N C CAFILE           over TLS trusting CAFILE (HTTP/2 when offered)
  *
  * Prints: elapsed_s ok bytes non200 */
 #include <ahttp.h>
@@ -68,10 +69,12 @@ int main(int argc, char **argv)
   size_t bytes = 0;
   double t0;
 
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s gather|window URL N C\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: %s gather|window URL N C [CAFILE]\n", argv[0]);
     return 2;
   }
+  if (argc == 6)
+    ah_session_opts_set_ca(o, argv[5], NULL);
   n = atol(argv[3]);
   c = atol(argv[4]);
   ah_session_opts_set_max_connections(o, c, 0);

@@ -5,6 +5,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$pkgs nginx-
 command -v wrk >/dev/null 2>&1 || pkgs="$pkgs wrk"
 command -v curl >/dev/null 2>&1 || pkgs="$pkgs curl"
 command -v valgrind >/dev/null 2>&1 || pkgs="$pkgs valgrind"
+command -v h2load >/dev/null 2>&1 || pkgs="$pkgs nghttp2-client"
+command -v openssl >/dev/null 2>&1 || pkgs="$pkgs openssl"
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 /usr/bin/python3 -c 'import aiohttp' 2>/dev/null || pkgs="$pkgs python3-aiohttp"
 [ -z "$pkgs" ] && exit 0

@@ -30,8 +30,8 @@ int main(int argc, char **argv)
   CURLM *m;
   double t0;
 
-  if (argc != 4)
-    return 2;
+  if (argc != 4 && argc != 5)
+    return 2; /* URL N C [CAFILE: HTTP/2 over TLS, multiplexed] */
   n = atol(argv[2]);
   c = atol(argv[3]);
   curl_global_init(CURL_GLOBAL_ALL);
@@ -45,6 +45,11 @@ int main(int argc, char **argv)
     /* As any event-loop user should: otherwise libcurl swaps the SIGPIPE
      * handler around every send and receive (3 syscalls a request). */
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (argc == 5) {
+      curl_easy_setopt(e, CURLOPT_CAINFO, argv[4]);
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+      curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    }
     curl_multi_add_handle(m, e);
   }
   while (done < n) {
