@@ -5,7 +5,8 @@
  * socket never announced reads as 0. libcurl drops that entry when it
  * closes the socket, so a new socket that reuses the fd number starts
  * clean, and the reactor's ADD/MOD fallback absorbs any leftover. Nothing
- * is allocated per socket. */
+ * is allocated per socket. Sockets whose close the bridge sees (adopted)
+ * are parked between transfers instead (see curl_bridge.h). */
 #include "curl_bridge.h"
 
 #include <fcntl.h>
@@ -100,7 +101,9 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
   int err;
 
   if (what == CURL_POLL_REMOVE) {
-    ah__reactor_unwatch(b->reactor, fd);
+    /* Between two requests on a keep-alive connection; an adopted socket
+     * stays registered, the others go now. */
+    ah__reactor_park(b->reactor, fd);
     return 0;
   }
   flags = (what == CURL_POLL_IN || what == CURL_POLL_INOUT ? AH__IO_IN : 0) |
@@ -130,6 +133,29 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
    * next epoll_wait does not block and the timer runs right after it. */
   ah__reactor_set_deadline(b->reactor, deadline);
   return 0;
+}
+
+static int close_socket(void *arg, curl_socket_t fd)
+{
+  struct ah__bridge *b = arg;
+
+  ah__reactor_forget(b->reactor, fd);
+  return close(fd);
+}
+
+CURLcode ah__bridge_prepare(struct ah__bridge *b, CURL *easy)
+{
+  CURLcode rc = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, b);
+  return rc;
+}
+
+void ah__bridge_adopt(struct ah__bridge *b, int fd)
+{
+  /* Without memory for the table the socket is simply not parked. */
+  (void)ah__reactor_track(b->reactor, fd);
 }
 
 int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,

@@ -43,6 +43,16 @@ CURLMcode ah__bridge_add(struct ah__bridge *b, CURL *easy);
 /* Stop a transfer in any state; its connection and socket go at once
  * unless the transfer had finished cleanly. */
 void ah__bridge_remove(struct ah__bridge *b, CURL *easy);
+/* Sockets: libcurl closes the sockets of an easy handle given to
+ * ah__bridge_prepare through the bridge, and the opener of each such
+ * socket (CURLOPT_OPENSOCKETFUNCTION) announces it with ah__bridge_adopt.
+ * An adopted socket is parked between transfers rather than unwatched:
+ * reusing a keep-alive connection then costs no epoll_ctl. The hook
+ * stays with the connection, so the bridge must outlive the multi's
+ * connections, as it does (ah__bridge_close cleans the multi up). */
+CURLcode ah__bridge_prepare(struct ah__bridge *b, CURL *easy);
+void ah__bridge_adopt(struct ah__bridge *b, int fd);
+
 /* The timer fired: let libcurl run its timeouts. Called by the reactor. */
 void ah__bridge_on_timer(void *bridge);
 

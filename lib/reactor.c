@@ -1,6 +1,8 @@
 /* reactor.c - the epoll loop: descriptors, one timer, a wake-up. */
 #include "reactor.h"
 
+#include "alloc.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,9 +16,45 @@
 #define TAG_WAKE 0xfffffffdu
 #define TAG_DEAD 0xfffffffcu /* an event dropped by ah__reactor_unwatch */
 
+/* What is known of a tracked fd (r->fdst). */
+#define FD_FLAGS 0x03    /* AH__IO_IN | AH__IO_OUT registered */
+#define FD_ID_SHIFT 2    /* handler id, 2 bits (AH__REACTOR_HANDLERS 4) */
+#define FD_IN_KERNEL 0x10
+#define FD_PARKED 0x20
+#define FD_TRACKED 0x40
+
 static uint64_t pack(uint32_t tag, int fd)
 {
   return ((uint64_t)tag << 32) | (uint32_t)fd;
+}
+
+static int tracked(const struct ah__reactor *r, int fd)
+{
+  return fd >= 0 && fd < r->fdcap && (r->fdst[fd] & FD_TRACKED);
+}
+
+static int ctl(struct ah__reactor *r, int op, int fd, uint32_t events,
+               uint64_t data)
+{
+  struct epoll_event ev;
+
+  memset(&ev, 0, sizeof ev);
+  ev.events = events;
+  ev.data.u64 = data;
+  r->nctl++;
+  return epoll_ctl(r->epfd, op, fd, &ev);
+}
+
+/* Events of the batch being dispatched that name fd are not delivered. */
+static void drop_batch_events(struct ah__reactor *r, int fd)
+{
+  int i;
+
+  for (i = r->batch_i; i < r->batch_n; i++) {
+    uint64_t d = r->batch[i].data.u64;
+    if ((d >> 32) < AH__REACTOR_HANDLERS && (int)(uint32_t)d == fd)
+      r->batch[i].data.u64 = pack(TAG_DEAD, fd);
+  }
 }
 
 int64_t ah__now_ns(void)
@@ -29,12 +67,7 @@ int64_t ah__now_ns(void)
 
 static int add_internal(struct ah__reactor *r, int fd, uint32_t tag)
 {
-  struct epoll_event ev;
-
-  memset(&ev, 0, sizeof ev);
-  ev.events = EPOLLIN;
-  ev.data.u64 = pack(tag, fd);
-  return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+  return ctl(r, EPOLL_CTL_ADD, fd, EPOLLIN, pack(tag, fd));
 }
 
 int ah__reactor_init(struct ah__reactor *r, ah__timer_cb cb, void *arg)
@@ -74,6 +107,9 @@ void ah__reactor_close(struct ah__reactor *r)
   if (r->epfd >= 0)
     close(r->epfd);
   r->epfd = r->timerfd = r->wakefd = -1;
+  ah__free(r->fdst);
+  r->fdst = NULL;
+  r->fdcap = 0;
 }
 
 int ah__reactor_handler(struct ah__reactor *r, ah__io_cb cb, void *arg)
@@ -88,32 +124,87 @@ int ah__reactor_handler(struct ah__reactor *r, ah__io_cb cb, void *arg)
 int ah__reactor_watch(struct ah__reactor *r, int fd, unsigned flags, int id,
                       int add)
 {
-  struct epoll_event ev;
+  uint32_t events = (flags & AH__IO_IN ? EPOLLIN : 0) |
+                    (flags & AH__IO_OUT ? EPOLLOUT : 0);
+  uint8_t want = (uint8_t)(FD_TRACKED | FD_IN_KERNEL | (flags & FD_FLAGS) |
+                           ((unsigned)id << FD_ID_SHIFT));
+  int op;
 
-  memset(&ev, 0, sizeof ev);
-  ev.events = (flags & AH__IO_IN ? EPOLLIN : 0) |
-              (flags & AH__IO_OUT ? EPOLLOUT : 0);
-  ev.data.u64 = pack((uint32_t)id, fd);
-  if (epoll_ctl(r->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) == 0)
-    return 0;
-  if (errno != (add ? EEXIST : ENOENT))
-    return -errno;
-  if (epoll_ctl(r->epfd, add ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) == 0)
-    return 0;
-  return -errno;
+  if (tracked(r, fd)) {
+    uint8_t st = r->fdst[fd];
+    if ((st & FD_IN_KERNEL) && (uint8_t)(st & ~FD_PARKED) == want) {
+      r->fdst[fd] = want; /* taken up again as it was: no syscall */
+      return 0;
+    }
+    add = !(st & FD_IN_KERNEL);
+  }
+  op = add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  if (ctl(r, op, fd, events, pack((uint32_t)id, fd)) != 0) {
+    if (errno != (add ? EEXIST : ENOENT))
+      return -errno;
+    op = add ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (ctl(r, op, fd, events, pack((uint32_t)id, fd)) != 0)
+      return -errno;
+  }
+  if (tracked(r, fd))
+    r->fdst[fd] = want;
+  return 0;
 }
 
 void ah__reactor_unwatch(struct ah__reactor *r, int fd)
 {
-  int i;
-
   /* EBADF (already closed) and ENOENT (never added) are both fine. */
-  (void)epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
-  for (i = r->batch_i; i < r->batch_n; i++) {
-    uint64_t d = r->batch[i].data.u64;
-    if ((d >> 32) < AH__REACTOR_HANDLERS && (int)(uint32_t)d == fd)
-      r->batch[i].data.u64 = pack(TAG_DEAD, fd);
+  if (!tracked(r, fd))
+    (void)ctl(r, EPOLL_CTL_DEL, fd, 0, 0);
+  else if (r->fdst[fd] & FD_IN_KERNEL) {
+    (void)ctl(r, EPOLL_CTL_DEL, fd, 0, 0);
+    r->fdst[fd] = FD_TRACKED;
   }
+  drop_batch_events(r, fd);
+}
+
+int ah__reactor_track(struct ah__reactor *r, int fd)
+{
+  if (fd < 0 || fd >= (1 << 24)) /* beyond any RLIMIT_NOFILE in use */
+    return -1;
+  if (fd >= r->fdcap) {
+    int cap = r->fdcap ? r->fdcap : 64;
+    uint8_t *st;
+    while (cap <= fd)
+      cap *= 2;
+    if ((st = ah__realloc(r->fdst, (size_t)cap)) == NULL)
+      return -1;
+    memset(st + r->fdcap, 0, (size_t)(cap - r->fdcap));
+    r->fdst = st;
+    r->fdcap = cap;
+  }
+  r->fdst[fd] = FD_TRACKED;
+  drop_batch_events(r, fd); /* a new descriptor: old events are not its */
+  return 0;
+}
+
+void ah__reactor_park(struct ah__reactor *r, int fd)
+{
+  uint8_t st;
+
+  if (!tracked(r, fd)) {
+    ah__reactor_unwatch(r, fd);
+    return;
+  }
+  st = r->fdst[fd];
+  if (!(st & FD_IN_KERNEL))
+    return;
+  if (st & AH__IO_OUT) /* a writable socket would be ready at once */
+    ah__reactor_unwatch(r, fd);
+  else
+    r->fdst[fd] = (uint8_t)(st | FD_PARKED);
+}
+
+void ah__reactor_forget(struct ah__reactor *r, int fd)
+{
+  ah__reactor_unwatch(r, fd);
+  if (fd >= 0 && fd < r->fdcap)
+    r->fdst[fd] = 0;
 }
 
 /* Mirror the deadline into the timerfd when it is earlier than what the
@@ -180,6 +271,12 @@ int ah__reactor_run(struct ah__reactor *r, long timeout_ms)
     unsigned flags;
 
     if (tag < AH__REACTOR_HANDLERS) {
+      if (fd < r->fdcap && (r->fdst[fd] & FD_PARKED)) {
+        /* Ready while parked (say the server closed an idle keep-alive
+         * connection): level-triggered, it would wake every wait. */
+        ah__reactor_unwatch(r, fd);
+        continue;
+      }
       flags = (ev->events & EPOLLIN ? AH__IO_IN : 0) |
               (ev->events & EPOLLOUT ? AH__IO_OUT : 0) |
               (ev->events & (EPOLLERR | EPOLLHUP) ? AH__IO_ERR : 0);

@@ -3,7 +3,13 @@
  * Descriptors are watched under a handler id (a callback and its pointer,
  * registered once), so watching an fd allocates nothing: the epoll event
  * carries the fd and the handler id. There is one timer, kept in memory
- * and mirrored into a timerfd only when a host loop could need it. */
+ * and mirrored into a timerfd only when a host loop could need it.
+ *
+ * Descriptors whose owner promises to announce their close (track, then
+ * forget before close) can be parked instead of unwatched: a keep-alive
+ * connection between two requests stays in the kernel's epoll set, its
+ * events no longer dispatched, so that taking it up again costs no
+ * syscall. A parked fd that becomes ready is removed then, once. */
 #ifndef AH_REACTOR_H
 #define AH_REACTOR_H
 
@@ -29,6 +35,9 @@ struct ah__reactor {
   int64_t deadline;  /* monotonic ns of the timer, AH__NO_DEADLINE if none */
   int64_t armed;     /* what the timerfd holds, AH__NO_DEADLINE if disarmed */
   int running;       /* inside ah__reactor_run: the timerfd can wait */
+  unsigned long nctl; /* epoll_ctl calls made, for tests */
+  uint8_t *fdst;      /* per fd: FD_* bits (reactor.c), for tracked fds */
+  int fdcap;          /* entries in fdst */
   struct epoll_event *batch; /* events of the dispatch under way */
   int batch_n, batch_i;
   struct epoll_event events[AH__REACTOR_BATCH];
@@ -52,6 +61,19 @@ int ah__reactor_watch(struct ah__reactor *r, int fd, unsigned flags, int id,
 /* Stop watching fd: tolerates an fd already closed or never watched, and
  * drops events of the batch being dispatched that still name it. */
 void ah__reactor_unwatch(struct ah__reactor *r, int fd);
+
+/* The caller will call ah__reactor_forget(fd) before it closes fd, so
+ * that fd may be parked. 0, or -1 without memory (fd is then simply not
+ * parked). */
+int ah__reactor_track(struct ah__reactor *r, int fd);
+/* Stop dispatching fd's events. A tracked fd watched for AH__IO_IN alone
+ * stays registered until it is watched again (no syscall when the flags
+ * are the same) or becomes ready (then it is removed); any other fd is
+ * unwatched at once. */
+void ah__reactor_park(struct ah__reactor *r, int fd);
+/* fd is about to be closed: unregister it if it is registered, drop its
+ * events from the batch under way and forget what was known of it. */
+void ah__reactor_forget(struct ah__reactor *r, int fd);
 
 /* Set the timer to fire at deadline (monotonic ns, AH__NO_DEADLINE to stop). */
 void ah__reactor_set_deadline(struct ah__reactor *r, int64_t deadline);

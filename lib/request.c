@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "curl_bridge.h"
 #include "error.h"
 #include "response.h"
 
@@ -313,20 +314,23 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
 /* ahttp opens libcurl's sockets: close-on-exec, so that no descriptor of
  * the library leaks into a child the program executes, and with the errno
  * of a failure kept, since libcurl reports a socket() that failed for want
- * of descriptors as a refused connection. */
+ * of descriptors as a refused connection. The bridge closes them, and is
+ * told of each (ah__bridge_adopt). */
 static curl_socket_t open_socket(void *arg, curlsocktype purpose,
                                  struct curl_sockaddr *a)
 {
-  struct ah__request *q = ((struct ah__slot *)arg)->q;
+  struct ah__slot *slot = arg;
   int fd;
 
   (void)purpose;
   fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
   if (fd < 0) {
-    if (q != NULL)
-      q->socket_err = errno;
+    if (slot->q != NULL)
+      slot->q->socket_err = errno;
     return CURL_SOCKET_BAD;
   }
+  if (slot->bridge != NULL)
+    ah__bridge_adopt(slot->bridge, fd);
   return fd;
 }
 
@@ -423,6 +427,8 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_WRITEDATA, slot);
   SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
   SET(CURLOPT_OPENSOCKETDATA, slot);
+  if ((slot->bridge = d->bridge) != NULL && rc == CURLE_OK)
+    rc = ah__bridge_prepare(d->bridge, e);
   /* libcurl's 16 KiB default halves the rate of 1 MiB responses under
    * multi_socket; 64 KiB measured best (bench W3: 1,244 -> 3,001 req/s,
    * 128 KiB 2,423, 256 KiB 2,101), for 3.6 MiB more peak RSS. */

@@ -15,6 +15,7 @@
 #include "ahttp.h"
 
 struct ah__reqspec;
+struct ah__bridge;
 
 /* Session-wide defaults a request falls back on. */
 struct ah__defaults {
@@ -25,6 +26,7 @@ struct ah__defaults {
   char *ca_file, *ca_dir, *cert, *key;
   int insecure;
   CURLSH *share;                /* the session's TLS session cache */
+  struct ah__bridge *bridge;    /* drives the slots; sees their sockets */
   /* "User-Agent: ..." and "Accept-Encoding: ..." as prebuilt header lines:
    * libcurl formats its own with a slow printf on every request unless a
    * header of that name is in the list. Built by ah__defaults_headers. */
@@ -40,6 +42,7 @@ int ah__defaults_headers(struct ah__defaults *d);
  * callbacks get the slot, and the slot names its current request. */
 struct ah__slot {
   CURL *easy;
+  struct ah__bridge *bridge;    /* told of each socket the slot opens */
   int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
   struct ah__request *q;        /* the borrower, NULL while pooled */
   unsigned dirty;               /* options to undo (DIRTY_* in request.c) */

@@ -393,6 +393,7 @@ ah_session *ah_session_new(const ah_session_opts *opts)
     goto fail;
   if (ah__bridge_init(&s->bridge, &s->reactor, &bridge_ops, s) < 0)
     goto fail;
+  s->d.bridge = &s->bridge;
   ah__bridge_set_limits(&s->bridge, opts ? opts->max_total : 100,
                         opts ? opts->max_host : 0);
   /* HTTP/1.1: one request per connection, so the connection limit is the

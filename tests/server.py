@@ -142,6 +142,12 @@ class Handler(socketserver.BaseRequestHandler):
                 out += b"%x\r\n" % c + b"c" * c + b"\r\n"
                 left -= c
             self.send(out + b"0\r\n\r\n")
+        elif name == "idle-close":
+            # A keep-alive response, then the server drops the idle
+            # connection after arg ms, as servers do at their idle timeout.
+            self.send(reply(200, b"bye"))
+            time.sleep(int(arg) / 1000.0)
+            return False
         elif name == "nolength":
             # Body delimited by close, no Content-Length.
             self.send(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"n" * int(arg))

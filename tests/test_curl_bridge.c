@@ -64,6 +64,96 @@ static CURL *easy_for(struct ctx *c, const char *path)
   return e;
 }
 
+/* The socket hooks ahttp's slots use: the bridge is told of each socket
+ * and closes it. */
+static curl_socket_t adopt_socket(void *arg, curlsocktype purpose,
+                                  struct curl_sockaddr *a)
+{
+  int fd = socket(a->family, a->socktype, a->protocol);
+
+  (void)purpose;
+  if (fd >= 0)
+    ah__bridge_adopt(arg, fd);
+  return fd;
+}
+
+static CURL *adopting_easy_for(struct ctx *c, const char *path)
+{
+  CURL *e = easy_for(c, path);
+
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, adopt_socket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &c->b);
+  assert_int_equal(ah__bridge_prepare(&c->b, e), CURLE_OK);
+  return e;
+}
+
+static void run_one(struct ctx *c, CURL *e)
+{
+  int want = c->done_calls + 1, rounds = 0;
+
+  assert_int_equal(ah__bridge_add(&c->b, e), CURLM_OK);
+  while (c->done_calls < want && rounds++ < 10000)
+    assert_true(ah__reactor_run(&c->r, 1000) >= 0);
+  assert_int_equal(c->done_calls, want);
+  assert_int_equal(c->rc, CURLE_OK);
+}
+
+/* Requests one after another on a keep-alive connection: between them
+ * the socket is parked, so taking the connection up again makes no
+ * epoll_ctl (unwatching and watching again would make two a request). */
+static void test_keepalive_reuse_makes_no_epoll_ctl(void **state)
+{
+  struct ctx c;
+  CURL *e;
+  unsigned long ctl0;
+  long connects;
+  int i, before = tu_fd_count();
+
+  (void)state;
+  open_ctx(&c);
+  e = adopting_easy_for(&c, "/size/100");
+  run_one(&c, e);
+  ctl0 = c.r.nctl;
+  for (i = 0; i < 20; i++)
+    run_one(&c, e);
+  curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+  assert_int_equal(connects, 0); /* the last one reused the connection */
+  assert_true(c.r.nctl - ctl0 <= 2);
+  assert_int_equal(c.bytes, 21 * 100);
+  curl_easy_cleanup(e);
+  close_ctx(&c); /* closes the pooled connection through the bridge */
+  assert_int_equal(tu_fd_count(), before);
+}
+
+/* The server drops the parked connection: the reactor removes the socket
+ * on its first event instead of spinning on it, and the next request
+ * gets a new connection. */
+static void test_parked_connection_dropped_by_server(void **state)
+{
+  struct ctx c;
+  CURL *e;
+  long connects = 0;
+  int turns = 0;
+  int64_t t0;
+
+  (void)state;
+  open_ctx(&c);
+  e = adopting_easy_for(&c, "/idle-close/10");
+  run_one(&c, e);
+  t0 = ah__now_ns();
+  while (ah__now_ns() - t0 < 300 * 1000000 && turns < 10000) {
+    ah__reactor_run(&c.r, 50);
+    turns++;
+  }
+  assert_true(turns <= 20); /* each turn waited; no busy loop */
+  run_one(&c, e);
+  curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+  assert_int_equal(connects, 1);
+  assert_int_equal(c.bytes, 6);
+  curl_easy_cleanup(e);
+  close_ctx(&c);
+}
+
 static void test_transfers_complete(void **state)
 {
   struct ctx c;
@@ -117,6 +207,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
     TU_TEST(test_transfers_complete),
     TU_TEST(test_remove_mid_transfer_frees_socket),
+    TU_TEST(test_keepalive_reuse_makes_no_epoll_ctl),
+    TU_TEST(test_parked_connection_dropped_by_server),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

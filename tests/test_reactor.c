@@ -149,6 +149,125 @@ static void test_unwatch_drops_pending_events(void **state)
   ah__reactor_close(&r);
 }
 
+/* A tracked fd parked between two uses stays registered: taking it up
+ * again with the same flags makes no epoll_ctl, and events that arrive
+ * meanwhile are not dispatched. */
+static void test_park_and_take_up_again(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id, sv[2];
+  unsigned long ctl0;
+
+  (void)state;
+  setup(&r, &s, &id);
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  assert_int_equal(ah__reactor_track(&r, sv[0]), 0);
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN, id, 1), 0);
+  ctl0 = r.nctl;
+  ah__reactor_park(&r, sv[0]);
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN, id, 1), 0);
+  assert_int_equal(r.nctl, ctl0); /* parked and taken up: no syscall */
+  assert_int_equal(write(sv[1], "x", 1), 1);
+  assert_int_equal(ah__reactor_run(&r, 1000), 0);
+  assert_int_equal(s.calls, 1);
+  assert_int_equal(s.fd, sv[0]);
+  /* Other flags: one MOD. */
+  ah__reactor_park(&r, sv[0]);
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN | AH__IO_OUT, id, 1), 0);
+  assert_int_equal(r.nctl, ctl0 + 1);
+  /* Parking a writable registration removes it at once: it would fire. */
+  ah__reactor_park(&r, sv[0]);
+  assert_int_equal(r.nctl, ctl0 + 2);
+  s.calls = 0;
+  assert_int_equal(ah__reactor_run(&r, 0), 0);
+  assert_int_equal(s.calls, 0);
+  ah__reactor_forget(&r, sv[0]);
+  assert_int_equal(r.nctl, ctl0 + 2); /* not registered: nothing to remove */
+  close(sv[0]);
+  close(sv[1]);
+  ah__reactor_close(&r);
+}
+
+/* A parked fd that becomes ready is removed on its first event, and the
+ * wait does not spin on it (level-triggered epoll would report it on
+ * every turn); watching it again registers it anew. */
+static void test_parked_fd_ready_is_removed(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id, sv[2], turns = 0;
+  unsigned long ctl0;
+  int64_t t0;
+
+  (void)state;
+  setup(&r, &s, &id);
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  assert_int_equal(ah__reactor_track(&r, sv[0]), 0);
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN, id, 1), 0);
+  ah__reactor_park(&r, sv[0]);
+  ctl0 = r.nctl;
+  close(sv[1]); /* the peer goes away while parked: readable, HUP */
+  t0 = ah__now_ns();
+  while (ah__now_ns() - t0 < 100 * 1000000 && turns < 1000) {
+    ah__reactor_run(&r, 20);
+    turns++;
+  }
+  assert_int_equal(s.calls, 0);     /* nothing dispatched */
+  assert_int_equal(r.nctl, ctl0 + 1); /* one DEL */
+  assert_true(turns <= 10);         /* each turn waited its 20 ms */
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN, id, 1), 0);
+  assert_int_equal(r.nctl, ctl0 + 2); /* ADD again */
+  assert_int_equal(ah__reactor_run(&r, 1000), 0);
+  assert_int_equal(s.calls, 1);
+  assert_true(s.flags & AH__IO_ERR);
+  ah__reactor_forget(&r, sv[0]);
+  close(sv[0]);
+  ah__reactor_close(&r);
+}
+
+/* Only a tracked fd is parked; any other is unwatched at once, since its
+ * number could come back for another descriptor without the reactor
+ * hearing of it. A forgotten fd's number starts clean. */
+static void test_park_untracked_and_forget(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id, sv[2], p[2];
+  unsigned long ctl0;
+
+  (void)state;
+  setup(&r, &s, &id);
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN, id, 1), 0);
+  ctl0 = r.nctl;
+  ah__reactor_park(&r, sv[0]);
+  assert_int_equal(r.nctl, ctl0 + 1); /* DEL now */
+  assert_int_equal(write(sv[1], "x", 1), 1);
+  assert_int_equal(ah__reactor_run(&r, 0), 0);
+  assert_int_equal(s.calls, 0);
+  /* Tracked, parked, forgotten and closed; the number is reused by a new
+   * descriptor at once, which must be registered for real. */
+  assert_int_equal(ah__reactor_track(&r, sv[0]), 0);
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN, id, 1), 0);
+  ah__reactor_park(&r, sv[0]);
+  ah__reactor_forget(&r, sv[0]);
+  assert_int_equal(pipe(p), 0);
+  assert_int_equal(dup2(p[0], sv[0]), sv[0]);
+  close(p[0]);
+  assert_int_equal(ah__reactor_track(&r, sv[0]), 0);
+  assert_int_equal(ah__reactor_watch(&r, sv[0], AH__IO_IN, id, 1), 0);
+  assert_int_equal(write(p[1], "y", 1), 1);
+  assert_int_equal(ah__reactor_run(&r, 1000), 0);
+  assert_int_equal(s.calls, 1);
+  assert_int_equal(s.fd, sv[0]);
+  ah__reactor_forget(&r, sv[0]);
+  close(sv[0]);
+  close(sv[1]);
+  close(p[1]);
+  ah__reactor_close(&r);
+}
+
 static void test_timer(void **state)
 {
   struct ah__reactor r;
@@ -228,6 +347,9 @@ int main(void)
     TU_TEST(test_readable_and_writable),
     TU_TEST(test_stale_registrations_tolerated),
     TU_TEST(test_unwatch_drops_pending_events),
+    TU_TEST(test_park_and_take_up_again),
+    TU_TEST(test_parked_fd_ready_is_removed),
+    TU_TEST(test_park_untracked_and_forget),
     TU_TEST(test_timer),
     TU_TEST(test_timer_wakes_host_loop),
     TU_TEST(test_wakeup),
