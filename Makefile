@@ -128,9 +128,9 @@ $(B)/bench/bench_ahttp: bench/bench_ahttp.c include/ahttp.h $(B)/libahttp.so
 $(B)/bench/measure: bench/measure.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@
-$(B)/bench/raw_%: bench/raw_%.c
+$(B)/bench/raw_%: bench/raw_%.c bench/raw_common.h include/ahttp.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CURL_CFLAGS) $(CFLAGS) $< -o $@ $(CURL_LIBS) $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) -Iinclude $(CURL_CFLAGS) $(CFLAGS) $< -o $@ $(CURL_LIBS) $(LDFLAGS)
 
 .PHONY: bench bench-quick bench-instr bench-deps
 bench-deps:

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "raw_common.h"
+
 static size_t bytes;
 
 static size_t on_write(char *p, size_t s, size_t n, void *ud)
@@ -28,6 +30,7 @@ int main(int argc, char **argv)
   long n, c, i, started = 0, done = 0, ok = 0, non200 = 0;
   int running = 1;
   CURLM *m;
+  struct curl_slist *headers;
   double t0;
 
   if (argc != 4 && argc != 5)
@@ -35,16 +38,14 @@ int main(int argc, char **argv)
   n = atol(argv[2]);
   c = atol(argv[3]);
   curl_global_init(CURL_GLOBAL_ALL);
+  headers = raw_headers();
   m = curl_multi_init();
   curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, c);
   t0 = now();
   for (i = 0; i < c && started < n; i++, started++) {
     CURL *e = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, argv[1]);
+    raw_configure(e, argv[1], headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    /* As any event-loop user should: otherwise libcurl swaps the SIGPIPE
-     * handler around every send and receive (3 syscalls a request). */
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     if (argc == 5) {
       curl_easy_setopt(e, CURLOPT_CAINFO, argv[4]);
       curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -81,5 +82,6 @@ int main(int argc, char **argv)
   }
   printf("%.6f %ld %zu %ld\n", now() - t0, ok, bytes, non200);
   curl_multi_cleanup(m);
+  curl_slist_free_all(headers);
   return 0;
 }

@@ -10,6 +10,8 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include "raw_common.h"
+
 static int epfd;
 static long long deadline_ms = -1; /* monotonic ms, -1: none */
 static size_t bytes;
@@ -61,6 +63,7 @@ int main(int argc, char **argv)
   struct epoll_event evs[256];
   int running;
   CURLM *m;
+  struct curl_slist *headers;
   double t0;
 
   if (argc != 4 && argc != 5)
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
   n = atol(argv[2]);
   c = atol(argv[3]);
   curl_global_init(CURL_GLOBAL_ALL);
+  headers = raw_headers();
   epfd = epoll_create1(0);
   m = curl_multi_init();
   curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
@@ -77,11 +81,8 @@ int main(int argc, char **argv)
   t0 = (double)now_ms();
   for (i = 0; i < c && started < n; i++, started++) {
     CURL *e = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, argv[1]);
+    raw_configure(e, argv[1], headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    /* As any event-loop user should: otherwise libcurl swaps the SIGPIPE
-     * handler around every send and receive (3 syscalls a request). */
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     if (argc == 5) {
       curl_easy_setopt(e, CURLOPT_CAINFO, argv[4]);
       curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -127,5 +128,6 @@ int main(int argc, char **argv)
   }
   printf("%.6f %ld %zu %ld\n", ((double)now_ms() - t0) / 1000.0, ok, bytes, non200);
   curl_multi_cleanup(m);
+  curl_slist_free_all(headers);
   return 0;
 }
