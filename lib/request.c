@@ -406,7 +406,10 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
 
   if (slot == NULL)
     return NULL;
-  if ((e = slot->easy = curl_easy_init()) == NULL) {
+  if ((slot->rx = ah__rx_new(d->max_body, d->max_header,
+                             d->max_redirects > 0)) == NULL ||
+      (e = slot->easy = curl_easy_init()) == NULL) {
+    ah__rx_free(slot->rx);
     ah__free(slot);
     return NULL;
   }
@@ -477,6 +480,7 @@ void ah__slot_free(struct ah__slot *slot)
   if (slot == NULL)
     return;
   curl_easy_cleanup(slot->easy);
+  ah__rx_free(slot->rx);
   ah__free(slot);
 }
 
@@ -499,6 +503,9 @@ void ah__slot_recycle(struct ah__slot *slot)
   if (slot->dirty & DIRTY_PIPEWAIT)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L);
   curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+  /* A failed request may leave a large partial body: let it go now. */
+  ah__rx_reset(slot->rx, slot->rx->max_body, slot->rx->max_header,
+               slot->rx->follow);
   slot->dirty = 0;
   slot->q = NULL;
 }

@@ -43,6 +43,7 @@ int ah__defaults_headers(struct ah__defaults *d);
 struct ah__slot {
   CURL *easy;
   struct ah__bridge *bridge;    /* told of each socket the slot opens */
+  struct ah__rx *rx;            /* the receiver, reset for each request */
   int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
   struct ah__request *q;        /* the borrower, NULL while pooled */
   unsigned dirty;               /* options to undo (DIRTY_* in request.c) */
@@ -56,7 +57,7 @@ struct ah__request {
   ah_future *f;
   struct ah__slot *slot;        /* NULL until it has an easy handle */
   CURLU *url;                   /* parsed at fetch; libcurl dups it */
-  struct ah__rx *rx;            /* the response being received */
+  struct ah__rx *rx;            /* the slot's receiver while it has one */
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue or active list */
   unsigned queued : 1;          /* waiting in the queue: no slot, no resp */

@@ -8,17 +8,46 @@
 
 #include "alloc.h"
 
+/* What a receiver keeps between responses; larger buffers are let go,
+ * so that a pooled slot does not pin the memory of one big response. */
+#define KEEP_HDR 4096
+#define KEEP_HDR_OFF 64
+#define KEEP_BODY AH__INLINE_BODY + 1
+
 struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow)
 {
   struct ah__rx *rx = ah__calloc(1, sizeof *rx);
 
-  if (rx == NULL)
-    return NULL;
+  if (rx != NULL)
+    ah__rx_reset(rx, max_body, max_header, follow);
+  return rx;
+}
+
+void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
+                  int follow)
+{
+  if (rx->hdr_cap > KEEP_HDR) {
+    ah__free(rx->hdr);
+    rx->hdr = NULL;
+    rx->hdr_cap = 0;
+  }
+  if (rx->hdr_off_cap > KEEP_HDR_OFF) {
+    ah__free(rx->hdr_off);
+    rx->hdr_off = NULL;
+    rx->hdr_off_cap = 0;
+  }
+  if (rx->body_cap > KEEP_BODY) {
+    ah__free(rx->body);
+    rx->body = NULL;
+    rx->body_cap = 0;
+  }
+  rx->body_len = rx->hdr_len = rx->nhdr = rx->block_bytes = 0;
   rx->max_body = max_body;
   rx->max_header = max_header;
-  rx->follow = follow ? 1 : 0;
   rx->content_length = -1;
-  return rx;
+  rx->status = 0;
+  rx->in_block = rx->complete = 0;
+  rx->follow = follow ? 1 : 0;
 }
 
 void ah__rx_free(struct ah__rx *rx)
@@ -255,12 +284,15 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
 {
   size_t need;
 
-  if (r->body == NULL && r->content_length >= 0) {
+  if (r->body_len == 0 && r->content_length >= 0 &&
+      r->body_cap <= (uint64_t)r->content_length) {
     /* Pre-size from Content-Length, and refuse early what cannot fit. */
     if ((uint64_t)r->content_length > r->max_body) {
       *why = "the response's Content-Length exceeds the body size limit";
       return AH_ETOOLARGE;
     }
+    ah__free(r->body); /* empty: nothing to copy */
+    r->body_cap = 0;
     r->body = ah__malloc((size_t)r->content_length + 1); /* exact */
     if (r->body == NULL)
       goto nomem;
@@ -295,29 +327,44 @@ nomem:
   return AH_ENOMEM;
 }
 
-char *ah__url_without_credentials(const char *url)
+/* The userinfo of url ("user:password@" after "://"), as the range
+ * [*from, *to) to leave out; an empty range when there is none. */
+static void credentials_of(const char *url, size_t *from, size_t *to)
 {
   const char *auth = strstr(url, "://");
   const char *end, *at = NULL, *p;
 
+  *from = *to = 0;
   if (auth == NULL)
-    return ah__strdup(url);
+    return;
   auth += 3;
   end = auth + strcspn(auth, "/?#");
   for (p = auth; p < end; p++)
     if (*p == '@')
       at = p;
-  if (at == NULL)
-    return ah__strdup(url);
-  {
-    size_t head = (size_t)(auth - url), tail = strlen(at + 1);
-    char *out = ah__malloc(head + tail + 1);
-    if (out == NULL)
-      return NULL;
-    memcpy(out, url, head);
-    memcpy(out + head, at + 1, tail + 1);
-    return out;
+  if (at != NULL) {
+    *from = (size_t)(auth - url);
+    *to = (size_t)(at + 1 - url);
   }
+}
+
+/* url without its credentials into out (len - (to - from) + 1 bytes). */
+static void copy_without(char *out, const char *url, size_t len, size_t from,
+                         size_t to)
+{
+  memcpy(out, url, from);
+  memcpy(out + from, url + to, len - to + 1);
+}
+
+char *ah__url_without_credentials(const char *url)
+{
+  size_t len = strlen(url), from, to;
+  char *out;
+
+  credentials_of(url, &from, &to);
+  if ((out = ah__malloc(len - (to - from) + 1)) != NULL)
+    copy_without(out, url, len, from, to);
+  return out;
 }
 
 /* The result. */
@@ -336,26 +383,23 @@ static const char *text_at(const ah_response *r, uint32_t at)
 ah_response *ah__response_build(struct ah__rx *rx, const char *url,
                                 int status)
 {
-  char *safe = ah__url_without_credentials(url ? url : "");
-  size_t ulen, size, at;
+  size_t len, from, to, ulen, size, at;
   int inline_body = rx->body_len <= AH__INLINE_BODY;
   ah_response *r;
   char *p;
 
-  if (safe == NULL)
-    return NULL;
-  if (rx->nhdr > UINT16_MAX || rx->hdr_len > UINT32_MAX / 2) {
-    ah__free(safe); /* beyond any sane max_header */
-    return NULL;
-  }
-  ulen = strlen(safe) + 1;
+  if (url == NULL)
+    url = "";
+  if (rx->nhdr > UINT16_MAX || rx->hdr_len > UINT32_MAX / 2)
+    return NULL; /* beyond any sane max_header */
+  len = strlen(url);
+  credentials_of(url, &from, &to);
+  ulen = len - (to - from) + 1;
   size = sizeof *r + rx->nhdr * sizeof(uint32_t) + rx->hdr_len + ulen +
          (inline_body ? rx->body_len + 1 : 0);
   r = ah__malloc(size);
-  if (r == NULL) {
-    ah__free(safe);
+  if (r == NULL)
     return NULL;
-  }
   p = (char *)r;
   at = sizeof *r;
   r->status = (uint16_t)status;
@@ -368,9 +412,8 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
     memcpy(p + at, rx->hdr, rx->hdr_len);
   at += rx->hdr_len;
   r->url_at = (uint32_t)at;
-  memcpy(p + at, safe, ulen);
+  copy_without(p + at, url, len, from, to);
   at += ulen;
-  ah__free(safe);
   r->body_len = rx->body_len;
   r->body_inline = inline_body ? 1 : 0;
   if (inline_body) {

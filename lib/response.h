@@ -51,6 +51,11 @@ struct ah_response {
 /* A fresh receiver with its limits; NULL without memory. */
 struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow);
 void ah__rx_free(struct ah__rx *rx);
+/* Ready rx for the next response with these limits. It keeps its small
+ * buffers (a pooled slot's receiver serves request after request without
+ * allocating) and lets go of large ones. */
+void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
+                  int follow);
 
 /* One header line as libcurl delivers it (CRLF included). Returns AH_OK or
  * the code that must end the transfer (AH_EPROTO, AH_ETOOLARGE,

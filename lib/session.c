@@ -236,7 +236,6 @@ static void request_free(ah_session *s, struct ah__request *q)
   if (q->slot)
     slot_put(s, q->slot);
   curl_url_cleanup(q->url);
-  ah__rx_free(q->rx);
   ah__reqspec_unref(q->spec);
   ah__free(q);
 }
@@ -281,10 +280,10 @@ static int start(ah_session *s, struct ah__request *q)
   int err;
 
   q->oom_mark = ah__alloc_failures();
-  q->slot = slot_get(s);
-  q->rx = ah__rx_new(s->d.max_body, s->d.max_header, s->d.max_redirects > 0);
-  if (q->slot == NULL || q->rx == NULL)
+  if ((q->slot = slot_get(s)) == NULL)
     return AH_ENOMEM;
+  q->rx = q->slot->rx;
+  ah__rx_reset(q->rx, s->d.max_body, s->d.max_header, s->d.max_redirects > 0);
   if ((err = ah__request_setup(q)) != AH_OK)
     return err;
   if (ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)

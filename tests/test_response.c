@@ -190,6 +190,64 @@ static void test_body_grows_geometrically(void **state)
   ah__rx_free(r);
 }
 
+/* A pooled slot's receiver serves one response after another: reset
+ * keeps its small buffers (no allocation for the next response), lets go
+ * of large ones, and nothing of the last response shows in the next. */
+static void test_reset_reuses_small_buffers_only(void **state)
+{
+  struct ah__rx *r = ah__rx_new(1 << 20, 1 << 20, 1);
+  const char *why = NULL;
+  char *hdr, *body, big[300];
+  ah_response *res;
+  int i;
+
+  (void)state;
+  assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "Content-Length: 5\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "X-First: 1\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  assert_int_equal(ah__rx_body(r, "hello", 5, &why), AH_OK);
+  res = ah__response_build(r, "http://h.test/1", 200);
+  assert_non_null(res);
+  ah__response_free(res);
+  hdr = r->hdr;
+  body = r->body;
+  ah__rx_reset(r, 1 << 20, 1 << 20, 1);
+  assert_ptr_equal(r->hdr, hdr);   /* kept */
+  assert_ptr_equal(r->body, body); /* kept: inline bodies are copied */
+  assert_int_equal(r->nhdr, 0);
+  assert_int_equal(r->content_length, -1);
+  assert_int_equal(ah__rx_headers_complete(r), 0);
+  /* The next response: chunked, other headers. */
+  assert_int_equal(LINE(r, "HTTP/1.1 404 Not Found\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "X-Second: 2\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  assert_int_equal(ah__rx_body(r, "ab", 2, &why), AH_OK);
+  res = ah__response_build(r, "http://h.test/2", 404);
+  assert_non_null(res);
+  assert_int_equal(ah_response_header_count(res), 1);
+  assert_null(ah_response_header(res, "x-first"));
+  assert_string_equal(ah_response_header(res, "x-second"), "2");
+  assert_string_equal(ah_response_body(res, NULL), "ab");
+  ah__response_free(res);
+  /* Large header text and a large partial body are not kept. */
+  ah__rx_reset(r, 1 << 20, 1 << 20, 1);
+  memset(big, 'v', sizeof big - 3);
+  memcpy(big + sizeof big - 3, "\r\n", 3);
+  big[0] = 'X'; big[1] = ':';
+  assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+  for (i = 0; i < 40; i++)
+    assert_int_equal(LINE(r, big), AH_OK);
+  assert_true(r->hdr_cap > 4096);
+  for (i = 0; i < 10; i++)
+    assert_int_equal(ah__rx_body(r, big, sizeof big - 1, &why), AH_OK);
+  ah__rx_reset(r, 1 << 20, 1 << 20, 1);
+  assert_null(r->hdr);
+  assert_null(r->body);
+  assert_int_equal(r->hdr_cap + r->body_cap, 0);
+  ah__rx_free(r);
+}
+
 static void test_url_credentials_removed(void **state)
 {
   static const char *cases[][2] = {
@@ -261,6 +319,7 @@ int main(void)
     TU_TEST(test_redirect_scheme),
     TU_TEST(test_body_limit_and_presize),
     TU_TEST(test_body_grows_geometrically),
+    TU_TEST(test_reset_reuses_small_buffers_only),
     TU_TEST(test_url_credentials_removed),
     TU_TEST(test_result_is_compact),
   };
