@@ -51,7 +51,8 @@ typedef enum ah_error {
   AH_EPENDING = -12,   /* the future has not completed yet */
   AH_EBUSY = -13,      /* called from inside a callback where not allowed */
   AH_EINTR = -14,      /* a wait was ended early by ah_session_wakeup() */
-  AH_ENOFD = -15       /* out of file descriptors */
+  AH_ENOFD = -15,      /* out of file descriptors */
+  AH_ESTOPPED = -16    /* a data, headers, progress or read callback stopped it */
 } ah_error;
 
 /* HTTP versions for ah_session_opts_set_http_version. */
@@ -62,6 +63,17 @@ typedef enum ah_http_version {
   AH_HTTP_2_PRIOR_KNOWLEDGE = 3 /* HTTP/2 without upgrade, also cleartext */
 } ah_http_version;
 
+/* Marks of a response's timeline, for ah_response_time_us. */
+typedef enum ah_time {
+  AH_TIME_QUEUE = 0,      /* waited in ahttp's queue before starting */
+  AH_TIME_LOOKUP = 1,     /* from the start: the name was resolved */
+  AH_TIME_CONNECT = 2,    /* ... connected */
+  AH_TIME_TLS = 3,        /* ... TLS handshake done */
+  AH_TIME_FIRST_BYTE = 4, /* ... the first response byte arrived */
+  AH_TIME_TOTAL = 5,      /* ... the response was complete */
+  AH_TIME_REDIRECT = 6    /* spent on redirects before the final request */
+} ah_time;
+
 typedef struct ah_session ah_session;
 typedef struct ah_session_opts ah_session_opts;
 typedef struct ah_request_opts ah_request_opts;
@@ -70,6 +82,22 @@ typedef struct ah_response ah_response;
 
 /* Called exactly once, on the reactor's thread, when a future completes. */
 typedef void (*ah_done_cb)(ah_future *f, void *userdata);
+/* Transfer callbacks, run on the reactor's thread while the request is
+ * under way; a non-zero return stops it with AH_ESTOPPED. */
+/* Body bytes as they arrive (the body is then not kept). */
+typedef int (*ah_data_cb)(ah_future *f, const char *data, size_t len,
+                          void *userdata);
+/* Status and headers of the final response, before its body. */
+typedef int (*ah_headers_cb)(ah_future *f, const ah_response *head,
+                             void *userdata);
+/* Bytes received and sent so far, and their totals when known (else 0). */
+typedef int (*ah_progress_cb)(ah_future *f, long long down,
+                              long long down_total, long long up,
+                              long long up_total, void *userdata);
+/* Fill buf with up to max bytes of the request body: returns the count,
+ * 0 at the end, or -1 to stop the request with AH_ESTOPPED. */
+typedef long (*ah_read_cb)(ah_future *f, char *buf, size_t max,
+                           void *userdata);
 
 /* Version of the library at run time, as AH_VERSION_NUM. */
 AH_EXTERN unsigned ah_version(void);
@@ -109,6 +137,24 @@ AH_EXTERN int ah_session_opts_set_client_cert(ah_session_opts *o,
 AH_EXTERN int ah_session_opts_set_tls_insecure_no_verify(ah_session_opts *o,
                                                          int yes);
 
+/* A header sent with every request (a request's own header of the same
+ * name replaces it). */
+AH_EXTERN int ah_session_opts_add_header(ah_session_opts *o, const char *name,
+                                         const char *value);
+/* Base URL that relative URLs given to ah_session_fetch resolve against. */
+AH_EXTERN int ah_session_opts_set_base_url(ah_session_opts *o,
+                                           const char *url);
+/* Default idle timeout in ms: no byte received for that long (0: none). */
+AH_EXTERN int ah_session_opts_set_idle_timeout(ah_session_opts *o,
+                                               long idle_ms);
+/* Default HTTP proxy ("http://host:port"); https goes through CONNECT. */
+AH_EXTERN int ah_session_opts_set_proxy(ah_session_opts *o, const char *url);
+/* Default unix socket to connect to instead of the URL's host. */
+AH_EXTERN int ah_session_opts_set_unix_socket(ah_session_opts *o,
+                                              const char *path);
+/* The session's cookie jar: on (1, the default) or off (0). */
+AH_EXTERN int ah_session_opts_set_cookies(ah_session_opts *o, int on);
+
 /* Create a session; opts may be NULL and may be freed afterwards. */
 AH_EXTERN ah_session *ah_session_new(const ah_session_opts *opts);
 /* Cancel every pending future (AH_ECANCELED) and release the session. */
@@ -119,6 +165,10 @@ AH_EXTERN int ah_session_fd(const ah_session *s);
 AH_EXTERN int ah_session_run(ah_session *s, long timeout_ms);
 /* Make a blocked wait on s return AH_EINTR; safe from any thread. */
 AH_EXTERN int ah_session_wakeup(ah_session *s);
+/* Add the cookies of a Netscape cookie file to the session's jar. */
+AH_EXTERN int ah_session_cookies_load(ah_session *s, const char *path);
+/* Write the session's cookies to a Netscape cookie file. */
+AH_EXTERN int ah_session_cookies_save(ah_session *s, const char *path);
 
 /* Request options: a builder; a future keeps what it needs of it. */
 AH_EXTERN ah_request_opts *ah_request_opts_new(void);
@@ -134,6 +184,51 @@ AH_EXTERN int ah_request_opts_set_body(ah_request_opts *o, const void *data,
                                        size_t len);
 /* Total timeout of this request in ms (0: none, -1: session default). */
 AH_EXTERN int ah_request_opts_set_timeout(ah_request_opts *o, long total_ms);
+/* Total, connect and idle timeouts in ms (0: none, -1: session default). */
+AH_EXTERN int ah_request_opts_set_timeouts(ah_request_opts *o, long total_ms,
+                                           long connect_ms, long idle_ms);
+/* Append a query parameter, percent-encoded. */
+AH_EXTERN int ah_request_opts_add_query(ah_request_opts *o, const char *key,
+                                        const char *value);
+/* JSON text as the body, with Content-Type: application/json. */
+AH_EXTERN int ah_request_opts_set_json(ah_request_opts *o, const char *json);
+/* Body from a callback; len -1 when unknown (then sent chunked). */
+AH_EXTERN int ah_request_opts_set_body_reader(ah_request_opts *o,
+                                              ah_read_cb cb, void *userdata,
+                                              long long len);
+/* A multipart/form-data text field. */
+AH_EXTERN int ah_request_opts_add_form_field(ah_request_opts *o,
+                                             const char *name,
+                                             const char *value);
+/* A multipart/form-data file part read from path when the request starts. */
+AH_EXTERN int ah_request_opts_add_form_file(ah_request_opts *o,
+                                            const char *name,
+                                            const char *path,
+                                            const char *filename,
+                                            const char *content_type);
+/* Redirects followed (-1: session default, 0: none, followed or not). */
+AH_EXTERN int ah_request_opts_set_redirects(ah_request_opts *o, long max);
+/* HTTP basic authentication; never sent to another host on redirect. */
+AH_EXTERN int ah_request_opts_set_basic_auth(ah_request_opts *o,
+                                             const char *user,
+                                             const char *password);
+/* Authorization: Bearer token; never sent to another host on redirect. */
+AH_EXTERN int ah_request_opts_set_bearer_token(ah_request_opts *o,
+                                               const char *token);
+/* HTTP proxy for this request ("" for none, overriding the session's). */
+AH_EXTERN int ah_request_opts_set_proxy(ah_request_opts *o, const char *url);
+/* Connect to this unix socket instead of the URL's host. */
+AH_EXTERN int ah_request_opts_set_unix_socket(ah_request_opts *o,
+                                             const char *path);
+/* Receive the body through cb instead of keeping it. */
+AH_EXTERN int ah_request_opts_on_data(ah_request_opts *o, ah_data_cb cb,
+                                      void *userdata);
+/* Be told of the final response's status and headers before its body. */
+AH_EXTERN int ah_request_opts_on_headers(ah_request_opts *o, ah_headers_cb cb,
+                                         void *userdata);
+/* Be told of progress, at least once a second while the request runs. */
+AH_EXTERN int ah_request_opts_on_progress(ah_request_opts *o,
+                                          ah_progress_cb cb, void *userdata);
 
 /* Start a request and return its future at once; NULL only without memory. */
 AH_EXTERN ah_future *ah_session_fetch(ah_session *s, const char *url,
@@ -177,6 +272,17 @@ AH_EXTERN int ah_response_header_at(const ah_response *r, size_t i,
                                     const char **name, const char **value);
 /* URL of the final response after redirects, without credentials. */
 AH_EXTERN const char *ah_response_url(const ah_response *r);
+/* A mark of the response's timeline in microseconds (ah_time), or -1. */
+AH_EXTERN long long ah_response_time_us(const ah_response *r, int which);
+/* Number of redirects followed to reach this response. */
+AH_EXTERN int ah_response_redirects(const ah_response *r);
+/* HTTP version of the response: 10, 11, 20 or 30. */
+AH_EXTERN int ah_response_http_version(const ah_response *r);
+/* Address of the server (its port in *port), "" over a unix socket. */
+AH_EXTERN const char *ah_response_remote_addr(const ah_response *r,
+                                             int *port);
+/* Local address of the connection (its port in *port). */
+AH_EXTERN const char *ah_response_local_addr(const ah_response *r, int *port);
 
 #ifdef __cplusplus
 }

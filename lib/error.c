@@ -24,6 +24,7 @@ const char *ah_strerror(int err)
   case AH_EBUSY: return "not allowed from inside a callback";
   case AH_EINTR: return "wait interrupted by ah_session_wakeup";
   case AH_ENOFD: return "out of file descriptors";
+  case AH_ESTOPPED: return "stopped by a callback";
   }
   return "unknown error code";
 }

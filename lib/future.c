@@ -18,6 +18,16 @@ int ah__future_in_callback(void)
   return cb_depth > 0;
 }
 
+void ah__future_cb_enter(void)
+{
+  cb_depth++;
+}
+
+void ah__future_cb_leave(void)
+{
+  cb_depth--;
+}
+
 ah_future *ah__future_new(ah_session *s)
 {
   ah_future *f = ah__calloc(1, sizeof *f);

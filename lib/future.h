@@ -40,5 +40,9 @@ ah_future *ah__future_new(ah_session *s);
 void ah__future_complete(ah_future *f, int err, ah_response *resp, char *msg);
 /* 1 while an on_done callback runs on this thread: waits are refused. */
 int ah__future_in_callback(void);
+/* Around a transfer callback of the caller's (data, headers, progress,
+ * read): it counts as a callback too. */
+void ah__future_cb_enter(void);
+void ah__future_cb_leave(void);
 
 #endif

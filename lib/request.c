@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <string.h>
@@ -11,7 +12,15 @@
 #include "alloc.h"
 #include "curl_bridge.h"
 #include "error.h"
+#include "future.h"
 #include "response.h"
+
+struct ah__form {
+  struct ah__form *next;
+  char *name, *value;          /* value: the text, or a file part's path */
+  char *filename, *type;       /* a file part's name and content type */
+  int is_file;
+};
 
 struct ah__reqspec {
   unsigned refs;      /* atomic: fetches on several threads may share it */
@@ -22,7 +31,22 @@ struct ah__reqspec {
   char *body;
   size_t body_len;
   int has_body;
-  long timeout_ms;    /* -1: the session's default */
+  long timeout_ms;    /* -1: the session's default, for each of these */
+  long connect_ms, idle_ms, max_redirects;
+  char *query;        /* encoded "k=v&k=v" to append, NULL: none */
+  char *user, *password, *bearer;
+  char *proxy;        /* NULL: the session's; "": none */
+  char *unix_path;    /* NULL: the session's */
+  ah_read_cb reader;
+  void *reader_ud;
+  long long reader_len;
+  struct ah__form *form, **form_tail;
+  ah_data_cb on_data;
+  void *data_ud;
+  ah_headers_cb on_headers;
+  void *headers_ud;
+  ah_progress_cb on_progress;
+  void *progress_ud;
 };
 
 struct ah_request_opts {
@@ -35,9 +59,23 @@ static struct ah__reqspec *spec_new(void)
 
   if (sp != NULL) {
     sp->refs = 1;
-    sp->timeout_ms = -1;
+    sp->timeout_ms = sp->connect_ms = sp->idle_ms = sp->max_redirects = -1;
+    sp->form_tail = &sp->form;
   }
   return sp;
+}
+
+static void form_free(struct ah__form *p)
+{
+  while (p != NULL) {
+    struct ah__form *next = p->next;
+    ah__free(p->name);
+    ah__free(p->value);
+    ah__free(p->filename);
+    ah__free(p->type);
+    ah__free(p);
+    p = next;
+  }
 }
 
 void ah__reqspec_unref(struct ah__reqspec *sp)
@@ -47,6 +85,13 @@ void ah__reqspec_unref(struct ah__reqspec *sp)
   ah__free(sp->method);
   curl_slist_free_all(sp->headers);
   ah__free(sp->body);
+  ah__free(sp->query);
+  ah__free(sp->user);
+  ah__free(sp->password);
+  ah__free(sp->bearer);
+  ah__free(sp->proxy);
+  ah__free(sp->unix_path);
+  form_free(sp->form);
   ah__free(sp);
 }
 
@@ -66,11 +111,20 @@ int ah__reqspec_error(const struct ah__reqspec *sp, const char **why)
   return sp->err;
 }
 
+/* *to = a copy of from (NULL stays NULL); 0, or -1 without memory. */
+static int dup_opt(char **to, const char *from)
+{
+  *to = from ? ah__strdup(from) : NULL;
+  return from && *to == NULL ? -1 : 0;
+}
+
 /* Copy on write: make o's spec its own before changing it. */
 static struct ah__reqspec *writable(ah_request_opts *o)
 {
   struct ah__reqspec *old = o->spec, *sp;
   struct curl_slist *h;
+  struct ah__form *p;
+  int bad = 0;
 
   if (__atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) == 1)
     return old;
@@ -80,24 +134,56 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->err = old->err;
   sp->why = old->why;
   sp->timeout_ms = old->timeout_ms;
+  sp->connect_ms = old->connect_ms;
+  sp->idle_ms = old->idle_ms;
+  sp->max_redirects = old->max_redirects;
   sp->has_body = old->has_body;
   sp->body_len = old->body_len;
-  if ((old->method && (sp->method = ah__strdup(old->method)) == NULL) ||
-      (old->has_body &&
-       (sp->body = ah__memdup0(old->body, old->body_len)) == NULL))
-    goto fail;
-  for (h = old->headers; h; h = h->next) {
+  sp->reader = old->reader;
+  sp->reader_ud = old->reader_ud;
+  sp->reader_len = old->reader_len;
+  sp->on_data = old->on_data;
+  sp->data_ud = old->data_ud;
+  sp->on_headers = old->on_headers;
+  sp->headers_ud = old->headers_ud;
+  sp->on_progress = old->on_progress;
+  sp->progress_ud = old->progress_ud;
+  bad |= dup_opt(&sp->method, old->method);
+  bad |= dup_opt(&sp->query, old->query);
+  bad |= dup_opt(&sp->user, old->user);
+  bad |= dup_opt(&sp->password, old->password);
+  bad |= dup_opt(&sp->bearer, old->bearer);
+  bad |= dup_opt(&sp->proxy, old->proxy);
+  bad |= dup_opt(&sp->unix_path, old->unix_path);
+  if (old->has_body &&
+      (sp->body = ah__memdup0(old->body, old->body_len)) == NULL)
+    bad = 1;
+  for (h = old->headers; h && !bad; h = h->next) {
     struct curl_slist *n = curl_slist_append(sp->headers, h->data);
     if (n == NULL)
-      goto fail;
-    sp->headers = n;
+      bad = 1;
+    else
+      sp->headers = n;
+  }
+  for (p = old->form; p && !bad; p = p->next) {
+    struct ah__form *c = ah__calloc(1, sizeof *c);
+    if (c == NULL) {
+      bad = 1;
+      break;
+    }
+    *sp->form_tail = c;
+    sp->form_tail = &c->next;
+    c->is_file = p->is_file;
+    bad |= dup_opt(&c->name, p->name) | dup_opt(&c->value, p->value) |
+           dup_opt(&c->filename, p->filename) | dup_opt(&c->type, p->type);
+  }
+  if (bad) {
+    ah__reqspec_unref(sp);
+    return NULL;
   }
   ah__reqspec_unref(old);
   o->spec = sp;
   return sp;
-fail:
-  ah__reqspec_unref(sp);
-  return NULL;
 }
 
 ah_request_opts *ah_request_opts_new(void)
@@ -232,40 +318,350 @@ int ah_request_opts_set_timeout(ah_request_opts *o, long total_ms)
   return AH_OK;
 }
 
+int ah_request_opts_set_timeouts(ah_request_opts *o, long total_ms,
+                                 long connect_ms, long idle_ms)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL || total_ms < -1 || connect_ms < -1 || idle_ms < -1)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->timeout_ms = total_ms;
+  sp->connect_ms = connect_ms;
+  sp->idle_ms = idle_ms;
+  return AH_OK;
+}
+
+int ah_request_opts_set_redirects(ah_request_opts *o, long max)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL || max < -1)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->max_redirects = max;
+  return AH_OK;
+}
+
+/* Percent-encode s (all but RFC 3986 unreserved characters) onto out. */
+static char *encode(char *out, const char *s)
+{
+  static const char hex[] = "0123456789ABCDEF";
+
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      *out++ = (char)c;
+    } else {
+      *out++ = '%';
+      *out++ = hex[c >> 4];
+      *out++ = hex[c & 15];
+    }
+  }
+  return out;
+}
+
+int ah_request_opts_add_query(ah_request_opts *o, const char *key,
+                              const char *value)
+{
+  struct ah__reqspec *sp;
+  size_t have, need;
+  char *q, *end;
+
+  if (o == NULL || key == NULL || *key == '\0')
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  have = sp->query ? strlen(sp->query) : 0;
+  need = have + 1 + 3 * strlen(key) + 1 + (value ? 3 * strlen(value) : 0) + 1;
+  if ((q = ah__realloc(sp->query, need)) == NULL)
+    return AH_ENOMEM;
+  end = q + have;
+  if (have)
+    *end++ = '&';
+  end = encode(end, key);
+  if (value != NULL) {
+    *end++ = '=';
+    end = encode(end, value);
+  }
+  *end = '\0';
+  sp->query = q;
+  return AH_OK;
+}
+
+int ah_request_opts_set_json(ah_request_opts *o, const char *json)
+{
+  struct ah__reqspec *sp;
+  struct curl_slist *h;
+  int rc;
+
+  if (o == NULL || json == NULL)
+    return AH_EINVAL;
+  if ((rc = ah_request_opts_set_body(o, json, strlen(json))) != AH_OK)
+    return rc;
+  sp = o->spec; /* made writable by set_body */
+  for (h = sp->headers; h; h = h->next)
+    if (strncasecmp(h->data, "Content-Type", 12) == 0 &&
+        (h->data[12] == ':' || h->data[12] == ';'))
+      return AH_OK; /* the caller's own content type stands */
+  return ah_request_opts_add_header(o, "Content-Type", "application/json");
+}
+
+int ah_request_opts_set_body_reader(ah_request_opts *o, ah_read_cb cb,
+                                    void *userdata, long long len)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL || cb == NULL || len < -1)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->reader = cb;
+  sp->reader_ud = userdata;
+  sp->reader_len = len;
+  return AH_OK;
+}
+
+static int add_form(ah_request_opts *o, const char *name, const char *value,
+                    const char *filename, const char *type, int is_file)
+{
+  struct ah__reqspec *sp;
+  struct ah__form *p;
+
+  if (o == NULL || name == NULL || value == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (strpbrk(name, "\r\n\"") != NULL ||
+      (filename && strpbrk(filename, "\r\n\"") != NULL) ||
+      (type && strpbrk(type, "\r\n") != NULL))
+    return refuse(sp, "a form part's name, file name or type contains CR, "
+                      "LF or a quote");
+  if ((p = ah__calloc(1, sizeof *p)) == NULL)
+    return AH_ENOMEM;
+  p->is_file = is_file;
+  if (dup_opt(&p->name, name) | dup_opt(&p->value, value) |
+      dup_opt(&p->filename, filename) | dup_opt(&p->type, type)) {
+    form_free(p);
+    return AH_ENOMEM;
+  }
+  *sp->form_tail = p;
+  sp->form_tail = &p->next;
+  return AH_OK;
+}
+
+int ah_request_opts_add_form_field(ah_request_opts *o, const char *name,
+                                   const char *value)
+{
+  return add_form(o, name, value, NULL, NULL, 0);
+}
+
+int ah_request_opts_add_form_file(ah_request_opts *o, const char *name,
+                                  const char *path, const char *filename,
+                                  const char *content_type)
+{
+  return add_form(o, name, path, filename, content_type, 1);
+}
+
+/* Set the string field at offset of o's spec to a copy of value,
+ * refusing CR and LF. */
+static int set_spec_string(ah_request_opts *o, size_t offset,
+                           const char *value, int allow_null)
+{
+  struct ah__reqspec *sp;
+  char *c = NULL, **field;
+
+  if (o == NULL || (value == NULL && !allow_null))
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (value != NULL && strpbrk(value, "\r\n") != NULL)
+    return refuse(sp, "an option's text contains CR or LF");
+  if (value != NULL && (c = ah__strdup(value)) == NULL)
+    return AH_ENOMEM;
+  field = (char **)(void *)((char *)sp + offset);
+  ah__free(*field);
+  *field = c;
+  return AH_OK;
+}
+
+#define SPEC_FIELD(f) offsetof(struct ah__reqspec, f)
+
+int ah_request_opts_set_basic_auth(ah_request_opts *o, const char *user,
+                                   const char *password)
+{
+  struct ah__reqspec *sp;
+  int rc;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (user == NULL || strchr(user, ':') != NULL)
+    return refuse(sp, "a basic auth user name is NULL or has a colon");
+  if ((rc = set_spec_string(o, SPEC_FIELD(user), user, 0)) != AH_OK)
+    return rc;
+  return set_spec_string(o, SPEC_FIELD(password), password ? password : "", 0);
+}
+
+int ah_request_opts_set_bearer_token(ah_request_opts *o, const char *token)
+{
+  return set_spec_string(o, SPEC_FIELD(bearer), token, 0);
+}
+
+/* Only plain HTTP proxies for now ("" means none). */
+int ah_request_opts_set_proxy(ah_request_opts *o, const char *url)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (url != NULL && *url != '\0' && strncasecmp(url, "http://", 7) != 0)
+    return refuse(sp, "the proxy URL is not http://");
+  return set_spec_string(o, SPEC_FIELD(proxy), url, 0);
+}
+
+int ah_request_opts_set_unix_socket(ah_request_opts *o, const char *path)
+{
+  return set_spec_string(o, SPEC_FIELD(unix_path), path, 1);
+}
+
+int ah_request_opts_on_data(ah_request_opts *o, ah_data_cb cb, void *userdata)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->on_data = cb;
+  sp->data_ud = userdata;
+  return AH_OK;
+}
+
+int ah_request_opts_on_headers(ah_request_opts *o, ah_headers_cb cb,
+                               void *userdata)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->on_headers = cb;
+  sp->headers_ud = userdata;
+  return AH_OK;
+}
+
+int ah_request_opts_on_progress(ah_request_opts *o, ah_progress_cb cb,
+                                void *userdata)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->on_progress = cb;
+  sp->progress_ud = userdata;
+  return AH_OK;
+}
+
 /* URLs. */
 
-int ah__url_parse(const char *url, CURLU **out, const char **why)
+/* The scheme of url, if it has one: its length, else 0. */
+static size_t scheme_len(const char *url)
 {
+  size_t i;
+
+  for (i = 0; url[i]; i++) {
+    char c = url[i];
+    if (c == ':')
+      return i;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' ||
+                     c == '.'))))
+      return 0;
+  }
+  return 0;
+}
+
+static int url_error(CURLUcode uc, const char **why)
+{
+  if (uc == CURLUE_OUT_OF_MEMORY) {
+    *why = "no memory for the URL";
+    return AH_ENOMEM;
+  }
+  *why = "the URL is malformed";
+  return AH_EINVAL;
+}
+
+int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
+                  int *https, const char **why)
+{
+  size_t n;
   CURLU *u;
+  CURLUcode uc;
 
   *out = NULL;
   if (url == NULL) {
     *why = "the URL is NULL";
     return AH_EINVAL;
   }
-  if (strncasecmp(url, "http://", 7) != 0 &&
-      strncasecmp(url, "https://", 8) != 0) {
+  n = scheme_len(url);
+  if (n == 0 && base == NULL) {
+    *why = "the URL is relative and the session has no base URL";
+    return AH_EINVAL;
+  }
+  if (n != 0 && !(n == 4 && strncasecmp(url, "http", 4) == 0) &&
+      !(n == 5 && strncasecmp(url, "https", 5) == 0)) {
     *why = "the URL's scheme is not http or https";
     return AH_EINVAL;
   }
-  if ((u = curl_url()) == NULL) {
+  if ((u = n == 0 ? curl_url_dup((CURLU *)base) /* 7.88: not const */ : curl_url()) == NULL) {
     *why = "no memory for the URL";
     return AH_ENOMEM;
   }
-  /* Rejects control characters (CR, LF), spaces and bad hosts or ports. */
-  switch (curl_url_set(u, CURLUPART_URL, url, 0)) {
-  case CURLUE_OK:
-    *out = u;
-    return AH_OK;
-  case CURLUE_OUT_OF_MEMORY:
+  /* Rejects control characters (CR, LF), spaces and bad hosts or ports;
+   * on a copy of the base, resolves a relative reference against it. */
+  if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
     curl_url_cleanup(u);
-    *why = "no memory for the URL";
-    return AH_ENOMEM;
-  default:
-    curl_url_cleanup(u);
-    *why = "the URL is malformed";
-    return AH_EINVAL;
+    return url_error(uc, why);
   }
+  if (n == 0) {
+    char *scheme = NULL; /* "//host/path" keeps the base's scheme */
+    if ((uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0)) != CURLUE_OK) {
+      curl_url_cleanup(u);
+      return url_error(uc, why);
+    }
+    n = strlen(scheme);
+    curl_free(scheme);
+  }
+  *https = n == 5;
+  *out = u;
+  return AH_OK;
+}
+
+int ah__request_url(struct ah__request *q, const char *url,
+                    const CURLU *base, const char **why)
+{
+  int https = 0, err = ah__url_parse(url, base, &q->url, &https, why);
+  CURLUcode uc;
+
+  if (err != AH_OK)
+    return err;
+  q->https = https ? 1 : 0;
+  if (q->spec != NULL && q->spec->query != NULL &&
+      (uc = curl_url_set(q->url, CURLUPART_QUERY, q->spec->query,
+                         CURLU_APPENDQUERY)) != CURLUE_OK)
+    return url_error(uc, why);
+  return AH_OK;
 }
 
 char *ah__message(int err, const char *detail, const char *url)
@@ -283,7 +679,41 @@ char *ah__message(int err, const char *detail, const char *url)
   return m;
 }
 
-/* libcurl callbacks: feed the response, end the transfer on its verdict. */
+/* libcurl callbacks: feed the response, end the transfer on its verdict.
+ * The caller's transfer callbacks run inside them: they count as
+ * callbacks (a wait from one is refused with AH_EBUSY). */
+
+static int stopped(struct ah__request *q, int verdict)
+{
+  if (verdict == 0)
+    return 0;
+  q->abort_err = AH_ESTOPPED;
+  q->abort_why = "a callback of the request asked to stop";
+  return 1;
+}
+
+/* The status and headers of the final response, to the caller. */
+static int tell_headers(struct ah__request *q)
+{
+  const struct ah__reqspec *sp = q->spec;
+  char *url = NULL;
+  ah_response *head;
+  long code = 0;
+  int verdict;
+
+  curl_easy_getinfo(q->slot->easy, CURLINFO_EFFECTIVE_URL, &url);
+  curl_easy_getinfo(q->slot->easy, CURLINFO_RESPONSE_CODE, &code);
+  if ((head = ah__response_build(q->rx, url, (int)code, NULL)) == NULL) {
+    q->abort_err = AH_ENOMEM;
+    q->abort_why = "out of memory while presenting the response headers";
+    return 1;
+  }
+  ah__future_cb_enter();
+  verdict = sp->on_headers(q->f, head, sp->headers_ud);
+  ah__future_cb_leave();
+  ah__response_free(head);
+  return stopped(q, verdict);
+}
 
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
@@ -295,20 +725,68 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
     q->abort_err = err;
     return 0;
   }
+  if (q->spec != NULL && q->spec->on_headers != NULL &&
+      ah__rx_final_headers(q->rx) && tell_headers(q))
+    return 0;
   return n;
 }
 
 static size_t on_write(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__request *q = ((struct ah__slot *)arg)->q;
-  int err = ah__rx_body(q->rx, buf, n, &q->abort_why);
+  const struct ah__reqspec *sp = q->spec;
+  int err;
 
   (void)size;
-  if (err != AH_OK) {
+  if (sp != NULL && sp->on_data != NULL) {
+    int verdict;
+    ah__future_cb_enter();
+    verdict = sp->on_data(q->f, buf, n, sp->data_ud);
+    ah__future_cb_leave();
+    return stopped(q, verdict) ? CURL_WRITEFUNC_ERROR : n;
+  }
+  if ((err = ah__rx_body(q->rx, buf, n, &q->abort_why)) != AH_OK) {
     q->abort_err = err;
     return CURL_WRITEFUNC_ERROR;
   }
   return n;
+}
+
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+  struct ah__request *q = ((struct ah__slot *)arg)->q;
+  const struct ah__reqspec *sp = q ? q->spec : NULL;
+  long got;
+
+  if (sp == NULL || sp->reader == NULL)
+    return 0;
+  ah__future_cb_enter();
+  got = sp->reader(q->f, buf, size * n, sp->reader_ud);
+  ah__future_cb_leave();
+  if (got < 0 || (size_t)got > size * n) {
+    stopped(q, 1);
+    if (got >= 0)
+      q->abort_why = "the body reader returned more bytes than asked for";
+    return CURL_READFUNC_ABORT;
+  }
+  return (size_t)got;
+}
+
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+  struct ah__request *q = ((struct ah__slot *)arg)->q;
+  const struct ah__reqspec *sp = q ? q->spec : NULL;
+  int verdict;
+
+  if (sp == NULL || sp->on_progress == NULL)
+    return 0;
+  ah__future_cb_enter();
+  verdict = sp->on_progress(q->f, (long long)dlnow, (long long)dltotal,
+                            (long long)ulnow, (long long)ultotal,
+                            sp->progress_ud);
+  ah__future_cb_leave();
+  return stopped(q, verdict);
 }
 
 /* ahttp opens libcurl's sockets: close-on-exec, so that no descriptor of
@@ -335,8 +813,11 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
 }
 
 /* What a request changed on its slot, undone by ah__slot_recycle. */
-enum { DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4,
-       DIRTY_PIPEWAIT = 8 };
+enum {
+  DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,
+  DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_REDIRECTS = 64, DIRTY_AUTH = 128,
+  DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048
+};
 
 static long curl_http_version(int v)
 {
@@ -347,23 +828,69 @@ static long curl_http_version(int v)
   }
 }
 
-static CURLcode set_method(CURL *e, const struct ah__reqspec *sp)
+#define SET(opt, val) \
+  do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+
+/* A multipart body from the spec's parts, on the slot's handle. */
+static int build_form(struct ah__slot *slot, const struct ah__reqspec *sp,
+                      const char **why)
 {
-  const char *m = sp->method;
+  const struct ah__form *p;
+  curl_mime *m = curl_mime_init(slot->easy);
   CURLcode rc = CURLE_OK;
 
+  if (m == NULL)
+    return AH_ENOMEM;
+  slot->mime = m;
+  for (p = sp->form; p && rc == CURLE_OK; p = p->next) {
+    curl_mimepart *part = curl_mime_addpart(m);
+    if (part == NULL)
+      return AH_ENOMEM;
+    rc = curl_mime_name(part, p->name);
+    if (rc == CURLE_OK && p->is_file) {
+      FILE *fp = fopen(p->value, "rb"); /* refuse a missing file now */
+      if (fp == NULL) {
+        *why = "a form file cannot be read";
+        return AH_EINVAL;
+      }
+      fclose(fp);
+      rc = curl_mime_filedata(part, p->value);
+      if (rc == CURLE_OK && p->filename)
+        rc = curl_mime_filename(part, p->filename);
+    } else if (rc == CURLE_OK) {
+      rc = curl_mime_data(part, p->value, CURL_ZERO_TERMINATED);
+    }
+    if (rc == CURLE_OK && p->type)
+      rc = curl_mime_type(part, p->type);
+  }
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(slot->easy, CURLOPT_MIMEPOST, m);
+  return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
+}
+
+static CURLcode set_method(struct ah__slot *slot, const struct ah__reqspec *sp)
+{
+  const char *m = sp->method;
+  CURL *e = slot->easy;
+  CURLcode rc = CURLE_OK;
+  int body = sp->has_body || sp->reader != NULL || sp->form != NULL;
+
   if (m != NULL && strcmp(m, "HEAD") == 0) {
-    rc = curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    SET(CURLOPT_NOBODY, 1L);
+  } else if (sp->form != NULL) {
+    /* set by build_form */
+  } else if (sp->reader != NULL) {
+    /* Unknown length: chunked over HTTP/1.1. */
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sp->reader_len);
   } else if (sp->has_body || (m != NULL && strcmp(m, "POST") == 0)) {
-    rc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                          (curl_off_t)sp->body_len);
-    if (rc == CURLE_OK)
-      rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, sp->body ? sp->body : "");
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sp->body_len);
+    SET(CURLOPT_POSTFIELDS, sp->body ? sp->body : "");
   }
   /* GET with a body needs the method named, or libcurl sends POST. */
-  if (rc == CURLE_OK && m != NULL && strcmp(m, "HEAD") != 0 &&
-      strcmp(m, "POST") != 0 && (strcmp(m, "GET") != 0 || sp->has_body))
-    rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+  if (m != NULL && strcmp(m, "HEAD") != 0 && strcmp(m, "POST") != 0 &&
+      (strcmp(m, "GET") != 0 || body))
+    SET(CURLOPT_CUSTOMREQUEST, m);
   return rc;
 }
 
@@ -373,30 +900,81 @@ static const char accept_encoding[] = "Accept-Encoding: deflate, gzip, br, zstd"
 
 int ah__defaults_headers(struct ah__defaults *d)
 {
-  struct curl_slist *l = NULL, *n;
-  char *ua;
+  struct curl_slist *l = NULL, *n, *x;
+  char *ua = NULL;
 
-  if (d->user_agent == NULL)
-    return AH_OK;
-  if ((ua = ah__malloc(strlen(d->user_agent) + 13)) == NULL)
-    return AH_ENOMEM;
-  strcpy(ua, "User-Agent: ");
-  strcat(ua, d->user_agent);
-  n = curl_slist_append(l, ua);
-  ah__free(ua);
-  if (n == NULL)
-    return AH_ENOMEM;
-  l = n;
-  if ((n = curl_slist_append(l, accept_encoding)) == NULL) {
-    curl_slist_free_all(l);
-    return AH_ENOMEM;
+  if (d->user_agent != NULL) {
+    if ((ua = ah__malloc(strlen(d->user_agent) + 13)) == NULL)
+      return AH_ENOMEM;
+    strcpy(ua, "User-Agent: ");
+    strcat(ua, d->user_agent);
+    n = curl_slist_append(l, ua);
+    ah__free(ua);
+    if (n == NULL)
+      return AH_ENOMEM;
+    l = n;
   }
-  d->headers = n;
+  if ((n = curl_slist_append(l, accept_encoding)) == NULL)
+    goto nomem;
+  l = n;
+  for (x = d->extra; x; x = x->next) {
+    if ((n = curl_slist_append(l, x->data)) == NULL)
+      goto nomem;
+    l = n;
+  }
+  d->headers = l;
   return AH_OK;
+nomem:
+  curl_slist_free_all(l);
+  return AH_ENOMEM;
 }
 
-#define SET(opt, val) \
-  do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+/* The name of a header line ("Name: v", "Name:" or "Name;"): its length. */
+static size_t header_name_len(const char *line)
+{
+  return strcspn(line, ":;");
+}
+
+static int has_header(const struct curl_slist *l, const char *line)
+{
+  size_t n = header_name_len(line);
+
+  for (; l; l = l->next)
+    if (header_name_len(l->data) == n && strncasecmp(l->data, line, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* The session's lines a request did not name itself, then the request's:
+ * a request's header replaces the session's of the same name. */
+static struct curl_slist *merge_headers(const struct curl_slist *session,
+                                        const struct curl_slist *request)
+{
+  struct curl_slist *l = NULL, *n;
+  const struct curl_slist *h;
+
+  for (h = session; h; h = h->next) {
+    if (has_header(request, h->data))
+      continue;
+    if ((n = curl_slist_append(l, h->data)) == NULL)
+      goto nomem;
+    l = n;
+  }
+  for (h = request; h; h = h->next) {
+    if ((n = curl_slist_append(l, h->data)) == NULL)
+      goto nomem;
+    l = n;
+  }
+  return l;
+nomem:
+  curl_slist_free_all(l);
+  return NULL;
+}
+
+static long idle_seconds(long idle_ms)
+{
+  return idle_ms <= 0 ? 0 : (idle_ms + 999) / 1000;
+}
 
 struct ah__slot *ah__slot_new(const struct ah__defaults *d)
 {
@@ -413,7 +991,7 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
     ah__free(slot);
     return NULL;
   }
-  slot->total_ms = d->total_ms;
+  slot->d = d;
   SET(CURLOPT_PRIVATE, slot);
   SET(CURLOPT_ERRORBUFFER, slot->errbuf);
   SET(CURLOPT_NOSIGNAL, 1L);
@@ -423,11 +1001,19 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_MAXREDIRS, d->max_redirects);
   SET(CURLOPT_TIMEOUT_MS, d->total_ms);
   SET(CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
+  /* Idle: below 1 byte a second for the whole idle time (libcurl counts
+   * in seconds, so the time is rounded up to one). */
+  SET(CURLOPT_LOW_SPEED_LIMIT, d->idle_ms > 0 ? 1L : 0L);
+  SET(CURLOPT_LOW_SPEED_TIME, idle_seconds(d->idle_ms));
   SET(CURLOPT_ACCEPT_ENCODING, ""); /* every decoder libcurl has */
   SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_HEADERDATA, slot);
   SET(CURLOPT_WRITEFUNCTION, on_write);
   SET(CURLOPT_WRITEDATA, slot);
+  SET(CURLOPT_READFUNCTION, on_read);
+  SET(CURLOPT_READDATA, slot);
+  SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+  SET(CURLOPT_XFERINFODATA, slot);
   SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
   SET(CURLOPT_OPENSOCKETDATA, slot);
   if ((slot->bridge = d->bridge) != NULL && rc == CURLE_OK)
@@ -440,8 +1026,12 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
    * off): a library should not change where a service's requests go
    * behind its back. A proxy is an explicit option. This also spares
    * libcurl's per-request getenv() probing. */
-  SET(CURLOPT_PROXY, "");
+  SET(CURLOPT_PROXY, d->proxy ? d->proxy : "");
   SET(CURLOPT_NOPROXY, "");
+  if (d->unix_path)
+    SET(CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
+  if (!d->no_cookies)
+    SET(CURLOPT_COOKIEFILE, ""); /* the engine on; the jar is shared */
   SET(CURLOPT_HTTP_VERSION, curl_http_version(d->http_version));
   /* With prior knowledge every request may share one connection: wait
    * for it rather than open another. Over TLS, per request (https). */
@@ -463,11 +1053,7 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
     SET(CURLOPT_SSL_VERIFYPEER, 0L);
     SET(CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  /* Used when a request brings its own header list: */
-  if (d->user_agent)
-    SET(CURLOPT_USERAGENT, d->user_agent);
   SET(CURLOPT_HTTPHEADER, d->headers);
-  slot->headers = d->headers;
   if (rc != CURLE_OK) {
     ah__slot_free(slot);
     return NULL;
@@ -480,68 +1066,194 @@ void ah__slot_free(struct ah__slot *slot)
   if (slot == NULL)
     return;
   curl_easy_cleanup(slot->easy);
+  curl_mime_free(slot->mime);
+  curl_slist_free_all(slot->merged);
   ah__rx_free(slot->rx);
   ah__free(slot);
 }
 
 void ah__slot_recycle(struct ah__slot *slot)
 {
+  const struct ah__defaults *d = slot->d;
   CURL *e = slot->easy;
+  unsigned dirty = slot->dirty;
 
-  /* Setting NULL or a number allocates nothing and cannot fail. */
-  if (slot->dirty & DIRTY_METHOD) {
+  /* Setting NULL or a number allocates nothing and cannot fail; nor does
+   * a string the handle held before (libcurl frees the old copy first). */
+  if (dirty & (DIRTY_METHOD | DIRTY_FORM)) {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
     curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
   }
-  if (slot->dirty & DIRTY_HEADERS)
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, slot->headers);
-  if (slot->dirty & DIRTY_TIMEOUT)
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, slot->total_ms);
-  if (slot->dirty & DIRTY_PIPEWAIT)
+  if (dirty & DIRTY_FORM) {
+    curl_easy_setopt(e, CURLOPT_MIMEPOST, NULL);
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl_mime_free(slot->mime);
+    slot->mime = NULL;
+  }
+  if (dirty & DIRTY_HEADERS) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers);
+    curl_slist_free_all(slot->merged);
+    slot->merged = NULL;
+  }
+  if (dirty & DIRTY_TIMEOUT)
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->total_ms);
+  if (dirty & DIRTY_CONNECT)
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
+  if (dirty & DIRTY_IDLE) {
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, d->idle_ms > 0 ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, idle_seconds(d->idle_ms));
+  }
+  if (dirty & DIRTY_REDIRECTS) {
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, d->max_redirects > 0 ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, d->max_redirects);
+  }
+  if (dirty & DIRTY_AUTH) {
+    curl_easy_setopt(e, CURLOPT_USERNAME, NULL);
+    curl_easy_setopt(e, CURLOPT_PASSWORD, NULL);
+    curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, NULL);
+    curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+  }
+  if (dirty & DIRTY_PROXY)
+    curl_easy_setopt(e, CURLOPT_PROXY, d->proxy ? d->proxy : "");
+  if (dirty & DIRTY_UNIX)
+    curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
+  if (dirty & DIRTY_PROGRESS)
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 1L);
+  if (dirty & DIRTY_PIPEWAIT)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L);
   curl_easy_setopt(e, CURLOPT_CURLU, NULL);
   /* A failed request may leave a large partial body: let it go now. */
-  ah__rx_reset(slot->rx, slot->rx->max_body, slot->rx->max_header,
-               slot->rx->follow);
+  ah__rx_reset(slot->rx, d->max_body, d->max_header, d->max_redirects > 0);
   slot->dirty = 0;
   slot->q = NULL;
 }
 
-int ah__request_setup(struct ah__request *q)
+/* Override a session default with the request's value when it differs. */
+#define OVERRIDE(flag, cond, opt, val) \
+  do { if (cond) { slot->dirty |= (flag); SET(opt, val); } } while (0)
+
+int ah__request_setup(struct ah__request *q, const char **why)
 {
   struct ah__slot *slot = q->slot;
+  const struct ah__defaults *d = slot->d;
   const struct ah__reqspec *sp = q->spec;
   CURL *e = slot->easy;
   CURLcode rc = CURLE_OK;
+  long redirects = d->max_redirects;
+  int err;
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
+  *why = "no memory to set the request up";
   SET(CURLOPT_CURLU, q->url);
   if (q->https && slot->multiplex_tls) {
     slot->dirty |= DIRTY_PIPEWAIT;
     SET(CURLOPT_PIPEWAIT, 1L);
   }
   if (sp != NULL) {
-    if (sp->timeout_ms >= 0 && sp->timeout_ms != slot->total_ms) {
-      slot->dirty |= DIRTY_TIMEOUT;
-      SET(CURLOPT_TIMEOUT_MS, sp->timeout_ms);
+    if (sp->max_redirects >= 0)
+      redirects = sp->max_redirects;
+    OVERRIDE(DIRTY_TIMEOUT, sp->timeout_ms >= 0 && sp->timeout_ms != d->total_ms,
+             CURLOPT_TIMEOUT_MS, sp->timeout_ms);
+    OVERRIDE(DIRTY_CONNECT, sp->connect_ms >= 0 && sp->connect_ms != d->connect_ms,
+             CURLOPT_CONNECTTIMEOUT_MS, sp->connect_ms);
+    if (sp->idle_ms >= 0 && sp->idle_ms != d->idle_ms) {
+      slot->dirty |= DIRTY_IDLE;
+      SET(CURLOPT_LOW_SPEED_LIMIT, sp->idle_ms > 0 ? 1L : 0L);
+      SET(CURLOPT_LOW_SPEED_TIME, idle_seconds(sp->idle_ms));
+    }
+    if (redirects != d->max_redirects) {
+      slot->dirty |= DIRTY_REDIRECTS;
+      SET(CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
+      SET(CURLOPT_MAXREDIRS, redirects);
     }
     if (sp->headers != NULL) {
       slot->dirty |= DIRTY_HEADERS;
-      SET(CURLOPT_HTTPHEADER, sp->headers);
+      if ((slot->merged = merge_headers(d->headers, sp->headers)) == NULL)
+        return AH_ENOMEM;
+      SET(CURLOPT_HTTPHEADER, slot->merged);
     }
-    if (sp->method != NULL || sp->has_body) {
+    if (sp->user != NULL || sp->bearer != NULL) {
+      slot->dirty |= DIRTY_AUTH;
+      if (sp->bearer != NULL) {
+        SET(CURLOPT_XOAUTH2_BEARER, sp->bearer);
+        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+      } else {
+        SET(CURLOPT_USERNAME, sp->user);
+        SET(CURLOPT_PASSWORD, sp->password);
+        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+      }
+    }
+    OVERRIDE(DIRTY_PROXY, sp->proxy != NULL, CURLOPT_PROXY, sp->proxy);
+    OVERRIDE(DIRTY_UNIX, sp->unix_path != NULL, CURLOPT_UNIX_SOCKET_PATH,
+             sp->unix_path);
+    OVERRIDE(DIRTY_PROGRESS, sp->on_progress != NULL, CURLOPT_NOPROGRESS, 0L);
+    if (sp->form != NULL && rc == CURLE_OK) {
+      slot->dirty |= DIRTY_FORM;
+      if ((err = build_form(slot, sp, why)) != AH_OK)
+        return err;
+    }
+    if (sp->method != NULL || sp->has_body || sp->reader != NULL) {
       slot->dirty |= DIRTY_METHOD;
       if (rc == CURLE_OK)
-        rc = set_method(e, sp);
+        rc = set_method(slot, sp);
     }
   }
+  ah__rx_reset(q->rx, d->max_body, d->max_header, redirects > 0);
   return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
 }
+#undef OVERRIDE
 #undef SET
+
+static int64_t info_us(CURL *e, CURLINFO what)
+{
+  curl_off_t v = 0;
+
+  curl_easy_getinfo(e, what, &v);
+  return (int64_t)v;
+}
+
+static int64_t at_least(int64_t v, int64_t floor)
+{
+  return v > floor ? v : floor;
+}
+
+/* Timings, version, redirects and addresses of a finished transfer. The
+ * marks are made monotonic: a phase the request skipped (no TLS, a reused
+ * connection) takes no time, its mark equal to the one before. */
+static void resp_info(struct ah__request *q, struct ah__resp_info *in)
+{
+  CURL *e = q->slot->easy;
+  int64_t *t = in->time_us;
+  long v = 0;
+
+  t[AH_TIME_QUEUE] = q->queued_ns / 1000;
+  t[AH_TIME_LOOKUP] = info_us(e, CURLINFO_NAMELOOKUP_TIME_T);
+  t[AH_TIME_CONNECT] = at_least(info_us(e, CURLINFO_CONNECT_TIME_T),
+                                t[AH_TIME_LOOKUP]);
+  t[AH_TIME_TLS] = at_least(info_us(e, CURLINFO_APPCONNECT_TIME_T),
+                            t[AH_TIME_CONNECT]);
+  t[AH_TIME_FIRST_BYTE] = at_least(info_us(e, CURLINFO_STARTTRANSFER_TIME_T),
+                                   t[AH_TIME_TLS]);
+  t[AH_TIME_TOTAL] = at_least(info_us(e, CURLINFO_TOTAL_TIME_T),
+                              t[AH_TIME_FIRST_BYTE]);
+  t[AH_TIME_REDIRECT] = info_us(e, CURLINFO_REDIRECT_TIME_T);
+  curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &v);
+  in->version = v == CURL_HTTP_VERSION_1_0 ? 10 : v == CURL_HTTP_VERSION_1_1 ? 11
+              : v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_3 ? 30 : 0;
+  v = 0;
+  curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &v);
+  in->redirects = (int)v;
+  in->remote_ip = in->local_ip = NULL;
+  in->remote_port = in->local_port = 0;
+  curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &in->remote_ip);
+  curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &in->remote_port);
+  curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &in->local_ip);
+  curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &in->local_port);
+}
 
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp)
@@ -556,8 +1268,10 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
   curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff);
   if (rc == CURLE_OK && ah__rx_headers_complete(q->rx)) {
     long code = 0;
+    struct ah__resp_info info;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-    if ((*resp = ah__response_build(q->rx, eff, (int)code)) != NULL)
+    resp_info(q, &info);
+    if ((*resp = ah__response_build(q->rx, eff, (int)code, &info)) != NULL)
       return AH_OK;
     err = AH_ENOMEM;
     why = "out of memory while storing the response";

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ahttp.h"
 
@@ -20,11 +21,13 @@ struct ah__bridge;
 /* Session-wide defaults a request falls back on. */
 struct ah__defaults {
   size_t max_body, max_header;
-  long max_redirects, total_ms, connect_ms;
+  long max_redirects, total_ms, connect_ms, idle_ms;
   char *user_agent;
   int http_version;             /* ah_http_version */
   char *ca_file, *ca_dir, *cert, *key;
-  int insecure;
+  char *proxy, *unix_path, *base_url;
+  int insecure, no_cookies;
+  struct curl_slist *extra;     /* ah_session_opts_add_header lines */
   CURLSH *share;                /* the session's TLS session cache */
   struct ah__bridge *bridge;    /* drives the slots; sees their sockets */
   /* "User-Agent: ..." and "Accept-Encoding: ..." as prebuilt header lines:
@@ -33,7 +36,7 @@ struct ah__defaults {
   struct curl_slist *headers;
 };
 
-/* Build d->headers from d->user_agent. AH_OK or AH_ENOMEM. */
+/* Build d->headers from d->user_agent and d->extra. AH_OK or AH_ENOMEM. */
 int ah__defaults_headers(struct ah__defaults *d);
 
 /* A pooled easy handle, configured once with the session's defaults. A
@@ -42,13 +45,14 @@ int ah__defaults_headers(struct ah__defaults *d);
  * callbacks get the slot, and the slot names its current request. */
 struct ah__slot {
   CURL *easy;
+  const struct ah__defaults *d; /* the session's, restored after a request */
   struct ah__bridge *bridge;    /* told of each socket the slot opens */
   struct ah__rx *rx;            /* the receiver, reset for each request */
   int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
   struct ah__request *q;        /* the borrower, NULL while pooled */
   unsigned dirty;               /* options to undo (DIRTY_* in request.c) */
-  long total_ms;                /* the session default, to restore */
-  struct curl_slist *headers;   /* the session's default lines, to restore */
+  struct curl_slist *merged;    /* session and request headers, if both */
+  curl_mime *mime;              /* a multipart body being sent */
   char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
 };
 
@@ -65,8 +69,10 @@ struct ah__request {
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */
+  int doom_err;                 /* to end with this code once out of libcurl */
   int socket_err;               /* errno of the last failed socket() */
   unsigned long oom_mark;       /* ah__alloc_failures() at the start */
+  int64_t queued_ns;            /* when queued (monotonic), then how long */
 };
 
 /* A counted reference to the spec of o, or NULL for o == NULL. */
@@ -83,18 +89,25 @@ void ah__slot_recycle(struct ah__slot *slot);
 void ah__slot_free(struct ah__slot *slot);
 
 /* Lend q->slot to q and set its per-request options (URL, method, body,
- * headers, timeout). AH_OK or AH_ENOMEM. */
-int ah__request_setup(struct ah__request *q);
+ * headers, timeouts, auth...), and ready its receiver. AH_OK, or
+ * AH_ENOMEM or AH_EINVAL with *why. */
+int ah__request_setup(struct ah__request *q, const char **why);
 /* The outcome of a finished transfer: an ahttp code, and either the
  * compact response in *resp (on success) or a message for the failure in
  * *msg (NULL without memory). */
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp);
 
-/* Parse an absolute http(s) URL into a new handle (*out), which the
- * request hands to libcurl: one parse validates and serves the transfer.
- * AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
-int ah__url_parse(const char *url, CURLU **out, const char **why);
+/* Parse an http(s) URL into a new handle (*out), which the request hands
+ * to libcurl: one parse validates and serves the transfer. A URL without
+ * a scheme is resolved against base (NULL: refused). *https tells the
+ * scheme. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
+int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
+                  int *https, const char **why);
+/* q->url and q->https from url (and base), with q->spec's query
+ * parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
+int ah__request_url(struct ah__request *q, const char *url,
+                    const CURLU *base, const char **why);
 /* An allocated message "text (url)", url credentials removed. */
 char *ah__message(int err, const char *detail, const char *url);
 

@@ -46,7 +46,7 @@ void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
   rx->max_header = max_header;
   rx->content_length = -1;
   rx->status = 0;
-  rx->in_block = rx->complete = 0;
+  rx->in_block = rx->complete = rx->location = 0;
   rx->follow = follow ? 1 : 0;
 }
 
@@ -63,6 +63,12 @@ void ah__rx_free(struct ah__rx *rx)
 int ah__rx_headers_complete(const struct ah__rx *rx)
 {
   return rx->complete;
+}
+
+int ah__rx_final_headers(const struct ah__rx *rx)
+{
+  return rx->complete && rx->status >= 200 &&
+         !(rx->follow && rx->location && rx->status >= 300 && rx->status < 400);
 }
 
 static int is_ows(char c)
@@ -165,6 +171,7 @@ static int start_block(struct ah__rx *r, const char *line, size_t len,
   r->content_length = -1;
   r->in_block = 1;
   r->complete = 0;
+  r->location = 0;
   return AH_OK;
 }
 
@@ -261,11 +268,13 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
       return AH_EPROTO;
     }
     r->content_length = cl;
-  } else if (nlen == 8 && strncasecmp(line, "location", 8) == 0 &&
-             r->follow && r->status >= 300 && r->status < 400 &&
-             bad_redirect_scheme(v, vlen)) {
-    *why = "a redirect points to a scheme other than http or https";
-    return AH_EREDIRECTS;
+  } else if (nlen == 8 && strncasecmp(line, "location", 8) == 0) {
+    r->location = 1;
+    if (r->follow && r->status >= 300 && r->status < 400 &&
+        bad_redirect_scheme(v, vlen)) {
+      *why = "a redirect points to a scheme other than http or https";
+      return AH_EREDIRECTS;
+    }
   }
   if (r->nhdr == UINT16_MAX) {
     *why = "the response has more headers than ahttp keeps (65535)";
@@ -380,10 +389,19 @@ static const char *text_at(const ah_response *r, uint32_t at)
   return (const char *)r + at;
 }
 
-ah_response *ah__response_build(struct ah__rx *rx, const char *url,
-                                int status)
+static uint32_t saturate_us(int64_t us)
 {
-  size_t len, from, to, ulen, size, at;
+  return us <= 0 ? 0 : us >= UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+ah_response *ah__response_build(struct ah__rx *rx, const char *url,
+                                int status, const struct ah__resp_info *info)
+{
+  const char *rip = info && info->remote_ip ? info->remote_ip : "";
+  const char *lip = info && info->local_ip ? info->local_ip : "";
+  size_t len, from, to, ulen, rlen = strlen(rip) + 1, llen = strlen(lip) + 1;
+  size_t size, at;
+  int i;
   int inline_body = rx->body_len <= AH__INLINE_BODY;
   ah_response *r;
   char *p;
@@ -396,7 +414,7 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   credentials_of(url, &from, &to);
   ulen = len - (to - from) + 1;
   size = sizeof *r + rx->nhdr * sizeof(uint32_t) + rx->hdr_len + ulen +
-         (inline_body ? rx->body_len + 1 : 0);
+         rlen + llen + (inline_body ? rx->body_len + 1 : 0);
   r = ah__malloc(size);
   if (r == NULL)
     return NULL;
@@ -414,6 +432,23 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   r->url_at = (uint32_t)at;
   copy_without(p + at, url, len, from, to);
   at += ulen;
+  memcpy(p + at, rip, rlen);
+  at += rlen;
+  memcpy(p + at, lip, llen);
+  at += llen;
+  memset(r->time_us, 0, sizeof r->time_us);
+  r->version = 0;
+  r->redirects = 0;
+  r->remote_port = r->local_port = 0;
+  if (info != NULL) {
+    for (i = 0; i < AH__NTIMES; i++)
+      r->time_us[i] = saturate_us(info->time_us[i]);
+    r->version = (uint8_t)info->version;
+    r->redirects = (uint16_t)(info->redirects > UINT16_MAX ? UINT16_MAX
+                                                            : info->redirects);
+    r->remote_port = (uint16_t)info->remote_port;
+    r->local_port = (uint16_t)info->local_port;
+  }
   r->body_len = rx->body_len;
   r->body_inline = inline_body ? 1 : 0;
   if (inline_body) {
@@ -496,4 +531,42 @@ int ah_response_header_at(const ah_response *r, size_t i, const char **name,
 const char *ah_response_url(const ah_response *r)
 {
   return r ? text_at(r, r->url_at) : NULL;
+}
+
+long long ah_response_time_us(const ah_response *r, int which)
+{
+  if (r == NULL || which < 0 || which >= AH__NTIMES)
+    return -1;
+  return r->time_us[which];
+}
+
+int ah_response_redirects(const ah_response *r)
+{
+  return r ? r->redirects : 0;
+}
+
+int ah_response_http_version(const ah_response *r)
+{
+  return r ? r->version : 0;
+}
+
+const char *ah_response_remote_addr(const ah_response *r, int *port)
+{
+  const char *u;
+
+  if (port)
+    *port = r ? r->remote_port : 0;
+  if (r == NULL)
+    return NULL;
+  u = text_at(r, r->url_at);
+  return u + strlen(u) + 1;
+}
+
+const char *ah_response_local_addr(const ah_response *r, int *port)
+{
+  const char *a = ah_response_remote_addr(r, NULL);
+
+  if (port)
+    *port = r ? r->local_port : 0;
+  return a ? a + strlen(a) + 1 : NULL;
 }

@@ -33,20 +33,35 @@ struct ah__rx {
   unsigned in_block : 1;   /* a status line was seen, blank line not yet */
   unsigned complete : 1;   /* the last header block ended properly */
   unsigned follow : 1;     /* redirects are followed */
+  unsigned location : 1;   /* the current block has a Location header */
 };
 
 /* The result (public, opaque): read-only after ah__response_build. One
  * block: this struct, the header offsets, the header text, the URL, and a
  * body of at most AH__INLINE_BODY bytes. Offsets, not pointers, keep the
  * fixed part small: a 100,000-future gather holds 100,000 of these. */
+#define AH__NTIMES 7 /* ah_time marks */
+
 struct ah_response {
   char *body;           /* inline in this block, or its own allocation */
   size_t body_len;
   uint16_t status;
   uint16_t nhdr;        /* header count (max_header keeps it small) */
   uint32_t hdr_at;      /* the header text, from the block's start */
-  uint32_t url_at;      /* the URL, from the block's start */
-  uint32_t body_inline; /* 1 when body is in this block */
+  uint32_t url_at;      /* the URL, then the remote and local address */
+  uint8_t body_inline;  /* 1 when body is in this block */
+  uint8_t version;      /* 10, 11, 20, 30 */
+  uint16_t redirects;
+  uint16_t remote_port, local_port;
+  uint32_t time_us[AH__NTIMES]; /* saturated at UINT32_MAX (71 minutes) */
+};
+
+/* What a finished transfer tells of itself, for the result. */
+struct ah__resp_info {
+  int64_t time_us[AH__NTIMES];
+  int version, redirects;
+  const char *remote_ip, *local_ip; /* NULL: "" */
+  long remote_port, local_port;
 };
 /* A fresh receiver with its limits; NULL without memory. */
 struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow);
@@ -67,11 +82,15 @@ int ah__rx_body(struct ah__rx *rx, const char *data, size_t len,
                 const char **why);
 /* 1 when the final header block was complete (blank line seen). */
 int ah__rx_headers_complete(const struct ah__rx *rx);
+/* 1 right after the blank line of the final response's header block:
+ * not an interim 1xx, nor a redirect that will be followed. */
+int ah__rx_final_headers(const struct ah__rx *rx);
 
-/* The compact result of rx, with url (copied, credentials removed) and
- * status. Takes a large body buffer from rx. NULL without memory. */
+/* The compact result of rx, with url (copied, credentials removed),
+ * status and info (NULL: none). Takes a large body buffer from rx. NULL
+ * without memory. */
 ah_response *ah__response_build(struct ah__rx *rx, const char *url,
-                                int status);
+                                int status, const struct ah__resp_info *info);
 void ah__response_free(ah_response *r);
 
 /* Copy of url with any user:password@ removed; NULL without memory. */

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -29,11 +30,14 @@ struct ah_session {
   struct ah__list active;    /* requests handed to libcurl */
   struct ah__list queue;     /* requests waiting for room, FIFO */
   size_t window;             /* most requests in libcurl at once */
-  size_t ndoomed;            /* requests with watch_err, to fail */
+  size_t ndoomed;            /* requests with doom_err, to fail */
+  CURLU *base;               /* the base URL, parsed; NULL if none */
   struct ah__slot **pool;    /* idle easy handles, configured */
   size_t npool;
   int holds;                 /* calls under way that may run callbacks */
   int closing;               /* ah_session_free was called */
+  int pump_later;            /* fetched inside libcurl: start it after */
+  int free_later;            /* freed inside libcurl: free it after */
   unsigned long mark;
 };
 
@@ -64,6 +68,10 @@ ah_session_opts *ah_session_opts_new(void)
 /* The strings of d, each freed. */
 static void defaults_free(struct ah__defaults *d)
 {
+  ah__free(d->proxy);
+  ah__free(d->unix_path);
+  ah__free(d->base_url);
+  curl_slist_free_all(d->extra);
   ah__free(d->user_agent);
   ah__free(d->ca_file);
   ah__free(d->ca_dir);
@@ -77,13 +85,23 @@ static int defaults_copy_strings(struct ah__defaults *to,
                                  const struct ah__defaults *from)
 {
   char **dst[] = {&to->user_agent, &to->ca_file, &to->ca_dir, &to->cert,
-                  &to->key};
+                  &to->key, &to->proxy, &to->unix_path, &to->base_url};
   const char *src[] = {from->user_agent, from->ca_file, from->ca_dir,
-                       from->cert, from->key};
+                       from->cert, from->key, from->proxy, from->unix_path,
+                       from->base_url};
+  const struct curl_slist *h;
   size_t i;
   int rc = AH_OK;
 
   to->headers = NULL;
+  to->extra = NULL;
+  for (h = from->extra; h; h = h->next) {
+    struct curl_slist *n = curl_slist_append(to->extra, h->data);
+    if (n == NULL)
+      rc = AH_ENOMEM;
+    else
+      to->extra = n;
+  }
   for (i = 0; i < sizeof dst / sizeof *dst; i++) {
     *dst[i] = src[i] ? ah__strdup(src[i]) : NULL;
     if (src[i] && *dst[i] == NULL)
@@ -210,6 +228,96 @@ int ah_session_opts_set_user_agent(ah_session_opts *o, const char *ua)
   return AH_OK;
 }
 
+static int is_token(const char *s)
+{
+  if (*s == '\0')
+    return 0;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL))
+      return 0;
+  }
+  return 1;
+}
+
+int ah_session_opts_add_header(ah_session_opts *o, const char *name,
+                               const char *value)
+{
+  struct curl_slist *n;
+  size_t nl, vl;
+  char *line;
+
+  if (o == NULL || name == NULL || value == NULL || !is_token(name) ||
+      strpbrk(value, "\r\n") != NULL)
+    return AH_EINVAL;
+  nl = strlen(name);
+  vl = strlen(value);
+  if ((line = ah__malloc(nl + vl + 3)) == NULL)
+    return AH_ENOMEM;
+  memcpy(line, name, nl);
+  if (vl == 0) {
+    strcpy(line + nl, ";"); /* libcurl: send it empty */
+  } else {
+    memcpy(line + nl, ": ", 2);
+    memcpy(line + nl + 2, value, vl + 1);
+  }
+  n = curl_slist_append(o->d.extra, line);
+  ah__free(line);
+  if (n == NULL)
+    return AH_ENOMEM;
+  o->d.extra = n;
+  return AH_OK;
+}
+
+int ah_session_opts_set_base_url(ah_session_opts *o, const char *url)
+{
+  CURLU *u = NULL;
+  int https, err;
+  const char *why;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if (url != NULL) {
+    if ((err = ah__url_parse(url, NULL, &u, &https, &why)) != AH_OK)
+      return err;
+    curl_url_cleanup(u);
+  }
+  return set_string(&o->d.base_url, url);
+}
+
+int ah_session_opts_set_idle_timeout(ah_session_opts *o, long idle_ms)
+{
+  if (o == NULL || idle_ms < 0)
+    return AH_EINVAL;
+  o->d.idle_ms = idle_ms;
+  return AH_OK;
+}
+
+int ah_session_opts_set_proxy(ah_session_opts *o, const char *url)
+{
+  if (o == NULL || (url != NULL && *url != '\0' &&
+                    strncasecmp(url, "http://", 7) != 0) ||
+      (url != NULL && strpbrk(url, "\r\n") != NULL))
+    return AH_EINVAL;
+  return set_string(&o->d.proxy, url && *url ? url : NULL);
+}
+
+int ah_session_opts_set_unix_socket(ah_session_opts *o, const char *path)
+{
+  if (o == NULL)
+    return AH_EINVAL;
+  return set_string(&o->d.unix_path, path);
+}
+
+int ah_session_opts_set_cookies(ah_session_opts *o, int on)
+{
+  if (o == NULL)
+    return AH_EINVAL;
+  o->d.no_cookies = on ? 0 : 1;
+  return AH_OK;
+}
+
 /* Easy handles: configured once, reused. */
 
 static struct ah__slot *slot_get(ah_session *s)
@@ -258,7 +366,7 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
     ah__bridge_remove(&s->bridge, q->slot->easy);
     ah__list_remove(&s->active, q);
   }
-  if (q->watch_err)
+  if (q->doom_err)
     s->ndoomed--;
   if (err == AH_OK) {
     err = ah__request_result(q, rc, &msg, &resp);
@@ -275,16 +383,18 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
 }
 
 /* Hand q to libcurl: an easy handle, a response, its options. */
-static int start(ah_session *s, struct ah__request *q)
+static int start(ah_session *s, struct ah__request *q, const char **why)
 {
   int err;
 
+  *why = "no memory to start the request";
   q->oom_mark = ah__alloc_failures();
+  if (q->queued_ns != 0)
+    q->queued_ns = ah__now_ns() - q->queued_ns;
   if ((q->slot = slot_get(s)) == NULL)
     return AH_ENOMEM;
   q->rx = q->slot->rx;
-  ah__rx_reset(q->rx, s->d.max_body, s->d.max_header, s->d.max_redirects > 0);
-  if ((err = ah__request_setup(q)) != AH_OK)
+  if ((err = ah__request_setup(q, why)) != AH_OK)
     return err;
   if (ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)
     return AH_ENOMEM;
@@ -297,16 +407,24 @@ static int start(ah_session *s, struct ah__request *q)
  * start (no memory) fails on its own future. */
 static void pump(ah_session *s)
 {
+  if (s->bridge.in_curl) {
+    s->pump_later = 1; /* libcurl cannot take a handle from its callback */
+    return;
+  }
   while (!s->closing && s->queue.head && s->active.n < s->window) {
     struct ah__request *q = s->queue.head;
+    const char *why;
     int err;
+    if (q->doom_err) { /* canceled from a transfer callback, queued */
+      finish(s, q, CURLE_OK, q->doom_err);
+      continue;
+    }
     ah__list_remove(&s->queue, q);
     q->queued = 0;
-    if ((err = start(s, q)) != AH_OK) {
+    if ((err = start(s, q, &why)) != AH_OK) {
       ah_future *f = q->f;
       request_free(s, q);
-      ah__future_complete(f, err, NULL,
-                          ah__message(err, "the request could not be started", NULL));
+      ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
     }
   }
 }
@@ -332,26 +450,30 @@ static void on_watch_failed(void *arg, CURL *easy, int err)
   ah_session *s = arg;
   struct ah__request *q = request_of(easy);
 
-  if (q != NULL && q->watch_err == 0) {
+  if (q != NULL && q->doom_err == 0) {
     q->watch_err = err;
+    q->doom_err = err == EMFILE || err == ENFILE ? AH_ENOFD : AH_ENOMEM;
     s->ndoomed++;
   }
 }
 
 static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed};
 
-/* Fail the requests whose socket the reactor refused, now that no
- * libcurl call is under way. Rare: a scan of the list is fine. */
+/* End the requests that could not be ended inside libcurl (a socket the
+ * reactor refused, a cancel from a transfer callback), now that no
+ * libcurl call is under way. Rare: a scan of the lists is fine. */
 static void fail_doomed(ah_session *s)
 {
   while (s->ndoomed > 0) {
     struct ah__request *q = s->active.head;
-    while (q && q->watch_err == 0)
+    while (q && q->doom_err == 0)
       q = q->next;
     if (q == NULL)
+      for (q = s->queue.head; q && q->doom_err == 0;)
+        q = q->next;
+    if (q == NULL)
       break;
-    finish(s, q, CURLE_OK, q->watch_err == EMFILE || q->watch_err == ENFILE
-                               ? AH_ENOFD : AH_ENOMEM);
+    finish(s, q, CURLE_OK, q->doom_err);
   }
 }
 
@@ -388,6 +510,17 @@ ah_session *ah_session_new(const ah_session_opts *opts)
       curl_share_setopt(s->d.share, CURLSHOPT_SHARE,
                         CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
     goto fail;
+  /* The cookie jar: one per session, shared by its requests. */
+  if (!s->d.no_cookies &&
+      curl_share_setopt(s->d.share, CURLSHOPT_SHARE,
+                        CURL_LOCK_DATA_COOKIE) != CURLSHE_OK)
+    goto fail;
+  if (s->d.base_url != NULL) {
+    int https;
+    const char *why;
+    if (ah__url_parse(s->d.base_url, NULL, &s->base, &https, &why) != AH_OK)
+      goto fail;
+  }
   if (ah__reactor_init(&s->reactor, ah__bridge_on_timer, &s->bridge) < 0)
     goto fail;
   if (ah__bridge_init(&s->bridge, &s->reactor, &bridge_ops, s) < 0)
@@ -409,6 +542,7 @@ fail:
   if (s->reactor.epfd >= 0)
     ah__reactor_close(&s->reactor);
   ah__free(s->pool);
+  curl_url_cleanup(s->base);
   defaults_free(&s->d);
   if (s->d.share)
     curl_share_cleanup(s->d.share);
@@ -425,6 +559,7 @@ static void destroy(ah_session *s)
   while (s->npool > 0)
     ah__slot_free(s->pool[--s->npool]);
   ah__free(s->pool);
+  curl_url_cleanup(s->base);
   defaults_free(&s->d);
   if (s->d.share)
     curl_share_cleanup(s->d.share);
@@ -454,6 +589,10 @@ void ah_session_free(ah_session *s)
 {
   if (s == NULL || s->closing)
     return;
+  if (s->bridge.in_curl) {
+    s->free_later = 1; /* from a transfer callback: once libcurl returns */
+    return;
+  }
   s->closing = 1;
   ah__session_hold(s);
   /* Each completion may run callbacks that cancel or free others. */
@@ -467,6 +606,15 @@ void ah_session_free(ah_session *s)
 
 void ah__session_cancel(ah_session *s, struct ah__request *q, int err)
 {
+  if (s->bridge.in_curl) {
+    /* From a transfer callback: libcurl cannot let go of a handle inside
+     * its own callback, so the request ends when the call returns. */
+    if (q->doom_err == 0) {
+      q->doom_err = err;
+      s->ndoomed++;
+    }
+    return;
+  }
   ah__session_hold(s);
   finish(s, q, CURLE_OK, err);
   ah__session_release(s);
@@ -500,20 +648,22 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   if (q == NULL)
     return failed(f, AH_ENOMEM, "no memory for the request", url);
   q->f = f;
-  q->https = url != NULL && strncasecmp(url, "https:", 6) == 0;
   q->spec = ah__reqspec_ref(opts);
   if ((err = ah__reqspec_error(q->spec, &why)) != AH_OK ||
-      (err = ah__url_parse(url, &q->url, &why)) != AH_OK) {
+      (err = ah__request_url(q, url, s->base, &why)) != AH_OK) {
     request_free(s, q);
     return failed(f, err, why, url);
   }
-  if (s->active.n < s->window && s->queue.head == NULL) {
-    if ((err = start(s, q)) != AH_OK) {
+  if (s->active.n < s->window && s->queue.head == NULL && !s->bridge.in_curl) {
+    if ((err = start(s, q, &why)) != AH_OK) {
       request_free(s, q);
-      return failed(f, err, "the request could not be started", url);
+      return failed(f, err, why, url);
     }
   } else {
+    if (s->bridge.in_curl)
+      s->pump_later = 1;
     q->queued = 1;
+    q->queued_ns = ah__now_ns();
     ah__list_append(&s->queue, q);
   }
   f->req = q;
@@ -530,6 +680,14 @@ int ah__session_run(ah_session *s, long timeout_ms)
   r = ah__reactor_run(&s->reactor, timeout_ms);
   if (s->ndoomed > 0)
     fail_doomed(s);
+  if (s->pump_later) {
+    s->pump_later = 0;
+    pump(s);
+  }
+  if (s->free_later) {
+    s->free_later = 0;
+    ah_session_free(s); /* destroyed by the release below */
+  }
   ah__session_release(s);
   if (r < 0)
     return AH_EIO;
@@ -558,6 +716,63 @@ int ah_session_wakeup(ah_session *s)
   if (s == NULL)
     return AH_EINVAL;
   return ah__reactor_wakeup(&s->reactor) == 0 ? AH_OK : AH_EIO;
+}
+
+/* Cookies: a short-lived easy handle on the session's share reaches the
+ * jar, since libcurl loads and saves cookie files through a handle. */
+static CURL *jar_handle(ah_session *s)
+{
+  CURL *e;
+
+  if (s == NULL || s->d.no_cookies || (e = curl_easy_init()) == NULL)
+    return NULL;
+  if (curl_easy_setopt(e, CURLOPT_SHARE, s->d.share) != CURLE_OK) {
+    curl_easy_cleanup(e);
+    return NULL;
+  }
+  return e;
+}
+
+int ah_session_cookies_load(ah_session *s, const char *path)
+{
+  CURL *e;
+  FILE *fp;
+  CURLcode rc;
+
+  if (s == NULL || path == NULL || s->d.no_cookies)
+    return AH_EINVAL;
+  if ((fp = fopen(path, "r")) == NULL)
+    return AH_EIO; /* libcurl would ignore a file it cannot read */
+  fclose(fp);
+  if ((e = jar_handle(s)) == NULL)
+    return AH_ENOMEM;
+  rc = curl_easy_setopt(e, CURLOPT_COOKIEFILE, path);
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(e, CURLOPT_COOKIELIST, "RELOAD");
+  curl_easy_cleanup(e);
+  return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
+}
+
+int ah_session_cookies_save(ah_session *s, const char *path)
+{
+  CURL *e;
+  FILE *fp;
+  CURLcode rc;
+
+  if (s == NULL || path == NULL || s->d.no_cookies)
+    return AH_EINVAL;
+  if ((fp = fopen(path, "a")) == NULL)
+    return AH_EIO; /* libcurl would not say that it could not write */
+  fclose(fp);
+  if ((e = jar_handle(s)) == NULL)
+    return AH_ENOMEM;
+  rc = curl_easy_setopt(e, CURLOPT_COOKIEJAR, path);
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(e, CURLOPT_COOKIELIST, "FLUSH");
+  /* Cleanup would write the jar once more: clear the name first. */
+  curl_easy_setopt(e, CURLOPT_COOKIEJAR, NULL);
+  curl_easy_cleanup(e);
+  return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
 }
 
 unsigned ah_version(void)

@@ -10,6 +10,10 @@ command -v cc >/dev/null 2>&1 || pkgs="$pkgs gcc libc6-dev"
 command -v c++ >/dev/null 2>&1 || pkgs="$pkgs g++"
 command -v groff >/dev/null 2>&1 || pkgs="$pkgs groff-base"
 command -v openssl >/dev/null 2>&1 || pkgs="$pkgs openssl"
+# The feature tests: compressed bodies made by the tools, a real nginx.
+command -v brotli >/dev/null 2>&1 || pkgs="$pkgs brotli"
+command -v zstd >/dev/null 2>&1 || pkgs="$pkgs zstd"
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$pkgs nginx-light"
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing:$pkgs"

@@ -7,11 +7,14 @@ with CLIENT_CA it requires a client certificate signed by it. Standard library o
 so that faults (resets, short bodies, bad chunks, cut headers) are exact.
 Each connection is kept alive for the well-behaved endpoints.
 """
+import email
+import email.policy
 import gzip
 import socket
 import socketserver
 import ssl
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -69,9 +72,17 @@ class Handler(socketserver.BaseRequestHandler):
             name, _, value = line.partition(":")
             headers.append((name, value.strip()))
         length = 0
+        chunked = False
         for name, value in headers:
             if name.lower() == "content-length":
                 length = int(value)
+            if name.lower() == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+        if chunked:
+            body = self.read_chunked()
+            if body is None:
+                return None
+            return method, target, headers, body
         while len(self.buf) < length:
             data = self.request.recv(65536)
             if not data:
@@ -79,6 +90,33 @@ class Handler(socketserver.BaseRequestHandler):
             self.buf += data
         body, self.buf = self.buf[:length], self.buf[length:]
         return method, target, headers, body
+
+    def read_line(self):
+        while b"\r\n" not in self.buf:
+            data = self.request.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def read_chunked(self):
+        """A chunked request body, decoded; None if the connection ends."""
+        body = b""
+        while True:
+            line = self.read_line()
+            if line is None:
+                return None
+            size = int(line.split(b";")[0], 16)
+            while len(self.buf) < size + 2:
+                data = self.request.recv(65536)
+                if not data:
+                    return None
+                self.buf += data
+            body += self.buf[:size]
+            self.buf = self.buf[size + 2:]
+            if size == 0:
+                return body
 
     def serve_connection(self):
         while True:
@@ -99,6 +137,11 @@ class Handler(socketserver.BaseRequestHandler):
         self.request.sendall(data)
 
     def serve(self, method, target, headers, body):
+        self.target = target
+        if target.startswith("http://"):
+            # Absolute form: a request sent through a proxy; serve it here.
+            target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
+            self.proxied = True
         path, _, query = target.partition("?")
         parts = path.strip("/").split("/")
         name, arg = parts[0], (parts[1] if len(parts) > 1 else "")
@@ -112,7 +155,9 @@ class Handler(socketserver.BaseRequestHandler):
             time.sleep(int(arg) / 1000.0)
             self.send(reply(200, b"slept " + arg.encode()))
         elif name == "echo":
-            out = ["method %s" % method, "target %s" % target]
+            out = ["method %s" % method, "target %s" % self.target]
+            if getattr(self, "proxied", False):
+                out.append("proxied")
             out += ["header %s: %s" % h for h in headers]
             self.send(reply(200, "\n".join(out).encode() + b"\n" + body))
         elif name == "headers":
@@ -227,6 +272,24 @@ class Handler(socketserver.BaseRequestHandler):
             for _ in range(int(arg)):
                 time.sleep(0.2)
                 self.send(b"d")
+        elif name == "set-cookie":
+            cookie = "%s=%s; Path=/" % (arg, parts[2] if len(parts) > 2 else "")
+            self.send(reply(200, b"set", [("Set-Cookie", cookie)]))
+        elif name == "form":
+            self.send(reply(200, parse_form(headers, body)))
+        elif name == "slowdrip":
+            # arg bytes, one every parts[2] ms: slower than an idle timeout.
+            n, gap = int(arg), int(parts[2])
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n)
+            for _ in range(n):
+                time.sleep(gap / 1000.0)
+                self.send(b"s")
+        elif name in ("br", "zstd"):
+            data, packed = compressed(name, int(arg))
+            if packed is None:
+                self.send(reply(501, b"no %s tool" % name.encode()))
+            else:
+                self.send(reply(200, packed, [("Content-Encoding", name)]))
         elif name == "stats":
             with LOCK:
                 n = CONNECTIONS
@@ -234,6 +297,49 @@ class Handler(socketserver.BaseRequestHandler):
         else:
             self.send(reply(404, b"not found", reason="Not Found"))
         return True
+
+
+def parse_form(headers, body):
+    """multipart/form-data, parsed by the standard library: one line per
+    part, "field NAME=VALUE" or "file NAME FILENAME TYPE LENGTH"."""
+    ctype = ""
+    for name, value in headers:
+        if name.lower() == "content-type":
+            ctype = value
+    msg = email.message_from_bytes(b"Content-Type: " + ctype.encode() +
+                                   b"\r\n\r\n" + body,
+                                   policy=email.policy.HTTP)
+    if not msg.is_multipart():
+        return b"not multipart\n"
+    out = []
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        data = part.get_payload(decode=True) or b""
+        if filename is None:
+            out.append("field %s=%s" % (name, data.decode()))
+        else:
+            out.append("file %s %s %s %d" % (name, filename,
+                                             part.get_content_type(), len(data)))
+    return ("\n".join(out) + "\n").encode()
+
+
+PACKED = {}
+
+
+def compressed(tool, n):
+    """n bytes of text and their encoding by the brotli or zstd tool."""
+    key = (tool, n)
+    if key not in PACKED:
+        data = (b"ahttp " * (n // 6 + 1))[:n]
+        try:
+            cmd = {"br": "brotli", "zstd": "zstd"}[tool]
+            p = subprocess.run([cmd, "-c"], input=data, capture_output=True,
+                               timeout=30)
+            PACKED[key] = (data, p.stdout if p.returncode == 0 else None)
+        except (OSError, subprocess.TimeoutExpired):
+            PACKED[key] = (data, None)
+    return PACKED[key]
 
 
 class Server(socketserver.ThreadingTCPServer):
@@ -255,7 +361,17 @@ class Server(socketserver.ThreadingTCPServer):
             super().shutdown_request(request)
 
 
+class UnixServer(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+    tls = None
+
+
 def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--unix":
+        srv = UnixServer(sys.argv[2], Handler)
+        print("READY 0", flush=True)
+        srv.serve_forever()
+        return
     srv = Server(("127.0.0.1", 0), Handler)
     if len(sys.argv) >= 4 and sys.argv[1] == "--tls":
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -227,6 +227,30 @@ static void test_decompression(void **state)
   ah_session_free(s);
 }
 
+/* brotli and zstd bodies, made by the command-line tools, decoded. */
+static void test_brotli_and_zstd(void **state)
+{
+  static const char *const paths[] = {"/br/50000", "/zstd/50000"};
+  ah_session *s = ah_session_new(NULL);
+  size_t i, len, k;
+
+  (void)state;
+  for (i = 0; i < 2; i++) {
+    ah_future *f = ah_session_fetch(s, tu_url(paths[i]), NULL);
+    const char *b;
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_OK);
+    assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+    b = ah_response_body(ah_future_response(f), &len);
+    assert_int_equal(len, 50000);
+    for (k = 0; k < len; k++)
+      if (b[k] != "ahttp "[k % 6])
+        fail_msg("%s: byte %zu differs", paths[i], k);
+    ah_future_free(f);
+  }
+  ah_session_free(s);
+}
+
 /* Easy handles are pooled: a plain GET after a HEAD, a POST with headers
  * and a short timeout must be a plain GET with none of them. */
 static void test_pooled_handle_forgets_options(void **state)
@@ -378,6 +402,7 @@ int main(void)
     TU_TEST(test_request_timeout),
     TU_TEST(test_redirects_followed_and_limited),
     TU_TEST(test_decompression),
+    TU_TEST(test_brotli_and_zstd),
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_pooled_handle_forgets_options),
     TU_TEST(test_default_headers_once),

@@ -28,7 +28,7 @@ static void test_blocks_and_final_headers(void **state)
   /* Trailers after the body are not headers of the response. */
   assert_int_equal(LINE(r, "X-Trailer: t\r\n"), AH_OK);
   assert_int_equal(r->status, 200);
-  res = ah__response_build(r, "http://u:pw@h.test/x", 200);
+  res = ah__response_build(r, "http://u:pw@h.test/x", 200, NULL);
   ah__rx_free(r); /* the result stands alone */
   assert_non_null(res);
   assert_int_equal(ah_response_status(res), 200);
@@ -207,7 +207,7 @@ static void test_reset_reuses_small_buffers_only(void **state)
   assert_int_equal(LINE(r, "X-First: 1\r\n"), AH_OK);
   assert_int_equal(LINE(r, "\r\n"), AH_OK);
   assert_int_equal(ah__rx_body(r, "hello", 5, &why), AH_OK);
-  res = ah__response_build(r, "http://h.test/1", 200);
+  res = ah__response_build(r, "http://h.test/1", 200, NULL);
   assert_non_null(res);
   ah__response_free(res);
   hdr = r->hdr;
@@ -223,7 +223,7 @@ static void test_reset_reuses_small_buffers_only(void **state)
   assert_int_equal(LINE(r, "X-Second: 2\r\n"), AH_OK);
   assert_int_equal(LINE(r, "\r\n"), AH_OK);
   assert_int_equal(ah__rx_body(r, "ab", 2, &why), AH_OK);
-  res = ah__response_build(r, "http://h.test/2", 404);
+  res = ah__response_build(r, "http://h.test/2", 404, NULL);
   assert_non_null(res);
   assert_int_equal(ah_response_header_count(res), 1);
   assert_null(ah_response_header(res, "x-first"));
@@ -282,9 +282,11 @@ static void test_result_is_compact(void **state)
   ah__rx_header_line(rx, "HTTP/1.1 200 OK\r\n", 17, &why);
   ah__rx_header_line(rx, "\r\n", 2, &why);
   ah__rx_body(rx, "tiny", 4, &why);
-  res = ah__response_build(rx, "http://h.test/", 200);
+  res = ah__response_build(rx, "http://h.test/", 200, NULL);
   assert_true(res->body_inline);
-  assert_ptr_equal(res->body, ah_response_url(res) + strlen(ah_response_url(res)) + 1);
+  /* After the URL and the two addresses (empty without a connection). */
+  assert_string_equal(ah_response_remote_addr(res, NULL), "");
+  assert_ptr_equal(res->body, ah_response_local_addr(res, NULL) + 1);
   assert_string_equal(ah_response_body(res, &len), "tiny");
   assert_int_equal(len, 4);
   ah__response_free(res);
@@ -298,7 +300,7 @@ static void test_result_is_compact(void **state)
   assert_true(rx->body_cap > sizeof big + 1 + (sizeof big) / 8);
   before = rx->body;
   (void)before;
-  res = ah__response_build(rx, "http://h.test/", 200);
+  res = ah__response_build(rx, "http://h.test/", 200, NULL);
   assert_false(res->body_inline);
   assert_null(rx->body); /* taken, not copied */
   assert_int_equal(res->body_len, sizeof big);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -444,6 +445,137 @@ static void test_session_opts(void **state)
 
 /* Every descriptor the library opens (epoll, timerfd, eventfd, sockets) is
  * close-on-exec: none leaks into a program the caller executes. */
+/* Session headers go with every request; a request's header of the same
+ * name replaces the session's, for that request only. */
+static void test_session_default_headers(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *o = ah_request_opts_new();
+  ah_session *s;
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_session_opts_add_header(so, "X-Team", "core"), AH_OK);
+  assert_int_equal(ah_session_opts_add_header(so, "X-Empty", ""), AH_OK);
+  assert_int_equal(ah_session_opts_add_header(so, "Bad Name", "v"), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_header(so, "X-A", "a\r\nX-B: b"), AH_EINVAL);
+  s = ah_session_new(so);
+  ah_request_opts_add_header(o, "x-team", "edge");
+  f = ah_session_fetch(s, tu_url("/echo"), o);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  b = ah_response_body(ah_future_response(f), NULL);
+  assert_non_null(strstr(b, "header x-team: edge\n"));
+  assert_null(strstr(b, "core"));
+  assert_non_null(strstr(b, "header X-Empty: \n"));
+  assert_non_null(strstr(b, "header User-Agent: ahttp/"));
+  ah_future_free(f);
+  f = ah_session_fetch(s, tu_url("/echo"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  b = ah_response_body(ah_future_response(f), NULL);
+  assert_non_null(strstr(b, "header X-Team: core\n"));
+  assert_null(strstr(b, "edge"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+  ah_session_opts_free(so);
+}
+
+static void test_base_url(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s, *plain = ah_session_new(NULL);
+  static const char *const rel[] = {"echo?x=1", "/echo?x=1", "./echo?x=1"};
+  char base[64];
+  ah_future *f;
+  size_t i;
+
+  (void)state;
+  snprintf(base, sizeof base, "http://127.0.0.1:%d/", tu_port);
+  assert_int_equal(ah_session_opts_set_base_url(so, "ftp://x/"), AH_EINVAL);
+  assert_int_equal(ah_session_opts_set_base_url(so, base), AH_OK);
+  s = ah_session_new(so);
+  for (i = 0; i < 3; i++) {
+    f = ah_session_fetch(s, rel[i], NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_OK);
+    assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL),
+                           "target /echo?x=1\n"));
+    assert_string_equal(ah_response_url(ah_future_response(f)), tu_url("/echo?x=1"));
+    ah_future_free(f);
+  }
+  /* An absolute URL ignores the base; another scheme is still refused. */
+  f = ah_session_fetch(s, tu_url("/size/3"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  ah_future_free(f);
+  f = ah_session_fetch(s, "file:///etc/passwd", NULL);
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  ah_future_free(f);
+  /* Without a base, a relative URL is a bad URL. */
+  f = ah_session_fetch(plain, "echo", NULL);
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  assert_non_null(strstr(ah_future_errmsg(f), "relative"));
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_session_free(plain);
+  ah_session_opts_free(so);
+}
+
+static const char *echo_body(ah_session *s, ah_future **f)
+{
+  *f = ah_session_fetch(s, tu_url("/echo"), NULL);
+  assert_int_equal(ah_future_wait(*f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(*f), AH_OK);
+  return ah_response_body(ah_future_response(*f), NULL);
+}
+
+/* Cookies set by one response go with the next request of the session,
+ * survive a save and a load into another session, and stay off when the
+ * jar is turned off. */
+static void test_cookie_jar(void **state)
+{
+  ah_session_opts *off = ah_session_opts_new();
+  ah_session *s = ah_session_new(NULL), *t = ah_session_new(NULL), *n;
+  char path[] = "/tmp/ahttp-cookies-XXXXXX";
+  int fd = mkstemp(path);
+  ah_future *f;
+
+  (void)state;
+  assert_true(fd >= 0);
+  close(fd);
+  f = ah_session_fetch(s, tu_url("/set-cookie/sid/abc123"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_string_equal(ah_response_header(ah_future_response(f), "set-cookie"),
+                      "sid=abc123; Path=/");
+  ah_future_free(f);
+  assert_non_null(strstr(echo_body(s, &f), "header Cookie: sid=abc123\n"));
+  ah_future_free(f);
+  /* Another session has its own jar. */
+  assert_null(strstr(echo_body(t, &f), "Cookie"));
+  ah_future_free(f);
+  assert_int_equal(ah_session_cookies_save(s, path), AH_OK);
+  assert_int_equal(ah_session_cookies_load(t, path), AH_OK);
+  assert_non_null(strstr(echo_body(t, &f), "header Cookie: sid=abc123\n"));
+  ah_future_free(f);
+  assert_int_equal(ah_session_cookies_load(t, "/nonexistent/jar"), AH_EIO);
+  assert_int_equal(ah_session_cookies_save(t, "/nonexistent/dir/jar"), AH_EIO);
+  /* Off. */
+  ah_session_opts_set_cookies(off, 0);
+  n = ah_session_new(off);
+  f = ah_session_fetch(n, tu_url("/set-cookie/sid/x"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  ah_future_free(f);
+  assert_null(strstr(echo_body(n, &f), "Cookie"));
+  ah_future_free(f);
+  assert_int_equal(ah_session_cookies_save(n, path), AH_EINVAL);
+  unlink(path);
+  ah_session_free(n);
+  ah_session_free(s);
+  ah_session_free(t);
+  ah_session_opts_free(off);
+}
+
 static void test_descriptors_close_on_exec(void **state)
 {
   char before[1024];
@@ -493,6 +625,9 @@ int main(void)
     TU_TEST(test_gather_two_sessions),
     TU_TEST(test_session_opts),
     TU_TEST(test_descriptors_close_on_exec),
+    TU_TEST(test_session_default_headers),
+    TU_TEST(test_base_url),
+    TU_TEST(test_cookie_jar),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

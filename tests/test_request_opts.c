@@ -1,0 +1,421 @@
+/* test_request_opts.c - the request options of the feature set, each seen
+ * on the wire through the test server's echo: query parameters, JSON,
+ * auth (and its removal on a cross-host redirect), streaming and
+ * multipart uploads, proxy, unix socket, per-request timeouts and
+ * redirect limits. */
+#include <ahttp.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* Fetch url with o, wait, and return the body (owned by *f); fails the
+ * test unless the request succeeded. */
+static const char *fetch_ok(ah_session *s, const char *url,
+                            const ah_request_opts *o, ah_future **f)
+{
+  *f = ah_session_fetch(s, url, o);
+  assert_int_equal(ah_future_wait(*f, 20000), AH_OK);
+  if (ah_future_error(*f) != AH_OK)
+    fail_msg("%s failed: %s", url, ah_future_errmsg(*f));
+  return ah_response_body(ah_future_response(*f), NULL);
+}
+
+static int fetch_err(ah_session *s, const char *url, const ah_request_opts *o)
+{
+  ah_future *f = ah_session_fetch(s, url, o);
+  int err;
+
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  err = ah_future_error(f);
+  ah_future_free(f);
+  return err;
+}
+
+static void test_query_parameters_encoded(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_add_query(o, "q", "a b&c=d/é"), AH_OK);
+  assert_int_equal(ah_request_opts_add_query(o, "flag", NULL), AH_OK);
+  assert_int_equal(ah_request_opts_add_query(o, "", "x"), AH_EINVAL);
+  /* (libcurl writes the escapes' hex digits in lower case.) */
+  b = fetch_ok(s, tu_url("/echo?first=1"), o, &f);
+  assert_non_null(strcasestr(b, "target /echo?first=1&q=a%20b%26c%3Dd%2F%C3%A9&flag\n"));
+  ah_future_free(f);
+  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strcasestr(b, "target /echo?q=a%20b%26c%3Dd%2F%C3%A9&flag\n"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_json_body(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_set_json(o, "{\"a\": [1, 2]}"), AH_OK);
+  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "method POST\n"));
+  assert_non_null(strstr(b, "header Content-Type: application/json\n"));
+  assert_non_null(strstr(b, "header Content-Length: 13\n"));
+  assert_non_null(strstr(b, "\n{\"a\": [1, 2]}"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_basic_and_bearer_auth(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *basic = ah_request_opts_new(), *bearer = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_set_basic_auth(basic, "user", "pa:ss"), AH_OK);
+  assert_int_equal(ah_request_opts_set_bearer_token(bearer, "tok.en"), AH_OK);
+  b = fetch_ok(s, tu_url("/echo"), basic, &f);
+  assert_non_null(strstr(b, "header Authorization: Basic dXNlcjpwYTpzcw==\n"));
+  ah_future_free(f);
+  b = fetch_ok(s, tu_url("/echo"), bearer, &f);
+  assert_non_null(strstr(b, "header Authorization: Bearer tok.en\n"));
+  ah_future_free(f);
+  /* The pooled handle forgets them. */
+  b = fetch_ok(s, tu_url("/echo"), NULL, &f);
+  assert_null(strstr(b, "Authorization"));
+  ah_future_free(f);
+  /* A user name with a colon cannot be sent: refused, and sticky. */
+  assert_int_equal(ah_request_opts_set_basic_auth(basic, "a:b", "c"), AH_EINVAL);
+  assert_int_equal(fetch_err(s, tu_url("/echo"), basic), AH_EINVAL);
+  assert_int_equal(ah_request_opts_set_bearer_token(bearer, "a\r\nX: y"), AH_EINVAL);
+  assert_int_equal(fetch_err(s, tu_url("/echo"), bearer), AH_EINVAL);
+  ah_request_opts_free(basic);
+  ah_request_opts_free(bearer);
+  ah_session_free(s);
+}
+
+/* Credentials, Authorization and Cookie headers follow a redirect to the
+ * same host, and never one to another host ("localhost" is another host
+ * name for the same server). */
+static void test_auth_dropped_on_cross_host_redirect(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *opts[3];
+  char same[128], other[160];
+  int i;
+
+  (void)state;
+  snprintf(same, sizeof same, "%s", tu_url("/redirect-to?/echo"));
+  snprintf(other, sizeof other, "%s%d/echo",
+           tu_url("/redirect-to?http://localhost:"), tu_port);
+  for (i = 0; i < 3; i++)
+    opts[i] = ah_request_opts_new();
+  ah_request_opts_set_basic_auth(opts[0], "user", "secret");
+  ah_request_opts_set_bearer_token(opts[1], "secret");
+  ah_request_opts_add_header(opts[2], "Authorization", "Custom secret");
+  ah_request_opts_add_header(opts[2], "Cookie", "sid=secret");
+  for (i = 0; i < 3; i++) {
+    ah_future *f;
+    const char *b = fetch_ok(s, same, opts[i], &f);
+    assert_non_null(strstr(b, "header Authorization: "));
+    ah_future_free(f);
+    b = fetch_ok(s, other, opts[i], &f);
+    assert_non_null(strstr(b, "target /echo\n"));
+    assert_null(strstr(b, "secret"));
+    assert_null(strstr(b, "Authorization"));
+    ah_future_free(f);
+    ah_request_opts_free(opts[i]);
+  }
+  ah_session_free(s);
+}
+
+struct source {
+  const char *text;
+  size_t at, step;
+  int calls;
+};
+
+static long read_source(ah_future *f, char *buf, size_t max, void *ud)
+{
+  struct source *src = ud;
+  size_t n = strlen(src->text + src->at);
+
+  assert_non_null(f);
+  src->calls++;
+  if (n > src->step)
+    n = src->step; /* a few bytes per call: several chunks */
+  if (n > max)
+    n = max;
+  memcpy(buf, src->text + src->at, n);
+  src->at += n;
+  return (long)n;
+}
+
+static long read_fail(ah_future *f, char *buf, size_t max, void *ud)
+{
+  (void)f; (void)buf; (void)max; (void)ud;
+  return -1;
+}
+
+static void test_streaming_upload(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  struct source src = {"streamed body, chunk by chunk", 0, 5, 0};
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  /* Unknown length: chunked. */
+  assert_int_equal(ah_request_opts_set_body_reader(o, read_source, &src, -1), AH_OK);
+  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "method POST\n"));
+  assert_non_null(strstr(b, "header Transfer-Encoding: chunked\n"));
+  assert_non_null(strstr(b, "\nstreamed body, chunk by chunk"));
+  assert_true(src.calls >= 6);
+  ah_future_free(f);
+  /* Known length, another method: Content-Length. */
+  src.at = 0;
+  ah_request_opts_set_method(o, "PUT");
+  ah_request_opts_set_body_reader(o, read_source, &src, (long long)strlen(src.text));
+  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "method PUT\n"));
+  assert_non_null(strstr(b, "header Content-Length: 29\n"));
+  assert_null(strstr(b, "chunked"));
+  assert_non_null(strstr(b, "\nstreamed body, chunk by chunk"));
+  ah_future_free(f);
+  /* A reader that gives up stops the request with its own code. */
+  ah_request_opts_set_body_reader(o, read_fail, NULL, -1);
+  assert_int_equal(fetch_err(s, tu_url("/echo"), o), AH_ESTOPPED);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_multipart_form(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  char path[] = "/tmp/ahttp-form-XXXXXX";
+  int fd = mkstemp(path);
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "0123456789", 10), 10);
+  close(fd);
+  assert_int_equal(ah_request_opts_add_form_field(o, "title", "hello world"), AH_OK);
+  assert_int_equal(ah_request_opts_add_form_file(o, "upload", path, "data.bin",
+                                                 "application/octet-stream"), AH_OK);
+  assert_int_equal(ah_request_opts_add_form_field(o, "last", "x"), AH_OK);
+  b = fetch_ok(s, tu_url("/form"), o, &f);
+  assert_string_equal(b, "field title=hello world\n"
+                         "file upload data.bin application/octet-stream 10\n"
+                         "field last=x\n");
+  ah_future_free(f);
+  /* A file that is gone when the request starts: refused, nothing sent. */
+  unlink(path);
+  assert_int_equal(fetch_err(s, tu_url("/form"), o), AH_EINVAL);
+  assert_int_equal(ah_request_opts_add_form_field(o, "a\"b", "x"), AH_EINVAL);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* The test server serves a request in absolute form as a proxy would. */
+static void test_http_proxy(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s, *plain = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new(), *none = ah_request_opts_new();
+  char proxy[64];
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", tu_port);
+  assert_int_equal(ah_request_opts_set_proxy(o, proxy), AH_OK);
+  b = fetch_ok(plain, "http://proxied.test/echo", o, &f);
+  assert_non_null(strstr(b, "target http://proxied.test/echo\n"));
+  assert_non_null(strstr(b, "proxied\n"));
+  ah_future_free(f);
+  /* As the session's default, and "" for none on one request. */
+  assert_int_equal(ah_session_opts_set_proxy(so, proxy), AH_OK);
+  s = ah_session_new(so);
+  b = fetch_ok(s, "http://proxied.test/echo", NULL, &f);
+  assert_non_null(strstr(b, "proxied\n"));
+  ah_future_free(f);
+  ah_request_opts_set_proxy(none, "");
+  b = fetch_ok(s, tu_url("/echo"), none, &f);
+  assert_null(strstr(b, "proxied"));
+  ah_future_free(f);
+  assert_int_equal(ah_request_opts_set_proxy(o, "ftp://x"), AH_EINVAL);
+  assert_int_equal(ah_session_opts_set_proxy(so, "socks9://x"), AH_EINVAL);
+  ah_request_opts_free(o);
+  ah_request_opts_free(none);
+  ah_session_free(s);
+  ah_session_free(plain);
+  ah_session_opts_free(so);
+}
+
+static void test_unix_socket(void **state)
+{
+  char path[] = "/tmp/ahttp-sock-XXXXXX";
+  const char *args[] = {"--unix", NULL, NULL};
+  char sock[64];
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+  int port;
+  pid_t pid;
+
+  (void)state;
+  assert_non_null(mkdtemp(path));
+  snprintf(sock, sizeof sock, "%s/s", path);
+  args[1] = sock;
+  pid = tu_server_start_args(&port, args);
+  assert_true(pid > 0);
+  assert_int_equal(ah_request_opts_set_unix_socket(o, sock), AH_OK);
+  b = fetch_ok(s, "http://over.unix/echo", o, &f);
+  assert_non_null(strstr(b, "target /echo\n"));
+  assert_non_null(strstr(b, "header Host: over.unix\n"));
+  /* The remote address of a unix socket is its path. */
+  assert_string_equal(ah_response_remote_addr(ah_future_response(f), NULL), sock);
+  ah_future_free(f);
+  ah_session_free(s);
+  tu_server_stop(pid);
+  unlink(sock);
+  rmdir(path);
+  ah_request_opts_free(o);
+}
+
+static void test_idle_timeout(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *slow, *steady;
+
+  (void)state;
+  /* One byte every 5 s against an idle limit of 2 s; a body that keeps
+   * coming (one byte each 200 ms) is not idle. (libcurl samples speed at
+   * whole seconds: a limit of 1 s can fire on a body that pauses 200 ms.) */
+  assert_int_equal(ah_request_opts_set_timeouts(o, -1, -1, 2000), AH_OK);
+  slow = ah_session_fetch(s, tu_url("/slowdrip/5/5000"), o);
+  steady = ah_session_fetch(s, tu_url("/drip/12"), o);
+  assert_int_equal(ah_future_wait(slow, 20000), AH_OK);
+  assert_int_equal(ah_future_error(slow), AH_ETIMEDOUT);
+  assert_int_equal(ah_future_wait(steady, 20000), AH_OK);
+  assert_int_equal(ah_future_error(steady), AH_OK);
+  ah_future_free(slow);
+  ah_future_free(steady);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* A listener whose accept queue is full drops further SYNs: a connect to
+ * it never completes. */
+static void test_connect_timeout(void **state)
+{
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  int lfd = socket(AF_INET, SOCK_STREAM, 0), fill[8], nfill = 0, i;
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  char url[64];
+  ah_future *f;
+
+  (void)state;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(lfd, 0), 0);
+  getsockname(lfd, (struct sockaddr *)&a, &len);
+  /* Fill the queue until a connect no longer completes. */
+  for (i = 0; i < 8; i++) {
+    struct pollfd p;
+    fill[nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fill[nfill], (struct sockaddr *)&a, sizeof a);
+    p.fd = fill[nfill++];
+    p.events = POLLOUT;
+    if (poll(&p, 1, 200) == 0)
+      break;
+  }
+  assert_true(i < 8); /* the queue is full: the last connect hangs */
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+  assert_int_equal(ah_request_opts_set_timeouts(o, -1, 300, -1), AH_OK);
+  f = ah_session_fetch(s, url, o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_ETIMEDOUT);
+  assert_true(ah_future_errmsg(f)[0] != '\0');
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_request_opts_free(o);
+  for (i = 0; i < nfill; i++)
+    close(fill[i]);
+  close(lfd);
+}
+
+static void test_redirect_limit_per_request(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *none = ah_request_opts_new(), *two = ah_request_opts_new();
+  ah_future *f;
+
+  (void)state;
+  ah_request_opts_set_redirects(none, 0);
+  ah_request_opts_set_redirects(two, 2);
+  fetch_ok(s, tu_url("/redirect/1"), none, &f);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 302);
+  ah_future_free(f);
+  fetch_ok(s, tu_url("/redirect/2"), two, &f);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  assert_int_equal(ah_response_redirects(ah_future_response(f)), 2);
+  ah_future_free(f);
+  assert_int_equal(fetch_err(s, tu_url("/redirect/3"), two), AH_EREDIRECTS);
+  /* The session's default (10) again on the pooled handle. */
+  fetch_ok(s, tu_url("/redirect/5"), NULL, &f);
+  assert_int_equal(ah_response_redirects(ah_future_response(f)), 5);
+  ah_future_free(f);
+  ah_request_opts_free(none);
+  ah_request_opts_free(two);
+  ah_session_free(s);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_query_parameters_encoded),
+    TU_TEST(test_json_body),
+    TU_TEST(test_basic_and_bearer_auth),
+    TU_TEST(test_auth_dropped_on_cross_host_redirect),
+    TU_TEST(test_streaming_upload),
+    TU_TEST(test_multipart_form),
+    TU_TEST(test_http_proxy),
+    TU_TEST(test_unix_socket),
+    TU_TEST(test_idle_timeout),
+    TU_TEST(test_connect_timeout),
+    TU_TEST(test_redirect_limit_per_request),
+  };
+
+  signal(SIGPIPE, SIG_IGN);
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}

@@ -1,0 +1,290 @@
+/* test_transfer.c - what a request reports while it runs and when it ends:
+ * the data, headers and progress callbacks (and stopping from them), what
+ * a transfer callback may call, and the response's timings, version,
+ * redirect count and addresses. */
+#include <ahttp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "testutil.h"
+
+struct sink {
+  size_t bytes;
+  int calls, stop_after; /* stop on this call (0: never) */
+  int headers_calls, status;
+  char type[64];
+  long long last_down, last_total;
+  int progress_calls;
+};
+
+static int on_data(ah_future *f, const char *data, size_t len, void *ud)
+{
+  struct sink *k = ud;
+  size_t i;
+
+  assert_non_null(f);
+  for (i = 0; i < len; i++)
+    if (data[i] != 'x')
+      fail_msg("unexpected byte");
+  k->bytes += len;
+  k->calls++;
+  return k->stop_after != 0 && k->calls >= k->stop_after;
+}
+
+static void test_data_callback_sees_every_byte(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  struct sink k;
+  ah_future *f;
+  size_t len = 1;
+
+  (void)state;
+  memset(&k, 0, sizeof k);
+  assert_int_equal(ah_request_opts_on_data(o, on_data, &k), AH_OK);
+  f = ah_session_fetch(s, tu_url("/size/1000000"), o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(k.bytes, 1000000);
+  assert_true(k.calls > 1);
+  /* The body went to the callback, not into the response. */
+  assert_string_equal(ah_response_body(ah_future_response(f), &len), "");
+  assert_int_equal(len, 0);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* Stopping ends that future alone with AH_ESTOPPED; the request beside it
+ * on the same session completes with its whole body. */
+static void test_data_callback_stops(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  struct sink k;
+  ah_future *fs[2];
+
+  (void)state;
+  memset(&k, 0, sizeof k);
+  k.stop_after = 1;
+  ah_request_opts_on_data(o, on_data, &k);
+  fs[0] = ah_session_fetch(s, tu_url("/size/10000000"), o);
+  fs[1] = ah_session_fetch(s, tu_url("/size/300000"), NULL);
+  assert_int_equal(ah_gather(fs, 2, 20000), AH_OK);
+  assert_int_equal(ah_future_error(fs[0]), AH_ESTOPPED);
+  assert_non_null(strstr(ah_future_errmsg(fs[0]), "/size/10000000"));
+  assert_int_equal(k.calls, 1);
+  assert_int_equal(ah_future_error(fs[1]), AH_OK);
+  {
+    size_t len;
+    ah_response_body(ah_future_response(fs[1]), &len);
+    assert_int_equal(len, 300000);
+  }
+  ah_future_free(fs[0]);
+  ah_future_free(fs[1]);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static int on_headers(ah_future *f, const ah_response *head, void *ud)
+{
+  struct sink *k = ud;
+  const char *t = ah_response_header(head, "content-type");
+
+  assert_non_null(f);
+  k->headers_calls++;
+  k->status = ah_response_status(head);
+  snprintf(k->type, sizeof k->type, "%s", t ? t : "");
+  assert_int_equal(ah_response_body(head, NULL)[0], '\0');
+  return k->stop_after;
+}
+
+/* Called once, for the final response: not for the redirects before it. */
+static void test_headers_callback(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  struct sink k;
+  ah_future *f;
+
+  (void)state;
+  memset(&k, 0, sizeof k);
+  ah_request_opts_on_headers(o, on_headers, &k);
+  f = ah_session_fetch(s, tu_url("/redirect/2"), o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(k.headers_calls, 1);
+  assert_int_equal(k.status, 200);
+  assert_string_equal(ah_response_body(ah_future_response(f), NULL), "arrived");
+  ah_future_free(f);
+  /* A 404 is a final response too; stopping on it ends the request. */
+  memset(&k, 0, sizeof k);
+  k.stop_after = 1;
+  f = ah_session_fetch(s, tu_url("/size/100"), o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_ESTOPPED);
+  assert_int_equal(k.headers_calls, 1);
+  assert_string_equal(k.type, "text/plain");
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static int on_progress(ah_future *f, long long down, long long down_total,
+                       long long up, long long up_total, void *ud)
+{
+  struct sink *k = ud;
+
+  (void)f; (void)up; (void)up_total;
+  k->progress_calls++;
+  if (down < k->last_down)
+    fail_msg("progress went backwards");
+  k->last_down = down;
+  if (down_total > 0)
+    k->last_total = down_total;
+  return k->stop_after != 0 && down > 0;
+}
+
+static void test_progress_callback(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  struct sink k;
+  ah_future *f;
+
+  (void)state;
+  memset(&k, 0, sizeof k);
+  ah_request_opts_on_progress(o, on_progress, &k);
+  f = ah_session_fetch(s, tu_url("/size/2000000"), o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_true(k.progress_calls >= 1);
+  assert_int_equal(k.last_down, 2000000);
+  assert_int_equal(k.last_total, 2000000);
+  ah_future_free(f);
+  memset(&k, 0, sizeof k);
+  k.stop_after = 1;
+  f = ah_session_fetch(s, tu_url("/drip/20"), o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_ESTOPPED);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* Inside a transfer callback: waits are refused, a fetch starts once the
+ * callback has returned, and cancel and free take effect then. */
+struct reentry {
+  ah_session *s;
+  ah_future *other, *started, *self;
+  int wait_rc, calls;
+};
+
+static int reenter(ah_future *f, const char *data, size_t len, void *ud)
+{
+  struct reentry *r = ud;
+
+  (void)data; (void)len;
+  if (r->calls++ > 0)
+    return 0;
+  r->wait_rc = ah_future_wait(r->other, 0);
+  r->started = ah_session_fetch(r->s, tu_url("/size/10"), NULL);
+  ah_future_cancel(r->other);
+  ah_future_free(f); /* its own future: freed when the request ends */
+  return 0;
+}
+
+static void test_calls_from_transfer_callbacks(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  struct reentry r;
+
+  (void)state;
+  memset(&r, 0, sizeof r);
+  r.s = s;
+  ah_request_opts_on_data(o, reenter, &r);
+  r.other = ah_session_fetch(s, tu_url("/delay/5000"), NULL);
+  r.self = ah_session_fetch(s, tu_url("/size/100000"), o);
+  assert_int_equal(ah_future_wait(r.other, 20000), AH_OK);
+  assert_int_equal(r.wait_rc, AH_EBUSY);
+  assert_int_equal(ah_future_error(r.other), AH_ECANCELED);
+  assert_non_null(r.started);
+  assert_int_equal(ah_future_wait(r.started, 20000), AH_OK);
+  assert_int_equal(ah_future_error(r.started), AH_OK);
+  assert_string_equal(ah_response_body(ah_future_response(r.started), NULL),
+                      "xxxxxxxxxx");
+  ah_future_free(r.other);
+  ah_future_free(r.started);
+  ah_request_opts_free(o);
+  ah_session_free(s); /* r.self, freed from its callback, is gone by now */
+}
+
+static void test_timings_version_addresses(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  const ah_response *r;
+  ah_future *f;
+  long long t[7];
+  int i, port = 0, lport = 0;
+
+  (void)state;
+  f = ah_session_fetch(s, tu_url("/redirect/2"), NULL);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  r = ah_future_response(f);
+  assert_non_null(r);
+  for (i = 0; i < 7; i++)
+    t[i] = ah_response_time_us(r, i);
+  assert_int_equal(ah_response_time_us(r, 7), -1);
+  assert_int_equal(ah_response_time_us(r, -1), -1);
+  assert_true(t[AH_TIME_LOOKUP] <= t[AH_TIME_CONNECT]);
+  assert_true(t[AH_TIME_CONNECT] <= t[AH_TIME_TLS]);
+  assert_true(t[AH_TIME_TLS] <= t[AH_TIME_FIRST_BYTE]);
+  assert_true(t[AH_TIME_FIRST_BYTE] <= t[AH_TIME_TOTAL]);
+  assert_true(t[AH_TIME_TOTAL] > 0);
+  assert_true(t[AH_TIME_TOTAL] < 20 * 1000 * 1000);
+  assert_int_equal(t[AH_TIME_QUEUE], 0); /* it never waited */
+  assert_int_equal(ah_response_redirects(r), 2);
+  assert_int_equal(ah_response_http_version(r), 11);
+  assert_string_equal(ah_response_remote_addr(r, &port), "127.0.0.1");
+  assert_int_equal(port, tu_port);
+  assert_string_equal(ah_response_local_addr(r, &lport), "127.0.0.1");
+  assert_true(lport > 0 && lport != tu_port);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+/* A request that waited in the queue says for how long. */
+static void test_queue_time(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_future *fs[2];
+
+  (void)state;
+  ah_session_opts_set_max_connections(so, 1, 0);
+  s = ah_session_new(so);
+  fs[0] = ah_session_fetch(s, tu_url("/delay/300"), NULL);
+  fs[1] = ah_session_fetch(s, tu_url("/size/1"), NULL);
+  assert_int_equal(ah_gather(fs, 2, 20000), AH_OK);
+  assert_int_equal(ah_response_time_us(ah_future_response(fs[0]), AH_TIME_QUEUE), 0);
+  assert_true(ah_response_time_us(ah_future_response(fs[1]), AH_TIME_QUEUE) >= 250000);
+  ah_future_free(fs[0]);
+  ah_future_free(fs[1]);
+  ah_session_free(s);
+  ah_session_opts_free(so);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_data_callback_sees_every_byte),
+    TU_TEST(test_data_callback_stops),
+    TU_TEST(test_headers_callback),
+    TU_TEST(test_progress_callback),
+    TU_TEST(test_calls_from_transfer_callbacks),
+    TU_TEST(test_timings_version_addresses),
+    TU_TEST(test_queue_time),
+  };
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}
