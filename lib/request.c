@@ -816,7 +816,8 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
 enum {
   DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,
   DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_REDIRECTS = 64, DIRTY_AUTH = 128,
-  DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048
+  DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048,
+  DIRTY_FRESH = 4096
 };
 
 static long curl_http_version(int v)
@@ -1033,9 +1034,15 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   if (!d->no_cookies)
     SET(CURLOPT_COOKIEFILE, ""); /* the engine on; the jar is shared */
   SET(CURLOPT_HTTP_VERSION, curl_http_version(d->http_version));
+  /* libcurl before 8.0 breaks a cleartext HTTP/2 connection it reuses
+   * with prior knowledge ("Error in the HTTP2 framing layer" on every
+   * request after the first; curl issue 10634): there each such request
+   * gets a connection of its own (see ah__request_setup). */
+  slot->h2c_fresh = d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE &&
+                    curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
   /* With prior knowledge every request may share one connection: wait
    * for it rather than open another. Over TLS, per request (https). */
-  if (d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE)
+  if (d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE && !slot->h2c_fresh)
     SET(CURLOPT_PIPEWAIT, 1L);
   slot->multiplex_tls = d->http_version != AH_HTTP_1_1 &&
                         d->http_version != AH_HTTP_2_PRIOR_KNOWLEDGE;
@@ -1124,6 +1131,10 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 1L);
   if (dirty & DIRTY_PIPEWAIT)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L);
+  if (dirty & DIRTY_FRESH) {
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 0L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 0L);
+  }
   curl_easy_setopt(e, CURLOPT_CURLU, NULL);
   /* A failed request may leave a large partial body: let it go now. */
   ah__rx_reset(slot->rx, d->max_body, d->max_header, d->max_redirects > 0);
@@ -1152,6 +1163,11 @@ int ah__request_setup(struct ah__request *q, const char **why)
   if (q->https && slot->multiplex_tls) {
     slot->dirty |= DIRTY_PIPEWAIT;
     SET(CURLOPT_PIPEWAIT, 1L);
+  }
+  if (!q->https && slot->h2c_fresh) {
+    slot->dirty |= DIRTY_FRESH;
+    SET(CURLOPT_FRESH_CONNECT, 1L);
+    SET(CURLOPT_FORBID_REUSE, 1L);
   }
   if (sp != NULL) {
     if (sp->max_redirects >= 0)

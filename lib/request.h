@@ -49,6 +49,7 @@ struct ah__slot {
   struct ah__bridge *bridge;    /* told of each socket the slot opens */
   struct ah__rx *rx;            /* the receiver, reset for each request */
   int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
+  int h2c_fresh;                /* cleartext prior knowledge: no reuse */
   struct ah__request *q;        /* the borrower, NULL while pooled */
   unsigned dirty;               /* options to undo (DIRTY_* in request.c) */
   struct curl_slist *merged;    /* session and request headers, if both */

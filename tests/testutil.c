@@ -20,20 +20,13 @@ pid_t tu_server_start(int *port)
   return tu_server_start_args(port, NULL);
 }
 
-pid_t tu_server_start_args(int *port, const char *const *args)
+pid_t tu_spawn(const char *const *argv, char *line, size_t len)
 {
-  const char *script = getenv("AH_TEST_SERVER");
-  const char *python = getenv("PYTHON");
-  char line[64];
   size_t got = 0;
   int pfd[2];
   pid_t pid;
 
-  if (script == NULL)
-    script = "tests/server.py";
-  if (python == NULL)
-    python = "python3";
-  if (pipe(pfd) < 0)
+  if (len == 0 || pipe(pfd) < 0)
     return -1;
   pid = fork();
   if (pid < 0)
@@ -42,26 +35,17 @@ pid_t tu_server_start_args(int *port, const char *const *args)
     dup2(pfd[1], 1);
     close(pfd[0]);
     close(pfd[1]);
-    {
-      const char *argv[16];
-      int n = 0;
-      argv[n++] = python;
-      argv[n++] = script;
-      while (args && *args && n < 15)
-        argv[n++] = *args++;
-      argv[n] = NULL;
-      execvp(python, (char *const *)argv);
-    }
+    execvp(argv[0], (char *const *)argv);
     _exit(127);
   }
   close(pfd[1]);
-  /* Wait for "READY <port>\n", never by sleeping. */
-  while (got < sizeof line - 1) {
+  /* Wait for "READY ...\n", never by sleeping. */
+  while (got < len - 1) {
     struct pollfd p = {pfd[0], POLLIN, 0};
     ssize_t n;
-    if (poll(&p, 1, 10000) <= 0)
+    if (poll(&p, 1, 20000) <= 0)
       break;
-    n = read(pfd[0], line + got, sizeof line - 1 - got);
+    n = read(pfd[0], line + got, len - 1 - got);
     if (n <= 0)
       break;
     got += (size_t)n;
@@ -71,7 +55,29 @@ pid_t tu_server_start_args(int *port, const char *const *args)
   }
   close(pfd[0]);
   line[got] = '\0';
-  if (sscanf(line, "READY %d", port) != 1) {
+  if (strncmp(line, "READY ", 6) != 0) {
+    tu_server_stop(pid);
+    return -1;
+  }
+  return pid;
+}
+
+pid_t tu_server_start_args(int *port, const char *const *args)
+{
+  const char *script = getenv("AH_TEST_SERVER");
+  const char *python = getenv("PYTHON");
+  const char *argv[16];
+  char line[64];
+  int n = 0;
+  pid_t pid;
+
+  argv[n++] = python ? python : "python3";
+  argv[n++] = script ? script : "tests/server.py";
+  while (args && *args && n < 15)
+    argv[n++] = *args++;
+  argv[n] = NULL;
+  pid = tu_spawn(argv, line, sizeof line);
+  if (pid > 0 && sscanf(line, "READY %d", port) != 1) {
     tu_server_stop(pid);
     return -1;
   }

@@ -15,6 +15,9 @@
 pid_t tu_server_start(int *port);
 /* The same with extra arguments for server.py (NULL-terminated array). */
 pid_t tu_server_start_args(int *port, const char *const *args);
+/* Run argv with its stdout on a pipe until it prints a line starting
+ * "READY " (at most 20 s), which goes to line. Its pid, or -1. */
+pid_t tu_spawn(const char *const *argv, char *line, size_t len);
 /* Stop the server by its pid and reap it. */
 void tu_server_stop(pid_t pid);
 /* "http://127.0.0.1:<port><path>", in one of 8 rotating static buffers. */

@@ -1,0 +1,307 @@
+/* test_nginx.c - the feature set against a real server: Debian's nginx,
+ * started here on 127.0.0.1 with tests/nginx.conf and certificates from a
+ * throwaway CA made by openssl (tests/nginx.sh). TLS verified, untrusted,
+ * wrong host, expired, client certificate; HTTP/2 over TLS multiplexed on
+ * one connection; h2c with prior knowledge; gzip; a unix socket; nginx as
+ * an HTTP proxy. */
+#include <ahttp.h>
+#include <curl/curl.h> /* curl_version_info: which libcurl runs */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+enum { TLS, EXPIRED, WRONG, UNTRUSTED, MTLS, H2C, PLAIN, PROXY, NPORTS };
+static int port[NPORTS];
+static char dir[64];
+static pid_t nginx = -1;
+
+static const char *file(const char *name)
+{
+  static char bufs[4][160];
+  static int next;
+  char *b = bufs[next++ % 4];
+  snprintf(b, sizeof bufs[0], "%s/%s", dir, name);
+  return b;
+}
+
+static const char *url(int which, const char *path)
+{
+  static char bufs[4][160];
+  static int next;
+  char *b = bufs[next++ % 4];
+  snprintf(b, sizeof bufs[0], "%s://127.0.0.1:%d%s",
+           which == H2C || which == PLAIN || which == PROXY ? "http" : "https",
+           port[which], path);
+  return b;
+}
+
+static int accepting(int p)
+{
+  struct sockaddr_in a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)p);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+static int setup(void **state)
+{
+  const char *argv[] = {"sh", "tests/nginx.sh", NULL, NULL};
+  char line[128];
+  int i;
+
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/ahttp-nginx-XXXXXX");
+  if (mkdtemp(dir) == NULL)
+    return -1;
+  argv[2] = dir;
+  if ((nginx = tu_spawn(argv, line, sizeof line)) < 0 ||
+      sscanf(line, "READY %d %d %d %d %d %d %d %d", &port[0], &port[1],
+             &port[2], &port[3], &port[4], &port[5], &port[6], &port[7]) != 8)
+    return -1;
+  for (i = 0; i < 200 && !accepting(port[PROXY]); i++) {
+    struct timespec ts = {0, 50 * 1000000};
+    nanosleep(&ts, NULL); /* bounded: 10 s for nginx to listen */
+  }
+  return accepting(port[PROXY]) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+  char cmd[128];
+
+  (void)state;
+  tu_server_stop(nginx);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static ah_session *session_with(const char *ca, int version)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+
+  if (ca)
+    ah_session_opts_set_ca(o, ca, NULL);
+  ah_session_opts_set_http_version(o, version);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  assert_non_null(s);
+  return s;
+}
+
+static ah_future *get(ah_session *s, const char *u)
+{
+  ah_future *f = ah_session_fetch(s, u, NULL);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  return f;
+}
+
+static void test_tls_verified(void **state)
+{
+  ah_session *s = session_with(file("ca.pem"), AH_HTTP_DEFAULT);
+  ah_future *f = get(s, url(TLS, "/1k"));
+  size_t len;
+
+  (void)state;
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  ah_response_body(ah_future_response(f), &len);
+  assert_int_equal(len, 1024);
+  assert_int_equal(ah_response_http_version(ah_future_response(f)), 20); /* ALPN */
+  assert_true(ah_response_time_us(ah_future_response(f), AH_TIME_TLS) >=
+              ah_response_time_us(ah_future_response(f), AH_TIME_CONNECT));
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+/* Each certificate fault is AH_ETLS, with libcurl's reason in the message,
+ * and a healthy request on the same session is unaffected. */
+static void test_tls_failures(void **state)
+{
+  static const struct { int which; const char *why; } cases[] = {
+    {UNTRUSTED, "certificate"}, {WRONG, "127.0.0.1"}, {EXPIRED, "expired"},
+  };
+  ah_session *s = session_with(file("ca.pem"), AH_HTTP_DEFAULT);
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    ah_future *fs[2];
+    fs[0] = ah_session_fetch(s, url(cases[i].which, "/1k"), NULL);
+    fs[1] = ah_session_fetch(s, url(TLS, "/1k"), NULL);
+    assert_int_equal(ah_gather(fs, 2, 20000), AH_OK);
+    if (ah_future_error(fs[0]) != AH_ETLS)
+      fail_msg("case %zu: %s", i, ah_future_errmsg(fs[0]));
+    if (strcasestr(ah_future_errmsg(fs[0]), cases[i].why) == NULL)
+      fail_msg("case %zu: \"%s\" lacks \"%s\"", i, ah_future_errmsg(fs[0]),
+               cases[i].why);
+    assert_int_equal(ah_future_error(fs[1]), AH_OK);
+    ah_future_free(fs[0]);
+    ah_future_free(fs[1]);
+  }
+  ah_session_free(s);
+}
+
+/* nginx answers a missing client certificate with a 400 page. */
+static void test_client_certificate(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s = session_with(file("ca.pem"), AH_HTTP_DEFAULT), *m;
+  ah_future *f;
+
+  (void)state;
+  f = get(s, url(MTLS, "/1k"));
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 400);
+  ah_future_free(f);
+  ah_session_opts_set_ca(o, file("ca.pem"), NULL);
+  ah_session_opts_set_client_cert(o, file("client.pem"), file("client.key"));
+  m = ah_session_new(o);
+  f = get(m, url(MTLS, "/1k"));
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  ah_future_free(f);
+  ah_session_free(m);
+  ah_session_free(s);
+  ah_session_opts_free(o);
+}
+
+/* n concurrent requests: all succeed over HTTP/2, on one connection
+ * (one_conn), or each on its own. */
+static void all_over_h2(ah_session *s, int which, int n, int one_conn)
+{
+  ah_future *fs[50];
+  const char *conn = NULL;
+  int i;
+
+  for (i = 0; i < n; i++)
+    fs[i] = ah_session_fetch(s, url(which, "/1k"), NULL);
+  assert_int_equal(ah_gather(fs, (size_t)n, 20000), AH_OK);
+  for (i = 0; i < n; i++) {
+    const ah_response *r = ah_future_response(fs[i]);
+    if (r == NULL)
+      fail_msg("request %d: %s", i, ah_future_errmsg(fs[i]));
+    assert_int_equal(ah_response_http_version(r), 20);
+    assert_non_null(ah_response_header(r, "x-conn"));
+    if (conn == NULL)
+      conn = ah_response_header(r, "x-conn");
+    else if (one_conn)
+      assert_string_equal(ah_response_header(r, "x-conn"), conn);
+    else
+      assert_string_not_equal(ah_response_header(r, "x-conn"), conn);
+  }
+  for (i = 0; i < n; i++)
+    ah_future_free(fs[i]);
+}
+
+static void test_h2_multiplexed(void **state)
+{
+  ah_session *s = session_with(file("ca.pem"), AH_HTTP_DEFAULT);
+
+  (void)state;
+  all_over_h2(s, TLS, 50, 1);
+  ah_session_free(s);
+}
+
+/* libcurl before 8.0 cannot reuse a cleartext HTTP/2 connection made with
+ * prior knowledge (curl issue 10634): ahttp then gives each request its
+ * own connection, and they all succeed. From 8.0 they share one. */
+static void test_h2c_prior_knowledge(void **state)
+{
+  ah_session *s = session_with(NULL, AH_HTTP_2_PRIOR_KNOWLEDGE);
+  int fixed = curl_version_info(CURLVERSION_NOW)->version_num >= 0x080000;
+
+  (void)state;
+  all_over_h2(s, H2C, 20, fixed);
+  all_over_h2(s, H2C, 20, fixed); /* and again, after the first ones */
+  ah_session_free(s);
+}
+
+static void test_gzip(void **state)
+{
+  ah_session *s = session_with(NULL, AH_HTTP_DEFAULT);
+  ah_future *f = get(s, url(PLAIN, "/t.txt"));
+  const char *b;
+  size_t len, i;
+
+  (void)state;
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_string_equal(ah_response_header(ah_future_response(f), "content-encoding"), "gzip");
+  b = ah_response_body(ah_future_response(f), &len);
+  assert_int_equal(len, 16 * 640);
+  for (i = 0; i < len; i += 16)
+    assert_memory_equal(b + i, "gzip me, nginx. ", 16);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+static void test_unix_socket(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  ah_future *f;
+
+  (void)state;
+  ah_session_opts_set_unix_socket(o, file("nginx.sock"));
+  s = ah_session_new(o);
+  f = get(s, "http://nginx.unix/1k");
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  assert_string_equal(ah_response_remote_addr(ah_future_response(f), NULL),
+                      file("nginx.sock"));
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_session_opts_free(o);
+}
+
+static void test_proxy(void **state)
+{
+  ah_session *s = session_with(NULL, AH_HTTP_DEFAULT);
+  ah_request_opts *o = ah_request_opts_new();
+  char proxy[64];
+  ah_future *f;
+
+  (void)state;
+  snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", port[PROXY]);
+  ah_request_opts_set_proxy(o, proxy);
+  f = ah_session_fetch(s, "http://upstream.test/1k", o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  assert_string_equal(ah_response_header(ah_future_response(f), "x-via-proxy"), "yes");
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_tls_verified),
+    TU_TEST(test_tls_failures),
+    TU_TEST(test_client_certificate),
+    TU_TEST(test_h2_multiplexed),
+    TU_TEST(test_h2c_prior_knowledge),
+    TU_TEST(test_gzip),
+    TU_TEST(test_unix_socket),
+    TU_TEST(test_proxy),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
