@@ -179,6 +179,11 @@ AH_EXTERN int ah_request_opts_set_method(ah_request_opts *o,
 /* Add a request header; value NULL removes a header libcurl would send. */
 AH_EXTERN int ah_request_opts_add_header(ah_request_opts *o, const char *name,
                                          const char *value);
+/* Add a sensitive header: as add_header, and never sent to another host
+ * when the request is redirected (as Authorization and Cookie). */
+AH_EXTERN int ah_request_opts_add_sensitive_header(ah_request_opts *o,
+                                                   const char *name,
+                                                   const char *value);
 /* Request body, copied. */
 AH_EXTERN int ah_request_opts_set_body(ah_request_opts *o, const void *data,
                                        size_t len);

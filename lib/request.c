@@ -28,6 +28,7 @@ struct ah__reqspec {
   const char *why;    /* static text naming it */
   char *method;       /* NULL: GET */
   struct curl_slist *headers;
+  struct curl_slist *sensitive; /* names of headers kept off other hosts */
   char *body;
   size_t body_len;
   int has_body;
@@ -84,6 +85,7 @@ void ah__reqspec_unref(struct ah__reqspec *sp)
     return;
   ah__free(sp->method);
   curl_slist_free_all(sp->headers);
+  curl_slist_free_all(sp->sensitive);
   ah__free(sp->body);
   ah__free(sp->query);
   ah__free(sp->user);
@@ -118,11 +120,22 @@ static int dup_opt(char **to, const char *from)
   return from && *to == NULL ? -1 : 0;
 }
 
+/* *to = a copy of the list from; 0, or -1 without memory. */
+static int dup_list(struct curl_slist **to, const struct curl_slist *from)
+{
+  for (*to = NULL; from; from = from->next) {
+    struct curl_slist *n = curl_slist_append(*to, from->data);
+    if (n == NULL)
+      return -1;
+    *to = n;
+  }
+  return 0;
+}
+
 /* Copy on write: make o's spec its own before changing it. */
 static struct ah__reqspec *writable(ah_request_opts *o)
 {
   struct ah__reqspec *old = o->spec, *sp;
-  struct curl_slist *h;
   struct ah__form *p;
   int bad = 0;
 
@@ -158,13 +171,8 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   if (old->has_body &&
       (sp->body = ah__memdup0(old->body, old->body_len)) == NULL)
     bad = 1;
-  for (h = old->headers; h && !bad; h = h->next) {
-    struct curl_slist *n = curl_slist_append(sp->headers, h->data);
-    if (n == NULL)
-      bad = 1;
-    else
-      sp->headers = n;
-  }
+  bad |= dup_list(&sp->headers, old->headers);
+  bad |= dup_list(&sp->sensitive, old->sensitive);
   for (p = old->form; p && !bad; p = p->next) {
     struct ah__form *c = ah__calloc(1, sizeof *c);
     if (c == NULL) {
@@ -285,6 +293,21 @@ int ah_request_opts_add_header(ah_request_opts *o, const char *name,
   if (n == NULL)
     return AH_ENOMEM;
   sp->headers = n;
+  return AH_OK;
+}
+
+int ah_request_opts_add_sensitive_header(ah_request_opts *o, const char *name,
+                                         const char *value)
+{
+  struct curl_slist *n;
+  int rc = ah_request_opts_add_header(o, name, value);
+
+  if (rc != AH_OK)
+    return rc;
+  /* add_header made the spec writable and checked the name. */
+  if ((n = curl_slist_append(o->spec->sensitive, name)) == NULL)
+    return AH_ENOMEM;
+  o->spec->sensitive = n;
   return AH_OK;
 }
 
@@ -715,6 +738,45 @@ static int tell_headers(struct ah__request *q)
   return stopped(q, verdict);
 }
 
+/* The host of url, or of ref resolved against url when ref is not NULL:
+ * allocated, NULL when there is none. */
+static char *host_of(const char *url, const char *ref)
+{
+  CURLU *u = curl_url();
+  char *host = NULL;
+
+  if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      (ref == NULL || curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK))
+    curl_url_get(u, CURLUPART_HOST, &host, 0);
+  curl_url_cleanup(u);
+  return host;
+}
+
+/* A redirect that libcurl is about to follow, to another host: the
+ * request's sensitive headers stay behind, as libcurl keeps credentials,
+ * Authorization and Cookie behind. libcurl reads the header list when it
+ * builds the next request, so the list is switched here. */
+static void keep_secrets(struct ah__request *q)
+{
+  const char *loc = ah__rx_header(q->rx, "location");
+  char *url = NULL, *from, *to;
+  int cross;
+
+  curl_easy_getinfo(q->slot->easy, CURLINFO_EFFECTIVE_URL, &url);
+  if (loc == NULL || url == NULL)
+    return;
+  from = host_of(url, NULL);
+  to = host_of(url, loc);
+  /* Without memory to tell, assume another host. */
+  cross = from == NULL || to == NULL || strcasecmp(from, to) != 0;
+  curl_free(from);
+  curl_free(to);
+  if (cross) {
+    curl_easy_setopt(q->slot->easy, CURLOPT_HTTPHEADER, q->slot->stripped);
+    q->secrets_dropped = 1;
+  }
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__request *q = ((struct ah__slot *)arg)->q;
@@ -725,6 +787,9 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
     q->abort_err = err;
     return 0;
   }
+  if (q->slot->stripped != NULL && !q->secrets_dropped &&
+      ah__rx_redirect_headers(q->rx))
+    keep_secrets(q);
   if (q->spec != NULL && q->spec->on_headers != NULL &&
       ah__rx_final_headers(q->rx) && tell_headers(q))
     return 0;
@@ -972,6 +1037,29 @@ nomem:
   return NULL;
 }
 
+/* The lines of l whose names are not in names; NULL without memory. An
+ * empty result is the list ":" (a line libcurl ignores), never NULL. */
+static struct curl_slist *without(const struct curl_slist *l,
+                                  const struct curl_slist *names)
+{
+  struct curl_slist *out = NULL, *n;
+  const struct curl_slist *h;
+
+  for (h = l; h; h = h->next) {
+    if (has_header(names, h->data))
+      continue;
+    if ((n = curl_slist_append(out, h->data)) == NULL)
+      goto nomem;
+    out = n;
+  }
+  if (out == NULL)
+    out = curl_slist_append(NULL, ":");
+  return out;
+nomem:
+  curl_slist_free_all(out);
+  return NULL;
+}
+
 static long idle_seconds(long idle_ms)
 {
   return idle_ms <= 0 ? 0 : (idle_ms + 999) / 1000;
@@ -1075,6 +1163,7 @@ void ah__slot_free(struct ah__slot *slot)
   curl_easy_cleanup(slot->easy);
   curl_mime_free(slot->mime);
   curl_slist_free_all(slot->merged);
+  curl_slist_free_all(slot->stripped);
   ah__rx_free(slot->rx);
   ah__free(slot);
 }
@@ -1103,7 +1192,8 @@ void ah__slot_recycle(struct ah__slot *slot)
   if (dirty & DIRTY_HEADERS) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers);
     curl_slist_free_all(slot->merged);
-    slot->merged = NULL;
+    curl_slist_free_all(slot->stripped);
+    slot->merged = slot->stripped = NULL;
   }
   if (dirty & DIRTY_TIMEOUT)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->total_ms);
@@ -1191,6 +1281,9 @@ int ah__request_setup(struct ah__request *q, const char **why)
       if ((slot->merged = merge_headers(d->headers, sp->headers)) == NULL)
         return AH_ENOMEM;
       SET(CURLOPT_HTTPHEADER, slot->merged);
+      if (sp->sensitive != NULL &&
+          (slot->stripped = without(slot->merged, sp->sensitive)) == NULL)
+        return AH_ENOMEM;
     }
     if (sp->user != NULL || sp->bearer != NULL) {
       slot->dirty |= DIRTY_AUTH;

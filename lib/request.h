@@ -53,6 +53,7 @@ struct ah__slot {
   struct ah__request *q;        /* the borrower, NULL while pooled */
   unsigned dirty;               /* options to undo (DIRTY_* in request.c) */
   struct curl_slist *merged;    /* session and request headers, if both */
+  struct curl_slist *stripped;  /* merged without the sensitive ones */
   curl_mime *mime;              /* a multipart body being sent */
   char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
 };
@@ -71,6 +72,7 @@ struct ah__request {
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */
   int doom_err;                 /* to end with this code once out of libcurl */
+  int secrets_dropped;          /* sensitive headers left behind */
   int socket_err;               /* errno of the last failed socket() */
   unsigned long oom_mark;       /* ah__alloc_failures() at the start */
   int64_t queued_ns;            /* when queued (monotonic), then how long */

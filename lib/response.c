@@ -65,10 +65,27 @@ int ah__rx_headers_complete(const struct ah__rx *rx)
   return rx->complete;
 }
 
+int ah__rx_redirect_headers(const struct ah__rx *rx)
+{
+  return rx->complete && rx->follow && rx->location && rx->status >= 300 &&
+         rx->status < 400;
+}
+
 int ah__rx_final_headers(const struct ah__rx *rx)
 {
-  return rx->complete && rx->status >= 200 &&
-         !(rx->follow && rx->location && rx->status >= 300 && rx->status < 400);
+  return rx->complete && rx->status >= 200 && !ah__rx_redirect_headers(rx);
+}
+
+const char *ah__rx_header(const struct ah__rx *rx, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < rx->nhdr; i++) {
+    const char *n = rx->hdr + rx->hdr_off[i];
+    if (strcasecmp(n, name) == 0)
+      return n + strlen(n) + 1;
+  }
+  return NULL;
 }
 
 static int is_ows(char c)

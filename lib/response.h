@@ -85,6 +85,10 @@ int ah__rx_headers_complete(const struct ah__rx *rx);
 /* 1 right after the blank line of the final response's header block:
  * not an interim 1xx, nor a redirect that will be followed. */
 int ah__rx_final_headers(const struct ah__rx *rx);
+/* 1 right after the blank line of a redirect that will be followed. */
+int ah__rx_redirect_headers(const struct ah__rx *rx);
+/* Value of a header of the current block (any case), NULL if absent. */
+const char *ah__rx_header(const struct ah__rx *rx, const char *name);
 
 /* The compact result of rx, with url (copied, credentials removed),
  * status and info (NULL: none). Takes a large body buffer from rx. NULL

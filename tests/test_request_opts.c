@@ -132,17 +132,46 @@ static void test_auth_dropped_on_cross_host_redirect(void **state)
   ah_request_opts_set_bearer_token(opts[1], "secret");
   ah_request_opts_add_header(opts[2], "Authorization", "Custom secret");
   ah_request_opts_add_header(opts[2], "Cookie", "sid=secret");
+  /* A header the caller marks sensitive is kept off other hosts too;
+   * an ordinary one goes everywhere. */
+  assert_int_equal(ah_request_opts_add_sensitive_header(opts[2], "X-Api-Key",
+                                                        "secret-key"), AH_OK);
+  ah_request_opts_add_header(opts[2], "X-Plain", "open");
+  assert_int_equal(ah_request_opts_add_sensitive_header(opts[2], "X A", "v"),
+                   AH_EINVAL);
+  ah_request_opts_free(opts[2]);
+  opts[2] = ah_request_opts_new();
+  ah_request_opts_add_header(opts[2], "Authorization", "Custom secret");
+  ah_request_opts_add_header(opts[2], "Cookie", "sid=secret");
+  ah_request_opts_add_sensitive_header(opts[2], "X-Api-Key", "secret-key");
+  ah_request_opts_add_header(opts[2], "X-Plain", "open");
   for (i = 0; i < 3; i++) {
     ah_future *f;
     const char *b = fetch_ok(s, same, opts[i], &f);
     assert_non_null(strstr(b, "header Authorization: "));
+    if (i == 2) {
+      assert_non_null(strstr(b, "header X-Api-Key: secret-key\n"));
+      assert_non_null(strstr(b, "header Cookie: sid=secret\n"));
+    }
     ah_future_free(f);
     b = fetch_ok(s, other, opts[i], &f);
     assert_non_null(strstr(b, "target /echo\n"));
     assert_null(strstr(b, "secret"));
     assert_null(strstr(b, "Authorization"));
+    if (i == 2)
+      assert_non_null(strstr(b, "header X-Plain: open\n"));
     ah_future_free(f);
     ah_request_opts_free(opts[i]);
+  }
+  /* The pooled handle has its full header list back. */
+  {
+    ah_request_opts *o = ah_request_opts_new();
+    ah_future *f;
+    ah_request_opts_add_sensitive_header(o, "X-Api-Key", "k2");
+    assert_non_null(strstr(fetch_ok(s, tu_url("/echo"), o, &f),
+                           "header X-Api-Key: k2\n"));
+    ah_future_free(f);
+    ah_request_opts_free(o);
   }
   ah_session_free(s);
 }
