@@ -121,8 +121,12 @@ uninstall:
 	for f in docs/man3/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$${f##*/}; done
 
 # Benchmarks (never part of make check): see bench/bench.py.
-BENCH_BIN := $(B)/bench/bench_ahttp $(B)/bench/raw_socket $(B)/bench/raw_poll $(B)/bench/measure
+BENCH_BIN := $(B)/bench/bench_ahttp $(B)/bench/raw_socket $(B)/bench/raw_poll $(B)/bench/measure \
+             $(B)/bench/mem
 $(B)/bench/bench_ahttp: bench/bench_ahttp.c include/ahttp.h $(B)/libahttp.so
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
+$(B)/bench/mem: bench/mem.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
 $(B)/bench/measure: bench/measure.c

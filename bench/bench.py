@@ -246,9 +246,26 @@ def main():
                 for name, argv, kind in order:
                     res[name].append(one(name, argv, kind, url, n, c, SIZES[fname], tmp))
             table(w, desc if not a.quick else f"{desc} (quick: N={n})", cs, res, rounds)
+            if w == "W4":
+                memory(a.bin, url, n)
     finally:
         ng.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def memory(bindir, url, n):
+    """What one future costs, counted by the allocator (bench/mem.c)."""
+    p = subprocess.run([os.path.join(bindir, "mem"), url, str(n)],
+                       capture_output=True, text=True, timeout=600)
+    try:
+        queued, done, body, heap = p.stdout.split()
+    except ValueError:
+        print(f"memory per future: mem failed ({p.returncode})\n")
+        return
+    print(f"Memory per future (allocator's count, gather of {n:,}): queued "
+          f"{queued} B (request and parsed URL), completed {int(done) - int(body)} B "
+          f"beyond its {body} B body (future and compact response), heap "
+          f"{heap} MiB.\n")
 
 
 def table(w, desc, cs, res, rounds):

@@ -18,6 +18,14 @@
 
 #define POOL_MAX 256 /* idle easy handles kept for reuse */
 
+/* A request is allocated with this much room to spare. When it completes,
+ * its memory and its parsed URL's are freed just as the compact response
+ * is allocated; with the spare room that hole holds a response with a
+ * typical header set, so a gather of 100,000 reuses the memory of its
+ * requests instead of growing the heap by a hole per request (measured,
+ * W4: 90.8 MB of heap without it, 57.7 with it; see docs/design.md). */
+#define REQUEST_RESERVE 48
+
 struct ah_session_opts {
   struct ah__defaults d;
   long max_total, max_host;
@@ -644,7 +652,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     return failed(f, AH_EINVAL, "the session is NULL", url);
   if (s->closing)
     return failed(f, AH_ECANCELED, "the session is being freed", url);
-  q = ah__calloc(1, sizeof *q);
+  q = ah__calloc(1, sizeof *q + REQUEST_RESERVE);
   if (q == NULL)
     return failed(f, AH_ENOMEM, "no memory for the request", url);
   q->f = f;
