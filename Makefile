@@ -74,11 +74,14 @@ $(STATIC): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# Examples use the public header and the shared library only.
+# Examples use the public header and the shared library only; the host
+# loop examples also their loop library (libuv1-dev, libevent-dev).
 examples: $(EXAMPLES)
+$(B)/examples/libuv_loop: EX_LIBS = $(shell $(PKG_CONFIG) --cflags --libs libuv)
+$(B)/examples/libevent_loop: EX_LIBS = $(shell $(PKG_CONFIG) --cflags --libs libevent)
 $(B)/examples/%: examples/%.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(EX_LIBS) $(LDFLAGS)
 
 # Tests link the static library: they also reach internal ah__ functions.
 $(B)/tests/%.o: tests/%.c
@@ -91,6 +94,7 @@ $(B)/tests/test_%: $(B)/tests/test_%.o $(TEST_UTIL) $(STATIC)
 TEST_TIMEOUT ?= 300
 check: deps lib examples $(TEST_BIN) $(if $(filter 1,$(SANITIZE)),,contract)
 	@PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
+	@PYTHON=$(PYTHON) sh tests/examples.sh $(B)
 ifneq ($(SANITIZE),1)
 	@MAKE="$(MAKE)" sh tests/install.sh
 endif

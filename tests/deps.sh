@@ -12,6 +12,9 @@ command -v groff >/dev/null 2>&1 || pkgs="$pkgs groff-base"
 command -v openssl >/dev/null 2>&1 || pkgs="$pkgs openssl"
 # The feature tests: compressed bodies made by the tools, a real nginx.
 command -v brotli >/dev/null 2>&1 || pkgs="$pkgs brotli"
+# The host loop examples, built and run by make check.
+pkg-config --exists libuv 2>/dev/null || pkgs="$pkgs libuv1-dev"
+pkg-config --exists libevent 2>/dev/null || pkgs="$pkgs libevent-dev"
 command -v zstd >/dev/null 2>&1 || pkgs="$pkgs zstd"
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$pkgs nginx-light"
 [ -z "$pkgs" ] && exit 0
