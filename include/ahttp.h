@@ -144,6 +144,10 @@ AH_EXTERN int ah_session_opts_add_header(ah_session_opts *o, const char *name,
 /* Base URL that relative URLs given to ah_session_fetch resolve against. */
 AH_EXTERN int ah_session_opts_set_base_url(ah_session_opts *o,
                                            const char *url);
+/* Longest wait in the session's queue, in ms, before AH_ETIMEDOUT (0:
+ * none, the default). A request's own timeouts start when it leaves. */
+AH_EXTERN int ah_session_opts_set_queue_timeout(ah_session_opts *o,
+                                                long queue_ms);
 /* Default idle timeout in ms: no byte received for that long (0: none). */
 AH_EXTERN int ah_session_opts_set_idle_timeout(ah_session_opts *o,
                                                long idle_ms);

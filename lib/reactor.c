@@ -77,8 +77,10 @@ int ah__reactor_init(struct ah__reactor *r, ah__timer_cb cb, void *arg)
   memset(r, 0, sizeof *r);
   r->timerfd = r->wakefd = -1;
   r->deadline = r->armed = AH__NO_DEADLINE;
-  r->timer_cb = cb;
-  r->timer_arg = arg;
+  r->timers[0].at = AH__NO_DEADLINE;
+  r->timers[0].cb = cb;
+  r->timers[0].arg = arg;
+  r->ntimers = 1;
   r->epfd = epoll_create1(EPOLL_CLOEXEC);
   if (r->epfd < 0)
     return -errno;
@@ -225,13 +227,39 @@ static void sync_timerfd(struct ah__reactor *r)
     r->armed = r->deadline;
 }
 
-void ah__reactor_set_deadline(struct ah__reactor *r, int64_t deadline)
+int ah__reactor_timer(struct ah__reactor *r, ah__timer_cb cb, void *arg)
 {
-  r->deadline = deadline;
+  if (r->ntimers == AH__REACTOR_TIMERS)
+    return -1;
+  r->timers[r->ntimers].at = AH__NO_DEADLINE;
+  r->timers[r->ntimers].cb = cb;
+  r->timers[r->ntimers].arg = arg;
+  return r->ntimers++;
+}
+
+static void find_earliest(struct ah__reactor *r)
+{
+  int i;
+
+  r->deadline = AH__NO_DEADLINE;
+  for (i = 0; i < r->ntimers; i++)
+    if (r->timers[i].at < r->deadline)
+      r->deadline = r->timers[i].at;
+}
+
+void ah__reactor_set_timer(struct ah__reactor *r, int id, int64_t deadline)
+{
+  r->timers[id].at = deadline;
+  find_earliest(r);
   /* Inside a run, the deadline bounds epoll_wait; the timerfd is brought
    * up to date when the run returns, for a host loop polling the fd. */
   if (!r->running)
     sync_timerfd(r);
+}
+
+void ah__reactor_set_deadline(struct ah__reactor *r, int64_t deadline)
+{
+  ah__reactor_set_timer(r, 0, deadline);
 }
 
 static int wait_ms(const struct ah__reactor *r, long timeout_ms)
@@ -292,9 +320,16 @@ int ah__reactor_run(struct ah__reactor *r, long timeout_ms)
     }
   }
   r->batch_n = r->batch_i = 0;
-  if (r->deadline != AH__NO_DEADLINE && ah__now_ns() >= r->deadline) {
-    r->deadline = AH__NO_DEADLINE;
-    r->timer_cb(r->timer_arg);
+  if (r->deadline != AH__NO_DEADLINE) {
+    int64_t now = ah__now_ns();
+    int i;
+    for (i = 0; i < r->ntimers; i++) {
+      if (r->timers[i].at > now)
+        continue;
+      r->timers[i].at = AH__NO_DEADLINE; /* the callback may set it again */
+      find_earliest(r);
+      r->timers[i].cb(r->timers[i].arg);
+    }
   }
   r->running = 0;
   sync_timerfd(r);

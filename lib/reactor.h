@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 
 #define AH__REACTOR_HANDLERS 4
+#define AH__REACTOR_TIMERS 2
 #define AH__REACTOR_BATCH 256
 #define AH__NO_DEADLINE INT64_MAX
 
@@ -30,9 +31,9 @@ struct ah__reactor {
   int epfd, timerfd, wakefd;
   struct { ah__io_cb cb; void *arg; } handlers[AH__REACTOR_HANDLERS];
   int nhandlers;
-  ah__timer_cb timer_cb;
-  void *timer_arg;
-  int64_t deadline;  /* monotonic ns of the timer, AH__NO_DEADLINE if none */
+  struct { int64_t at; ah__timer_cb cb; void *arg; } timers[AH__REACTOR_TIMERS];
+  int ntimers;
+  int64_t deadline;  /* the earliest timer (monotonic ns), or AH__NO_DEADLINE */
   int64_t armed;     /* what the timerfd holds, AH__NO_DEADLINE if disarmed */
   int running;       /* inside ah__reactor_run: the timerfd can wait */
   unsigned long nctl; /* epoll_ctl calls made, for tests */
@@ -75,8 +76,14 @@ void ah__reactor_park(struct ah__reactor *r, int fd);
  * events from the batch under way and forget what was known of it. */
 void ah__reactor_forget(struct ah__reactor *r, int fd);
 
-/* Set the timer to fire at deadline (monotonic ns, AH__NO_DEADLINE to stop). */
+/* Set the timer given to ah__reactor_init to fire at deadline (monotonic
+ * ns, AH__NO_DEADLINE to stop). */
 void ah__reactor_set_deadline(struct ah__reactor *r, int64_t deadline);
+/* Another timer: its id (>= 1), or -1 when full. */
+int ah__reactor_timer(struct ah__reactor *r, ah__timer_cb cb, void *arg);
+/* Set timer id to fire at deadline (AH__NO_DEADLINE to stop). Every timer
+ * lives in the one timerfd, which holds the earliest. */
+void ah__reactor_set_timer(struct ah__reactor *r, int id, int64_t deadline);
 
 /* Wait up to timeout_ms (-1: forever, bounded by the timer) and dispatch.
  * Returns 1 when the wake-up fd fired, 0 otherwise, -errno on error. */

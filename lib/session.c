@@ -28,7 +28,7 @@
 
 struct ah_session_opts {
   struct ah__defaults d;
-  long max_total, max_host;
+  long max_total, max_host, queue_ms;
 };
 
 struct ah_session {
@@ -38,6 +38,8 @@ struct ah_session {
   struct ah__list active;    /* requests handed to libcurl */
   struct ah__list queue;     /* requests waiting for room, FIFO */
   size_t window;             /* most requests in libcurl at once */
+  int64_t queue_ns;          /* queue timeout, 0: none */
+  int queue_timer;           /* the reactor's timer for it */
   size_t ndoomed;            /* requests with doom_err, to fail */
   CURLU *base;               /* the base URL, parsed; NULL if none */
   struct ah__slot **pool;    /* idle easy handles, configured */
@@ -294,6 +296,14 @@ int ah_session_opts_set_base_url(ah_session_opts *o, const char *url)
   return set_string(&o->d.base_url, url);
 }
 
+int ah_session_opts_set_queue_timeout(ah_session_opts *o, long queue_ms)
+{
+  if (o == NULL || queue_ms < 0)
+    return AH_EINVAL;
+  o->queue_ms = queue_ms;
+  return AH_OK;
+}
+
 int ah_session_opts_set_idle_timeout(ah_session_opts *o, long idle_ms)
 {
   if (o == NULL || idle_ms < 0)
@@ -357,6 +367,7 @@ static void request_free(ah_session *s, struct ah__request *q)
 }
 
 static void pump(ah_session *s);
+static void queue_timer_update(ah_session *s);
 
 /* End a request: out of libcurl (or the queue), start the next queued
  * request in its place, then complete its future. Starting the next one
@@ -370,6 +381,7 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
 
   if (q->queued) {
     ah__list_remove(&s->queue, q);
+    queue_timer_update(s);
   } else {
     ah__bridge_remove(&s->bridge, q->slot->easy);
     ah__list_remove(&s->active, q);
@@ -381,6 +393,9 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   } else if (err == AH_ECANCELED) {
     msg = ah__message(err, s->closing ? "the session was freed"
                                       : "canceled by the caller", NULL);
+  } else if (err == AH_ETIMEDOUT) {
+    msg = ah__message(err, "the request waited in the session's queue longer "
+                           "than its queue timeout", NULL);
   } else {
     msg = ah__message(err, q->watch_err ? "the reactor could not watch a socket"
                                         : "the request could not be started", NULL);
@@ -411,6 +426,30 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
   return AH_OK;
 }
 
+/* The queue timeout: one timer, for the head of the queue, since the queue
+ * is FIFO and every request waits at most the same time. */
+static void queue_timer_update(ah_session *s)
+{
+  if (s->queue_ns == 0)
+    return;
+  ah__reactor_set_timer(&s->reactor, s->queue_timer,
+                        s->queue.head ? s->queue.head->queued_ns + s->queue_ns
+                                      : AH__NO_DEADLINE);
+}
+
+static void on_queue_timer(void *arg)
+{
+  ah_session *s = arg;
+  int64_t now = ah__now_ns();
+
+  ah__session_hold(s);
+  while (!s->closing && s->queue.head &&
+         s->queue.head->queued_ns + s->queue_ns <= now)
+    finish(s, s->queue.head, CURLE_OK, AH_ETIMEDOUT);
+  queue_timer_update(s);
+  ah__session_release(s);
+}
+
 /* Move queued requests into libcurl while there is room. One that cannot
  * start (no memory) fails on its own future. */
 static void pump(ah_session *s)
@@ -428,6 +467,7 @@ static void pump(ah_session *s)
       continue;
     }
     ah__list_remove(&s->queue, q);
+    queue_timer_update(s);
     q->queued = 0;
     if ((err = start(s, q, &why)) != AH_OK) {
       ah_future *f = q->f;
@@ -539,6 +579,10 @@ ah_session *ah_session_new(const ah_session_opts *opts)
   /* HTTP/1.1: one request per connection, so the connection limit is the
    * window; the rest wait in ahttp's queue holding no easy handle. */
   s->window = opts ? (size_t)opts->max_total : 100;
+  if (opts && opts->queue_ms > 0) {
+    s->queue_ns = (int64_t)opts->queue_ms * 1000000;
+    s->queue_timer = ah__reactor_timer(&s->reactor, on_queue_timer, s);
+  }
   if (s->window == 0)
     s->window = (size_t)-1;
   s->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *s->pool);
@@ -673,6 +717,8 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     q->queued = 1;
     q->queued_ns = ah__now_ns();
     ah__list_append(&s->queue, q);
+    if (s->queue.head == q)
+      queue_timer_update(s);
   }
   f->req = q;
   return f;

@@ -205,9 +205,45 @@ static void test_callback_fetch_queues_behind(void **state)
   ah_session_free(c.s);
 }
 
+/* A request that waits in the queue longer than the queue timeout fails
+ * with AH_ETIMEDOUT on its own, while the request holding the only
+ * connection is still running; the queue timeout does not touch a
+ * request once it has left the queue. */
+static void test_queue_timeout(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  ah_future *busy, *waiting, *later;
+
+  (void)state;
+  assert_int_equal(ah_session_opts_set_queue_timeout(o, -1), AH_EINVAL);
+  ah_session_opts_set_max_connections(o, 1, 0);
+  assert_int_equal(ah_session_opts_set_queue_timeout(o, 200), AH_OK);
+  s = ah_session_new(o);
+  busy = ah_session_fetch(s, tu_url("/delay/1500"), NULL);
+  waiting = ah_session_fetch(s, tu_url("/size/10"), NULL);
+  assert_int_equal(ah_future_wait(waiting, 10000), AH_OK);
+  assert_int_equal(ah_future_error(waiting), AH_ETIMEDOUT);
+  assert_non_null(strstr(ah_future_errmsg(waiting), "queue"));
+  assert_false(ah_future_done(busy)); /* it fired on its own, not after */
+  /* The running request outlives the queue timeout: its own clock. */
+  assert_int_equal(ah_future_wait(busy, 10000), AH_OK);
+  assert_int_equal(ah_future_error(busy), AH_OK);
+  /* With room again, a new request does not wait at all. */
+  later = ah_session_fetch(s, tu_url("/size/10"), NULL);
+  assert_int_equal(ah_future_wait(later, 10000), AH_OK);
+  assert_int_equal(ah_future_error(later), AH_OK);
+  ah_future_free(busy);
+  ah_future_free(waiting);
+  ah_future_free(later);
+  ah_session_free(s);
+  ah_session_opts_free(o);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    TU_TEST(test_queue_timeout),
     TU_TEST(test_limit_holds),
     TU_TEST(test_fifo_order),
     TU_TEST(test_timeout_starts_at_dequeue),

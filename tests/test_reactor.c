@@ -298,6 +298,48 @@ static void test_timer(void **state)
   ah__reactor_close(&r);
 }
 
+static int second_calls;
+static void on_second(void *arg)
+{
+  (void)arg;
+  second_calls++;
+}
+
+/* A second timer shares the one timerfd: each fires at its own time, and
+ * the epoll fd wakes a host loop for whichever is earliest. */
+static void test_two_timers(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  struct pollfd p;
+  int id, t2;
+  int64_t t0;
+
+  (void)state;
+  setup(&r, &s, &id);
+  second_calls = 0;
+  t2 = ah__reactor_timer(&r, on_second, NULL);
+  assert_int_equal(t2, 1);
+  assert_int_equal(ah__reactor_timer(&r, on_second, NULL), -1); /* full */
+  t0 = ah__now_ns();
+  ah__reactor_set_deadline(&r, t0 + 500 * 1000000LL);
+  ah__reactor_set_timer(&r, t2, t0 + 30 * 1000000LL);
+  assert_int_equal(r.deadline, t0 + 30 * 1000000LL);
+  p.fd = r.epfd;
+  p.events = POLLIN;
+  assert_int_equal(poll(&p, 1, 5000), 1); /* the earlier one, via the timerfd */
+  ah__reactor_run(&r, 0);
+  assert_int_equal(second_calls, 1);
+  assert_int_equal(s.timer_calls, 0);
+  assert_int_equal(r.deadline, t0 + 500 * 1000000LL);
+  while (s.timer_calls == 0 && ah__now_ns() - t0 < 5000000000LL)
+    ah__reactor_run(&r, 5000);
+  assert_int_equal(s.timer_calls, 1);
+  assert_int_equal(second_calls, 1);
+  assert_true(ah__now_ns() - t0 >= 500 * 1000000LL);
+  ah__reactor_close(&r);
+}
+
 /* The epoll fd alone tells a host loop when the timer is due. */
 static void test_timer_wakes_host_loop(void **state)
 {
@@ -352,6 +394,7 @@ int main(void)
     TU_TEST(test_park_untracked_and_forget),
     TU_TEST(test_timer),
     TU_TEST(test_timer_wakes_host_loop),
+    TU_TEST(test_two_timers),
     TU_TEST(test_wakeup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
