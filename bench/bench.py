@@ -248,6 +248,8 @@ def main():
             table(w, desc if not a.quick else f"{desc} (quick: N={n})", cs, res, rounds)
             if w == "W4":
                 memory(a.bin, url, n)
+                scaling(a.bin, url, rounds, small=1000 if not a.quick else 100,
+                        large=n)
     finally:
         ng.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -266,6 +268,26 @@ def memory(bindir, url, n):
           f"{queued} B (request and parsed URL), completed {int(done) - int(body)} B "
           f"beyond its {body} B body (future and compact response), heap "
           f"{heap} MiB.\n")
+
+
+def scaling(bindir, url, rounds, small, large):
+    """Time per request of one gather of `small` futures against one of
+    `large`, run alternately: the cost per future must not grow with n."""
+    per = {small: [], large: []}
+    for _ in range(rounds):
+        for n in (small, large):
+            out, wall, cpu, rss, rc = run([os.path.join(bindir, "bench_ahttp"),
+                                           "gather", url, str(n), "100"])
+            try:
+                elapsed = float(out.split()[0])
+            except (ValueError, IndexError):
+                print(f"scaling: bench_ahttp failed for n={n}\n")
+                return
+            per[n].append(elapsed / n * 1e6)
+    a, b = statistics.median(per[small]), statistics.median(per[large])
+    print(f"Scaling (one gather, 16 B responses, median of {rounds}): "
+          f"{small:,} futures {a:.2f} us/request, {large:,} futures "
+          f"{b:.2f} us/request: {b / a:.2f}x.\n")
 
 
 def table(w, desc, cs, res, rounds):

@@ -291,6 +291,133 @@ static void test_proxy(void **state)
   ah_session_free(s);
 }
 
+/* nginx's count of connections it accepted (stub_status). */
+static long accepted(ah_session *s)
+{
+  ah_future *f = get(s, url(PLAIN, "/status"));
+  const char *b, *p;
+  long a = -1;
+
+  assert_int_equal(ah_future_error(f), AH_OK);
+  b = ah_response_body(ah_future_response(f), NULL);
+  /* "Active connections: 1 \nserver accepts handled requests\n A H R" */
+  p = strstr(b, "requests\n");
+  if (p != NULL)
+    a = strtol(p + 9, NULL, 10);
+  ah_future_free(f);
+  return a;
+}
+
+struct watch {
+  int fds_max, done, fd_base;
+};
+
+static void count_fds(ah_future *f, void *ud)
+{
+  struct watch *w = ud;
+  int n;
+
+  (void)f;
+  if (++w->done % 1000 == 0 && (n = tu_fd_count()) > w->fds_max)
+    w->fds_max = n;
+}
+
+/* The connection limit holds under a gather of 100,000: nginx accepts at
+ * most that many connections, and the process never holds more than the
+ * limit plus a few descriptors of its own (epoll, timerfd, eventfd,
+ * libcurl's wake-up pair). */
+static void test_limits_hold_under_100000(void **state)
+{
+  enum { N = 100000, LIMIT = 20 };
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s, *probe = session_with(NULL, AH_HTTP_DEFAULT);
+  ah_future **fs = malloc(N * sizeof *fs);
+  struct watch w = {0, 0, 0};
+  long before, opened;
+  int i;
+
+  (void)state;
+  assert_non_null(fs);
+  ah_session_opts_set_max_connections(o, LIMIT, 0);
+  s = ah_session_new(o);
+  w.fd_base = tu_fd_count();
+  before = accepted(probe);
+  for (i = 0; i < N; i++) {
+    fs[i] = ah_session_fetch(s, url(PLAIN, "/1k"), NULL);
+    ah_future_on_done(fs[i], count_fds, &w);
+  }
+  assert_int_equal(ah_gather(fs, N, 120000), AH_OK);
+  for (i = 0; i < N; i++) {
+    if (ah_future_error(fs[i]) != AH_OK)
+      fail_msg("request %d: %s", i, ah_future_errmsg(fs[i]));
+    ah_future_free(fs[i]);
+  }
+  opened = accepted(probe) - before - 1; /* less the probe's own */
+  assert_true(opened >= 1 && opened <= LIMIT);
+  assert_true(w.fds_max > w.fd_base);
+  assert_true(w.fds_max <= w.fd_base + LIMIT + 4);
+  free(fs);
+  ah_session_free(s);
+  ah_session_free(probe);
+  ah_session_opts_free(o);
+}
+
+/* A crawler: 16 chains, 10,000 requests in all, each completion starting
+ * the next and freeing its own future; every 100th also starts a request
+ * and cancels it at once. */
+struct crawl {
+  ah_session *s;
+  int started, ok, canceled, target;
+};
+
+static void crawl_next(ah_future *f, void *ud);
+
+static void crawl_start(struct crawl *c)
+{
+  ah_future *f;
+
+  if (c->started >= c->target)
+    return;
+  c->started++;
+  f = ah_session_fetch(c->s, url(PLAIN, "/1k"), NULL);
+  ah_future_on_done(f, crawl_next, c);
+}
+
+static void crawl_next(ah_future *f, void *ud)
+{
+  struct crawl *c = ud;
+
+  if (ah_future_error(f) == AH_OK)
+    c->ok++;
+  else if (ah_future_error(f) == AH_ECANCELED)
+    c->canceled++;
+  ah_future_free(f);
+  if ((c->ok + c->canceled) % 100 == 0) {
+    ah_future *g = ah_session_fetch(c->s, url(PLAIN, "/1k"), NULL);
+    assert_int_equal(ah_future_cancel(g), AH_OK);
+    assert_int_equal(ah_future_error(g), AH_ECANCELED);
+    ah_future_free(g);
+    c->canceled++;
+  }
+  crawl_start(c);
+}
+
+static void test_crawler_chains(void **state)
+{
+  struct crawl c = {NULL, 0, 0, 0, 10000};
+  int i, rounds = 0;
+
+  (void)state;
+  c.s = session_with(NULL, AH_HTTP_DEFAULT);
+  for (i = 0; i < 16; i++)
+    crawl_start(&c);
+  while (c.ok < c.target && rounds++ < 1000000)
+    assert_true(ah_session_run(c.s, 1000) >= 0);
+  assert_int_equal(c.ok, 10000);
+  assert_true(c.canceled >= 99);
+  ah_session_free(c.s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -302,6 +429,8 @@ int main(void)
     TU_TEST(test_gzip),
     TU_TEST(test_unix_socket),
     TU_TEST(test_proxy),
+    TU_TEST(test_limits_hold_under_100000),
+    TU_TEST(test_crawler_chains),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
