@@ -1,5 +1,8 @@
 /* test_session.c - SPEC section 2, row by row, against the test server. */
 #include <ahttp.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -576,6 +579,136 @@ static void test_cookie_jar(void **state)
   ah_session_opts_free(off);
 }
 
+/* A loopback listener: its port in *port. With backlog_full, its accept
+ * queue is filled so that a further connect never completes. */
+static int listener(int *port, int backlog_full, int *fill, int *nfill)
+{
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0), i;
+
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(fd, backlog_full ? 0 : 8), 0);
+  getsockname(fd, (struct sockaddr *)&a, &len);
+  *port = ntohs(a.sin_port);
+  *nfill = 0;
+  for (i = 0; backlog_full && i < 8; i++) {
+    struct pollfd p;
+    fill[*nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fill[*nfill], (struct sockaddr *)&a, sizeof a);
+    p.fd = fill[(*nfill)++];
+    p.events = POLLOUT;
+    if (poll(&p, 1, 200) == 0)
+      break;
+  }
+  return fd;
+}
+
+static long big_body(ah_future *f, char *buf, size_t max, void *ud)
+{
+  (void)f; (void)ud;
+  memset(buf, 'u', max);
+  return (long)max; /* endless: the peer never reads it anyway */
+}
+
+/* Cancel a request in each state it can be in: queued, resolving,
+ * connecting, sending, receiving. Each time its socket is gone at once
+ * (the descriptor count is back to what it was), the future says
+ * AH_ECANCELED, and the next request gets the one connection slot. */
+static void test_cancel_in_every_state(void **state)
+{
+  enum { QUEUED, RESOLVING, CONNECTING, SENDING, RECEIVING, NSTATES };
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *upload = ah_request_opts_new();
+  ah_session *s;
+  int st, fill[8], nfill, port, lfd;
+
+  (void)state;
+  ah_session_opts_set_max_connections(so, 1, 0);
+  ah_request_opts_set_body_reader(upload, big_body, NULL, -1);
+  for (st = 0; st < NSTATES; st++) {
+    char url[96];
+    ah_future *f, *busy = NULL, *next;
+    int base, i, peer = -1, want;
+    s = ah_session_new(so); /* a session each: no idle connection around */
+    base = tu_fd_count();
+    lfd = -1;
+    nfill = 0;
+    switch (st) {
+    case QUEUED:
+      busy = ah_session_fetch(s, tu_url("/delay/300"), NULL);
+      f = ah_session_fetch(s, tu_url("/size/10"), NULL);
+      break;
+    case RESOLVING: /* a name, not an address: libcurl resolves first */
+      snprintf(url, sizeof url, "http://localhost:%d/size/10", tu_port);
+      f = ah_session_fetch(s, url, NULL);
+      ah_session_run(s, 0); /* the resolver starts (it may hold a pipe) */
+      break;
+    case CONNECTING:
+      lfd = listener(&port, 1, fill, &nfill);
+      snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+      f = ah_session_fetch(s, url, NULL);
+      for (i = 0; i < 5; i++)
+        ah_session_run(s, 20);
+      break;
+    case SENDING: /* a peer that accepts and never reads */
+      lfd = listener(&port, 0, fill, &nfill);
+      snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+      f = ah_session_fetch(s, url, upload);
+      for (i = 0; i < 20 && peer < 0; i++) {
+        ah_session_run(s, 20);
+        peer = accept(lfd, NULL, NULL);
+      }
+      assert_true(peer >= 0);
+      for (i = 0; i < 10; i++)
+        ah_session_run(s, 20); /* until the socket buffers are full */
+      break;
+    default: /* RECEIVING: a body arriving a byte at a time */
+      f = ah_session_fetch(s, tu_url("/drip/50"), NULL);
+      for (i = 0; i < 10; i++)
+        ah_session_run(s, 30);
+      break;
+    }
+    assert_false(ah_future_done(f));
+    /* What should be open once it is canceled: for a queued request
+     * whatever is open now (it holds no socket); otherwise what was open
+     * before it, plus this test's own listener and peer sockets. */
+    if (st == QUEUED) {
+      want = tu_fd_count();
+    } else {
+      want = base + (peer >= 0) + (lfd >= 0) + nfill;
+      if (st != RESOLVING && tu_fd_count() <= want)
+        fail_msg("state %d: the request holds no socket yet", st);
+    }
+    assert_int_equal(ah_future_cancel(f), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_ECANCELED);
+    if (tu_fd_count() != want) /* at once */
+      fail_msg("state %d: %d descriptors open, want %d", st, tu_fd_count(), want);
+    ah_future_free(f);
+    if (busy) {
+      assert_int_equal(ah_future_wait(busy, 10000), AH_OK);
+      ah_future_free(busy);
+    }
+    next = ah_session_fetch(s, tu_url("/size/10"), NULL);
+    assert_int_equal(ah_future_wait(next, 10000), AH_OK);
+    if (ah_future_error(next) != AH_OK)
+      fail_msg("state %d: the next request failed: %s", st, ah_future_errmsg(next));
+    ah_future_free(next);
+    if (peer >= 0)
+      close(peer);
+    for (i = 0; i < nfill; i++)
+      close(fill[i]);
+    if (lfd >= 0)
+      close(lfd);
+    ah_session_free(s);
+  }
+  ah_session_opts_free(so);
+  ah_request_opts_free(upload);
+}
+
 static void test_descriptors_close_on_exec(void **state)
 {
   char before[1024];
@@ -628,6 +761,7 @@ int main(void)
     TU_TEST(test_session_default_headers),
     TU_TEST(test_base_url),
     TU_TEST(test_cookie_jar),
+    TU_TEST(test_cancel_in_every_state),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
