@@ -30,6 +30,9 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 ifeq ($(SANITIZE),1)
 B := build/san
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+B := build/tsan
+SAN := -fsanitize=thread -fno-omit-frame-pointer
 else
 B := build
 SAN :=
@@ -92,10 +95,10 @@ $(B)/tests/test_%: $(B)/tests/test_%.o $(TEST_UTIL) $(STATIC)
 	$(CC) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CURL_LIBS) -lpthread
 
 TEST_TIMEOUT ?= 300
-check: deps lib examples $(TEST_BIN) $(if $(filter 1,$(SANITIZE)),,contract)
+check: deps lib examples $(TEST_BIN) $(if $(SANITIZE),,contract)
 	@PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
 	@PYTHON=$(PYTHON) sh tests/examples.sh $(B)
-ifneq ($(SANITIZE),1)
+ifeq ($(SANITIZE),)
 	@MAKE="$(MAKE)" sh tests/install.sh
 endif
 

@@ -79,6 +79,7 @@ typedef struct ah_session_opts ah_session_opts;
 typedef struct ah_request_opts ah_request_opts;
 typedef struct ah_future ah_future;
 typedef struct ah_response ah_response;
+typedef struct ah_loop ah_loop;
 
 /* Called exactly once, on the reactor's thread, when a future completes. */
 typedef void (*ah_done_cb)(ah_future *f, void *userdata);
@@ -266,6 +267,17 @@ AH_EXTERN void ah_future_free(ah_future *f);
 AH_EXTERN int ah_future_on_done(ah_future *f, ah_done_cb cb, void *userdata);
 /* The session a future belongs to, NULL once done or the session freed. */
 AH_EXTERN ah_session *ah_future_session(const ah_future *f);
+
+/* A session on a thread of its own (opts may be NULL); NULL on failure. */
+AH_EXTERN ah_loop *ah_loop_new(const ah_session_opts *opts);
+/* From any thread: start a fetch on the loop's thread and return its
+ * future at once; cb (may be NULL) runs on the loop's thread. */
+AH_EXTERN ah_future *ah_loop_fetch(ah_loop *l, const char *url,
+                                   const ah_request_opts *opts, ah_done_cb cb,
+                                   void *userdata);
+/* Stop the loop: pending futures complete with AH_ECANCELED; they stay
+ * valid until freed. */
+AH_EXTERN void ah_loop_free(ah_loop *l);
 
 /* HTTP status code of the final response. */
 AH_EXTERN int ah_response_status(const ah_response *r);

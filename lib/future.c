@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include "alloc.h"
+#include "loop.h"
 #include "reactor.h"
 #include "response.h"
 #include "session.h"
@@ -86,7 +87,7 @@ void ah__future_complete(ah_future *f, int err, ah_response *resp, char *msg)
   f->resp = resp;
   f->msg = msg;
   f->s = NULL;
-  f->req = NULL;
+  f->u.req = NULL;
   if (f->w) {
     f->w->pending--;
     if (f->w->first == NULL)
@@ -98,26 +99,35 @@ void ah__future_complete(ah_future *f, int err, ah_response *resp, char *msg)
     destroy(f);
 }
 
+/* A loop's future (loop.c) is shared with the loop's thread: its state is
+ * read under the loop's lock, and its outcome only once it is released. */
+
 int ah_future_done(const ah_future *f)
 {
+  if (f != NULL && f->loop != NULL)
+    return ah__loop_future_done(f);
   return f != NULL && f->err != AH_EPENDING;
 }
 
 int ah_future_error(const ah_future *f)
 {
+  if (f != NULL && f->loop != NULL)
+    return ah__loop_future_error(f);
   return f ? f->err : AH_EINVAL;
 }
 
 const char *ah_future_errmsg(const ah_future *f)
 {
-  if (f == NULL)
-    return ah_strerror(AH_EINVAL);
-  return f->msg ? f->msg : ah_strerror(f->err);
+  int err = ah_future_error(f);
+
+  if (f == NULL || err == AH_EPENDING)
+    return ah_strerror(err);
+  return f->msg ? f->msg : ah_strerror(err);
 }
 
 const ah_response *ah_future_response(const ah_future *f)
 {
-  return f && f->err == AH_OK ? f->resp : NULL;
+  return ah_future_error(f) == AH_OK ? f->resp : NULL;
 }
 
 ah_session *ah_future_session(const ah_future *f)
@@ -127,8 +137,8 @@ ah_session *ah_future_session(const ah_future *f)
 
 int ah_future_on_done(ah_future *f, ah_done_cb cb, void *userdata)
 {
-  if (f == NULL || cb == NULL)
-    return AH_EINVAL;
+  if (f == NULL || cb == NULL || f->loop != NULL)
+    return AH_EINVAL; /* a loop's future: the callback goes to the fetch */
   f->cb = cb;
   f->ud = userdata;
   if (f->err != AH_EPENDING && !f->in_cb)
@@ -140,8 +150,10 @@ int ah_future_cancel(ah_future *f)
 {
   if (f == NULL)
     return AH_EINVAL;
+  if (f->loop != NULL)
+    return ah__loop_future_cancel(f);
   if (f->err == AH_EPENDING)
-    ah__session_cancel(f->s, f->req, AH_ECANCELED);
+    ah__session_cancel(f->s, f->u.req, AH_ECANCELED);
   return AH_OK;
 }
 
@@ -149,6 +161,10 @@ void ah_future_free(ah_future *f)
 {
   if (f == NULL)
     return;
+  if (f->loop != NULL) {
+    ah__loop_future_free(f);
+    return;
+  }
   if (f->in_cb) {
     f->free_later = 1;
     return;
@@ -156,7 +172,7 @@ void ah_future_free(ah_future *f)
   if (f->err == AH_EPENDING) {
     /* Completing it frees it, after its callback if it has one. */
     f->free_later = 1;
-    ah__session_cancel(f->s, f->req, AH_ECANCELED);
+    ah__session_cancel(f->s, f->u.req, AH_ECANCELED);
     return;
   }
   destroy(f);
@@ -219,8 +235,10 @@ static int wait_for(ah_future *const *fs, size_t n, long timeout_ms, int any,
   if (n > 0 && fs == NULL)
     return AH_EINVAL;
   for (i = 0; i < n; i++)
-    if (fs[i] == NULL)
-      return AH_EINVAL;
+    if (fs[i] == NULL || (fs[i]->loop != NULL) != (fs[0]->loop != NULL))
+      return AH_EINVAL; /* a wait is on a loop's futures or on sessions' */
+  if (n > 0 && fs[0]->loop != NULL)
+    return ah__loop_wait(fs, n, timeout_ms, any, first);
   deadline = timeout_ms < 0 ? AH__NO_DEADLINE
                             : ah__now_ns() + (int64_t)timeout_ms * 1000000;
   for (i = 0; i < n; i++) {

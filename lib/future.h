@@ -10,6 +10,7 @@
 #include "ahttp.h"
 
 struct ah__request;
+struct ah__submit;
 
 /* One wait in progress (ah_gather, ah_wait_any, ah_future_wait): the
  * futures it watches are linked to it, so completing one is O(1). */
@@ -23,8 +24,14 @@ struct ah_future {
   int err;                 /* AH_EPENDING until complete */
   unsigned in_cb : 1;      /* its on_done callback is running */
   unsigned free_later : 1; /* freed while in_cb: free when it returns */
+  unsigned released : 1;   /* a loop's future: the loop is done with it */
+  unsigned orphan : 1;     /* a loop's future freed while pending */
   ah_session *s;           /* while pending */
-  struct ah__request *req; /* while pending */
+  union {
+    struct ah__request *req; /* while pending, a session's future */
+    struct ah__submit *sub;  /* while pending, a loop's future */
+  } u;
+  ah_loop *loop;           /* a loop's future (loop.c): its lock guards it */
   ah_response *resp;       /* on success */
   char *msg;               /* detail of the outcome, may be NULL */
   ah_done_cb cb;

@@ -208,6 +208,16 @@ ah_request_opts *ah_request_opts_new(void)
   return o;
 }
 
+ah_request_opts *ah__request_opts_share(const ah_request_opts *o)
+{
+  ah_request_opts *c;
+
+  if (o == NULL || (c = ah__malloc(sizeof *c)) == NULL)
+    return NULL;
+  c->spec = ah__reqspec_ref(o);
+  return c;
+}
+
 void ah_request_opts_free(ah_request_opts *o)
 {
   if (o == NULL)

@@ -78,6 +78,9 @@ struct ah__request {
   int64_t queued_ns;            /* when queued (monotonic), then how long */
 };
 
+/* Another options object sharing o's spec (a counted reference: safe on
+ * any thread, as fetches are); NULL for o == NULL or without memory. */
+ah_request_opts *ah__request_opts_share(const ah_request_opts *o);
 /* A counted reference to the spec of o, or NULL for o == NULL. */
 struct ah__reqspec *ah__reqspec_ref(const ah_request_opts *o);
 void ah__reqspec_unref(struct ah__reqspec *spec);

@@ -720,7 +720,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     if (s->queue.head == q)
       queue_timer_update(s);
   }
-  f->req = q;
+  f->u.req = q;
   return f;
 }
 

@@ -4,6 +4,7 @@
 limit=$1; shift
 # The library must survive a failed malloc: let ASan return NULL too.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-allocator_may_return_null=1:halt_on_error=1}"
 pass=0; fail=0; failed_bins=""
 start=$(date +%s)
 for t in "$@"; do

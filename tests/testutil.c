@@ -95,8 +95,9 @@ void tu_server_stop(pid_t pid)
 
 const char *tu_url(const char *path)
 {
-  static char bufs[8][512];
-  static int next;
+  /* Per thread: tests fetch from several threads at once. */
+  static __thread char bufs[8][512];
+  static __thread int next;
   char *b = bufs[next++ % 8];
 
   snprintf(b, sizeof bufs[0], "http://127.0.0.1:%d%s", tu_port, path);

@@ -1,0 +1,27 @@
+/* loop.h - a session on a thread of its own, fed from any thread.
+ *
+ * ah_loop_fetch (any thread) queues a submission in the loop's inbox and
+ * wakes the session; the loop thread starts it as an ordinary fetch (the
+ * inner future) and, when that completes, moves its outcome into the
+ * future the submitter holds (the outer future), runs the submitter's
+ * callback, and only then releases the outer future to other threads.
+ * The loop's mutex guards everything of an outer future that two threads
+ * touch; its condition variable wakes threads waiting on outer futures. */
+#ifndef AH_LOOP_H
+#define AH_LOOP_H
+
+#include <stddef.h>
+
+#include "ahttp.h"
+
+/* The future functions for a loop's futures (f->loop set). */
+int ah__loop_future_done(const ah_future *f);
+int ah__loop_future_error(const ah_future *f);
+int ah__loop_future_cancel(ah_future *f);
+void ah__loop_future_free(ah_future *f);
+/* Wait until all (any: one) of fs, all futures of one loop, are released
+ * to the caller, or timeout_ms passes. AH_OK, AH_ETIMEDOUT, AH_EBUSY. */
+int ah__loop_wait(ah_future *const *fs, size_t n, long timeout_ms, int any,
+                  ah_future **first);
+
+#endif
