@@ -22,6 +22,10 @@ leaf good IP:127.0.0.1,DNS:localhost ca
 leaf wrong DNS:wrong.example ca
 leaf untrusted IP:127.0.0.1 other
 leaf client DNS:client.test ca
+# A CA directory, hashed as OpenSSL looks certificates up.
+mkdir -p cadir
+cp ca.pem cadir/
+q openssl rehash cadir
 # Expired: openssl ca is the tool that takes explicit dates.
 : > ca.db/index.txt
 echo 1000 > ca.db/serial

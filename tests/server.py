@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 
 CONNECTIONS = 0
 LOCK = threading.Lock()
@@ -200,6 +201,9 @@ class Handler(socketserver.BaseRequestHandler):
         elif name == "gzip":
             raw = b"z" * int(arg)
             self.send(reply(200, gzip.compress(raw), [("Content-Encoding", "gzip")]))
+        elif name == "deflate":
+            raw = b"d" * int(arg)
+            self.send(reply(200, zlib.compress(raw), [("Content-Encoding", "deflate")]))
         elif name == "reset-headers":
             self.send(b"HTTP/1.1 200 OK\r\nContent-Len")
             time.sleep(0.05)

@@ -227,6 +227,25 @@ static void test_decompression(void **state)
   ah_session_free(s);
 }
 
+static void test_deflate(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f = ah_session_fetch(s, tu_url("/deflate/70000"), NULL);
+  size_t len;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_string_equal(ah_response_header(ah_future_response(f), "content-encoding"),
+                      "deflate");
+  b = ah_response_body(ah_future_response(f), &len);
+  assert_int_equal(len, 70000);
+  assert_int_equal(strspn(b, "d"), 70000);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 /* brotli and zstd bodies, made by the command-line tools, decoded. */
 static void test_brotli_and_zstd(void **state)
 {
@@ -403,6 +422,7 @@ int main(void)
     TU_TEST(test_redirects_followed_and_limited),
     TU_TEST(test_decompression),
     TU_TEST(test_brotli_and_zstd),
+    TU_TEST(test_deflate),
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_pooled_handle_forgets_options),
     TU_TEST(test_default_headers_once),
