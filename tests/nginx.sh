@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/nginx.sh DIR: a throwaway CA and certificates made by openssl, the
 # files to serve, tests/nginx.conf filled in with free ports; prints
-# "READY <tls> <expired> <wrong> <untrusted> <mtls> <h2c> <plain> <proxy>"
+# "READY <tls> <expired> <wrong> <untrusted> <mtls> <h2c> <plain> <proxy>
+# <tls-close>"
 # and becomes nginx (so that its pid is the caller's child).
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,7 +53,7 @@ head -c 1024 /dev/zero | tr '\0' b > www/1k
 python3 -c 'import sys; sys.stdout.write("gzip me, nginx. " * 640)' > www/t.txt
 ports=$(python3 -c '
 import socket
-ss = [socket.socket() for _ in range(8)]
+ss = [socket.socket() for _ in range(9)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
 set -- $ports
@@ -61,7 +62,7 @@ user=""
 sed -e "s|@DIR@|$d|g" -e "s|@USER@|$user|" -e "s|@P_TLS@|$1|" \
     -e "s|@P_EXPIRED@|$2|" -e "s|@P_WRONG@|$3|" -e "s|@P_UNTRUSTED@|$4|" \
     -e "s|@P_MTLS@|$5|" -e "s|@P_H2C@|$6|" -e "s|@P_PLAIN@|$7|g" \
-    -e "s|@P_PROXY@|$8|" "$here/nginx.conf" > nginx.conf
+    -e "s|@P_PROXY@|$8|" -e "s|@P_CLOSE@|$9|" "$here/nginx.conf" > nginx.conf
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 echo "READY $ports"
 exec "$nginx" -c "$d/nginx.conf" -p "$d" 2>>"$d/error.log"
