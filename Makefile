@@ -94,6 +94,16 @@ $(B)/tests/%.o: tests/%.c
 $(B)/tests/test_%: $(B)/tests/test_%.o $(TEST_UTIL) $(STATIC)
 	$(CC) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CURL_LIBS) -lpthread
 
+# Allocation-failure torture, under AddressSanitizer (issue: reliability).
+$(B)/tests/torture: $(B)/tests/torture.o $(TEST_UTIL) $(STATIC)
+	$(CC) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CURL_LIBS) -lpthread
+.PHONY: torture torture-run
+torture:
+	@$(MAKE) --no-print-directory SANITIZE=1 torture-run
+torture-run: deps $(B)/tests/torture
+	@ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 PYTHON=$(PYTHON) \
+	  AH_TEST_SERVER=tests/server.py $(B)/tests/torture
+
 TEST_TIMEOUT ?= 300
 check: deps lib examples $(TEST_BIN) $(if $(SANITIZE),,contract)
 	@PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)

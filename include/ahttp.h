@@ -100,6 +100,19 @@ typedef int (*ah_progress_cb)(ah_future *f, long long down,
 typedef long (*ah_read_cb)(ah_future *f, char *buf, size_t max,
                            void *userdata);
 
+/* The allocator ahttp and its libcurl use. Every member must be set. */
+typedef struct ah_allocator {
+  void *(*malloc)(size_t size);
+  void *(*calloc)(size_t n, size_t size);
+  void *(*realloc)(void *p, size_t size);
+  void (*free)(void *p);
+  char *(*strdup)(const char *s);
+} ah_allocator;
+
+/* Use a (copied) for every allocation, before anything else of ahttp is
+ * called; NULL restores the C library's. AH_EBUSY once ahttp has started. */
+AH_EXTERN int ah_set_allocator(const ah_allocator *a);
+
 /* Version of the library at run time, as AH_VERSION_NUM. */
 AH_EXTERN unsigned ah_version(void);
 /* Static text for an error code; never NULL, never allocates. */

@@ -1,46 +1,67 @@
 /* alloc.c - allocation wrappers, failure accounting, libcurl global init. */
 #include "alloc.h"
 
+#include "ahttp.h"
+
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long alloc_failures; /* updated with atomic builtins */
+/* Failed allocations of this thread: a session's allocations, ahttp's and
+ * libcurl's, happen on the thread that runs it, so another thread's
+ * shortage does not count against its requests. */
+static __thread unsigned long alloc_failures;
+
+/* The allocator in use: the C library's unless ah_set_allocator said
+ * otherwise before the first use. */
+static ah_allocator use = {malloc, calloc, realloc, free, strdup};
+static int started; /* libcurl was handed the wrappers: no change now */
+
+/* The first allocation fixes the allocator: memory must be freed by the
+ * allocator that made it. */
+static void mark_started(void)
+{
+  if (!__atomic_load_n(&started, __ATOMIC_RELAXED))
+    __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
+}
 
 static void *count_failure(void *p)
 {
   if (p == NULL)
-    __atomic_add_fetch(&alloc_failures, 1, __ATOMIC_RELAXED);
+    alloc_failures++;
   return p;
 }
 
 unsigned long ah__alloc_failures(void)
 {
-  return __atomic_load_n(&alloc_failures, __ATOMIC_RELAXED);
+  return alloc_failures;
 }
 
 void *ah__malloc(size_t n)
 {
-  return count_failure(malloc(n ? n : 1));
+  mark_started();
+  return count_failure(use.malloc(n ? n : 1));
 }
 
 void *ah__calloc(size_t n, size_t size)
 {
+  mark_started();
   if (n == 0 || size == 0)
     n = size = 1;
-  return count_failure(calloc(n, size));
+  return count_failure(use.calloc(n, size));
 }
 
 void *ah__realloc(void *p, size_t n)
 {
-  return count_failure(realloc(p, n ? n : 1));
+  mark_started();
+  return count_failure(use.realloc(p, n ? n : 1));
 }
 
 void ah__free(void *p)
 {
-  free(p);
+  use.free(p);
 }
 
 char *ah__memdup0(const void *p, size_t len)
@@ -70,10 +91,23 @@ void *ah__reallocarray(void *p, size_t n, size_t size)
   return ah__realloc(p, n * size);
 }
 
-/* libcurl's strdup hook must tolerate what libcurl passes: a C string. */
+/* libcurl's strdup hook: the caller's strdup, counted like the rest. */
 static char *curl_strdup_hook(const char *s)
 {
-  return ah__strdup(s);
+  return count_failure(use.strdup(s));
+}
+
+int ah_set_allocator(const ah_allocator *a)
+{
+  static const ah_allocator libc = {malloc, calloc, realloc, free, strdup};
+
+  if (a != NULL && (a->malloc == NULL || a->calloc == NULL ||
+                    a->realloc == NULL || a->free == NULL || a->strdup == NULL))
+    return AH_EINVAL;
+  if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+    return AH_EBUSY;
+  use = a ? *a : libc;
+  return AH_OK;
 }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -81,6 +115,7 @@ static int init_result = -1;
 
 static void global_init(void)
 {
+  mark_started();
   CURLcode rc = curl_global_init_mem(CURL_GLOBAL_ALL, ah__malloc, ah__free,
                                      ah__realloc, curl_strdup_hook,
                                      ah__calloc);

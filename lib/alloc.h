@@ -16,7 +16,7 @@ char *ah__memdup0(const void *p, size_t len);
 /* realloc of an array of n elements, NULL on overflow or without memory. */
 void *ah__reallocarray(void *p, size_t n, size_t size);
 
-/* Number of allocations that failed so far, process-wide. A transfer that
+/* Number of allocations that failed so far on this thread. A transfer that
  * libcurl fails with "out of memory" while this did not move was not
  * short of memory (libcurl 7.88 says so for an oversized header line). */
 unsigned long ah__alloc_failures(void);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "reactor.h"
 
 #define PROBE_SLOTS 8
@@ -70,12 +71,15 @@ static void drain_done(struct ah__bridge *b)
 
 static void action(struct ah__bridge *b, curl_socket_t fd, int flags)
 {
+  unsigned long oom_mark = ah__alloc_failures();
   int running;
 
   b->in_curl++;
   curl_multi_socket_action(b->multi, fd, flags, &running);
   b->in_curl--;
   drain_done(b);
+  if (ah__alloc_failures() != oom_mark && b->ops->oom != NULL)
+    b->ops->oom(b->arg);
 }
 
 static void on_io(void *arg, int fd, unsigned flags)

@@ -19,6 +19,11 @@ struct ah__bridge_ops {
    * say ENOMEM): the callee must fail it after the current call returns,
    * since libcurl cannot be driven from inside its socket callback. */
   void (*watch_failed)(void *arg, CURL *easy, int err);
+  /* An allocation failed inside libcurl while it acted on the session's
+   * events: libcurl does not always fail the transfer it was serving (in
+   * 7.88 a transfer can be left waiting forever), so the callee ends the
+   * transfers still running. Called after the finished ones were done. */
+  void (*oom)(void *arg);
 };
 
 struct ah__bridge {

@@ -1415,6 +1415,11 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                    strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0;
     fl.headers_done = ah__rx_headers_complete(q->rx);
     err = ah__error_from_curl(&fl);
+    /* libcurl reports an allocation that failed under many names ("No
+     * URL set" when it could not copy the URL): while this request ran,
+     * one did, so that is what happened. */
+    if (fl.real_oom)
+      err = AH_ENOMEM;
     why = q->slot->errbuf[0] ? q->slot->errbuf : curl_easy_strerror(rc);
     if (err == AH_ENOFD)
       why = "the process or the system is out of file descriptors";

@@ -72,6 +72,7 @@ struct ah__request {
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */
   int doom_err;                 /* to end with this code once out of libcurl */
+  const char *doom_why;         /* and this reason (static text) */
   int secrets_dropped;          /* sensitive headers left behind */
   int socket_err;               /* errno of the last failed socket() */
   unsigned long oom_mark;       /* ah__alloc_failures() at the start */

@@ -397,8 +397,10 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
     msg = ah__message(err, "the request waited in the session's queue longer "
                            "than its queue timeout", NULL);
   } else {
-    msg = ah__message(err, q->watch_err ? "the reactor could not watch a socket"
-                                        : "the request could not be started", NULL);
+    msg = ah__message(err, q->doom_why ? q->doom_why
+                           : q->watch_err ? "the reactor could not watch a socket"
+                                          : "the request could not be started",
+                      NULL);
   }
   request_free(s, q);
   pump(s);
@@ -505,7 +507,24 @@ static void on_watch_failed(void *arg, CURL *easy, int err)
   }
 }
 
-static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed};
+/* libcurl ran short of memory while serving the session: end every
+ * request still running with AH_ENOMEM (after this call), rather than
+ * trust libcurl to have kept track of each. */
+static void on_oom(void *arg)
+{
+  ah_session *s = arg;
+  struct ah__request *q;
+
+  for (q = s->active.head; q; q = q->next)
+    if (q->doom_err == 0) {
+      q->doom_err = AH_ENOMEM;
+      q->doom_why = "an allocation failed inside libcurl while it served "
+                    "the request";
+      s->ndoomed++;
+    }
+}
+
+static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed, on_oom};
 
 /* End the requests that could not be ended inside libcurl (a socket the
  * reactor refused, a cancel from a transfer callback), now that no
