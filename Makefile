@@ -106,7 +106,8 @@ torture-run: deps $(B)/tests/torture
 
 TEST_TIMEOUT ?= 300
 check: deps lib examples $(TEST_BIN) $(if $(SANITIZE),,contract)
-	@PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
+	@VALGRIND=$(filter 1,$(VALGRIND)) PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py \
+	  sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
 	@PYTHON=$(PYTHON) sh tests/examples.sh $(B)
 ifeq ($(SANITIZE),)
 	@MAKE="$(MAKE)" sh tests/install.sh
@@ -139,8 +140,11 @@ uninstall:
 
 # Benchmarks (never part of make check): see bench/bench.py.
 BENCH_BIN := $(B)/bench/bench_ahttp $(B)/bench/raw_socket $(B)/bench/raw_poll $(B)/bench/measure \
-             $(B)/bench/mem
+             $(B)/bench/mem $(B)/bench/soak
 $(B)/bench/bench_ahttp: bench/bench_ahttp.c include/ahttp.h $(B)/libahttp.so
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
+$(B)/bench/soak: bench/soak.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
 $(B)/bench/mem: bench/mem.c include/ahttp.h $(B)/libahttp.so
@@ -153,7 +157,9 @@ $(B)/bench/raw_%: bench/raw_%.c bench/raw_common.h include/ahttp.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Iinclude $(CURL_CFLAGS) $(CFLAGS) $< -o $@ $(CURL_LIBS) $(LDFLAGS)
 
-.PHONY: bench bench-quick bench-instr bench-deps
+.PHONY: bench bench-quick bench-instr bench-deps soak
+soak: bench-deps lib $(BENCH_BIN)
+	@/usr/bin/python3 bench/soak.py --bin $(B)/bench
 bench-deps:
 	@sh bench/deps.sh
 bench: bench-deps lib $(BENCH_BIN)

@@ -93,6 +93,8 @@ http {{
     ssl_certificate {self.ca};
     ssl_certificate_key {key};
     root {root};
+    # Connection churn (bench/soak): every response closes its connection.
+    location = /churn {{ keepalive_timeout 0; try_files /1k =404; }}
   }}
 }}
 """)

@@ -285,6 +285,9 @@ static void test_out_of_descriptors(void **state)
   int status;
 
   (void)state;
+  /* valgrind keeps descriptors of its own and refuses a lower limit. */
+  if (getenv("AH_UNDER_VALGRIND") != NULL)
+    skip();
   pid = fork();
   assert_true(pid >= 0);
   if (pid == 0)
