@@ -104,6 +104,27 @@ torture-run: deps $(B)/tests/torture
 	@ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 PYTHON=$(PYTHON) \
 	  AH_TEST_SERVER=tests/server.py $(B)/tests/torture
 
+# Fuzzing (issue: reliability): clang's libFuzzer, the library built into
+# each harness with ASan and UBSan. FUZZ_SECONDS each (CI: 60).
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib $(CURL_CFLAGS)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) lib/*.h include/ahttp.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) $< $(LIB_SRC) -o $@ $(CURL_LIBS) -lpthread
+.PHONY: fuzz
+fuzz: deps $(FUZZ_DIR)/fuzz_response $(FUZZ_DIR)/fuzz_request
+	@for h in response request; do \
+	  mkdir -p $(FUZZ_DIR)/corpus-$$h; \
+	  echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 \
+	  $(FUZZ_DIR)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -timeout=10 -print_final_stats=1 $(FUZZ_DIR)/corpus-$$h tests/fuzz/$$h \
+	    > $(FUZZ_DIR)/$$h.log 2>&1 || { tail -40 $(FUZZ_DIR)/$$h.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_DIR)/$$h.log | \
+	    sed "s/^/fuzz: $$h: /"; \
+	done
+
 TEST_TIMEOUT ?= 300
 check: deps lib examples $(TEST_BIN) $(if $(SANITIZE),,contract)
 	@VALGRIND=$(filter 1,$(VALGRIND)) PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py \

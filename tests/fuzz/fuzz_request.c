@@ -1,0 +1,57 @@
+/* fuzz_request.c - libFuzzer harness (make fuzz): the request side. The
+ * input, split at newlines, is a URL, a method, a header name and value,
+ * a query key and value, a base URL for the session: whatever they are,
+ * the options and the fetch must refuse or accept them without a crash or
+ * a leak, and a refused input must give a future failed with AH_EINVAL.
+ * Nothing is sent: each fetch is canceled before the session runs. */
+#include <ahttp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PARTS 7
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  char *buf = malloc(size + 1), *part[PARTS], *p;
+  ah_session_opts *so;
+  ah_request_opts *o;
+  ah_session *s;
+  ah_future *f;
+  int i, refused = 0;
+
+  if (buf == NULL)
+    return 0;
+  memcpy(buf, data, size);
+  buf[size] = '\0';
+  for (i = 0, p = buf; i < PARTS; i++) {
+    part[i] = p;
+    if (p != NULL && (p = strchr(p, '\n')) != NULL)
+      *p++ = '\0';
+  }
+  for (i = 0; i < PARTS; i++)
+    if (part[i] == NULL)
+      part[i] = "";
+  so = ah_session_opts_new();
+  if (*part[6])
+    ah_session_opts_set_base_url(so, part[6]);
+  s = ah_session_new(so);
+  o = ah_request_opts_new();
+  if (*part[1] && ah_request_opts_set_method(o, part[1]) == AH_EINVAL)
+    refused = 1;
+  if (*part[2] && ah_request_opts_add_header(o, part[2], part[3]) == AH_EINVAL)
+    refused = 1;
+  if (*part[4] && ah_request_opts_add_query(o, part[4], part[5]) == AH_EINVAL)
+    refused = 1;
+  f = ah_session_fetch(s, part[0], o);
+  if (refused && ah_future_error(f) != AH_EINVAL)
+    abort(); /* a refused option must never reach the wire */
+  ah_future_cancel(f);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+  ah_session_opts_free(so);
+  free(buf);
+  return 0;
+}
