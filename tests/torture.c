@@ -132,7 +132,7 @@ static void *t_calloc(size_t n, size_t s)
 
 static void *t_realloc(void *old, size_t n)
 {
-  uintptr_t was = (uintptr_t)old; /* only compared, never used */
+  volatile uintptr_t was = (uintptr_t)old; /* only compared, never used */
   void *p = give() ? realloc(old, n) : NULL;
 
   if (p && was == 0)
