@@ -15,6 +15,14 @@
 #include "future.h"
 #include "response.h"
 
+/* A caller's callback and its pointer. A function pointer converts to
+ * another function pointer type and back unchanged (C11 6.3.2.3), so one
+ * type holds the data, headers and progress callbacks alike. */
+struct ah__cb {
+  void (*fn)(void);
+  void *ud;
+};
+
 struct ah__form {
   struct ah__form *next;
   char *name, *value;          /* value: the text, or a file part's path */
@@ -42,12 +50,7 @@ struct ah__reqspec {
   void *reader_ud;
   long long reader_len;
   struct ah__form *form, **form_tail;
-  ah_data_cb on_data;
-  void *data_ud;
-  ah_headers_cb on_headers;
-  void *headers_ud;
-  ah_progress_cb on_progress;
-  void *progress_ud;
+  struct ah__cb on_data, on_headers, on_progress;
 };
 
 struct ah_request_opts {
@@ -156,11 +159,8 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->reader_ud = old->reader_ud;
   sp->reader_len = old->reader_len;
   sp->on_data = old->on_data;
-  sp->data_ud = old->data_ud;
   sp->on_headers = old->on_headers;
-  sp->headers_ud = old->headers_ud;
   sp->on_progress = old->on_progress;
-  sp->progress_ud = old->progress_ud;
   bad |= dup_opt(&sp->method, old->method);
   bad |= dup_opt(&sp->query, old->query);
   bad |= dup_opt(&sp->user, old->user);
@@ -227,7 +227,7 @@ void ah_request_opts_free(ah_request_opts *o)
 }
 
 /* RFC 9110 tchar. */
-static int is_token(const char *s)
+int ah__is_token(const char *s)
 {
   if (*s == '\0')
     return 0;
@@ -259,7 +259,7 @@ int ah_request_opts_set_method(ah_request_opts *o, const char *method)
     return AH_EINVAL;
   if ((sp = writable(o)) == NULL)
     return AH_ENOMEM;
-  if (method == NULL || !is_token(method))
+  if (method == NULL || !ah__is_token(method))
     return refuse(sp, "the method is not an HTTP token (empty, a space, "
                       "CR, LF or another separator)");
   if ((m = ah__strdup(method)) == NULL)
@@ -269,24 +269,13 @@ int ah_request_opts_set_method(ah_request_opts *o, const char *method)
   return AH_OK;
 }
 
-int ah_request_opts_add_header(ah_request_opts *o, const char *name,
-                               const char *value)
+int ah__header_append(struct curl_slist **list, const char *name,
+                      const char *value)
 {
-  struct ah__reqspec *sp;
+  size_t nl = strlen(name), vl = value ? strlen(value) : 0;
   struct curl_slist *n;
-  size_t nl, vl;
   char *line;
 
-  if (o == NULL)
-    return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
-    return AH_ENOMEM;
-  if (name == NULL || !is_token(name))
-    return refuse(sp, "a header name is not an HTTP token");
-  if (value != NULL && strpbrk(value, "\r\n") != NULL)
-    return refuse(sp, "a header value contains CR or LF");
-  nl = strlen(name);
-  vl = value ? strlen(value) : 0;
   if ((line = ah__malloc(nl + vl + 3)) == NULL)
     return AH_ENOMEM;
   memcpy(line, name, nl);
@@ -298,12 +287,28 @@ int ah_request_opts_add_header(ah_request_opts *o, const char *name,
     memcpy(line + nl, ": ", 2);
     memcpy(line + nl + 2, value, vl + 1);
   }
-  n = curl_slist_append(sp->headers, line);
+  n = curl_slist_append(*list, line);
   ah__free(line);
   if (n == NULL)
     return AH_ENOMEM;
-  sp->headers = n;
+  *list = n;
   return AH_OK;
+}
+
+int ah_request_opts_add_header(ah_request_opts *o, const char *name,
+                               const char *value)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (name == NULL || !ah__is_token(name))
+    return refuse(sp, "a header name is not an HTTP token");
+  if (value != NULL && strpbrk(value, "\r\n") != NULL)
+    return refuse(sp, "a header value contains CR or LF");
+  return ah__header_append(&sp->headers, name, value);
 }
 
 int ah_request_opts_add_sensitive_header(ah_request_opts *o, const char *name,
@@ -565,45 +570,37 @@ int ah_request_opts_set_unix_socket(ah_request_opts *o, const char *path)
   return set_spec_string(o, SPEC_FIELD(unix_path), path, 1);
 }
 
-int ah_request_opts_on_data(ah_request_opts *o, ah_data_cb cb, void *userdata)
+/* Set the callback at offset of o's spec. */
+static int set_cb(ah_request_opts *o, size_t offset, void (*fn)(void), void *ud)
 {
   struct ah__reqspec *sp;
+  struct ah__cb *cb;
 
   if (o == NULL)
     return AH_EINVAL;
   if ((sp = writable(o)) == NULL)
     return AH_ENOMEM;
-  sp->on_data = cb;
-  sp->data_ud = userdata;
+  cb = (struct ah__cb *)(void *)((char *)sp + offset);
+  cb->fn = fn;
+  cb->ud = ud;
   return AH_OK;
+}
+
+int ah_request_opts_on_data(ah_request_opts *o, ah_data_cb cb, void *userdata)
+{
+  return set_cb(o, SPEC_FIELD(on_data), (void (*)(void))cb, userdata);
 }
 
 int ah_request_opts_on_headers(ah_request_opts *o, ah_headers_cb cb,
                                void *userdata)
 {
-  struct ah__reqspec *sp;
-
-  if (o == NULL)
-    return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
-    return AH_ENOMEM;
-  sp->on_headers = cb;
-  sp->headers_ud = userdata;
-  return AH_OK;
+  return set_cb(o, SPEC_FIELD(on_headers), (void (*)(void))cb, userdata);
 }
 
 int ah_request_opts_on_progress(ah_request_opts *o, ah_progress_cb cb,
                                 void *userdata)
 {
-  struct ah__reqspec *sp;
-
-  if (o == NULL)
-    return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
-    return AH_ENOMEM;
-  sp->on_progress = cb;
-  sp->progress_ud = userdata;
-  return AH_OK;
+  return set_cb(o, SPEC_FIELD(on_progress), (void (*)(void))cb, userdata);
 }
 
 /* URLs. */
@@ -742,7 +739,7 @@ static int tell_headers(struct ah__request *q)
     return 1;
   }
   ah__future_cb_enter();
-  verdict = sp->on_headers(q->f, head, sp->headers_ud);
+  verdict = ((ah_headers_cb)sp->on_headers.fn)(q->f, head, sp->on_headers.ud);
   ah__future_cb_leave();
   ah__response_free(head);
   return stopped(q, verdict);
@@ -800,7 +797,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
   if (q->slot->stripped != NULL && !q->secrets_dropped &&
       ah__rx_redirect_headers(q->rx))
     keep_secrets(q);
-  if (q->spec != NULL && q->spec->on_headers != NULL &&
+  if (q->spec != NULL && q->spec->on_headers.fn != NULL &&
       ah__rx_final_headers(q->rx) && tell_headers(q))
     return 0;
   return n;
@@ -813,10 +810,10 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
   int err;
 
   (void)size;
-  if (sp != NULL && sp->on_data != NULL) {
+  if (sp != NULL && sp->on_data.fn != NULL) {
     int verdict;
     ah__future_cb_enter();
-    verdict = sp->on_data(q->f, buf, n, sp->data_ud);
+    verdict = ((ah_data_cb)sp->on_data.fn)(q->f, buf, n, sp->on_data.ud);
     ah__future_cb_leave();
     return stopped(q, verdict) ? CURL_WRITEFUNC_ERROR : n;
   }
@@ -854,12 +851,12 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
   const struct ah__reqspec *sp = q ? q->spec : NULL;
   int verdict;
 
-  if (sp == NULL || sp->on_progress == NULL)
+  if (sp == NULL || sp->on_progress.fn == NULL)
     return 0;
   ah__future_cb_enter();
-  verdict = sp->on_progress(q->f, (long long)dlnow, (long long)dltotal,
-                            (long long)ulnow, (long long)ultotal,
-                            sp->progress_ud);
+  verdict = ((ah_progress_cb)sp->on_progress.fn)(
+      q->f, (long long)dlnow, (long long)dltotal, (long long)ulnow,
+      (long long)ultotal, sp->on_progress.ud);
   ah__future_cb_leave();
   return stopped(q, verdict);
 }
@@ -1309,7 +1306,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
     OVERRIDE(DIRTY_PROXY, sp->proxy != NULL, CURLOPT_PROXY, sp->proxy);
     OVERRIDE(DIRTY_UNIX, sp->unix_path != NULL, CURLOPT_UNIX_SOCKET_PATH,
              sp->unix_path);
-    OVERRIDE(DIRTY_PROGRESS, sp->on_progress != NULL, CURLOPT_NOPROGRESS, 0L);
+    OVERRIDE(DIRTY_PROGRESS, sp->on_progress.fn != NULL, CURLOPT_NOPROGRESS, 0L);
     if (sp->form != NULL && rc == CURLE_OK) {
       slot->dirty |= DIRTY_FORM;
       if ((err = build_form(slot, sp, why)) != AH_OK)

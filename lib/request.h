@@ -36,6 +36,16 @@ struct ah__defaults {
   struct curl_slist *headers;
 };
 
+/* 1 when s is a non-empty HTTP token (RFC 9110 tchar): a method or a
+ * header name. */
+int ah__is_token(const char *s);
+
+/* Append the line for header name: value to *list, as libcurl reads it
+ * (value NULL: do not send a header of libcurl's with that name; "": send
+ * it empty). Name and value already checked. AH_OK or AH_ENOMEM. */
+int ah__header_append(struct curl_slist **list, const char *name,
+                      const char *value);
+
 /* Build d->headers from d->user_agent and d->extra. AH_OK or AH_ENOMEM. */
 int ah__defaults_headers(struct ah__defaults *d);
 

@@ -238,46 +238,13 @@ int ah_session_opts_set_user_agent(ah_session_opts *o, const char *ua)
   return AH_OK;
 }
 
-static int is_token(const char *s)
-{
-  if (*s == '\0')
-    return 0;
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL))
-      return 0;
-  }
-  return 1;
-}
-
 int ah_session_opts_add_header(ah_session_opts *o, const char *name,
                                const char *value)
 {
-  struct curl_slist *n;
-  size_t nl, vl;
-  char *line;
-
-  if (o == NULL || name == NULL || value == NULL || !is_token(name) ||
+  if (o == NULL || name == NULL || value == NULL || !ah__is_token(name) ||
       strpbrk(value, "\r\n") != NULL)
     return AH_EINVAL;
-  nl = strlen(name);
-  vl = strlen(value);
-  if ((line = ah__malloc(nl + vl + 3)) == NULL)
-    return AH_ENOMEM;
-  memcpy(line, name, nl);
-  if (vl == 0) {
-    strcpy(line + nl, ";"); /* libcurl: send it empty */
-  } else {
-    memcpy(line + nl, ": ", 2);
-    memcpy(line + nl + 2, value, vl + 1);
-  }
-  n = curl_slist_append(o->d.extra, line);
-  ah__free(line);
-  if (n == NULL)
-    return AH_ENOMEM;
-  o->d.extra = n;
-  return AH_OK;
+  return ah__header_append(&o->d.extra, name, value);
 }
 
 int ah_session_opts_set_base_url(ah_session_opts *o, const char *url)
