@@ -29,7 +29,8 @@ struct ah__submit {
   char *url;
   ah_request_opts *opts;     /* a share of the caller's, or NULL */
   int cancel;                /* cancel asked (under the lock) */
-  int started;               /* the inner fetch exists (loop thread) */
+  int started;               /* handed to the session (under the lock) */
+  struct ah__submit *cnext, **cpprev; /* in l->cancels (under the lock) */
 };
 
 struct ah_loop {
@@ -38,10 +39,7 @@ struct ah_loop {
   pthread_t thread;
   ah_session *s;             /* used by the loop thread only */
   struct ah__submit *inbox, **inbox_tail; /* new submissions */
-  struct ah__submit *cancels[64]; /* cancel requests for started ones */
-  size_t ncancels;
-  int cancel_overflow;       /* too many: scan the started ones */
-  struct ah__submit *live;   /* started, not completed (loop thread) */
+  struct ah__submit *cancels; /* started ones whose cancel was asked */
   int stop, closed, self_free;
   int session_gone;          /* l->s freed: nothing to wake */
   /* The loop's memory (lock, condition) outlives its thread while outer
@@ -100,6 +98,26 @@ static void submit_free(struct ah__submit *sub)
   ah__free(sub);
 }
 
+/* The cancel list; the lock is held. */
+static void cancel_push(struct ah_loop *l, struct ah__submit *sub)
+{
+  sub->cnext = l->cancels;
+  if (l->cancels)
+    l->cancels->cpprev = &sub->cnext;
+  sub->cpprev = &l->cancels;
+  l->cancels = sub;
+}
+
+static void cancel_unlink(struct ah__submit *sub)
+{
+  if (sub->cpprev == NULL)
+    return;
+  *sub->cpprev = sub->cnext;
+  if (sub->cnext)
+    sub->cnext->cpprev = sub->cpprev;
+  sub->cpprev = NULL;
+}
+
 /* On the loop thread: the outcome goes to the outer future, its callback
  * runs, then it is released to the other threads. */
 static void complete_outer(struct ah_loop *l, struct ah__submit *sub, int err,
@@ -109,17 +127,12 @@ static void complete_outer(struct ah_loop *l, struct ah__submit *sub, int err,
   struct ah__waiter *w;
   int orphan;
 
-  size_t i;
-
   pthread_mutex_lock(&l->lock);
   f->resp = resp;
   f->msg = msg;
   f->err = err;
   f->u.sub = NULL;
-  /* A cancel asked too late must not name it once it is freed. */
-  for (i = 0; i < l->ncancels; i++)
-    if (l->cancels[i] == sub)
-      l->cancels[i--] = l->cancels[--l->ncancels];
+  cancel_unlink(sub); /* a cancel asked too late must not name it */
   pthread_mutex_unlock(&l->lock);
   if (f->cb != NULL) {
     ah__future_cb_enter(); /* a wait from it would deadlock: refused */
@@ -148,13 +161,9 @@ static void on_inner_done(ah_future *inner, void *ud)
   ah_response *resp = inner->resp;
   char *msg = inner->msg;
   int err = inner->err;
-  struct ah__submit **pp;
 
   inner->resp = NULL; /* the outer future takes them */
   inner->msg = NULL;
-  for (pp = &l->live; *pp != sub; pp = &(*pp)->next)
-    ;
-  *pp = sub->next;
   ah_future_free(inner);
   complete_outer(l, sub, err, resp, msg);
 }
@@ -162,25 +171,19 @@ static void on_inner_done(ah_future *inner, void *ud)
 /* On the loop thread: start what came in, cancel what was asked. */
 static void serve_inbox(struct ah_loop *l)
 {
-  struct ah__submit *todo, *cancels[64], *sub, *next;
-  size_t ncancels, i;
-  int overflow;
+  struct ah__submit *todo, *sub, *next;
 
   pthread_mutex_lock(&l->lock);
   todo = l->inbox;
   l->inbox = NULL;
   l->inbox_tail = &l->inbox;
-  ncancels = l->ncancels;
-  memcpy(cancels, l->cancels, ncancels * sizeof *cancels);
-  l->ncancels = 0;
-  overflow = l->cancel_overflow;
-  l->cancel_overflow = 0;
   pthread_mutex_unlock(&l->lock);
   for (sub = todo; sub; sub = next) {
     int canceled;
     next = sub->next;
     pthread_mutex_lock(&l->lock);
     canceled = sub->cancel || l->stop;
+    sub->started = !canceled; /* a cancel from now on joins l->cancels */
     pthread_mutex_unlock(&l->lock);
     if (canceled) {
       complete_outer(l, sub, AH_ECANCELED, NULL,
@@ -192,40 +195,18 @@ static void serve_inbox(struct ah_loop *l)
       complete_outer(l, sub, AH_ENOMEM, NULL, NULL);
       continue;
     }
-    pthread_mutex_lock(&l->lock);
-    sub->started = 1; /* a cancel from now on goes to the started list */
-    canceled = sub->cancel;
-    pthread_mutex_unlock(&l->lock);
-    sub->next = l->live;
-    l->live = sub;
     ah_future_on_done(sub->inner, on_inner_done, sub); /* may run at once */
-    (void)canceled; /* a cancel that raced the start is in l->cancels */
   }
-  for (i = 0; i < ncancels; i++)
-    for (sub = l->live; sub; sub = sub->next)
-      if (sub == cancels[i]) {
-        ah_future_cancel(sub->inner);
-        break;
-      }
-  if (overflow) {
-    int more = 1;
-    while (more) { /* restart after each: a cancel changes the list */
-      more = 0;
-      for (sub = l->live; sub; sub = sub->next) {
-        int c;
-        pthread_mutex_lock(&l->lock);
-        c = sub->cancel;
-        pthread_mutex_unlock(&l->lock);
-        if (c) {
-          pthread_mutex_lock(&l->lock);
-          sub->cancel = 0;
-          pthread_mutex_unlock(&l->lock);
-          ah_future_cancel(sub->inner);
-          more = 1;
-          break;
-        }
-      }
-    }
+  /* One at a time: canceling one may complete others (a queued request
+   * that then fails to start), which leave the list as they complete. */
+  for (;;) {
+    pthread_mutex_lock(&l->lock);
+    if ((sub = l->cancels) != NULL)
+      cancel_unlink(sub);
+    pthread_mutex_unlock(&l->lock);
+    if (sub == NULL)
+      break;
+    ah_future_cancel(sub->inner);
   }
 }
 
@@ -390,12 +371,8 @@ static void cancel_locked(struct ah_loop *l, ah_future *f)
   if (sub == NULL || sub->cancel)
     return;
   sub->cancel = 1;
-  if (sub->started) { /* else the inbox sees the flag */
-    if (l->ncancels < sizeof l->cancels / sizeof *l->cancels)
-      l->cancels[l->ncancels++] = sub;
-    else
-      l->cancel_overflow = 1;
-  }
+  if (sub->started) /* else the inbox sees the flag */
+    cancel_push(l, sub);
   wake_locked(l);
 }
 

@@ -1067,9 +1067,16 @@ nomem:
   return NULL;
 }
 
-static long idle_seconds(long idle_ms)
+/* Idle: below 1 byte a second for the whole idle time (libcurl counts in
+ * seconds, so the time is rounded up to one). 0: none. */
+static CURLcode set_idle(CURL *e, long idle_ms)
 {
-  return idle_ms <= 0 ? 0 : (idle_ms + 999) / 1000;
+  CURLcode rc = curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, idle_ms > 0 ? 1L : 0L);
+
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                          idle_ms > 0 ? (idle_ms + 999) / 1000 : 0L);
+  return rc;
 }
 
 struct ah__slot *ah__slot_new(const struct ah__defaults *d)
@@ -1097,10 +1104,8 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_MAXREDIRS, d->max_redirects);
   SET(CURLOPT_TIMEOUT_MS, d->total_ms);
   SET(CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
-  /* Idle: below 1 byte a second for the whole idle time (libcurl counts
-   * in seconds, so the time is rounded up to one). */
-  SET(CURLOPT_LOW_SPEED_LIMIT, d->idle_ms > 0 ? 1L : 0L);
-  SET(CURLOPT_LOW_SPEED_TIME, idle_seconds(d->idle_ms));
+  if (rc == CURLE_OK)
+    rc = set_idle(e, d->idle_ms);
   SET(CURLOPT_ACCEPT_ENCODING, ""); /* every decoder libcurl has */
   SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_HEADERDATA, slot);
@@ -1206,10 +1211,8 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->total_ms);
   if (dirty & DIRTY_CONNECT)
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
-  if (dirty & DIRTY_IDLE) {
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, d->idle_ms > 0 ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, idle_seconds(d->idle_ms));
-  }
+  if (dirty & DIRTY_IDLE)
+    set_idle(e, d->idle_ms);
   if (dirty & DIRTY_REDIRECTS) {
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, d->max_redirects > 0 ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, d->max_redirects);
@@ -1273,10 +1276,9 @@ int ah__request_setup(struct ah__request *q, const char **why)
              CURLOPT_TIMEOUT_MS, sp->timeout_ms);
     OVERRIDE(DIRTY_CONNECT, sp->connect_ms >= 0 && sp->connect_ms != d->connect_ms,
              CURLOPT_CONNECTTIMEOUT_MS, sp->connect_ms);
-    if (sp->idle_ms >= 0 && sp->idle_ms != d->idle_ms) {
+    if (sp->idle_ms >= 0 && sp->idle_ms != d->idle_ms && rc == CURLE_OK) {
       slot->dirty |= DIRTY_IDLE;
-      SET(CURLOPT_LOW_SPEED_LIMIT, sp->idle_ms > 0 ? 1L : 0L);
-      SET(CURLOPT_LOW_SPEED_TIME, idle_seconds(sp->idle_ms));
+      rc = set_idle(e, sp->idle_ms);
     }
     if (redirects != d->max_redirects) {
       slot->dirty |= DIRTY_REDIRECTS;
@@ -1318,7 +1320,8 @@ int ah__request_setup(struct ah__request *q, const char **why)
         rc = set_method(slot, sp);
     }
   }
-  ah__rx_reset(q->rx, d->max_body, d->max_header, redirects > 0);
+  /* The receiver was reset when the slot was made or last recycled. */
+  q->rx->follow = redirects > 0;
   return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
 }
 #undef OVERRIDE

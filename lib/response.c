@@ -12,7 +12,7 @@
  * so that a pooled slot does not pin the memory of one big response. */
 #define KEEP_HDR 4096
 #define KEEP_HDR_OFF 64
-#define KEEP_BODY AH__INLINE_BODY + 1
+#define KEEP_BODY (AH__INLINE_BODY + 1)
 
 struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow)
 {

@@ -363,33 +363,16 @@ static void test_idle_timeout(void **state)
  * it never completes. */
 static void test_connect_timeout(void **state)
 {
-  struct sockaddr_in a;
-  socklen_t len = sizeof a;
-  int lfd = socket(AF_INET, SOCK_STREAM, 0), fill[8], nfill = 0, i;
+  int fill[8], nfill, port, i;
+  int lfd = tu_listener(&port, 1, fill, &nfill);
   ah_session *s = ah_session_new(NULL);
   ah_request_opts *o = ah_request_opts_new();
   char url[64];
   ah_future *f;
 
   (void)state;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
-  assert_int_equal(listen(lfd, 0), 0);
-  getsockname(lfd, (struct sockaddr *)&a, &len);
-  /* Fill the queue until a connect no longer completes. */
-  for (i = 0; i < 8; i++) {
-    struct pollfd p;
-    fill[nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    connect(fill[nfill], (struct sockaddr *)&a, sizeof a);
-    p.fd = fill[nfill++];
-    p.events = POLLOUT;
-    if (poll(&p, 1, 200) == 0)
-      break;
-  }
-  assert_true(i < 8); /* the queue is full: the last connect hangs */
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+  assert_true(lfd >= 0); /* the queue is full: a connect hangs */
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
   assert_int_equal(ah_request_opts_set_timeouts(o, -1, 300, -1), AH_OK);
   f = ah_session_fetch(s, url, o);
   assert_int_equal(ah_future_wait(f, 20000), AH_OK);

@@ -579,34 +579,6 @@ static void test_cookie_jar(void **state)
   ah_session_opts_free(off);
 }
 
-/* A loopback listener: its port in *port. With backlog_full, its accept
- * queue is filled so that a further connect never completes. */
-static int listener(int *port, int backlog_full, int *fill, int *nfill)
-{
-  struct sockaddr_in a;
-  socklen_t len = sizeof a;
-  int fd = socket(AF_INET, SOCK_STREAM, 0), i;
-
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  assert_int_equal(listen(fd, backlog_full ? 0 : 8), 0);
-  getsockname(fd, (struct sockaddr *)&a, &len);
-  *port = ntohs(a.sin_port);
-  *nfill = 0;
-  for (i = 0; backlog_full && i < 8; i++) {
-    struct pollfd p;
-    fill[*nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    connect(fill[*nfill], (struct sockaddr *)&a, sizeof a);
-    p.fd = fill[(*nfill)++];
-    p.events = POLLOUT;
-    if (poll(&p, 1, 200) == 0)
-      break;
-  }
-  return fd;
-}
-
 static long big_body(ah_future *f, char *buf, size_t max, void *ud)
 {
   (void)f; (void)ud;
@@ -648,14 +620,16 @@ static void test_cancel_in_every_state(void **state)
       ah_session_run(s, 0); /* the resolver starts (it may hold a pipe) */
       break;
     case CONNECTING:
-      lfd = listener(&port, 1, fill, &nfill);
+      lfd = tu_listener(&port, 1, fill, &nfill);
+      assert_true(lfd >= 0);
       snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
       f = ah_session_fetch(s, url, NULL);
       for (i = 0; i < 5; i++)
         ah_session_run(s, 20);
       break;
     case SENDING: /* a peer that accepts and never reads */
-      lfd = listener(&port, 0, fill, &nfill);
+      lfd = tu_listener(&port, 0, fill, &nfill);
+      assert_true(lfd >= 0);
       snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
       f = ah_session_fetch(s, url, upload);
       for (i = 0; i < 20 && peer < 0; i++) {

@@ -4,6 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,4 +155,41 @@ int tu_fd_teardown(void **state)
     return -1;
   }
   return 0;
+}
+
+int tu_listener(int *port, int backlog_full, int *fill, int *nfill)
+{
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), i;
+
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  *nfill = 0;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+      listen(fd, backlog_full ? 0 : 8) != 0 ||
+      getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  *port = ntohs(a.sin_port);
+  /* Connect until one connect no longer completes: the queue is full. */
+  for (i = 0; backlog_full && i < 8; i++) {
+    struct pollfd p;
+    fill[*nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    connect(fill[*nfill], (struct sockaddr *)&a, sizeof a);
+    p.fd = fill[(*nfill)++];
+    p.events = POLLOUT;
+    if (poll(&p, 1, 200) == 0)
+      return fd;
+  }
+  if (backlog_full) { /* every connect completed: no full queue here */
+    while (*nfill > 0)
+      close(fill[--*nfill]);
+    close(fd);
+    return -1;
+  }
+  return fd;
 }

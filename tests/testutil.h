@@ -22,6 +22,11 @@ pid_t tu_spawn(const char *const *argv, char *line, size_t len);
 void tu_server_stop(pid_t pid);
 /* "http://127.0.0.1:<port><path>", in one of 8 rotating static buffers. */
 const char *tu_url(const char *path);
+/* A listener on 127.0.0.1 (its port in *port), or -1. With backlog_full
+ * its accept queue is filled by up to 8 connections, left in fill[0..
+ * *nfill), so that a further connect never completes (-1 if it cannot
+ * be filled). The caller closes them all. */
+int tu_listener(int *port, int backlog_full, int *fill, int *nfill);
 /* Open descriptors of this process. */
 int tu_fd_count(void);
 
