@@ -1236,6 +1236,10 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 0L);
   }
   curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+  /* libcurl 7.88 turns a CURLU into its URL string only while the handle
+   * has none: without this the next request's effective URL (the
+   * response's URL, the URL in an error message) would be this one's. */
+  curl_easy_setopt(e, CURLOPT_URL, NULL);
   /* A failed request may leave a large partial body: let it go now. */
   ah__rx_reset(slot->rx, d->max_body, d->max_header, d->max_redirects > 0);
   slot->dirty = 0;

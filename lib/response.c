@@ -182,6 +182,12 @@ static int start_block(struct ah__rx *r, const char *line, size_t len,
   status = (line[i + 1] - '0') * 100 + (line[i + 2] - '0') * 10 +
            (line[i + 3] - '0');
   r->status = status;
+  /* "HTTP/1.1", "HTTP/2": what a headers callback is told before
+   * libcurl's own figure is final. */
+  r->version = i == 8 && line[6] == '.' ? (line[5] - '0') * 10 + (line[7] - '0')
+             : i == 6 ? (line[5] - '0') * 10 : 0;
+  if (r->version < 10 || r->version > 39)
+    r->version = 0;
   r->hdr_len = 0;
   r->nhdr = 0;
   r->block_bytes = len;
@@ -454,7 +460,7 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   memcpy(p + at, lip, llen);
   at += llen;
   memset(r->time_us, 0, sizeof r->time_us);
-  r->version = 0;
+  r->version = (uint8_t)rx->version;
   r->redirects = 0;
   r->remote_port = r->local_port = 0;
   if (info != NULL) {

@@ -30,6 +30,7 @@ struct ah__rx {
   size_t max_body, max_header, block_bytes;
   int64_t content_length; /* of the current header block, -1 if none */
   int status;
+  int version;        /* of the current block's status line: 10, 11, 20 */
   unsigned in_block : 1;   /* a status line was seen, blank line not yet */
   unsigned complete : 1;   /* the last header block ended properly */
   unsigned follow : 1;     /* redirects are followed */

@@ -314,6 +314,35 @@ static void test_pooled_handle_forgets_options(void **state)
   ah_session_free(s);
 }
 
+/* A pooled handle reports the URL of its own request, in the response
+ * and in an error message, never its previous request's: libcurl 7.88
+ * keeps the last URL string of a handle given a CURLU. */
+static void test_pooled_handle_reports_its_url(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  const char *paths[] = {"/size/3", "/size/4", "/redirect/1", "/size/5"};
+  char want[128];
+  ah_future *f;
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof paths / sizeof *paths; i++) {
+    f = ah_session_fetch(s, tu_url(paths[i]), NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_OK);
+    assert_string_equal(ah_response_url(ah_future_response(f)),
+                        tu_url(i == 2 ? "/redirect/0" : paths[i]));
+    ah_future_free(f);
+  }
+  f = ah_session_fetch(s, "http://127.0.0.1:1/refused", NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_ECONNECT);
+  snprintf(want, sizeof want, "(http://127.0.0.1:1/refused)");
+  assert_non_null(strstr(ah_future_errmsg(f), want));
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 /* One options object serving sessions on two threads at once. A racy
  * reference count shows up here as a use-after-free or leak under
  * `make check SANITIZE=1`. */
@@ -425,6 +454,7 @@ int main(void)
     TU_TEST(test_deflate),
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_pooled_handle_forgets_options),
+    TU_TEST(test_pooled_handle_reports_its_url),
     TU_TEST(test_default_headers_once),
     TU_TEST(test_environment_proxy_ignored),
   };

@@ -96,6 +96,8 @@ static int on_headers(ah_future *f, const ah_response *head, void *ud)
   k->status = ah_response_status(head);
   snprintf(k->type, sizeof k->type, "%s", t ? t : "");
   assert_int_equal(ah_response_body(head, NULL)[0], '\0');
+  /* The version is known from the status line already. */
+  assert_int_equal(ah_response_http_version(head), 11);
   return k->stop_after;
 }
 
