@@ -2,12 +2,13 @@
 #   make            shared + static library, examples
 #   make check      every test and the contract checks (README's test command)
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make demo       examples/gather against a local test server
+#   make demo       the ahttp tool and examples/gather against a local test server
 # The user's CFLAGS/LDFLAGS are kept; ours are added to them.
 
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR?= $(PREFIX)/include
+BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CC        ?= cc
@@ -55,9 +56,9 @@ EXAMPLES  := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .SECONDARY:
 
-.PHONY: all lib examples check test contract install uninstall clean demo deps
+.PHONY: all lib examples tool check test contract install uninstall clean demo deps
 
-all: lib examples
+all: lib examples tool
 
 lib: $(SHARED) $(STATIC) $(B)/libahttp.so
 
@@ -85,6 +86,18 @@ $(B)/examples/libevent_loop: EX_LIBS = $(shell $(PKG_CONFIG) --cflags --libs lib
 $(B)/examples/%: examples/%.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(EX_LIBS) $(LDFLAGS)
+
+# The ahttp tool (src/): the public header only, the static library in,
+# so that the installed binary needs nothing of ours at run time.
+TOOL_SRC := $(wildcard src/*.c)
+TOOL_OBJ := $(patsubst src/%.c,$(B)/tool/%.o,$(TOOL_SRC))
+TOOL     := $(B)/ahttp
+tool: $(TOOL)
+$(B)/tool/%.o: src/%.c src/tool.h include/ahttp.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(TOOL): $(TOOL_OBJ) $(STATIC)
+	$(CC) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) -lpthread -lm
 
 # Tests link the static library: they also reach internal ah__ functions.
 $(B)/tests/%.o: tests/%.c
@@ -126,9 +139,10 @@ fuzz: deps $(FUZZ_DIR)/fuzz_response $(FUZZ_DIR)/fuzz_request
 	done
 
 TEST_TIMEOUT ?= 300
-check: deps lib examples $(TEST_BIN) $(if $(SANITIZE),,contract)
+check: deps lib examples tool $(TEST_BIN) $(if $(SANITIZE),,contract)
 	@VALGRIND=$(filter 1,$(VALGRIND)) PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py \
 	  sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
+	@$(PYTHON) tests/test_tool.py $(TOOL)
 	@PYTHON=$(PYTHON) sh tests/examples.sh $(B)
 ifeq ($(SANITIZE),)
 	@MAKE="$(MAKE)" sh tests/install.sh
@@ -142,7 +156,7 @@ contract: $(SHARED) $(STATIC)
 deps:
 	@sh tests/deps.sh
 
-install: lib
+install: lib tool
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
 	install -m 644 include/ahttp.h $(DESTDIR)$(INCLUDEDIR)/ahttp.h
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
@@ -153,10 +167,14 @@ install: lib
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    pkgconfig/ahttp.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc
 	install -m 644 docs/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/ahttp
+	install -m 644 docs/man1/ahttp.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/ahttp.h $(DESTDIR)$(LIBDIR)/libahttp.* \
-	  $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc
+	  $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc $(DESTDIR)$(BINDIR)/ahttp \
+	  $(DESTDIR)$(MANDIR)/man1/ahttp.1
 	for f in docs/man3/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$${f##*/}; done
 
 # Benchmarks (never part of make check): see bench/bench.py.
@@ -190,10 +208,10 @@ bench-quick: bench-deps lib $(BENCH_BIN)
 bench-instr: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/instr.py --bin $(B)/bench
 
-demo: deps lib $(B)/examples/gather
-	@PYTHON=$(PYTHON) sh examples/demo.sh $(B)/examples/gather
+demo: deps lib tool $(B)/examples/gather
+	@PYTHON=$(PYTHON) sh examples/demo.sh $(TOOL) $(B)/examples/gather
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(wildcard $(B)/tests/*.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(wildcard $(B)/tests/*.d)

@@ -21,10 +21,10 @@ $CXX -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -c "$tmp/cxx.cc" -o "$
 for fn in $(grep -oE '\bah_[a-z0-9_]+[[:space:]]*\(' include/ahttp.h | tr -d ' (' | sort -u); do
   [ -f "docs/man3/$fn.3" ] || { say "no man page for $fn"; fail=1; }
 done
-for page in docs/man3/*.3; do
+for page in docs/man3/*.3 docs/man1/*.1; do
   [ -e "$page" ] || continue
   if head -1 "$page" | grep -q '^\.so '; then continue; fi
-  warn=$(cd docs && groff -man -ww -z "man3/${page##*/}" 2>&1)
+  warn=$(cd docs && groff -man -ww -z "${page#docs/}" 2>&1)
   [ -z "$warn" ] || { say "$page: $warn"; fail=1; }
 done
 

@@ -19,7 +19,11 @@ for bin in gather gather-static; do
   out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/$bin" http://127.0.0.1:1/ || true)
   echo "$out" | grep -q "connection refused" || { echo "install: $bin: $out"; exit 1; }
 done
+# The tool: installed with its man page, runs with nothing of the build tree.
+[ -f "$tmp/prefix/share/man/man1/ahttp.1" ] || { echo "install: man page ahttp.1 missing"; exit 1; }
+out=$(cd / && "$tmp/prefix/bin/ahttp" --version) || { echo "install: ahttp does not run: $out"; exit 1; }
+echo "$out" | grep -q "^ahttp [0-9]" || { echo "install: ahttp --version: $out"; exit 1; }
 # DESTDIR staging keeps PREFIX in ahttp.pc.
 $make -s install PREFIX=/opt/ahttp DESTDIR="$tmp/stage" >/dev/null
 grep -q '^prefix=/opt/ahttp$' "$tmp/stage/opt/ahttp/lib/pkgconfig/ahttp.pc" || { echo "install: bad ahttp.pc with DESTDIR"; exit 1; }
-echo "install: ok (pkg-config build, shared and static, man pages, DESTDIR)"
+echo "install: ok (pkg-config build, shared and static, man pages, the ahttp tool, DESTDIR)"

@@ -1,0 +1,342 @@
+/*
+ * ahttp(1): fetch many URLs concurrently.
+ *
+ * A window of -j requests is kept in flight: each request occupies a slot,
+ * and the slot's on_done callback reports the request and starts the next
+ * URL in the same slot. A slot owns the request options its requests
+ * share, with itself as the transfer callbacks' userdata: the body and the
+ * headers are built once per slot, and a callback knows its request
+ * without a lookup. Memory is O(-j), whatever the number of URLs, apart
+ * from one latency figure per response for the percentiles.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "tool.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct run;
+
+struct slot {
+  struct run *run;
+  ah_request_opts *ro;
+  struct tool_job job;
+};
+
+struct run {
+  const struct tool_config *c;
+  ah_session *s;
+  struct slot *slots;
+  struct slot **idle;     /* slots with no request, a stack */
+  size_t nidle;
+  size_t next;            /* the next URL to start */
+  int refilling;
+  int to_stdout;          /* one URL, body to standard output */
+  FILE *tty;              /* where the progress bar goes, or NULL */
+  struct tool_stats st;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+  (void)sig;
+  interrupted = 1;
+}
+
+static int on_data(ah_future *f, const char *data, size_t len, void *ud)
+{
+  struct slot *sl = ud;
+
+  (void)f;
+  return tool_output_write(&sl->job, data, len);
+}
+
+/* -i: the final response's status line and headers before its body. */
+static int on_headers(ah_future *f, const ah_response *head, void *ud)
+{
+  size_t i, n = ah_response_header_count(head);
+  int v = ah_response_http_version(head);
+
+  (void)f;
+  (void)ud;
+  if (v >= 20)
+    printf("HTTP/%d %d\n", v / 10, ah_response_status(head));
+  else
+    printf("HTTP/%d.%d %d\n", v / 10, v % 10, ah_response_status(head));
+  for (i = 0; i < n; i++) {
+    const char *name, *value;
+    if (ah_response_header_at(head, i, &name, &value) == AH_OK)
+      printf("%s: %s\n", name, value);
+  }
+  putchar('\n');
+  return 0;
+}
+
+static void refill(struct run *run);
+
+/* A line on standard error for a request that failed, unless --json
+ * carries it or -q asked for silence. */
+static void say_failure(struct run *run, const struct tool_job *job,
+                        const ah_future *f, const ah_response *r, int err)
+{
+  FILE *e = stderr;
+
+  if (run->c->json || run->c->quiet)
+    return;
+  if (run->tty != NULL)
+    tool_progress_clear(run->tty, &run->st);
+  if (err != AH_OK)
+    fprintf(e, "ahttp: %s\n", ah_future_errmsg(f));
+  else if (job->write_err != 0)
+    fprintf(e, "ahttp: %s: cannot write %s: %s\n", job->url,
+            job->path ? job->path : "standard output",
+            strerror(job->write_err));
+  else
+    fprintf(e, "ahttp: %s: HTTP status %d\n", job->url,
+            ah_response_status(r));
+}
+
+static void on_done(ah_future *f, void *ud)
+{
+  struct slot *sl = ud;
+  struct run *run = sl->run;
+  struct tool_job *job = &sl->job;
+  const ah_response *r = ah_future_response(f);
+  int err = ah_future_error(f), failed;
+
+  job->seconds = tool_now() - job->start;
+  tool_output_finish(job, err == AH_OK);
+  /* A body callback that stopped on a write error: the write error is
+   * what happened. */
+  if (err == AH_ESTOPPED && job->write_err != 0)
+    err = AH_OK, r = NULL;
+  failed = err != AH_OK || job->write_err != 0 ||
+           (run->c->fail_http && r != NULL && ah_response_status(r) >= 400);
+  if (run->c->json)
+    tool_report_json(stdout, job, f, job->write_err ? AH_ESTOPPED : err);
+  if (failed)
+    say_failure(run, job, f, r, err);
+  tool_stats_add(&run->st, job, r, err, failed);
+  free(job->path);
+  job->path = NULL;
+  job->f = NULL;
+  ah_future_free(f);
+  run->idle[run->nidle++] = sl;
+  refill(run);
+}
+
+static void start(struct run *run, struct slot *sl)
+{
+  struct tool_job *job = &sl->job;
+  size_t i = run->next++;
+
+  memset(job, 0, sizeof *job);
+  job->index = i;
+  job->url = run->c->urls[i];
+  job->start = tool_now();
+  if (tool_output_plan(run->c, job, run->to_stdout) != TOOL_OK ||
+      (job->f = ah_session_fetch(run->s, job->url, sl->ro)) == NULL) {
+    /* Out of memory: this URL fails, the run goes on. */
+    fprintf(stderr, "ahttp: %s: out of memory\n", job->url);
+    free(job->path);
+    job->path = NULL;
+    tool_stats_add(&run->st, job, NULL, AH_ENOMEM, 1);
+    run->idle[run->nidle++] = sl;
+    return;
+  }
+  /* Runs at once when the fetch already failed (a bad URL). */
+  ah_future_on_done(job->f, on_done, sl);
+}
+
+/* Start URLs in idle slots. A request that completes at once frees its
+ * slot inside start(): the loop takes it again rather than recursing. */
+static void refill(struct run *run)
+{
+  if (run->refilling)
+    return;
+  run->refilling = 1;
+  while (!interrupted && run->nidle > 0 && run->next < run->c->nurls)
+    start(run, run->idle[--run->nidle]);
+  run->refilling = 0;
+}
+
+/* The request options every slot starts from. */
+static ah_request_opts *request_opts(const struct tool_config *c,
+                                     struct slot *sl)
+{
+  ah_request_opts *ro = ah_request_opts_new();
+  int rc = ro ? AH_OK : AH_ENOMEM;
+  size_t i;
+
+  if (rc == AH_OK && c->method != NULL)
+    rc = ah_request_opts_set_method(ro, c->method);
+  else if (rc == AH_OK && c->has_body)
+    rc = ah_request_opts_set_method(ro, "POST");
+  if (rc == AH_OK && c->has_body)
+    rc = ah_request_opts_set_body(ro, c->body, c->body_len);
+  for (i = 0; rc == AH_OK && i < c->nheaders; i++) {
+    /* "Name: value"; "Name:" alone removes a header libcurl would send. */
+    const char *h = c->headers[i], *colon = strchr(h, ':'), *v = colon + 1;
+    char *name = strndup(h, (size_t)(colon - h));
+    while (*v == ' ' || *v == '\t')
+      v++;
+    rc = name ? ah_request_opts_add_header(ro, name, *v ? v : NULL) : AH_ENOMEM;
+    free(name);
+  }
+  if (rc == AH_OK && c->userpass != NULL) {
+    const char *colon = strchr(c->userpass, ':');
+    char *user = strndup(c->userpass, (size_t)(colon - c->userpass));
+    rc = user ? ah_request_opts_set_basic_auth(ro, user, colon + 1) : AH_ENOMEM;
+    free(user);
+  }
+  if (rc == AH_OK && c->bearer != NULL)
+    rc = ah_request_opts_set_bearer_token(ro, c->bearer);
+  /* Bodies are streamed, never kept: to their file, to standard output,
+   * or only counted. */
+  if (rc == AH_OK)
+    rc = ah_request_opts_on_data(ro, on_data, sl);
+  if (rc == AH_OK && c->include)
+    rc = ah_request_opts_on_headers(ro, on_headers, sl);
+  if (rc != AH_OK) {
+    fprintf(stderr, "ahttp: %s\n", ah_strerror(rc));
+    ah_request_opts_free(ro);
+    return NULL;
+  }
+  return ro;
+}
+
+static ah_session *session(const struct tool_config *c)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s = NULL;
+  int rc = o ? AH_OK : AH_ENOMEM;
+
+  if (rc == AH_OK)
+    rc = ah_session_opts_set_max_connections(o, c->jobs, 0);
+  if (rc == AH_OK && (c->total_ms >= 0 || c->connect_ms >= 0))
+    rc = ah_session_opts_set_timeouts(o, c->total_ms >= 0 ? c->total_ms : 300000,
+                                      c->connect_ms >= 0 ? c->connect_ms : 30000);
+  if (rc == AH_OK && c->idle_ms >= 0)
+    rc = ah_session_opts_set_idle_timeout(o, c->idle_ms);
+  if (rc == AH_OK && c->max_redirects >= 0)
+    rc = ah_session_opts_set_max_redirects(o, c->max_redirects);
+  if (rc == AH_OK && c->user_agent != NULL)
+    rc = ah_session_opts_set_user_agent(o, c->user_agent);
+  if (rc == AH_OK && c->http_version != AH_HTTP_DEFAULT)
+    rc = ah_session_opts_set_http_version(o, c->http_version);
+  if (rc == AH_OK && c->cacert != NULL)
+    rc = ah_session_opts_set_ca(o, c->cacert, NULL);
+  if (rc == AH_OK && c->insecure)
+    rc = ah_session_opts_set_tls_insecure_no_verify(o, 1);
+  if (rc == AH_OK && c->proxy != NULL)
+    rc = ah_session_opts_set_proxy(o, c->proxy);
+  if (rc == AH_OK && c->unix_socket != NULL)
+    rc = ah_session_opts_set_unix_socket(o, c->unix_socket);
+  if (rc == AH_OK && (s = ah_session_new(o)) == NULL)
+    rc = AH_ENOMEM;
+  if (rc != AH_OK)
+    fprintf(stderr, "ahttp: cannot set the session up: %s\n", ah_strerror(rc));
+  ah_session_opts_free(o);
+  return s;
+}
+
+static int run_all(const struct tool_config *c)
+{
+  struct run run;
+  size_t nslots = (size_t)c->jobs < c->nurls ? (size_t)c->jobs : c->nurls, i;
+  int status = TOOL_SETUP, show_summary;
+  struct sigaction sa;
+
+  memset(&run, 0, sizeof run);
+  run.c = c;
+  run.to_stdout = c->nurls == 1 && c->output == NULL && c->output_dir == NULL &&
+                  !c->json;
+  if (c->progress == 1 || (c->progress == -1 && c->nurls > 1 &&
+                           isatty(STDERR_FILENO)))
+    run.tty = stderr;
+  show_summary = c->summary == 1 || (c->summary == -1 && c->nurls > 1);
+  if (c->output_dir != NULL && tool_output_dir(c->output_dir) < 0) {
+    fprintf(stderr, "ahttp: cannot use %s as the output directory: %s\n",
+            c->output_dir, strerror(errno));
+    return TOOL_SETUP;
+  }
+  if (tool_stats_init(&run.st, c->nurls, tool_now()) < 0 ||
+      (run.slots = calloc(nslots, sizeof *run.slots)) == NULL ||
+      (run.idle = calloc(nslots, sizeof *run.idle)) == NULL) {
+    fprintf(stderr, "ahttp: out of memory\n");
+    goto out;
+  }
+  if ((run.s = session(c)) == NULL)
+    goto out;
+  for (i = 0; i < nslots; i++) {
+    run.slots[i].run = &run;
+    if ((run.slots[i].ro = request_opts(c, &run.slots[i])) == NULL)
+      goto out;
+    run.idle[run.nidle++] = &run.slots[nslots - 1 - i];
+  }
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+
+  refill(&run);
+  /* Slices of 100 ms: the progress bar moves and Ctrl-C is seen. */
+  while (run.st.done < c->nurls && !interrupted) {
+    ah_session_run(run.s, 100);
+    if (run.tty != NULL)
+      tool_progress(run.tty, &run.st, tool_now(), 0);
+  }
+  /* Interrupted: what is in flight completes canceled, reported as such. */
+  ah_session_free(run.s);
+  run.s = NULL;
+  if (run.tty != NULL) {
+    tool_progress(run.tty, &run.st, tool_now(), 1);
+    fputc('\n', run.tty);
+  }
+  if (show_summary)
+    tool_report_summary(stderr, &run.st, tool_now());
+  if (interrupted) {
+    fprintf(stderr, "ahttp: interrupted after %zu of %zu requests\n",
+            run.st.done, c->nurls);
+    status = TOOL_INTERRUPTED;
+  } else if (run.st.failed > 0) {
+    fprintf(stderr, "ahttp: %zu of %zu requests failed\n", run.st.failed,
+            c->nurls);
+    status = TOOL_FAILED;
+  } else {
+    status = TOOL_OK;
+  }
+out:
+  ah_session_free(run.s);
+  for (i = 0; run.slots != NULL && i < nslots; i++)
+    ah_request_opts_free(run.slots[i].ro);
+  free(run.slots);
+  free(run.idle);
+  tool_stats_free(&run.st);
+  if (fflush(stdout) != 0 && status == TOOL_OK) {
+    fprintf(stderr, "ahttp: cannot write standard output: %s\n",
+            strerror(errno));
+    status = TOOL_FAILED;
+  }
+  return status;
+}
+
+int main(int argc, char **argv)
+{
+  struct tool_config c;
+  int done, status;
+
+  memset(&c, 0, sizeof c);
+  /* A closed pipe is a write error on that request, not a silent death. */
+  signal(SIGPIPE, SIG_IGN);
+  status = tool_args_parse(&c, argc, argv, &done);
+  if (status == TOOL_OK && !done)
+    status = run_all(&c);
+  tool_config_free(&c);
+  return status;
+}

@@ -1,0 +1,247 @@
+/*
+ * ahttp(1): what is said about the run. A JSON object per URL (--json),
+ * the summary on standard error, and on a terminal a progress bar,
+ * redrawn in place at most ten times a second.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "tool.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double tool_now(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *tool_error_name(int err)
+{
+  static const char *const names[] = {
+    "AH_OK", "AH_EINVAL", "AH_ENOMEM", "AH_ERESOLVE", "AH_ECONNECT",
+    "AH_ETLS", "AH_ETIMEDOUT", "AH_EPROTO", "AH_EIO", "AH_ETOOLARGE",
+    "AH_EREDIRECTS", "AH_ECANCELED", "AH_EPENDING", "AH_EBUSY", "AH_EINTR",
+    "AH_ENOFD", "AH_ESTOPPED"
+  };
+
+  if (err <= 0 && -err < (int)(sizeof names / sizeof names[0]))
+    return names[-err];
+  return "AH_E?";
+}
+
+/* s as a JSON string: quotes, backslashes and control bytes escaped. */
+static void json_string(FILE *out, const char *s)
+{
+  if (s == NULL) {
+    fputs("null", out);
+    return;
+  }
+  putc('"', out);
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\')
+      fprintf(out, "\\%c", ch);
+    else if (ch < 0x20 || ch == 0x7f)
+      fprintf(out, "\\u%04x", ch);
+    else
+      putc(ch, out);
+  }
+  putc('"', out);
+}
+
+/* A timeline mark in milliseconds, or null when the response lacks it. */
+static void json_ms(FILE *out, const char *key, const ah_response *r, int which)
+{
+  long long us = ah_response_time_us(r, which);
+
+  fprintf(out, ",\"%s\":", key);
+  if (us < 0)
+    fputs("null", out);
+  else
+    fprintf(out, "%.3f", (double)us / 1000.0);
+}
+
+void tool_report_json(FILE *out, const struct tool_job *job,
+                      const ah_future *f, int err)
+{
+  const ah_response *r = ah_future_response(f);
+
+  fprintf(out, "{\"index\":%zu,\"url\":", job->index);
+  json_string(out, job->url);
+  if (r != NULL) {
+    int v = ah_response_http_version(r);
+    fprintf(out, ",\"status\":%d,\"http_version\":\"%d.%d\",\"redirects\":%d",
+            ah_response_status(r), v / 10, v % 10, ah_response_redirects(r));
+    fputs(",\"final_url\":", out);
+    json_string(out, ah_response_url(r));
+  } else {
+    fputs(",\"status\":null", out);
+  }
+  fprintf(out, ",\"bytes\":%llu,\"seconds\":%.6f", job->bytes, job->seconds);
+  if (r != NULL) {
+    fputs(",\"time_ms\":{", out);
+    fprintf(out, "\"queue\":%.3f",
+            (double)ah_response_time_us(r, AH_TIME_QUEUE) / 1000.0);
+    json_ms(out, "lookup", r, AH_TIME_LOOKUP);
+    json_ms(out, "connect", r, AH_TIME_CONNECT);
+    json_ms(out, "tls", r, AH_TIME_TLS);
+    json_ms(out, "first_byte", r, AH_TIME_FIRST_BYTE);
+    json_ms(out, "total", r, AH_TIME_TOTAL);
+    putc('}', out);
+  }
+  fputs(",\"file\":", out);
+  json_string(out, job->path != NULL && err == AH_OK && job->write_err == 0
+                   ? job->path : NULL);
+  fputs(",\"error\":", out);
+  json_string(out, err == AH_OK ? NULL : tool_error_name(err));
+  fputs(",\"message\":", out);
+  json_string(out, err == AH_OK ? NULL : ah_future_errmsg(f));
+  fputs("}\n", out);
+}
+
+int tool_stats_init(struct tool_stats *st, size_t total, double now)
+{
+  memset(st, 0, sizeof *st);
+  st->total = total;
+  st->start = now;
+  st->latency = malloc((total ? total : 1) * sizeof *st->latency);
+  return st->latency != NULL ? 0 : -1;
+}
+
+void tool_stats_free(struct tool_stats *st)
+{
+  free(st->latency);
+  st->latency = NULL;
+}
+
+void tool_stats_add(struct tool_stats *st, const struct tool_job *job,
+                    const ah_response *r, int err, int failed)
+{
+  st->done++;
+  st->bytes += job->bytes;
+  if (failed)
+    st->failed++;
+  if (r != NULL) {
+    int s = ah_response_status(r) / 100;
+    st->status[s >= 1 && s <= 5 ? s : 0]++;
+    st->latency[st->nlatency++] = job->seconds;
+  } else if (err < 0 && -err < (int)(sizeof st->errors / sizeof st->errors[0])) {
+    st->errors[-err]++;
+  }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+double tool_percentile(const double *v, size_t n, double p)
+{
+  /* Nearest rank: the smallest value with at least p% of them at or
+   * below it. */
+  size_t rank;
+
+  if (n == 0)
+    return 0.0;
+  rank = (size_t)((p / 100.0) * (double)n + 0.999999);
+  if (rank < 1)
+    rank = 1;
+  if (rank > n)
+    rank = n;
+  return v[rank - 1];
+}
+
+/* 1536 -> "1.5 KiB". */
+static void human_bytes(char *buf, size_t cap, unsigned long long b)
+{
+  static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = (double)b;
+  int u = 0;
+
+  while (v >= 1024.0 && u < 4) {
+    v /= 1024.0;
+    u++;
+  }
+  if (u == 0)
+    snprintf(buf, cap, "%llu B", b);
+  else
+    snprintf(buf, cap, "%.1f %s", v, unit[u]);
+}
+
+void tool_report_summary(FILE *out, const struct tool_stats *st, double now)
+{
+  double secs = now - st->start;
+  char bytes[32];
+  size_t i;
+  int first = 1;
+
+  human_bytes(bytes, sizeof bytes, st->bytes);
+  fprintf(out, "%zu requests in %.2f s: %zu succeeded, %zu failed; %s "
+               "received; %.0f requests/s\n",
+          st->done, secs, st->done - st->failed, st->failed, bytes,
+          secs > 0 ? (double)st->done / secs : 0.0);
+  if (st->nlatency > 0) {
+    qsort(st->latency, st->nlatency, sizeof *st->latency, cmp_double);
+    fprintf(out, "latency of %zu responses: p50 %.1f ms, p90 %.1f ms, "
+                 "p99 %.1f ms, max %.1f ms\n",
+            st->nlatency, 1000 * tool_percentile(st->latency, st->nlatency, 50),
+            1000 * tool_percentile(st->latency, st->nlatency, 90),
+            1000 * tool_percentile(st->latency, st->nlatency, 99),
+            1000 * st->latency[st->nlatency - 1]);
+  }
+  fputs("statuses:", out);
+  for (i = 1; i <= 5; i++)
+    if (st->status[i] > 0)
+      fprintf(out, " %zuxx %zu", i, st->status[i]);
+  if (st->status[0] > 0)
+    fprintf(out, " other %zu", st->status[0]);
+  if (st->nlatency == 0)
+    fputs(" none", out);
+  putc('\n', out);
+  for (i = 1; i < sizeof st->errors / sizeof st->errors[0]; i++) {
+    if (st->errors[i] == 0)
+      continue;
+    fprintf(out, "%s %s %zu (%s)", first ? "errors:" : ",",
+            tool_error_name(-(int)i), st->errors[i], ah_strerror(-(int)i));
+    first = 0;
+  }
+  if (!first)
+    putc('\n', out);
+}
+
+void tool_progress(FILE *tty, struct tool_stats *st, double now, int force)
+{
+  enum { WIDTH = 30 };
+  char bar[WIDTH + 1];
+  size_t fill = st->total ? st->done * WIDTH / st->total : WIDTH;
+  double secs = now - st->start;
+
+  if (!force && now - st->last_draw < 0.1)
+    return;
+  st->last_draw = now;
+  memset(bar, '#', fill);
+  memset(bar + fill, '.', WIDTH - fill);
+  bar[WIDTH] = '\0';
+  /* \r returns to the line's start, \033[K erases what was left of it. */
+  fprintf(tty, "\r[%s] %zu/%zu %3.0f%% %.0f req/s %zu failed\033[K", bar,
+          st->done, st->total,
+          st->total ? 100.0 * (double)st->done / (double)st->total : 100.0,
+          secs > 0 ? (double)st->done / secs : 0.0, st->failed);
+  fflush(tty);
+  st->bar_shown = 1;
+}
+
+void tool_progress_clear(FILE *tty, struct tool_stats *st)
+{
+  if (!st->bar_shown)
+    return;
+  fputs("\r\033[K", tty);
+  fflush(tty);
+  st->bar_shown = 0;
+}

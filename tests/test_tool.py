@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+"""test_tool.py - the ahttp command-line tool (src/), driven as a user
+would drive it: the real binary, its arguments, standard input and output
+on pipes, and a pseudo-terminal for the progress bar. Every request goes
+to tests/server.py, started here on 127.0.0.1 and stopped by its pid.
+
+    python3 tests/test_tool.py build/ahttp
+"""
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+TOOL = None
+BASE = None
+SERVER = None
+
+
+def setUpModule():
+    global BASE, SERVER
+    SERVER = subprocess.Popen([sys.executable, "tests/server.py"], stdout=subprocess.PIPE)
+    line = SERVER.stdout.readline().decode()
+    if not line.startswith("READY "):
+        raise RuntimeError("the test server did not start")
+    BASE = "http://127.0.0.1:%d" % int(line.split()[1])
+
+
+def tearDownModule():
+    os.kill(SERVER.pid, signal.SIGTERM)
+    SERVER.wait(10)
+    SERVER.stdout.close()
+
+
+def url(path):
+    return BASE + path
+
+
+def run(args, stdin=None, timeout=60):
+    """Run the tool with pipes; returns (exit status, stdout bytes, stderr text)."""
+    p = subprocess.run([TOOL] + args, input=stdin, capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr.decode()
+
+
+class OneUrl(unittest.TestCase):
+    def test_body_to_stdout_and_nothing_else(self):
+        rc, out, err = run([url("/size/100000")])
+        self.assertEqual(rc, 0)
+        self.assertEqual(out, b"x" * 100000)
+        self.assertEqual(err, "")  # no summary, no bar for one URL on pipes
+
+    def test_include_prints_status_line_and_headers(self):
+        rc, out, _ = run(["-i", url("/size/5")])
+        self.assertEqual(rc, 0)
+        head, _, body = out.partition(b"\n\n")
+        self.assertEqual(head.split(b"\n")[0], b"HTTP/1.1 200")
+        self.assertIn(b"Content-Length: 5", head)
+        self.assertEqual(body, b"xxxxx")
+
+    def test_method_headers_and_body(self):
+        rc, out, _ = run(["-X", "PUT", "-H", "X-Test: yes", "-d", "payload", url("/echo")])
+        self.assertEqual(rc, 0)
+        self.assertIn(b"method PUT\n", out)
+        self.assertIn(b"header X-Test: yes\n", out)
+        self.assertTrue(out.endswith(b"\npayload"))
+
+    def test_data_from_file_means_post(self):
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b"from a file")
+            f.flush()
+            rc, out, _ = run(["-d", "@" + f.name, url("/echo")])
+        self.assertEqual(rc, 0)
+        self.assertIn(b"method POST\n", out)
+        self.assertIn(b"header Content-Length: 11\n", out)
+        self.assertTrue(out.endswith(b"\nfrom a file"))
+
+    def test_output_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "body")
+            rc, out, _ = run(["-o", path, url("/size/300")])
+            self.assertEqual(rc, 0)
+            self.assertEqual(out, b"")
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), b"x" * 300)
+
+    def test_failure_exit_status_and_message(self):
+        rc, out, err = run(["http://127.0.0.1:1/"])
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, b"")
+        self.assertIn("connection refused", err)
+        self.assertIn("1 of 1 requests failed", err)
+
+    def test_timeout(self):
+        start = time.monotonic()
+        rc, _, err = run(["-m", "0.3", url("/delay/3000")])
+        self.assertEqual(rc, 1)
+        self.assertIn("timed out", err)
+        self.assertLess(time.monotonic() - start, 2.5)
+
+    def test_http_status_is_a_response_unless_fail(self):
+        rc, out, _ = run([url("/status/404")])
+        self.assertEqual((rc, out), (0, b"status 404"))
+        rc, _, err = run(["-f", url("/status/404")])
+        self.assertEqual(rc, 1)
+        self.assertIn("HTTP status 404", err)
+
+    def test_redirects(self):
+        rc, out, _ = run([url("/redirect/2")])
+        self.assertEqual((rc, out), (0, b"arrived"))
+        rc, _, err = run(["--max-redirs", "1", url("/redirect/2")])
+        self.assertEqual(rc, 1)
+        self.assertIn("redirect", err)
+
+    def test_closed_stdout_is_a_write_error(self):
+        # `ahttp URL | head -c 10`: the pipe closes under a 4 MiB body.
+        p = subprocess.Popen([TOOL, url("/size/4194304")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        p.stdout.read(10)
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        p.stderr.close()
+        self.assertEqual(p.wait(30), 1)
+        self.assertIn("cannot write standard output", err)
+
+    def test_usage_errors(self):
+        for args in (["-j", "0", url("/")], ["-o", "x", url("/a"), url("/b")],
+                     ["--no-such-option", url("/")], []):
+            rc, _, err = run(args, stdin=b"")
+            self.assertEqual(rc, 2, args)
+            self.assertTrue(err, args)
+
+    def test_help_and_version(self):
+        rc, out, _ = run(["--help"])
+        self.assertEqual(rc, 0)
+        self.assertIn(b"--jobs", out)
+        rc, out, _ = run(["--version"])
+        self.assertEqual(rc, 0)
+        self.assertRegex(out.decode(), r"^ahttp \d+\.\d+\.\d+")
+
+
+def url_list(n, bad=()):
+    return [url("/size/%d" % (i + 1)) for i in range(n)] + list(bad)
+
+
+class ManyUrls(unittest.TestCase):
+    def test_summary_and_exit_status(self):
+        urls = url_list(300, ["http://127.0.0.1:1/", "http://bad url/"])
+        with tempfile.NamedTemporaryFile("w") as f:
+            f.write("# a comment, then a blank line\n\n" + "\n".join("  %s  " % u for u in urls))
+            f.flush()
+            rc, out, err = run(["-j", "32", "--input", f.name])
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, b"")  # several URLs, no directory: bodies counted only
+        self.assertIn("302 requests in ", err)
+        self.assertIn("300 succeeded, 2 failed", err)
+        self.assertIn("%.1f KiB received" % (sum(range(1, 301)) / 1024.0), err)
+        self.assertRegex(err, r"latency of 300 responses: p50 [\d.]+ ms, p90 [\d.]+ ms, "
+                              r"p99 [\d.]+ ms, max [\d.]+ ms")
+        self.assertIn("statuses: 2xx 300", err)
+        self.assertIn("AH_ECONNECT 1", err)
+        self.assertIn("AH_EINVAL 1", err)
+        self.assertIn("2 of 302 requests failed", err)
+        self.assertNotIn("\r", err)  # piped: no progress bar
+        self.assertNotIn("\033[", err)
+
+    def test_urls_from_stdin(self):
+        urls = url_list(50)
+        rc, _, err = run(["-j", "4"], stdin="\n".join(urls).encode())
+        self.assertEqual(rc, 0)
+        self.assertIn("50 requests in ", err)
+        self.assertIn("50 succeeded, 0 failed", err)
+        rc, _, err = run(["--input", "-", "-q"], stdin="\n".join(urls).encode())
+        self.assertEqual((rc, err), (0, ""))
+
+    def test_json_lines(self):
+        urls = url_list(40, ["http://127.0.0.1:1/", "ftp://example.test/", url("/status/503"),
+                             url("/redirect/1")])
+        rc, out, _ = run(["--json", "-j", "8"] + urls)
+        self.assertEqual(rc, 1)
+        rows = [json.loads(line) for line in out.decode().splitlines()]
+        self.assertEqual(sorted(r["index"] for r in rows), list(range(len(urls))))
+        by = {r["index"]: r for r in rows}
+        for i in range(40):
+            r = by[i]
+            self.assertEqual((r["url"], r["status"], r["bytes"], r["error"]),
+                             (urls[i], 200, i + 1, None))
+            t = r["time_ms"]
+            self.assertLessEqual(t["connect"], t["first_byte"])
+            self.assertLessEqual(t["first_byte"], t["total"])
+            self.assertEqual(r["http_version"], "1.1")
+        self.assertEqual((by[40]["status"], by[40]["error"]), (None, "AH_ECONNECT"))
+        self.assertIn("127.0.0.1", by[40]["message"])
+        self.assertEqual(by[41]["error"], "AH_EINVAL")
+        self.assertEqual((by[42]["status"], by[42]["error"]), (503, None))
+        self.assertEqual((by[43]["redirects"], by[43]["final_url"]), (1, url("/redirect/0")))
+
+    def test_output_dir(self):
+        urls = url_list(12, ["http://127.0.0.1:1/", url("/size/7?x=../../escape"),
+                             url("/size/0")])
+        with tempfile.TemporaryDirectory() as d:
+            out_dir = os.path.join(d, "out")
+            rc, out, _ = run(["--output-dir", out_dir, "-j", "5", "--json"] + urls)
+            self.assertEqual(rc, 1)
+            rows = {r["index"]: r for r in map(json.loads, out.decode().splitlines())}
+            names = sorted(os.listdir(out_dir))
+            self.assertEqual(len(names), 14)  # the refused URL left no file
+            self.assertEqual(os.listdir(d), ["out"])  # nothing escaped
+            for i in range(12):
+                path = rows[i]["file"]
+                self.assertEqual(os.path.dirname(path), out_dir)
+                self.assertTrue(os.path.basename(path).startswith("%02d-127.0.0.1_" % i))
+                with open(path, "rb") as f:
+                    self.assertEqual(f.read(), b"x" * (i + 1))
+            self.assertIsNone(rows[12]["file"])
+            self.assertEqual(os.path.basename(rows[13]["file"]).find("/"), -1)
+            self.assertEqual(os.path.getsize(rows[14]["file"]), 0)
+
+    def test_failed_write_is_a_failure(self):
+        with tempfile.TemporaryDirectory() as d:
+            # A symbolic link planted under the name the first body gets:
+            # never written through.
+            target = os.path.join(d, "target")
+            os.mkdir(os.path.join(d, "out"))
+            os.symlink(target, os.path.join(d, "out", "0-127.0.0.1_%s_size_9"
+                                            % BASE.rsplit(":", 1)[1]))
+            rc, _, err = run(["--output-dir", os.path.join(d, "out"), url("/size/9"),
+                              url("/size/8")])
+            self.assertEqual(rc, 1)
+            self.assertIn("cannot write", err)
+            self.assertFalse(os.path.exists(target))
+            self.assertIn("1 of 2 requests failed", err)
+
+    def test_interrupt(self):
+        p = subprocess.Popen([TOOL, "-j", "4"] + [url("/delay/5000")] * 8,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=10)
+        err = err.decode()
+        self.assertEqual(p.returncode, 130)
+        self.assertIn("interrupted after 4 of 8 requests", err)
+        self.assertIn("AH_ECANCELED 4", err)
+
+
+class ProgressBar(unittest.TestCase):
+    def run_on_terminal(self, args):
+        """stderr on a pseudo-terminal, stdout on a pipe."""
+        master, slave = pty.openpty()
+        p = subprocess.Popen([TOOL] + args, stdout=subprocess.PIPE, stderr=slave,
+                             stdin=subprocess.DEVNULL)
+        os.close(slave)
+        seen = b""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([master], [], [], 0.5)
+            if r:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the terminal's last writer exited
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif p.poll() is not None:
+                break
+        os.close(master)
+        out, _ = p.communicate(timeout=10)
+        return p.returncode, out, seen.decode()
+
+    def test_bar_on_a_terminal(self):
+        # 12 requests of 200 ms, 3 at a time: about 0.8 s, several redraws.
+        rc, out, tty = self.run_on_terminal(["-j", "3", url("/status/404")] +
+                                            [url("/delay/200")] * 12)
+        self.assertEqual(rc, 0)
+        self.assertEqual(out, b"")
+        draws = [d for d in tty.split("\r") if d.startswith("[")]
+        self.assertGreaterEqual(len(draws), 3)
+        self.assertIn("[##############################] 13/13 100%", tty)
+        self.assertRegex(tty, r"\[#*\.+\] \d+/13 ")  # a partial bar was drawn
+        self.assertIn("13 requests in ", tty)  # the summary follows it
+
+    def test_no_bar_when_asked(self):
+        rc, _, tty = self.run_on_terminal(["--no-progress", url("/size/1"), url("/size/2")])
+        self.assertEqual(rc, 0)
+        self.assertNotIn("[", tty)
+        self.assertIn("2 requests in ", tty)
+
+
+if __name__ == "__main__":
+    TOOL = os.path.abspath(sys.argv.pop(1))
+    # Under `make check SANITIZE=1` a sanitizer's finding must not pass for
+    # the tool's own exit status 1.
+    os.environ["ASAN_OPTIONS"] = "exitcode=86:detect_leaks=1"
+    os.environ["UBSAN_OPTIONS"] = "exitcode=87:print_stacktrace=1"
+    unittest.main(verbosity=1)
