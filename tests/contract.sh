@@ -2,7 +2,8 @@
 # The library's contract, checked on every `make check`:
 #  - only ah_* symbols leave the shared library, and it has its soname;
 #  - the header compiles alone as C99 -pedantic -Werror and as C++;
-#  - every public function has a man page, and each page renders cleanly;
+#  - every public function has a man page with NAME, SYNOPSIS, DESCRIPTION,
+#    RETURN VALUE, ERRORS, EXAMPLE and SEE ALSO, each rendering cleanly;
 #  - every error code has its own text in ah_strerror.
 CC=$1; CXX=$2; SO=$3
 fail=0
@@ -26,6 +27,15 @@ for page in docs/man3/*.3 docs/man1/*.1; do
   if head -1 "$page" | grep -q '^\.so '; then continue; fi
   warn=$(cd docs && groff -man -ww -z "${page#docs/}" 2>&1)
   [ -z "$warn" ] || { say "$page: $warn"; fail=1; }
+done
+
+# Every page has the sections a C programmer looks for, in this order.
+want='NAME SYNOPSIS DESCRIPTION RETURN_VALUE ERRORS EXAMPLE SEE_ALSO'
+for page in docs/man3/*.3; do
+  head -1 "$page" | grep -q '^\.so ' && continue
+  got=$(sed -n 's/^\.SH "\{0,1\}\([A-Z ]*\)"\{0,1\}$/\1/p' "$page" | tr ' ' _ |
+        grep -xE "$(echo $want | tr ' ' '|')" | tr '\n' ' ' | sed 's/ $//')
+  [ "$got" = "$want" ] || { say "$page: sections '$got', want '$want'"; fail=1; }
 done
 
 # Every man page example compiles against the public header alone.
