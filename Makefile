@@ -83,6 +83,7 @@ $(STATIC): $(LIB_OBJ)
 examples: $(EXAMPLES)
 $(B)/examples/libuv_loop: EX_LIBS = $(shell $(PKG_CONFIG) --cflags --libs libuv)
 $(B)/examples/libevent_loop: EX_LIBS = $(shell $(PKG_CONFIG) --cflags --libs libevent)
+$(B)/examples/threads: EX_LIBS = -lpthread
 $(B)/examples/%: examples/%.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(EX_LIBS) $(LDFLAGS)
@@ -144,6 +145,7 @@ check: deps lib examples tool $(TEST_BIN) $(if $(SANITIZE),,contract)
 	  sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
 	@$(PYTHON) tests/test_tool.py $(TOOL)
 	@PYTHON=$(PYTHON) sh tests/examples.sh $(B)
+	@$(PYTHON) tests/tutorial.py docs/tutorial.md
 ifeq ($(SANITIZE),)
 	@MAKE="$(MAKE)" sh tests/install.sh
 endif

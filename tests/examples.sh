@@ -25,5 +25,29 @@ for ex in libuv_loop libevent_loop; do
     echo "examples: $ex failed (exit $rc, ${took}s):"; cat "$log"; fail=1
   fi
 done
-[ $fail -eq 0 ] && echo "examples: ok (libuv and libevent loops drive a session, timers included)"
+# The tutorial's programs (docs/tutorial.md), each doing what it says.
+check() { # name, then grep patterns its output must hold
+  name=$1; shift
+  for want in "$@"; do
+    grep -q -- "$want" "$log" || { echo "examples: $name: no '$want' in:"; cat "$log"; fail=1; return; }
+  done
+}
+timeout 20 "$b/examples/first_fetch" "$u/size/10" > "$log" 2>&1
+check first_fetch "^status 200, 10 bytes of text/plain$" "^xxxxxxxxxx$"
+timeout 20 "$b/examples/post_json" "$u/echo" > "$log" 2>&1
+check post_json "^method POST$" "^target /echo?lang=c%20%26%20more$" \
+  "^header Content-Type: application/json$" "^header Authorization: Bearer secret-token$" \
+  "^header X-Request-Id: 42$" "^header User-Agent: post-json-example/1.0$" \
+  '^{"name": "ahttp", "stars": 5}$'
+timeout 20 "$b/examples/stream" "$u/size/300000" > "$out.body" 2> "$log"
+[ "$(wc -c < "$out.body")" -eq 300000 ] || { echo "examples: stream wrote $(wc -c < "$out.body") bytes"; fail=1; }
+check stream "^status 200, length 300000$" "^done$"
+rm -f "$out.body"
+urls=""
+for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do urls="$urls $u/size/$n"; done
+timeout 20 "$b/examples/window" $urls http://127.0.0.1:1/ > "$log" 2>&1
+check window "^21 done, 1 failed$" "^200 20 $u/size/20$" "^error connection refused"
+timeout 20 "$b/examples/threads" "$u/size/1" "$u/delay/200" "$u/size/3" http://127.0.0.1:1/ > "$log" 2>&1
+check threads "^4 threads, 1 failed$" "^200 $u/delay/200$" "^200 $u/size/3$"
+[ $fail -eq 0 ] && echo "examples: ok (libuv and libevent loops drive a session, timers included; the tutorial's programs)"
 exit $fail
