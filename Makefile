@@ -145,7 +145,7 @@ check: deps lib examples tool $(TEST_BIN) $(if $(SANITIZE),,contract)
 	  sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
 	@$(PYTHON) tests/test_tool.py $(TOOL)
 	@PYTHON=$(PYTHON) sh tests/examples.sh $(B)
-	@$(PYTHON) tests/tutorial.py docs/tutorial.md
+	@$(PYTHON) tests/tutorial.py docs/tutorial.md README.md
 ifeq ($(SANITIZE),)
 	@MAKE="$(MAKE)" sh tests/install.sh
 endif

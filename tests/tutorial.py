@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""tutorial.py - every C snippet of docs/tutorial.md is compiled code.
+"""tutorial.py - every C snippet of docs/tutorial.md and README.md is
+compiled code.
 
 Each ```c block must follow a line `<!-- from examples/NAME.c -->` and be,
 line for line, a contiguous piece of that file; `make examples` compiles
 the files and tests/examples.sh runs them. A snippet that drifts from its
 program fails here.
 
-    python3 tests/tutorial.py [docs/tutorial.md]
+    python3 tests/tutorial.py FILE.md...
 """
 import re
 import sys
 
 
-def main(path):
+def check(path):
     text = open(path).read().split("\n")
     fails, blocks, source = [], 0, None
     i = 0
@@ -42,14 +43,16 @@ def main(path):
             source = None if not line.startswith("<!--") else source
         i += 1
     for f in fails:
-        print("tutorial: " + f)
+        print("snippets: %s: %s" % (path, f))
     if blocks == 0:
         fails.append("no snippets")
-        print("tutorial: no C snippets found")
-    if not fails:
-        print("tutorial: ok (%d snippets, each a piece of a program in examples/)" % blocks)
-    return 1 if fails else 0
+        print("snippets: %s: no C snippets found" % path)
+    return blocks, len(fails)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/tutorial.md"))
+    results = [check(p) for p in sys.argv[1:]]
+    if any(bad for _, bad in results) or not results:
+        sys.exit(1)
+    print("snippets: ok (%d in %s, each a piece of a program in examples/)"
+          % (sum(n for n, _ in results), ", ".join(sys.argv[1:])))
