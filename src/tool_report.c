@@ -74,8 +74,12 @@ void tool_report_json(FILE *out, const struct tool_job *job,
   json_string(out, job->url);
   if (r != NULL) {
     int v = ah_response_http_version(r);
-    fprintf(out, ",\"status\":%d,\"http_version\":\"%d.%d\",\"redirects\":%d",
-            ah_response_status(r), v / 10, v % 10, ah_response_redirects(r));
+    fprintf(out, ",\"status\":%d,\"http_version\":", ah_response_status(r));
+    if (v >= 20) /* "2", "3", as HTTP/2 and HTTP/3 are named */
+      fprintf(out, "\"%d\"", v / 10);
+    else
+      fprintf(out, "\"%d.%d\"", v / 10, v % 10);
+    fprintf(out, ",\"redirects\":%d", ah_response_redirects(r));
     fputs(",\"final_url\":", out);
     json_string(out, ah_response_url(r));
   } else {

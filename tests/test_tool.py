@@ -247,6 +247,56 @@ class ManyUrls(unittest.TestCase):
         self.assertIn("AH_ECANCELED 4", err)
 
 
+class TlsAndHttp2(unittest.TestCase):
+    """Against the private nginx of tests/nginx.sh: a throwaway CA, a
+    certificate it did not sign, HTTP/2 over TLS and h2c."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.nginx = subprocess.Popen(["sh", "tests/nginx.sh", cls.dir.name],
+                                     stdout=subprocess.PIPE)
+        line = cls.nginx.stdout.readline().decode().split()
+        if not line or line[0] != "READY":
+            raise RuntimeError("nginx did not start")
+        ports = [int(p) for p in line[1:]]
+        cls.tls, cls.untrusted, cls.h2c = ports[0], ports[3], ports[5]
+        cls.ca = os.path.join(cls.dir.name, "ca.pem")
+        for _ in range(100):  # until nginx listens
+            if run(["--cacert", cls.ca, "https://127.0.0.1:%d/1k" % cls.tls])[0] == 0:
+                break
+            time.sleep(0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        os.kill(cls.nginx.pid, signal.SIGTERM)
+        cls.nginx.wait(10)
+        cls.nginx.stdout.close()
+        cls.dir.cleanup()
+
+    def json_of(self, args):
+        rc, out, err = run(["--json"] + args)
+        return rc, json.loads(out.decode()), err
+
+    def test_verified_by_default_http2_when_offered(self):
+        rc, r, _ = self.json_of(["--cacert", self.ca, "https://127.0.0.1:%d/1k" % self.tls])
+        self.assertEqual((rc, r["status"], r["bytes"], r["http_version"]), (0, 200, 1024, "2"))
+        rc, r, _ = self.json_of(["--cacert", self.ca, "--http1.1",
+                                 "https://127.0.0.1:%d/1k" % self.tls])
+        self.assertEqual((rc, r["http_version"]), (0, "1.1"))
+
+    def test_untrusted_fails_unless_insecure(self):
+        u = "https://127.0.0.1:%d/1k" % self.untrusted
+        rc, r, _ = self.json_of(["--cacert", self.ca, u])
+        self.assertEqual((rc, r["status"], r["error"]), (1, None, "AH_ETLS"))
+        rc, r, _ = self.json_of(["-k", u])
+        self.assertEqual((rc, r["status"]), (0, 200))
+
+    def test_h2c_prior_knowledge(self):
+        rc, r, _ = self.json_of(["--http2-prior-knowledge", "http://127.0.0.1:%d/1k" % self.h2c])
+        self.assertEqual((rc, r["status"], r["http_version"]), (0, 200, "2"))
+
+
 class ProgressBar(unittest.TestCase):
     def run_on_terminal(self, args):
         """stderr on a pseudo-terminal, stdout on a pipe."""
