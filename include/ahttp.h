@@ -165,8 +165,18 @@ AH_EXTERN int ah_session_opts_set_queue_timeout(ah_session_opts *o,
 /* Default idle timeout in ms: no byte received for that long (0: none). */
 AH_EXTERN int ah_session_opts_set_idle_timeout(ah_session_opts *o,
                                                long idle_ms);
-/* Default HTTP proxy ("http://host:port"); https goes through CONNECT. */
+/* Default proxy: "http://host:port" (https goes through CONNECT),
+ * "socks5://host:port", or "socks5h://host:port" (the proxy resolves). */
 AH_EXTERN int ah_session_opts_set_proxy(ah_session_opts *o, const char *url);
+/* Accept only servers whose TLS public key matches: "sha256//BASE64" pins
+ * separated by ';', or the path of a PEM or DER public key file. */
+AH_EXTERN int ah_session_opts_set_pinned_key(ah_session_opts *o,
+                                             const char *pins);
+/* Connect to address instead of host, on port (0: any port); the URL,
+ * the Host header and TLS still name host (like curl --connect-to). */
+AH_EXTERN int ah_session_opts_add_host_override(ah_session_opts *o,
+                                                const char *host, int port,
+                                                const char *address);
 /* Default unix socket to connect to instead of the URL's host. */
 AH_EXTERN int ah_session_opts_set_unix_socket(ah_session_opts *o,
                                               const char *path);
@@ -235,10 +245,16 @@ AH_EXTERN int ah_request_opts_set_redirects(ah_request_opts *o, long max);
 AH_EXTERN int ah_request_opts_set_basic_auth(ah_request_opts *o,
                                              const char *user,
                                              const char *password);
+/* HTTP digest authentication (RFC 7616), answering the server's
+ * challenge; never sent to another host on redirect. */
+AH_EXTERN int ah_request_opts_set_digest_auth(ah_request_opts *o,
+                                              const char *user,
+                                              const char *password);
 /* Authorization: Bearer token; never sent to another host on redirect. */
 AH_EXTERN int ah_request_opts_set_bearer_token(ah_request_opts *o,
                                                const char *token);
-/* HTTP proxy for this request ("" for none, overriding the session's). */
+/* Proxy for this request, as ah_session_opts_set_proxy ("" for none,
+ * overriding the session's). */
 AH_EXTERN int ah_request_opts_set_proxy(ah_request_opts *o, const char *url);
 /* Connect to this unix socket instead of the URL's host. */
 AH_EXTERN int ah_request_opts_set_unix_socket(ah_request_opts *o,

@@ -99,6 +99,25 @@ int ah__error_from_curl(const struct ah__failure *f)
     return AH_ETOOLARGE;
   case CURLE_ABORTED_BY_CALLBACK:
     return AH_ECANCELED;
+  case CURLE_PROXY:
+    /* A SOCKS proxy's reply: what it says of the server it was asked to
+     * reach is what happened to the request. */
+    switch (f->proxy_err) {
+    case CURLPX_RESOLVE_HOST:
+      return AH_ERESOLVE;
+    case CURLPX_REPLY_CONNECTION_REFUSED:
+    case CURLPX_REPLY_HOST_UNREACHABLE:
+    case CURLPX_REPLY_NETWORK_UNREACHABLE:
+    case CURLPX_REPLY_TTL_EXPIRED:
+    case CURLPX_REPLY_NOT_ALLOWED:
+    case CURLPX_REPLY_GENERAL_SERVER_FAILURE:
+    case CURLPX_NO_AUTH:
+    case CURLPX_USER_REJECTED:
+    case CURLPX_REQUEST_FAILED:
+      return AH_ECONNECT;
+    default:
+      return AH_EPROTO; /* the proxy broke its protocol */
+    }
   default:
     return AH_EIO;
   }

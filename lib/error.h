@@ -13,6 +13,7 @@ struct ah__failure {
   int real_oom;        /* an allocation failed during the transfer */
   int headers_done;    /* the final header block was complete */
   int tls_layer;       /* the TLS library, not the OS, reported the error */
+  long proxy_err;      /* CURLINFO_PROXY_ERROR for CURLE_PROXY, else 0 */
 };
 
 /* The ahttp code for a failed transfer. One CURLcode can mean several

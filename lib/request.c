@@ -44,6 +44,7 @@ struct ah__reqspec {
   long connect_ms, idle_ms, max_redirects;
   char *query;        /* encoded "k=v&k=v" to append, NULL: none */
   char *user, *password, *bearer;
+  int digest;         /* user and password by digest, not basic */
   char *proxy;        /* NULL: the session's; "": none */
   char *unix_path;    /* NULL: the session's */
   ah_read_cb reader;
@@ -123,8 +124,7 @@ static int dup_opt(char **to, const char *from)
   return from && *to == NULL ? -1 : 0;
 }
 
-/* *to = a copy of the list from; 0, or -1 without memory. */
-static int dup_list(struct curl_slist **to, const struct curl_slist *from)
+int ah__slist_dup(struct curl_slist **to, const struct curl_slist *from)
 {
   for (*to = NULL; from; from = from->next) {
     struct curl_slist *n = curl_slist_append(*to, from->data);
@@ -154,6 +154,7 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->idle_ms = old->idle_ms;
   sp->max_redirects = old->max_redirects;
   sp->has_body = old->has_body;
+  sp->digest = old->digest;
   sp->body_len = old->body_len;
   sp->reader = old->reader;
   sp->reader_ud = old->reader_ud;
@@ -171,8 +172,8 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   if (old->has_body &&
       (sp->body = ah__memdup0(old->body, old->body_len)) == NULL)
     bad = 1;
-  bad |= dup_list(&sp->headers, old->headers);
-  bad |= dup_list(&sp->sensitive, old->sensitive);
+  bad |= ah__slist_dup(&sp->headers, old->headers);
+  bad |= ah__slist_dup(&sp->sensitive, old->sensitive);
   for (p = old->form; p && !bad; p = p->next) {
     struct ah__form *c = ah__calloc(1, sizeof *c);
     if (c == NULL) {
@@ -541,9 +542,20 @@ int ah_request_opts_set_basic_auth(ah_request_opts *o, const char *user,
     return AH_ENOMEM;
   if (user == NULL || strchr(user, ':') != NULL)
     return refuse(sp, "a basic auth user name is NULL or has a colon");
+  sp->digest = 0;
   if ((rc = set_spec_string(o, SPEC_FIELD(user), user, 0)) != AH_OK)
     return rc;
   return set_spec_string(o, SPEC_FIELD(password), password ? password : "", 0);
+}
+
+int ah_request_opts_set_digest_auth(ah_request_opts *o, const char *user,
+                                    const char *password)
+{
+  int rc = ah_request_opts_set_basic_auth(o, user, password);
+
+  if (rc == AH_OK)
+    o->spec->digest = 1; /* writable already: set_basic_auth made it so */
+  return rc;
 }
 
 int ah_request_opts_set_bearer_token(ah_request_opts *o, const char *token)
@@ -551,7 +563,15 @@ int ah_request_opts_set_bearer_token(ah_request_opts *o, const char *token)
   return set_spec_string(o, SPEC_FIELD(bearer), token, 0);
 }
 
-/* Only plain HTTP proxies for now ("" means none). */
+int ah__proxy_ok(const char *url)
+{
+  return (strncasecmp(url, "http://", 7) == 0 ||
+          strncasecmp(url, "socks5://", 9) == 0 ||
+          strncasecmp(url, "socks5h://", 10) == 0) &&
+         strpbrk(url, "\r\n") == NULL;
+}
+
+/* "" means none. */
 int ah_request_opts_set_proxy(ah_request_opts *o, const char *url)
 {
   struct ah__reqspec *sp;
@@ -560,8 +580,8 @@ int ah_request_opts_set_proxy(ah_request_opts *o, const char *url)
     return AH_EINVAL;
   if ((sp = writable(o)) == NULL)
     return AH_ENOMEM;
-  if (url != NULL && *url != '\0' && strncasecmp(url, "http://", 7) != 0)
-    return refuse(sp, "the proxy URL is not http://");
+  if (url != NULL && *url != '\0' && !ah__proxy_ok(url))
+    return refuse(sp, "the proxy URL is not http://, socks5:// or socks5h://");
   return set_spec_string(o, SPEC_FIELD(proxy), url, 0);
 }
 
@@ -784,6 +804,16 @@ static void keep_secrets(struct ah__request *q)
   }
 }
 
+/* The first 401 of a request with digest credentials is the server's
+ * challenge, which libcurl answers: not the final response. */
+static int digest_challenge(struct ah__request *q)
+{
+  if (!q->spec->digest || q->challenged || q->rx->status != 401)
+    return 0;
+  q->challenged = 1;
+  return 1;
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__request *q = ((struct ah__slot *)arg)->q;
@@ -798,7 +828,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
       ah__rx_redirect_headers(q->rx))
     keep_secrets(q);
   if (q->spec != NULL && q->spec->on_headers.fn != NULL &&
-      ah__rx_final_headers(q->rx) && tell_headers(q))
+      ah__rx_final_headers(q->rx) && !digest_challenge(q) && tell_headers(q))
     return 0;
   return n;
 }
@@ -1160,6 +1190,10 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
     SET(CURLOPT_SSL_VERIFYPEER, 0L);
     SET(CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  if (d->pinned_key)
+    SET(CURLOPT_PINNEDPUBLICKEY, d->pinned_key);
+  if (d->connect_to)
+    SET(CURLOPT_CONNECT_TO, d->connect_to);
   SET(CURLOPT_HTTPHEADER, d->headers);
   if (rc != CURLE_OK) {
     ah__slot_free(slot);
@@ -1306,7 +1340,8 @@ int ah__request_setup(struct ah__request *q, const char **why)
       } else {
         SET(CURLOPT_USERNAME, sp->user);
         SET(CURLOPT_PASSWORD, sp->password);
-        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        SET(CURLOPT_HTTPAUTH, sp->digest ? (long)CURLAUTH_DIGEST
+                                         : (long)CURLAUTH_BASIC);
       }
     }
     OVERRIDE(DIRTY_PROXY, sp->proxy != NULL, CURLOPT_PROXY, sp->proxy);
@@ -1418,6 +1453,9 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     fl.tls_layer = q->https && fl.os_errno == 0 &&
                    strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0;
     fl.headers_done = ah__rx_headers_complete(q->rx);
+    fl.proxy_err = 0;
+    if (rc == CURLE_PROXY)
+      curl_easy_getinfo(easy, CURLINFO_PROXY_ERROR, &fl.proxy_err);
     err = ah__error_from_curl(&fl);
     /* libcurl reports an allocation that failed under many names ("No
      * URL set" when it could not copy the URL): while this request ran,

@@ -26,8 +26,10 @@ struct ah__defaults {
   int http_version;             /* ah_http_version */
   char *ca_file, *ca_dir, *cert, *key;
   char *proxy, *unix_path, *base_url;
+  char *pinned_key;             /* CURLOPT_PINNEDPUBLICKEY, NULL: none */
   int insecure, no_cookies;
   struct curl_slist *extra;     /* ah_session_opts_add_header lines */
+  struct curl_slist *connect_to; /* host overrides, CURLOPT_CONNECT_TO */
   CURLSH *share;                /* the session's TLS session cache */
   struct ah__bridge *bridge;    /* drives the slots; sees their sockets */
   /* "User-Agent: ..." and "Accept-Encoding: ..." as prebuilt header lines:
@@ -35,6 +37,10 @@ struct ah__defaults {
    * header of that name is in the list. Built by ah__defaults_headers. */
   struct curl_slist *headers;
 };
+
+/* 1 when url is a proxy ahttp accepts: http://, socks5:// or socks5h://
+ * (the proxy resolves names), with no CR or LF. */
+int ah__proxy_ok(const char *url);
 
 /* 1 when s is a non-empty HTTP token (RFC 9110 tchar): a method or a
  * header name. */
@@ -45,6 +51,10 @@ int ah__is_token(const char *s);
  * it empty). Name and value already checked. AH_OK or AH_ENOMEM. */
 int ah__header_append(struct curl_slist **list, const char *name,
                       const char *value);
+
+/* *to = a copy of the list from; 0, or -1 without memory (what was
+ * copied stays in *to, for the caller to free). */
+int ah__slist_dup(struct curl_slist **to, const struct curl_slist *from);
 
 /* Build d->headers from d->user_agent and d->extra. AH_OK or AH_ENOMEM. */
 int ah__defaults_headers(struct ah__defaults *d);
@@ -84,6 +94,7 @@ struct ah__request {
   int doom_err;                 /* to end with this code once out of libcurl */
   const char *doom_why;         /* and this reason (static text) */
   int secrets_dropped;          /* sensitive headers left behind */
+  int challenged;               /* a digest challenge was answered */
   int socket_err;               /* errno of the last failed socket() */
   unsigned long oom_mark;       /* ah__alloc_failures() at the start */
   int64_t queued_ns;            /* when queued (monotonic), then how long */

@@ -87,31 +87,29 @@ static void defaults_free(struct ah__defaults *d)
   ah__free(d->ca_dir);
   ah__free(d->cert);
   ah__free(d->key);
+  ah__free(d->pinned_key);
   curl_slist_free_all(d->headers);
+  curl_slist_free_all(d->connect_to);
 }
+
 
 /* Copy the strings of from into to (shallow copy done by the caller). */
 static int defaults_copy_strings(struct ah__defaults *to,
                                  const struct ah__defaults *from)
 {
   char **dst[] = {&to->user_agent, &to->ca_file, &to->ca_dir, &to->cert,
-                  &to->key, &to->proxy, &to->unix_path, &to->base_url};
+                  &to->key, &to->proxy, &to->unix_path, &to->base_url,
+                  &to->pinned_key};
   const char *src[] = {from->user_agent, from->ca_file, from->ca_dir,
                        from->cert, from->key, from->proxy, from->unix_path,
-                       from->base_url};
-  const struct curl_slist *h;
+                       from->base_url, from->pinned_key};
   size_t i;
   int rc = AH_OK;
 
   to->headers = NULL;
-  to->extra = NULL;
-  for (h = from->extra; h; h = h->next) {
-    struct curl_slist *n = curl_slist_append(to->extra, h->data);
-    if (n == NULL)
-      rc = AH_ENOMEM;
-    else
-      to->extra = n;
-  }
+  if (ah__slist_dup(&to->extra, from->extra) < 0 ||
+      ah__slist_dup(&to->connect_to, from->connect_to) < 0)
+    rc = AH_ENOMEM;
   for (i = 0; i < sizeof dst / sizeof *dst; i++) {
     *dst[i] = src[i] ? ah__strdup(src[i]) : NULL;
     if (src[i] && *dst[i] == NULL)
@@ -281,11 +279,53 @@ int ah_session_opts_set_idle_timeout(ah_session_opts *o, long idle_ms)
 
 int ah_session_opts_set_proxy(ah_session_opts *o, const char *url)
 {
-  if (o == NULL || (url != NULL && *url != '\0' &&
-                    strncasecmp(url, "http://", 7) != 0) ||
-      (url != NULL && strpbrk(url, "\r\n") != NULL))
+  if (o == NULL || (url != NULL && *url != '\0' && !ah__proxy_ok(url)))
     return AH_EINVAL;
   return set_string(&o->d.proxy, url && *url ? url : NULL);
+}
+
+int ah_session_opts_set_pinned_key(ah_session_opts *o, const char *pins)
+{
+  if (o == NULL || (pins != NULL && (*pins == '\0' ||
+                                     strpbrk(pins, "\r\n") != NULL)))
+    return AH_EINVAL;
+  return set_string(&o->d.pinned_key, pins);
+}
+
+/* A host name as it may appear in a URL's authority: letters, digits,
+ * '-', '.', '_', or an IPv6 literal in brackets. */
+static int host_ok(const char *h)
+{
+  size_t n = strlen(h);
+
+  if (n == 0 || n > 255)
+    return 0;
+  if (h[0] == '[')
+    return n > 2 && h[n - 1] == ']' &&
+           strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+  return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789-._") == n;
+}
+
+int ah_session_opts_add_host_override(ah_session_opts *o, const char *host,
+                                      int port, const char *address)
+{
+  char line[600];
+  struct curl_slist *n;
+
+  if (o == NULL || host == NULL || address == NULL || !host_ok(host) ||
+      !host_ok(address) || port < 0 || port > 65535)
+    return AH_EINVAL;
+  /* "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT"; an empty port is any,
+   * and an empty connect-to port keeps the URL's. */
+  if (port > 0)
+    snprintf(line, sizeof line, "%s:%d:%s:", host, port, address);
+  else
+    snprintf(line, sizeof line, "%s::%s:", host, address);
+  if ((n = curl_slist_append(o->d.connect_to, line)) == NULL)
+    return AH_ENOMEM;
+  o->d.connect_to = n;
+  return AH_OK;
 }
 
 int ah_session_opts_set_unix_socket(ah_session_opts *o, const char *path)

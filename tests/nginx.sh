@@ -23,6 +23,12 @@ leaf good IP:127.0.0.1,DNS:localhost ca
 leaf wrong DNS:wrong.example ca
 leaf untrusted IP:127.0.0.1 other
 leaf client DNS:client.test ca
+# Public-key pins (sha256//BASE64) of the served keys, and one as a file.
+pin() { printf 'sha256//%s' "$(openssl pkey -in "$1.key" -pubout -outform der 2>/dev/null |
+        openssl dgst -sha256 -binary | openssl enc -base64)" > "$1.pin"; }
+pin good
+pin untrusted
+q openssl pkey -in good.key -pubout -out good.pub
 # A CA directory, hashed as OpenSSL looks certificates up.
 mkdir -p cadir
 cp ca.pem cadir/

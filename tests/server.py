@@ -10,8 +10,10 @@ Each connection is kept alive for the well-behaved endpoints.
 import email
 import email.policy
 import gzip
+import hashlib
 import socket
 import socketserver
+import re
 import ssl
 import struct
 import subprocess
@@ -22,6 +24,31 @@ import zlib
 
 CONNECTIONS = 0
 LOCK = threading.Lock()
+
+
+DIGEST_REALM = "ahttp-test"
+DIGEST_NONCE = "6f1c2a9e0b7d4e8f"
+
+
+def digest_reply(method, target, headers, user, password):
+    """200 when the Authorization header answers the challenge for user and
+    password, else 401 with the challenge."""
+    md5 = lambda s: hashlib.md5(s.encode()).hexdigest()
+    auth = next((v for k, v in headers if k.lower() == "authorization"), "")
+    if auth.startswith("Digest "):
+        p = {k: (q if q else u) for k, q, u in
+             re.findall(r'(\w+)=(?:"([^"]*)"|([^,\s]*))', auth[7:])}
+        ha1 = md5("%s:%s:%s" % (user, DIGEST_REALM, password))
+        ha2 = md5("%s:%s" % (method, p.get("uri", "")))
+        want = md5(":".join([ha1, DIGEST_NONCE, p.get("nc", ""), p.get("cnonce", ""),
+                             "auth", ha2]))
+        if (p.get("username") == user and p.get("uri") == target and
+                p.get("qop") == "auth" and p.get("response") == want):
+            return reply(200, b"digest ok " + user.encode())
+    challenge = 'Digest realm="%s", qop="auth", nonce="%s", opaque="0a1b"' % (
+        DIGEST_REALM, DIGEST_NONCE)
+    return reply(401, b"who are you?", [("WWW-Authenticate", challenge)],
+                 reason="Unauthorized")
 
 
 def reply(status, body=b"", headers=(), reason="OK"):
@@ -161,6 +188,9 @@ class Handler(socketserver.BaseRequestHandler):
                 out.append("proxied")
             out += ["header %s: %s" % h for h in headers]
             self.send(reply(200, "\n".join(out).encode() + b"\n" + body))
+        elif name == "digest":
+            # /digest/USER/PASSWORD: HTTP digest (RFC 7616, MD5, qop=auth).
+            self.send(digest_reply(method, self.target, headers, parts[1], parts[2]))
         elif name == "headers":
             self.send(reply(200, b"h", [("X-Multi", "one"), ("x-multi", "two"),
                                         ("X-Empty", ""), ("X-Spaced", "  padded  "),

@@ -130,6 +130,56 @@ static void test_tls_verified(void **state)
   ah_session_free(s);
 }
 
+/* The text of a file of the nginx directory, in a static buffer. */
+static const char *contents(const char *name)
+{
+  static char buf[256];
+  FILE *in = fopen(file(name), "r");
+  size_t n = in ? fread(buf, 1, sizeof buf - 1, in) : 0;
+
+  if (in)
+    fclose(in);
+  buf[n] = '\0';
+  return buf;
+}
+
+/* TLS public-key pinning: the served key's pin (alone, among others, or
+ * as a key file) passes; another key's pin fails with AH_ETLS, even
+ * with a certificate the CA vouches for. */
+static void test_pinned_key(void **state)
+{
+  const char *good[3], *bad = NULL;
+  char several[256], other[128];
+  ah_session *s;
+  ah_future *f;
+  size_t i;
+
+  (void)state;
+  snprintf(other, sizeof other, "%s", contents("untrusted.pin"));
+  snprintf(several, sizeof several, "%s;%s", other, contents("good.pin"));
+  good[0] = contents("good.pin");
+  good[1] = several;
+  good[2] = file("good.pub");
+  for (i = 0; i < 4; i++) {
+    ah_session_opts *o = ah_session_opts_new();
+    const char *pins = i < 3 ? good[i] : (bad = other);
+    ah_session_opts_set_ca(o, file("ca.pem"), NULL);
+    assert_int_equal(ah_session_opts_set_pinned_key(o, pins), AH_OK);
+    s = ah_session_new(o);
+    ah_session_opts_free(o);
+    f = get(s, url(TLS, "/1k"));
+    if (bad == NULL) {
+      if (ah_future_error(f) != AH_OK)
+        fail_msg("pin %s: %s", pins, ah_future_errmsg(f));
+    } else {
+      assert_int_equal(ah_future_error(f), AH_ETLS);
+      assert_non_null(strstr(ah_future_errmsg(f), "public key"));
+    }
+    ah_future_free(f);
+    ah_session_free(s);
+  }
+}
+
 /* The CA from a hashed directory instead of a file; HTTP/1.1 when asked
  * for, over TLS that would offer HTTP/2. */
 static void test_ca_dir_and_http_1_1(void **state)
@@ -491,6 +541,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     TU_TEST(test_tls_verified),
     TU_TEST(test_tls_failures),
+    TU_TEST(test_pinned_key),
     TU_TEST(test_ca_dir_and_http_1_1),
     TU_TEST(test_tls_sessions_resumed),
     TU_TEST(test_client_certificate),

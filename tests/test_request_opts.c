@@ -297,10 +297,148 @@ static void test_http_proxy(void **state)
   ah_future_free(f);
   assert_int_equal(ah_request_opts_set_proxy(o, "ftp://x"), AH_EINVAL);
   assert_int_equal(ah_session_opts_set_proxy(so, "socks9://x"), AH_EINVAL);
+  assert_int_equal(ah_session_opts_set_proxy(so, "socks4://x"), AH_EINVAL);
   ah_request_opts_free(o);
   ah_request_opts_free(none);
   ah_session_free(s);
   ah_session_free(plain);
+  ah_session_opts_free(so);
+}
+
+/* Digest: libcurl answers the server's challenge (tests/server.py checks
+ * the MD5 response); a headers callback sees the final response only. */
+static int count_headers(ah_future *f, const ah_response *head, void *ud)
+{
+  (void)f;
+  *(int *)ud = *(int *)ud * 1000 + ah_response_status(head);
+  return 0;
+}
+
+static void test_digest_auth(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new(), *wrong = ah_request_opts_new();
+  ah_future *f;
+  int seen = 0;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_set_digest_auth(o, "ann", "s3cret"), AH_OK);
+  ah_request_opts_on_headers(o, count_headers, &seen);
+  assert_string_equal(fetch_ok(s, tu_url("/digest/ann/s3cret"), o, &f), "digest ok ann");
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  assert_int_equal(seen, 200); /* told once, of the 200, not of the challenge */
+  ah_future_free(f);
+  /* A wrong password: the server's second 401 is the response. */
+  ah_request_opts_set_digest_auth(wrong, "ann", "guess");
+  fetch_ok(s, tu_url("/digest/ann/s3cret"), wrong, &f);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 401);
+  ah_future_free(f);
+  /* Basic credentials do not answer a digest challenge. */
+  ah_request_opts_set_basic_auth(wrong, "ann", "s3cret");
+  fetch_ok(s, tu_url("/digest/ann/s3cret"), wrong, &f);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 401);
+  ah_future_free(f);
+  assert_int_equal(ah_request_opts_set_digest_auth(wrong, "a:b", "x"), AH_EINVAL);
+  ah_request_opts_free(o);
+  ah_request_opts_free(wrong);
+  ah_session_free(s);
+}
+
+/* The proxies a test started, stopped by its teardown even when an
+ * assertion ended the test early. */
+static pid_t socks_pids[2];
+static char socks_log[] = "/tmp/ahttp-socks-XXXXXX";
+
+static int socks_teardown(void **state)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof socks_pids / sizeof *socks_pids; i++) {
+    tu_server_stop(socks_pids[i]);
+    socks_pids[i] = 0;
+  }
+  unlink(socks_log);
+  return tu_fd_teardown(state);
+}
+
+/* tests/socks5.py on an ephemeral port, logging to log; its pid. */
+static pid_t socks_start(int *port, const char *log, const char *user)
+{
+  const char *python = getenv("PYTHON");
+  const char *argv[] = {python ? python : "python3", "tests/socks5.py", log,
+                        "--map", "example.test=127.0.0.1", user ? "--user" : NULL,
+                        user, NULL};
+  char line[64];
+  pid_t pid = tu_spawn(argv, line, sizeof line);
+
+  if (pid > 0 && sscanf(line, "READY %d", port) != 1) {
+    tu_server_stop(pid);
+    return -1;
+  }
+  return pid;
+}
+
+static int log_has(const char *log, const char *want)
+{
+  char line[256];
+  FILE *in = fopen(log, "r");
+  int found = 0;
+
+  while (in && !found && fgets(line, sizeof line, in))
+    found = strstr(line, want) != NULL;
+  if (in)
+    fclose(in);
+  return found;
+}
+
+static void test_socks5_proxy(void **state)
+{
+  char *log = socks_log, proxy[96], url[96], want[96];
+  int fd = mkstemp(log), port = 0, aport = 0;
+  pid_t pid = socks_pids[0] = socks_start(&port, log, NULL), apid;
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+
+  (void)state;
+  assert_true(fd >= 0 && pid > 0);
+  close(fd);
+  /* socks5h: the proxy resolves the name, which no DNS knows. */
+  snprintf(proxy, sizeof proxy, "socks5h://127.0.0.1:%d", port);
+  assert_int_equal(ah_session_opts_set_proxy(so, proxy), AH_OK);
+  s = ah_session_new(so);
+  snprintf(url, sizeof url, "http://example.test:%d/echo", tu_port);
+  assert_non_null(strstr(fetch_ok(s, url, NULL, &f), "header Host: example.test:"));
+  ah_future_free(f);
+  snprintf(want, sizeof want, "CONNECT name example.test %d", tu_port);
+  assert_true(log_has(log, want));
+  /* socks5, per request: ahttp resolves and the proxy gets an address. */
+  snprintf(proxy, sizeof proxy, "socks5://127.0.0.1:%d", port);
+  assert_int_equal(ah_request_opts_set_proxy(o, proxy), AH_OK);
+  fetch_ok(s, tu_url("/size/3"), o, &f);
+  ah_future_free(f);
+  snprintf(want, sizeof want, "CONNECT ipv4 127.0.0.1 %d", tu_port);
+  assert_true(log_has(log, want));
+  /* What the proxy says of the target is the request's error. */
+  assert_int_equal(fetch_err(s, "http://127.0.0.1:1/", o), AH_ECONNECT);
+  /* SOCKS5 has no reply for a name that does not resolve: unreachable. */
+  assert_int_equal(fetch_err(s, "http://ahttp-test-host.invalid/", NULL), AH_ECONNECT);
+  ah_session_free(s);
+  /* A proxy that wants a user name and password. */
+  apid = socks_pids[1] = socks_start(&aport, log, "pat:pw");
+  assert_true(apid > 0);
+  snprintf(proxy, sizeof proxy, "socks5h://pat:pw@127.0.0.1:%d", aport);
+  ah_session_opts_set_proxy(so, proxy);
+  s = ah_session_new(so);
+  snprintf(url, sizeof url, "http://example.test:%d/size/4", tu_port);
+  assert_string_equal(fetch_ok(s, url, NULL, &f), "xxxx");
+  ah_future_free(f);
+  snprintf(proxy, sizeof proxy, "socks5h://pat:nope@127.0.0.1:%d", aport);
+  ah_request_opts_set_proxy(o, proxy);
+  assert_int_equal(fetch_err(s, url, o), AH_ECONNECT);
+  ah_session_free(s);
+  ah_request_opts_free(o);
   ah_session_opts_free(so);
 }
 
@@ -423,6 +561,8 @@ int main(void)
     TU_TEST(test_multipart_form),
     TU_TEST(test_http_proxy),
     TU_TEST(test_unix_socket),
+    TU_TEST(test_digest_auth),
+    cmocka_unit_test_setup_teardown(test_socks5_proxy, tu_fd_setup, socks_teardown),
     TU_TEST(test_idle_timeout),
     TU_TEST(test_connect_timeout),
     TU_TEST(test_redirect_limit_per_request),

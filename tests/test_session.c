@@ -484,6 +484,47 @@ static void test_session_default_headers(void **state)
   ah_session_opts_free(so);
 }
 
+/* Host overrides: a name no DNS knows reaches the test server, the URL
+ * and the Host header keep the name; a port-specific override applies to
+ * its port only. */
+static void test_host_override(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  ah_future *f;
+  char url[96], other[96];
+
+  (void)state;
+  assert_int_equal(ah_session_opts_add_host_override(o, "example.test", 0, "127.0.0.1"), AH_OK);
+  assert_int_equal(ah_session_opts_add_host_override(o, "only.test", tu_port, "127.0.0.1"), AH_OK);
+  assert_int_equal(ah_session_opts_add_host_override(o, "a:b", 0, "127.0.0.1"), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_host_override(o, "x.test", 70000, "127.0.0.1"), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_host_override(o, "x.test", 0, "1.2.3.4\r\n"), AH_EINVAL);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  snprintf(url, sizeof url, "http://example.test:%d/echo", tu_port);
+  f = ah_session_fetch(s, url, NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL),
+                         "header Host: example.test:"));
+  assert_string_equal(ah_response_url(ah_future_response(f)), url);
+  ah_future_free(f);
+  snprintf(url, sizeof url, "http://only.test:%d/size/2", tu_port);
+  f = ah_session_fetch(s, url, NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  ah_future_free(f);
+  /* Another port of only.test is not overridden: the name is looked up. */
+  snprintf(other, sizeof other, "http://only.test:%d/size/2", tu_port == 1 ? 2 : 1);
+  f = ah_session_fetch(s, other, NULL);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_ERESOLVE);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 static void test_base_url(void **state)
 {
   ah_session_opts *so = ah_session_opts_new();
@@ -734,6 +775,7 @@ int main(void)
     TU_TEST(test_descriptors_close_on_exec),
     TU_TEST(test_session_default_headers),
     TU_TEST(test_base_url),
+    TU_TEST(test_host_override),
     TU_TEST(test_cookie_jar),
     TU_TEST(test_cancel_in_every_state),
   };
