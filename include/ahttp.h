@@ -63,6 +63,15 @@ typedef enum ah_http_version {
   AH_HTTP_2_PRIOR_KNOWLEDGE = 3 /* HTTP/2 without upgrade, also cleartext */
 } ah_http_version;
 
+/* What a retry policy retries (ah_session_opts_set_retries). */
+typedef enum ah_retry_on {
+  AH_RETRY_CONNECT = 1, /* no connection made: refused, unreachable, connect timeout */
+  AH_RETRY_RESET = 2,   /* the connection ended before any response byte */
+  AH_RETRY_TIMEOUT = 4, /* a timeout once connected */
+  AH_RETRY_STATUS = 8,  /* a response with a status of the retry set */
+  AH_RETRY_DEFAULT = 15 /* all of these */
+} ah_retry_on;
+
 /* Marks of a response's timeline, for ah_response_time_us. */
 typedef enum ah_time {
   AH_TIME_QUEUE = 0,      /* waited in ahttp's queue before starting */
@@ -183,6 +192,26 @@ AH_EXTERN int ah_session_opts_set_unix_socket(ah_session_opts *o,
 /* The session's cookie jar: on (1, the default) or off (0). */
 AH_EXTERN int ah_session_opts_set_cookies(ah_session_opts *o, int on);
 
+/* Retries: attempts in all (1, the default: none), of the outcomes in on
+ * (AH_RETRY_*). A request not idempotent is retried only when nothing was
+ * sent, unless it allows more (ah_request_opts_set_retries). */
+AH_EXTERN int ah_session_opts_set_retries(ah_session_opts *o, int attempts,
+                                          unsigned on);
+/* Backoff: retry n waits a random time up to min(max_ms, base_ms *
+ * 2^(n-1)) (default 100 and 10000); a longer Retry-After is honoured up
+ * to max_ms, and beyond it the response is returned. */
+AH_EXTERN int ah_session_opts_set_retry_backoff(ah_session_opts *o,
+                                                long base_ms, long max_ms);
+/* Statuses retried with AH_RETRY_STATUS (default 429, 502, 503, 504). */
+AH_EXTERN int ah_session_opts_set_retry_statuses(ah_session_opts *o,
+                                                 const int *codes, size_t n);
+/* Retry budget: retries in the last 10 s at most ratio times the first
+ * attempts plus min_per_second per second (default 0.2 and 10; a
+ * negative ratio: no budget). */
+AH_EXTERN int ah_session_opts_set_retry_budget(ah_session_opts *o,
+                                               double ratio,
+                                               long min_per_second);
+
 /* Create a session; opts may be NULL and may be freed afterwards. */
 AH_EXTERN ah_session *ah_session_new(const ah_session_opts *opts);
 /* Cancel every pending future (AH_ECANCELED) and release the session. */
@@ -259,6 +288,10 @@ AH_EXTERN int ah_request_opts_set_proxy(ah_request_opts *o, const char *url);
 /* Connect to this unix socket instead of the URL's host. */
 AH_EXTERN int ah_request_opts_set_unix_socket(ah_request_opts *o,
                                              const char *path);
+/* Attempts for this request (-1: the session's), and with unsafe set,
+ * retries of a request that is not idempotent (POST, PATCH) too. */
+AH_EXTERN int ah_request_opts_set_retries(ah_request_opts *o, int attempts,
+                                          int unsafe);
 /* Receive the body through cb instead of keeping it. */
 AH_EXTERN int ah_request_opts_on_data(ah_request_opts *o, ah_data_cb cb,
                                       void *userdata);
@@ -326,6 +359,8 @@ AH_EXTERN const char *ah_response_url(const ah_response *r);
 AH_EXTERN long long ah_response_time_us(const ah_response *r, int which);
 /* Number of redirects followed to reach this response. */
 AH_EXTERN int ah_response_redirects(const ah_response *r);
+/* Attempts it took to get this response (1 without a retry). */
+AH_EXTERN int ah_response_attempts(const ah_response *r);
 /* HTTP version of the response: 10, 11, 20 or 30. */
 AH_EXTERN int ah_response_http_version(const ah_response *r);
 /* Address of the server (its port in *port), "" over a unix socket. */

@@ -15,6 +15,23 @@ void ah__list_append(struct ah__list *l, struct ah__request *q)
   l->n++;
 }
 
+void ah__list_insert(struct ah__list *l, struct ah__request *before,
+                     struct ah__request *q)
+{
+  if (before == NULL) {
+    ah__list_append(l, q);
+    return;
+  }
+  q->next = before;
+  q->prev = before->prev;
+  if (before->prev)
+    before->prev->next = q;
+  else
+    l->head = q;
+  before->prev = q;
+  l->n++;
+}
+
 void ah__list_remove(struct ah__list *l, struct ah__request *q)
 {
   if (q->prev)

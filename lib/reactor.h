@@ -17,7 +17,7 @@
 #include <sys/epoll.h>
 
 #define AH__REACTOR_HANDLERS 4
-#define AH__REACTOR_TIMERS 2
+#define AH__REACTOR_TIMERS 4
 #define AH__REACTOR_BATCH 256
 #define AH__NO_DEADLINE INT64_MAX
 

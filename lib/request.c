@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "alloc.h"
 #include "curl_bridge.h"
 #include "error.h"
 #include "future.h"
+#include "reactor.h"
 #include "response.h"
 
 /* A caller's callback and its pointer. A function pointer converts to
@@ -45,6 +47,8 @@ struct ah__reqspec {
   char *query;        /* encoded "k=v&k=v" to append, NULL: none */
   char *user, *password, *bearer;
   int digest;         /* user and password by digest, not basic */
+  int retries;        /* attempts, -1: the session's */
+  int retry_unsafe;   /* may be resent though not idempotent */
   char *proxy;        /* NULL: the session's; "": none */
   char *unix_path;    /* NULL: the session's */
   ah_read_cb reader;
@@ -65,6 +69,7 @@ static struct ah__reqspec *spec_new(void)
   if (sp != NULL) {
     sp->refs = 1;
     sp->timeout_ms = sp->connect_ms = sp->idle_ms = sp->max_redirects = -1;
+    sp->retries = -1;
     sp->form_tail = &sp->form;
   }
   return sp;
@@ -155,6 +160,8 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->max_redirects = old->max_redirects;
   sp->has_body = old->has_body;
   sp->digest = old->digest;
+  sp->retries = old->retries;
+  sp->retry_unsafe = old->retry_unsafe;
   sp->body_len = old->body_len;
   sp->reader = old->reader;
   sp->reader_ud = old->reader_ud;
@@ -382,6 +389,83 @@ int ah_request_opts_set_redirects(ah_request_opts *o, long max)
     return AH_ENOMEM;
   sp->max_redirects = max;
   return AH_OK;
+}
+
+int ah_request_opts_set_retries(ah_request_opts *o, int attempts, int unsafe)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL || attempts == 0 || attempts < -1 || attempts > 100)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->retries = attempts;
+  sp->retry_unsafe = unsafe ? 1 : 0;
+  return AH_OK;
+}
+
+int ah__request_attempts(const struct ah__request *q, int session_attempts)
+{
+  return q->spec != NULL && q->spec->retries > 0 ? q->spec->retries
+                                                  : session_attempts;
+}
+
+/* RFC 9110 section 9.2.2: sending these twice does what sending them
+ * once does. */
+static int idempotent(const char *m)
+{
+  static const char *const methods[] = {"GET", "HEAD", "OPTIONS", "TRACE",
+                                        "PUT", "DELETE"};
+  size_t i;
+
+  for (i = 0; i < sizeof methods / sizeof *methods; i++)
+    if (strcmp(m, methods[i]) == 0)
+      return 1;
+  return 0;
+}
+
+int ah__request_resendable(const struct ah__request *q)
+{
+  const struct ah__reqspec *sp = q->spec;
+
+  if (sp == NULL)
+    return 1; /* GET */
+  if (sp->retry_unsafe)
+    return 1;
+  if (sp->method != NULL)
+    return idempotent(sp->method);
+  return !(sp->has_body || sp->reader != NULL || sp->form != NULL); /* POST */
+}
+
+enum ah__outcome ah__request_outcome(const struct ah__request *q, int err)
+{
+  if (err == AH_OK || q->told)
+    return AH__OUT_FINAL; /* a response, or bytes the caller has seen */
+  if (!q->sent) /* the request never left: whatever failed, it is unseen */
+    return err == AH_ECONNECT || err == AH_ETIMEDOUT || err == AH_EIO
+               ? AH__OUT_CONNECT : AH__OUT_FINAL;
+  if (err == AH_ETIMEDOUT)
+    return AH__OUT_TIMEOUT;
+  if ((err == AH_EIO || err == AH_EPROTO) && q->rx != NULL &&
+      q->rx->status == 0 && q->empty_reply)
+    return AH__OUT_RESET;
+  return AH__OUT_FINAL;
+}
+
+void ah__request_rearm(struct ah__request *q)
+{
+  q->slot = NULL;
+  q->rx = NULL;
+  q->abort_err = AH_OK;
+  q->abort_why = NULL;
+  q->watch_err = 0;
+  q->secrets_dropped = 0;
+  q->challenged = 0;
+  q->socket_err = 0;
+  q->sent = 0;
+  q->empty_reply = 0;
+  q->retry_ns = -1;
+  q->told = 0;
 }
 
 /* Percent-encode s (all but RFC 3986 unreserved characters) onto out. */
@@ -758,6 +842,7 @@ static int tell_headers(struct ah__request *q)
     q->abort_why = "out of memory while presenting the response headers";
     return 1;
   }
+  q->told = 1;
   ah__future_cb_enter();
   verdict = ((ah_headers_cb)sp->on_headers.fn)(q->f, head, sp->on_headers.ud);
   ah__future_cb_leave();
@@ -808,10 +893,29 @@ static void keep_secrets(struct ah__request *q)
  * challenge, which libcurl answers: not the final response. */
 static int digest_challenge(struct ah__request *q)
 {
-  if (!q->spec->digest || q->challenged || q->rx->status != 401)
+  if (q->spec == NULL || !q->spec->digest || q->challenged ||
+      q->rx->status != 401)
     return 0;
   q->challenged = 1;
   return 1;
+}
+
+/* A final response whose status the session retries: decided now, on
+ * its headers, so that the caller's callbacks never see an attempt that
+ * is not the last. 1 when it will be retried. */
+static int retry_status(struct ah__request *q)
+{
+  struct ah__retrier *rt = q->slot->d->rt;
+  int max;
+
+  if (rt == NULL || (max = ah__request_attempts(q, rt->p.attempts)) <= 1 ||
+      q->attempt >= max || !ah__retry_status(&rt->p, q->rx->status))
+    return 0;
+  q->retry_ns = ah__retry_decide(rt, q->attempt, max, AH__OUT_STATUS,
+                                 q->rx->status, ah__request_resendable(q),
+                                 ah__rx_header(q->rx, "retry-after"),
+                                 ah__now_ns(), time(NULL));
+  return q->retry_ns >= 0;
 }
 
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
@@ -827,9 +931,12 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
   if (q->slot->stripped != NULL && !q->secrets_dropped &&
       ah__rx_redirect_headers(q->rx))
     keep_secrets(q);
-  if (q->spec != NULL && q->spec->on_headers.fn != NULL &&
-      ah__rx_final_headers(q->rx) && !digest_challenge(q) && tell_headers(q))
-    return 0;
+  if (ah__rx_final_headers(q->rx) && !digest_challenge(q)) {
+    if (retry_status(q))
+      return n; /* another attempt follows: this one's body is dropped */
+    if (q->spec != NULL && q->spec->on_headers.fn != NULL && tell_headers(q))
+      return 0;
+  }
   return n;
 }
 
@@ -840,8 +947,11 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
   int err;
 
   (void)size;
+  if (q->retry_ns >= 0)
+    return n; /* an attempt that will be retried */
   if (sp != NULL && sp->on_data.fn != NULL) {
     int verdict;
+    q->told = 1;
     ah__future_cb_enter();
     verdict = ((ah_data_cb)sp->on_data.fn)(q->f, buf, n, sp->on_data.ud);
     ah__future_cb_leave();
@@ -912,6 +1022,37 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
   if (slot->bridge != NULL)
     ah__bridge_adopt(slot->bridge, fd);
   return fd;
+}
+
+/* The connection is ready and the request is about to be sent: on a new
+ * or a reused connection, after each redirect, and when libcurl sends it
+ * again by itself. libcurl 7.88 resends any request, a POST too, when a
+ * reused keep-alive connection turns out closed before any response
+ * byte; the server may have acted on the first copy. A request that is
+ * not idempotent is not resent unless it allows it
+ * (ah_request_opts_set_retries). */
+static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
+                  int local_port)
+{
+  struct ah__slot *slot = arg;
+  struct ah__request *q = slot->q;
+
+  (void)remote_ip;
+  (void)local_ip;
+  (void)remote_port;
+  (void)local_port;
+  if (q == NULL)
+    return CURL_PREREQFUNC_OK;
+  if (q->sent && q->rx->status == 0 && !ah__request_resendable(q)) {
+    q->abort_err = AH_EIO;
+    q->abort_why = "the server closed the reused connection before "
+                   "answering; a request that is not idempotent is not sent "
+                   "twice";
+    q->empty_reply = 1;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  q->sent = 1;
+  return CURL_PREREQFUNC_OK;
 }
 
 /* What a request changed on its slot, undone by ah__slot_recycle. */
@@ -1145,6 +1286,8 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_READDATA, slot);
   SET(CURLOPT_XFERINFOFUNCTION, on_progress);
   SET(CURLOPT_XFERINFODATA, slot);
+  SET(CURLOPT_PREREQFUNCTION, prereq);
+  SET(CURLOPT_PREREQDATA, slot);
   SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
   SET(CURLOPT_OPENSOCKETDATA, slot);
   if ((slot->bridge = d->bridge) != NULL && rc == CURLE_OK)
@@ -1388,6 +1531,7 @@ static void resp_info(struct ah__request *q, struct ah__resp_info *in)
   int64_t *t = in->time_us;
   long v = 0;
 
+  in->attempts = q->attempt;
   t[AH_TIME_QUEUE] = q->queued_ns / 1000;
   t[AH_TIME_LOOKUP] = info_us(e, CURLINFO_NAMELOOKUP_TIME_T);
   t[AH_TIME_CONNECT] = at_least(info_us(e, CURLINFO_CONNECT_TIME_T),
@@ -1453,6 +1597,9 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     fl.tls_layer = q->https && fl.os_errno == 0 &&
                    strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0;
     fl.headers_done = ah__rx_headers_complete(q->rx);
+    q->empty_reply = q->rx->status == 0 &&
+                     (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
+                      rc == CURLE_SEND_ERROR);
     fl.proxy_err = 0;
     if (rc == CURLE_PROXY)
       curl_easy_getinfo(easy, CURLINFO_PROXY_ERROR, &fl.proxy_err);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ahttp.h"
+#include "retry.h"
 
 struct ah__reqspec;
 struct ah__bridge;
@@ -31,6 +32,7 @@ struct ah__defaults {
   struct curl_slist *extra;     /* ah_session_opts_add_header lines */
   struct curl_slist *connect_to; /* host overrides, CURLOPT_CONNECT_TO */
   CURLSH *share;                /* the session's TLS session cache */
+  struct ah__retrier *rt;       /* the session's retrying */
   struct ah__bridge *bridge;    /* drives the slots; sees their sockets */
   /* "User-Agent: ..." and "Accept-Encoding: ..." as prebuilt header lines:
    * libcurl formats its own with a slow printf on every request unless a
@@ -95,6 +97,14 @@ struct ah__request {
   const char *doom_why;         /* and this reason (static text) */
   int secrets_dropped;          /* sensitive headers left behind */
   int challenged;               /* a digest challenge was answered */
+  int sent;                     /* the request went out (this attempt) */
+  int empty_reply;              /* it ended with no response byte */
+  int attempt;                  /* 1 for the first */
+  int waiting;                  /* in the session's retry list */
+  int64_t due_ns;               /* when it is retried (monotonic) */
+  int64_t retry_ns;             /* decided on the headers: the wait, or -1 */
+  int told;                     /* the caller's callbacks saw this attempt */
+  int64_t starved_ns;           /* first ran out of descriptors, or 0 */
   int socket_err;               /* errno of the last failed socket() */
   unsigned long oom_mark;       /* ah__alloc_failures() at the start */
   int64_t queued_ns;            /* when queued (monotonic), then how long */
@@ -136,6 +146,17 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
  * parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
 int ah__request_url(struct ah__request *q, const char *url,
                     const CURLU *base, const char **why);
+/* Attempts q may make: its own, else the session's. */
+int ah__request_attempts(const struct ah__request *q, int session_attempts);
+/* 1 when q may be sent again: an idempotent method, or allowed. */
+int ah__request_resendable(const struct ah__request *q);
+/* What the attempt that just failed with err means for a retry (a
+ * status is decided on the response's headers: q->retry_ns). */
+enum ah__outcome ah__request_outcome(const struct ah__request *q, int err);
+/* Forget the ended attempt's state (its slot is the caller's to return):
+ * ready for the next attempt. */
+void ah__request_rearm(struct ah__request *q);
+
 /* An allocated message "text (url)", url credentials removed. */
 char *ah__message(int err, const char *detail, const char *url);
 

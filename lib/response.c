@@ -461,12 +461,14 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   at += llen;
   memset(r->time_us, 0, sizeof r->time_us);
   r->version = (uint8_t)rx->version;
+  r->attempts = 1;
   r->redirects = 0;
   r->remote_port = r->local_port = 0;
   if (info != NULL) {
     for (i = 0; i < AH__NTIMES; i++)
       r->time_us[i] = saturate_us(info->time_us[i]);
     r->version = (uint8_t)info->version;
+    r->attempts = info->attempts > 127 ? 127 : (uint8_t)info->attempts;
     r->redirects = (uint16_t)(info->redirects > UINT16_MAX ? UINT16_MAX
                                                             : info->redirects);
     r->remote_port = (uint16_t)info->remote_port;
@@ -566,6 +568,11 @@ long long ah_response_time_us(const ah_response *r, int which)
 int ah_response_redirects(const ah_response *r)
 {
   return r ? r->redirects : 0;
+}
+
+int ah_response_attempts(const ah_response *r)
+{
+  return r ? r->attempts : 0;
 }
 
 int ah_response_http_version(const ah_response *r)

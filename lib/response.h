@@ -50,7 +50,8 @@ struct ah_response {
   uint16_t nhdr;        /* header count (max_header keeps it small) */
   uint32_t hdr_at;      /* the header text, from the block's start */
   uint32_t url_at;      /* the URL, then the remote and local address */
-  uint8_t body_inline;  /* 1 when body is in this block */
+  uint8_t body_inline : 1; /* 1 when body is in this block */
+  uint8_t attempts : 7; /* attempts it took, saturated at 127 */
   uint8_t version;      /* 10, 11, 20, 30 */
   uint16_t redirects;
   uint16_t remote_port, local_port;
@@ -60,7 +61,7 @@ struct ah_response {
 /* What a finished transfer tells of itself, for the result. */
 struct ah__resp_info {
   int64_t time_us[AH__NTIMES];
-  int version, redirects;
+  int version, redirects, attempts;
   const char *remote_ip, *local_ip; /* NULL: "" */
   long remote_port, local_port;
 };

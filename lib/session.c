@@ -5,8 +5,10 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "curl_bridge.h"
@@ -15,6 +17,7 @@
 #include "reactor.h"
 #include "request.h"
 #include "response.h"
+#include "retry.h"
 
 #define POOL_MAX 256 /* idle easy handles kept for reuse */
 
@@ -29,6 +32,7 @@
 struct ah_session_opts {
   struct ah__defaults d;
   long max_total, max_host, queue_ms;
+  struct ah__retry_policy retry;
 };
 
 struct ah_session {
@@ -37,6 +41,12 @@ struct ah_session {
   struct ah__defaults d;
   struct ah__list active;    /* requests handed to libcurl */
   struct ah__list queue;     /* requests waiting for room, FIFO */
+  struct ah__list waiting;   /* requests waiting to be retried, by due time */
+  struct ah__retrier rt;     /* retry policy, budget, jitter */
+  int retry_timer;           /* fires for the head of waiting */
+  int fd_timer;              /* ends a pause of admission (starved) */
+  int starved;               /* out of descriptors: admission paused */
+  int64_t starve_ns;         /* the pause's length, doubled each time */
   size_t window;             /* most requests in libcurl at once */
   int64_t queue_ns;          /* queue timeout, 0: none */
   int queue_timer;           /* the reactor's timer for it */
@@ -70,6 +80,7 @@ ah_session_opts *ah_session_opts_new(void)
   if (o == NULL)
     return NULL;
   defaults_init(&o->d);
+  ah__retry_policy_init(&o->retry);
   o->max_total = 100;
   o->max_host = 0;
   return o; /* o->d.headers stays NULL: built by the session */
@@ -186,6 +197,52 @@ int ah_session_opts_set_max_connections(ah_session_opts *o, long total,
     return AH_EINVAL;
   o->max_total = total;
   o->max_host = per_host;
+  return AH_OK;
+}
+
+int ah_session_opts_set_retries(ah_session_opts *o, int attempts, unsigned on)
+{
+  if (o == NULL || attempts < 1 || attempts > 100 ||
+      (on & ~(unsigned)AH_RETRY_DEFAULT) != 0)
+    return AH_EINVAL;
+  o->retry.attempts = attempts;
+  o->retry.on = on;
+  return AH_OK;
+}
+
+int ah_session_opts_set_retry_backoff(ah_session_opts *o, long base_ms,
+                                      long max_ms)
+{
+  if (o == NULL || base_ms < 0 || max_ms < base_ms)
+    return AH_EINVAL;
+  o->retry.base_ns = (int64_t)base_ms * 1000000;
+  o->retry.max_ns = (int64_t)max_ms * 1000000;
+  return AH_OK;
+}
+
+int ah_session_opts_set_retry_statuses(ah_session_opts *o, const int *codes,
+                                       size_t n)
+{
+  size_t i;
+
+  if (o == NULL || n > AH__RETRY_MAX_STATUSES || (n > 0 && codes == NULL))
+    return AH_EINVAL;
+  for (i = 0; i < n; i++)
+    if (codes[i] < 100 || codes[i] > 599)
+      return AH_EINVAL;
+  for (i = 0; i < n; i++)
+    o->retry.statuses[i] = codes[i];
+  o->retry.nstatuses = (int)n;
+  return AH_OK;
+}
+
+int ah_session_opts_set_retry_budget(ah_session_opts *o, double ratio,
+                                     long min_per_second)
+{
+  if (o == NULL || isnan(ratio) || min_per_second < 0)
+    return AH_EINVAL;
+  o->retry.ratio = ratio;
+  o->retry.min_per_s = min_per_second;
   return AH_OK;
 }
 
@@ -375,6 +432,141 @@ static void request_free(ah_session *s, struct ah__request *q)
 
 static void pump(ah_session *s);
 static void queue_timer_update(ah_session *s);
+static void retry_timer_update(ah_session *s);
+static int start(ah_session *s, struct ah__request *q, const char **why);
+
+/* msg + " (after N attempts)": the failure of the last attempt. */
+static char *with_attempts(char *msg, int n)
+{
+  size_t len = strlen(msg) + 32;
+  char *m = ah__malloc(len);
+
+  if (m == NULL)
+    return msg; /* the message without the count */
+  snprintf(m, len, "%s, after %d attempts", msg, n);
+  ah__free(msg);
+  return m;
+}
+
+/* q's attempt is over and another will follow: let go of the easy
+ * handle (others may use it meanwhile) and forget the attempt. */
+static void end_attempt(ah_session *s, struct ah__request *q)
+{
+  slot_put(s, q->slot);
+  ah__request_rearm(q);
+}
+
+/* Retry q later if the policy says so (on its response's headers for a
+ * status, now for a failure): 1 when it waits in s->waiting. */
+static int retry_later(ah_session *s, struct ah__request *q, int err)
+{
+  int64_t now = ah__now_ns(), delay = q->retry_ns;
+  struct ah__request *at;
+
+  if (delay < 0 && err != AH_OK)
+    delay = ah__retry_decide(&s->rt, q->attempt,
+                             ah__request_attempts(q, s->rt.p.attempts),
+                             ah__request_outcome(q, err), 0,
+                             ah__request_resendable(q), NULL, now, time(NULL));
+  if (delay < 0)
+    return 0;
+  end_attempt(s, q);
+  q->attempt++;
+  q->queued_ns = 0;
+  q->due_ns = now + delay;
+  /* Sorted by due time; most retries fall due after those waiting. */
+  for (at = s->waiting.tail; at != NULL && at->due_ns > q->due_ns; at = at->prev)
+    ;
+  ah__list_insert(&s->waiting, at ? at->next : s->waiting.head, q);
+  q->waiting = 1;
+  retry_timer_update(s);
+  pump(s);
+  return 1;
+}
+
+static void retry_timer_update(ah_session *s)
+{
+  ah__reactor_set_timer(&s->reactor, s->retry_timer,
+                        s->waiting.head ? s->waiting.head->due_ns
+                                        : AH__NO_DEADLINE);
+}
+
+/* Requests whose wait is over go back in: started if there is room, else
+ * at the tail of the queue like a new fetch. */
+static void on_retry_timer(void *arg)
+{
+  ah_session *s = arg;
+  int64_t now = ah__now_ns();
+
+  ah__session_hold(s);
+  while (!s->closing && s->waiting.head && s->waiting.head->due_ns <= now) {
+    struct ah__request *q = s->waiting.head;
+    const char *why;
+    int err;
+    ah__list_remove(&s->waiting, q);
+    q->waiting = 0;
+    if (s->active.n < s->window && s->queue.head == NULL && !s->starved) {
+      if ((err = start(s, q, &why)) != AH_OK) {
+        ah_future *f = q->f;
+        request_free(s, q);
+        ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
+      }
+    } else {
+      q->queued = 1;
+      q->queued_ns = now;
+      ah__list_append(&s->queue, q);
+      if (s->queue.head == q)
+        queue_timer_update(s);
+    }
+  }
+  retry_timer_update(s);
+  ah__session_release(s);
+}
+
+/* Out of descriptors before anything was sent: q goes back to the head of
+ * the queue, and admission pauses until a request of the session ends or
+ * a timer (10 ms, doubling to 1 s) lets it try again. It fails with
+ * AH_ENOFD once it has waited the connect timeout. 1 when requeued. */
+static int starve(ah_session *s, struct ah__request *q)
+{
+  int64_t now = ah__now_ns(), limit;
+
+  limit = (int64_t)(s->d.connect_ms > 0 ? s->d.connect_ms : 30000) * 1000000;
+  if (q->sent)
+    return 0;
+  if (q->starved_ns == 0)
+    q->starved_ns = now;
+  else if (now - q->starved_ns >= limit)
+    return 0;
+  end_attempt(s, q);
+  /* Its place in the queue's order: where it would be had it waited. */
+  q->queued_ns = now - q->queued_ns;
+  q->queued = 1;
+  ah__list_insert(&s->queue, s->queue.head, q);
+  queue_timer_update(s);
+  s->starve_ns = s->starved ? s->starve_ns * 2 : 10000000;
+  if (s->starve_ns > 1000000000)
+    s->starve_ns = 1000000000;
+  s->starved = 1;
+  ah__reactor_set_timer(&s->reactor, s->fd_timer, now + s->starve_ns);
+  return 1;
+}
+
+static void unstarve(ah_session *s)
+{
+  s->starved = 0;
+  ah__reactor_set_timer(&s->reactor, s->fd_timer, AH__NO_DEADLINE);
+}
+
+static void on_fd_timer(void *arg)
+{
+  ah_session *s = arg;
+
+  ah__session_hold(s);
+  s->starved = 0; /* the pause's length is kept: it doubles if it fails */
+  pump(s);
+  ah__session_release(s);
+}
 
 /* End a request: out of libcurl (or the queue), start the next queued
  * request in its place, then complete its future. Starting the next one
@@ -386,7 +578,11 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   ah_response *resp = NULL;
   char *msg = NULL;
 
-  if (q->queued) {
+  if (q->waiting) {
+    ah__list_remove(&s->waiting, q);
+    q->waiting = 0;
+    retry_timer_update(s);
+  } else if (q->queued) {
     ah__list_remove(&s->queue, q);
     queue_timer_update(s);
   } else {
@@ -397,6 +593,14 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
     s->ndoomed--;
   if (err == AH_OK) {
     err = ah__request_result(q, rc, &msg, &resp);
+    if (!s->closing && q->doom_err == 0 &&
+        (err == AH_ENOFD ? starve(s, q) : retry_later(s, q, err))) {
+      ah__free(msg);
+      ah__response_free(resp);
+      return;
+    }
+    if (q->attempt > 1 && msg != NULL)
+      msg = with_attempts(msg, q->attempt);
   } else if (err == AH_ECANCELED) {
     msg = ah__message(err, s->closing ? "the session was freed"
                                       : "canceled by the caller", NULL);
@@ -410,6 +614,8 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
                       NULL);
   }
   request_free(s, q);
+  if (s->starved)
+    unstarve(s); /* a request ended: a descriptor may be free again */
   pump(s);
   ah__future_complete(f, err, resp, msg);
 }
@@ -467,7 +673,8 @@ static void pump(ah_session *s)
     s->pump_later = 1; /* libcurl cannot take a handle from its callback */
     return;
   }
-  while (!s->closing && s->queue.head && s->active.n < s->window) {
+  while (!s->closing && !s->starved && s->queue.head &&
+         s->active.n < s->window) {
     struct ah__request *q = s->queue.head;
     const char *why;
     int err;
@@ -546,6 +753,9 @@ static void fail_doomed(ah_session *s)
       for (q = s->queue.head; q && q->doom_err == 0;)
         q = q->next;
     if (q == NULL)
+      for (q = s->waiting.head; q && q->doom_err == 0;)
+        q = q->next;
+    if (q == NULL)
       break;
     finish(s, q, CURLE_OK, q->doom_err);
   }
@@ -611,6 +821,15 @@ ah_session *ah_session_new(const ah_session_opts *opts)
   }
   if (s->window == 0)
     s->window = (size_t)-1;
+  if (opts)
+    s->rt.p = opts->retry;
+  else
+    ah__retry_policy_init(&s->rt.p);
+  s->rt.rng = (uint64_t)ah__now_ns() ^ (uint64_t)(uintptr_t)s;
+  s->d.rt = &s->rt; /* request.c decides on statuses as they arrive */
+  if ((s->retry_timer = ah__reactor_timer(&s->reactor, on_retry_timer, s)) < 0 ||
+      (s->fd_timer = ah__reactor_timer(&s->reactor, on_fd_timer, s)) < 0)
+    goto fail;
   s->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *s->pool);
   if (s->pool == NULL)
     goto fail;
@@ -675,6 +894,8 @@ void ah_session_free(ah_session *s)
   ah__session_hold(s);
   /* Each completion may run callbacks that cancel or free others. */
   /* Queued first, so that nothing moves up into libcurl meanwhile. */
+  while (s->waiting.head != NULL)
+    finish(s, s->waiting.head, CURLE_OK, AH_ECANCELED);
   while (s->queue.head != NULL)
     finish(s, s->queue.head, CURLE_OK, AH_ECANCELED);
   while (s->active.head != NULL)
@@ -726,12 +947,16 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   if (q == NULL)
     return failed(f, AH_ENOMEM, "no memory for the request", url);
   q->f = f;
+  q->attempt = 1;
   q->spec = ah__reqspec_ref(opts);
   if ((err = ah__reqspec_error(q->spec, &why)) != AH_OK ||
       (err = ah__request_url(q, url, s->base, &why)) != AH_OK) {
     request_free(s, q);
     return failed(f, err, why, url);
   }
+  q->retry_ns = -1;
+  if (ah__request_attempts(q, s->rt.p.attempts) > 1)
+    ah__budget_first(&s->rt.budget, ah__now_ns());
   if (s->active.n < s->window && s->queue.head == NULL && !s->bridge.in_curl) {
     if ((err = start(s, q, &why)) != AH_OK) {
       request_free(s, q);

@@ -24,6 +24,8 @@ import zlib
 
 CONNECTIONS = 0
 LOCK = threading.Lock()
+SEEN = {}   # request target -> how many times it arrived
+FLAKY = {}  # /flaky key -> requests so far
 
 
 DIGEST_REALM = "ahttp-test"
@@ -166,6 +168,11 @@ class Handler(socketserver.BaseRequestHandler):
 
     def serve(self, method, target, headers, body):
         self.target = target
+        with LOCK:
+            SEEN[target] = SEEN.get(target, 0) + 1
+        if getattr(self, "drop_next", False):
+            # The keep-alive race: the request arrives as the server closes.
+            return False
         if target.startswith("http://"):
             # Absolute form: a request sent through a proxy; serve it here.
             target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
@@ -188,6 +195,36 @@ class Handler(socketserver.BaseRequestHandler):
                 out.append("proxied")
             out += ["header %s: %s" % h for h in headers]
             self.send(reply(200, "\n".join(out).encode() + b"\n" + body))
+        elif name == "seen":
+            # /seen?TARGET: how many requests for TARGET arrived.
+            self.send(reply(200, b"%d" % SEEN.get(query, 0)))
+        elif name == "drop-next":
+            # Answer, keep the connection, and close it on the next request
+            # without answering it.
+            self.send(reply(200, b"armed"))
+            self.drop_next = True
+        elif name == "flaky":
+            # /flaky/KEY/N/STATUS[?retry-after=V]: STATUS for the first N
+            # requests of KEY, then 200.
+            key, n, status = parts[1], int(parts[2]), int(parts[3])
+            with LOCK:
+                FLAKY[key] = FLAKY.get(key, 0) + 1
+                count = FLAKY[key]
+            if count <= n:
+                extra = [("Retry-After", query.split("=", 1)[1])] if query.startswith("retry-after=") else []
+                self.send(reply(status, b"not now %d" % count, extra, reason="Flaky"))
+            else:
+                self.send(reply(200, b"ok at %d" % count))
+        elif name == "flaky-reset":
+            # /flaky-reset/KEY/N: the first N requests of KEY are read and
+            # their connection closed without a byte; then 200.
+            key, n = parts[1], int(parts[2])
+            with LOCK:
+                FLAKY[key] = FLAKY.get(key, 0) + 1
+                count = FLAKY[key]
+            if count <= n:
+                return False
+            self.send(reply(200, b"ok at %d" % count))
         elif name == "digest":
             # /digest/USER/PASSWORD: HTTP digest (RFC 7616, MD5, qop=auth).
             self.send(digest_reply(method, self.target, headers, parts[1], parts[2]))

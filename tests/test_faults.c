@@ -251,19 +251,28 @@ static void test_crlf_injection_refused(void **state)
   ah_session_free(s);
 }
 
-/* Out of descriptors: a forked child lowers its own RLIMIT_NOFILE so only a
- * few sockets fit. The requests that got one succeed; the others fail with
- * AH_ENOFD, never as a refused connection (libcurl 7.88 says "Couldn't
- * connect to server"). Exit code: 0 when that held. */
-static int enofd_child(void)
+/* Out of descriptors: a forked child lowers its own RLIMIT_NOFILE so that
+ * only room sockets fit, and fetches 20 URLs at once. With room for a few,
+ * the requests that found none wait in the queue and are admitted again
+ * as descriptors come back (the first requests' connections, reused):
+ * all 20 succeed. With room for none, each fails with AH_ENOFD once it has
+ * waited the connect timeout, never as a refused connection (libcurl 7.88
+ * says "Couldn't connect to server"). Exit code: 0 when that held. */
+static int enofd_child(int room)
 {
-  ah_session *s = ah_session_new(NULL);
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
   ah_future *fs[20];
   struct rlimit rl;
-  int i, ok = 0, nofd = 0, other = 0, lowest = dup(0);
+  int i, ok = 0, nofd = 0, other = 0, lowest;
 
+  /* A request waits for a descriptor as long as it would for a connect. */
+  ah_session_opts_set_timeouts(o, 20000, room > 0 ? 10000 : 300);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  lowest = dup(0);
   close(lowest);
-  rl.rlim_cur = rl.rlim_max = (rlim_t)lowest + 4;
+  rl.rlim_cur = rl.rlim_max = (rlim_t)lowest + (rlim_t)room;
   if (s == NULL || setrlimit(RLIMIT_NOFILE, &rl) != 0)
     return 10;
   for (i = 0; i < 20; i++)
@@ -283,25 +292,29 @@ static int enofd_child(void)
   ah_session_free(s);
   if (other)
     return 12;
-  return ok > 0 && nofd > 0 ? 0 : 13;
+  if (room > 0)
+    return ok == 20 ? 0 : 13;
+  return nofd == 20 ? 0 : 14;
 }
 
 static void test_out_of_descriptors(void **state)
 {
   pid_t pid;
-  int status;
+  int status, room;
 
   (void)state;
   /* valgrind keeps descriptors of its own and refuses a lower limit. */
   if (getenv("AH_UNDER_VALGRIND") != NULL)
     skip();
-  pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0)
-    _exit(enofd_child());
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
+  for (room = 4; room >= 0; room -= 4) {
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+      _exit(enofd_child(room));
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+  }
 }
 
 /* Authorization and Cookie set by the caller are dropped when a redirect
