@@ -90,6 +90,38 @@ typedef struct ah_future ah_future;
 typedef struct ah_response ah_response;
 typedef struct ah_loop ah_loop;
 
+/* What happened to a request, for ah_session_opts_on_event. */
+typedef enum ah_event_type {
+  AH_EVENT_QUEUED = 1,     /* waits in the session's queue */
+  AH_EVENT_DEQUEUED = 2,   /* an attempt starts (left the queue, or at once) */
+  AH_EVENT_DNS = 3,        /* the host name was resolved, for a new connection */
+  AH_EVENT_CONNECTED = 4,  /* a connection: new, or reused (ev->reused) */
+  AH_EVENT_TLS = 5,        /* the TLS handshake of a new connection is done */
+  AH_EVENT_SENT = 6,       /* the connection is ready; the request goes out */
+  AH_EVENT_FIRST_BYTE = 7, /* the first byte of the response arrived */
+  AH_EVENT_REDIRECT = 8,   /* a redirect is followed (status, url: Location) */
+  AH_EVENT_RETRY = 9,      /* another attempt in delay_us (error or status) */
+  AH_EVENT_DONE = 10       /* the request is over: error, status */
+} ah_event_type;
+
+/* One event. Owned by ahttp, valid during the callback; members may be
+ * added at the end in later versions. */
+typedef struct ah_event {
+  int type;              /* ah_event_type */
+  ah_future *future;     /* the request: its identity until it is freed */
+  long long time_ns;     /* when, on CLOCK_MONOTONIC */
+  int attempt;           /* 1 for the first */
+  int reused;            /* AH_EVENT_CONNECTED: an idle connection reused */
+  int status;            /* REDIRECT, RETRY, DONE: the HTTP status, or 0 */
+  int error;             /* RETRY, DONE: AH_OK or the attempt's code */
+  long long delay_us;    /* RETRY: the wait before the next attempt */
+  const char *url;       /* REDIRECT: the Location; else NULL */
+} ah_event;
+
+/* Called for each event of each request of a session, on the reactor's
+ * thread; it must not call ahttp functions on the session or its futures. */
+typedef void (*ah_event_cb)(const ah_event *ev, void *userdata);
+
 /* Called exactly once, on the reactor's thread, when a future completes. */
 typedef void (*ah_done_cb)(ah_future *f, void *userdata);
 /* Transfer callbacks, run on the reactor's thread while the request is
@@ -211,6 +243,11 @@ AH_EXTERN int ah_session_opts_set_retry_statuses(ah_session_opts *o,
 AH_EXTERN int ah_session_opts_set_retry_budget(ah_session_opts *o,
                                                double ratio,
                                                long min_per_second);
+
+/* Lifecycle hook: cb is told of every request's events (tracing,
+ * metrics). Without one, nothing is spent on events. */
+AH_EXTERN int ah_session_opts_on_event(ah_session_opts *o, ah_event_cb cb,
+                                       void *userdata);
 
 /* Create a session; opts may be NULL and may be freed afterwards. */
 AH_EXTERN ah_session *ah_session_new(const ah_session_opts *opts);

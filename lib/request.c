@@ -737,7 +737,7 @@ static int url_error(CURLUcode uc, const char **why)
 }
 
 int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
-                  int *https, const char **why)
+                  int *how, const char **why)
 {
   size_t n;
   CURLU *u;
@@ -749,6 +749,7 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
     return AH_EINVAL;
   }
   n = scheme_len(url);
+  *how = n != 0 ? AH__URL_ABSOLUTE : 0;
   if (n == 0 && base == NULL) {
     *why = "the URL is relative and the session has no base URL";
     return AH_EINVAL;
@@ -777,7 +778,7 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
     n = strlen(scheme);
     curl_free(scheme);
   }
-  *https = n == 5;
+  *how |= n == 5 ? AH__URL_HTTPS : 0;
   *out = u;
   return AH_OK;
 }
@@ -785,12 +786,16 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
 int ah__request_url(struct ah__request *q, const char *url,
                     const CURLU *base, const char **why)
 {
-  int https = 0, err = ah__url_parse(url, base, &q->url, &https, why);
+  int how = 0, err = ah__url_parse(url, base, &q->url, &how, why);
   CURLUcode uc;
 
   if (err != AH_OK)
     return err;
-  q->https = https ? 1 : 0;
+  q->https = (how & AH__URL_HTTPS) != 0;
+  /* The string is the whole URL unless resolved against a base or given
+   * query parameters. */
+  q->literal = (how & AH__URL_ABSOLUTE) != 0 &&
+               (q->spec == NULL || q->spec->query == NULL);
   if (q->spec != NULL && q->spec->query != NULL &&
       (uc = curl_url_set(q->url, CURLUPART_QUERY, q->spec->query,
                          CURLU_APPENDQUERY)) != CURLUE_OK)
@@ -811,6 +816,75 @@ char *ah__message(int err, const char *detail, const char *url)
              *u ? " (" : "", u, *u ? ")" : "");
   ah__free(safe);
   return m;
+}
+
+/* Lifecycle events, for the session's hook. */
+
+void ah__event(const struct ah__defaults *d, const struct ah__request *q,
+               ah_event *ev)
+{
+  ev->future = q->f;
+  ev->attempt = q->attempt;
+  ah__future_cb_enter();
+  d->on_event(ev, d->event_ud);
+  ah__future_cb_leave();
+}
+
+/* An event with no detail but its time. */
+static void tell(const struct ah__defaults *d, const struct ah__request *q,
+                 int type, int64_t t_ns)
+{
+  ah_event ev;
+
+  memset(&ev, 0, sizeof ev);
+  ev.type = type;
+  ev.time_ns = t_ns;
+  ah__event(d, q, &ev);
+}
+
+static curl_off_t info_off(CURL *e, CURLINFO what)
+{
+  curl_off_t v = 0;
+
+  curl_easy_getinfo(e, what, &v);
+  return v;
+}
+
+/* The connection is ready: tell the hook how it came to be. libcurl's
+ * phase times add up over the requests of a transfer (redirects), so
+ * this request's phases are what they grew by since the last one sent,
+ * placed back from now (the moment it is sent). */
+static void tell_connection(struct ah__slot *slot, struct ah__request *q)
+{
+  const struct ah__defaults *d = slot->d;
+  CURL *e = slot->easy;
+  curl_off_t dns = info_off(e, CURLINFO_NAMELOOKUP_TIME_T);
+  curl_off_t con = info_off(e, CURLINFO_CONNECT_TIME_T);
+  curl_off_t tls = info_off(e, CURLINFO_APPCONNECT_TIME_T);
+  curl_off_t sent = info_off(e, CURLINFO_PRETRANSFER_TIME_T);
+  int64_t now = ah__now_ns(), start = now - (int64_t)(sent - slot->ph_sent) * 1000;
+  long conns = 0;
+
+  curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
+  if (conns > slot->ph_conns) {
+    tell(d, q, AH_EVENT_DNS, start + (dns - slot->ph_dns) * 1000);
+    tell(d, q, AH_EVENT_CONNECTED, start + (con - slot->ph_connect) * 1000);
+    if (tls > slot->ph_tls)
+      tell(d, q, AH_EVENT_TLS, start + (tls - slot->ph_tls) * 1000);
+  } else {
+    ah_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = AH_EVENT_CONNECTED;
+    ev.time_ns = now;
+    ev.reused = 1;
+    ah__event(d, q, &ev);
+  }
+  tell(d, q, AH_EVENT_SENT, now);
+  slot->ph_dns = dns;
+  slot->ph_connect = con;
+  slot->ph_tls = tls;
+  slot->ph_sent = sent;
+  slot->ph_conns = conns;
 }
 
 /* libcurl callbacks: feed the response, end the transfer on its verdict.
@@ -920,13 +994,29 @@ static int retry_status(struct ah__request *q)
 
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
-  struct ah__request *q = ((struct ah__slot *)arg)->q;
-  int err = ah__rx_header_line(q->rx, buf, n, &q->abort_why);
+  struct ah__slot *slot = arg;
+  struct ah__request *q = slot->q;
+  int err;
 
   (void)size; /* always 1 */
-  if (err != AH_OK) {
+  if (slot->d->on_event != NULL && !slot->ph_first_byte) {
+    slot->ph_first_byte = 1;
+    tell(slot->d, q, AH_EVENT_FIRST_BYTE, ah__now_ns());
+  }
+  if ((err = ah__rx_header_line(q->rx, buf, n, &q->abort_why)) != AH_OK) {
     q->abort_err = err;
     return 0;
+  }
+  if (!q->rx->complete)
+    return n; /* a header line: what follows is for the blank line */
+  if (slot->d->on_event != NULL && ah__rx_redirect_headers(q->rx)) {
+    ah_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = AH_EVENT_REDIRECT;
+    ev.time_ns = ah__now_ns();
+    ev.status = q->rx->status;
+    ev.url = ah__rx_header(q->rx, "location");
+    ah__event(slot->d, q, &ev);
   }
   if (q->slot->stripped != NULL && !q->secrets_dropped &&
       ah__rx_redirect_headers(q->rx))
@@ -1052,6 +1142,8 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
     return CURL_PREREQFUNC_ABORT;
   }
   q->sent = 1;
+  if (slot->d->on_event != NULL)
+    tell_connection(slot, q);
   return CURL_PREREQFUNC_OK;
 }
 
@@ -1427,7 +1519,8 @@ void ah__slot_recycle(struct ah__slot *slot)
 #define OVERRIDE(flag, cond, opt, val) \
   do { if (cond) { slot->dirty |= (flag); SET(opt, val); } } while (0)
 
-int ah__request_setup(struct ah__request *q, const char **why)
+int ah__request_setup(struct ah__request *q, const char *url,
+                      const char **why)
 {
   struct ah__slot *slot = q->slot;
   const struct ah__defaults *d = slot->d;
@@ -1439,8 +1532,19 @@ int ah__request_setup(struct ah__request *q, const char **why)
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
+  if (d->on_event != NULL) {
+    slot->ph_dns = slot->ph_connect = slot->ph_tls = slot->ph_sent = 0;
+    slot->ph_conns = 0;
+    slot->ph_first_byte = 0;
+  }
   *why = "no memory to set the request up";
   SET(CURLOPT_CURLU, q->url);
+  /* libcurl 7.88 turns the CURLU into the URL string it reports with a
+   * curl_url_get of about 6,000 instructions, unless the handle has a
+   * string already: the one given to the fetch, when it is still at hand
+   * and is the whole URL. */
+  if (url != NULL && q->literal)
+    SET(CURLOPT_URL, url);
   if (q->https && slot->multiplex_tls) {
     slot->dirty |= DIRTY_PIPEWAIT;
     SET(CURLOPT_PIPEWAIT, 1L);

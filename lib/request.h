@@ -33,6 +33,8 @@ struct ah__defaults {
   struct curl_slist *connect_to; /* host overrides, CURLOPT_CONNECT_TO */
   CURLSH *share;                /* the session's TLS session cache */
   struct ah__retrier *rt;       /* the session's retrying */
+  ah_event_cb on_event;         /* the lifecycle hook, NULL: none */
+  void *event_ud;
   struct ah__bridge *bridge;    /* drives the slots; sees their sockets */
   /* "User-Agent: ..." and "Accept-Encoding: ..." as prebuilt header lines:
    * libcurl formats its own with a slow printf on every request unless a
@@ -78,6 +80,12 @@ struct ah__slot {
   struct curl_slist *stripped;  /* merged without the sensitive ones */
   curl_mime *mime;              /* a multipart body being sent */
   char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
+  /* With a lifecycle hook: libcurl's phase times (cumulative over the
+   * redirects of a transfer) at the last request sent, and whether the
+   * first byte was told, for this attempt. */
+  curl_off_t ph_dns, ph_connect, ph_tls, ph_sent;
+  long ph_conns;
+  int ph_first_byte;
 };
 
 /* One request in flight, from fetch to completion. */
@@ -87,27 +95,31 @@ struct ah__request {
   CURLU *url;                   /* parsed at fetch; libcurl dups it */
   struct ah__rx *rx;            /* the slot's receiver while it has one */
   struct ah__reqspec *spec;     /* NULL: plain GET */
-  struct ah__request *prev, *next; /* the session's queue or active list */
+  struct ah__request *prev, *next; /* the session's queue, active or retry list */
   unsigned queued : 1;          /* waiting in the queue: no slot, no resp */
   unsigned https : 1;           /* the URL's scheme is https */
+  unsigned literal : 1;         /* q->url is its string as given: absolute,
+                                   no query parameters added */
+  unsigned waiting : 1;         /* in the session's retry list */
+  /* Of the attempt under way (ah__request_rearm clears them): */
+  unsigned secrets_dropped : 1; /* sensitive headers left behind */
+  unsigned challenged : 1;      /* a digest challenge was answered */
+  unsigned sent : 1;            /* the request went out */
+  unsigned empty_reply : 1;     /* it ended with no response byte */
+  unsigned told : 1;            /* the caller's callbacks saw it */
+  uint8_t attempt;              /* 1 for the first */
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */
   int doom_err;                 /* to end with this code once out of libcurl */
   const char *doom_why;         /* and this reason (static text) */
-  int secrets_dropped;          /* sensitive headers left behind */
-  int challenged;               /* a digest challenge was answered */
-  int sent;                     /* the request went out (this attempt) */
-  int empty_reply;              /* it ended with no response byte */
-  int attempt;                  /* 1 for the first */
-  int waiting;                  /* in the session's retry list */
-  int64_t due_ns;               /* when it is retried (monotonic) */
-  int64_t retry_ns;             /* decided on the headers: the wait, or -1 */
-  int told;                     /* the caller's callbacks saw this attempt */
-  int64_t starved_ns;           /* first ran out of descriptors, or 0 */
   int socket_err;               /* errno of the last failed socket() */
   unsigned long oom_mark;       /* ah__alloc_failures() at the start */
   int64_t queued_ns;            /* when queued (monotonic), then how long */
+  /* The wait before a retry, decided on the headers (-1: none); in the
+   * retry list, the time it falls due (monotonic). */
+  int64_t retry_ns;
+  int64_t starved_ns;           /* first ran out of descriptors, or 0 */
 };
 
 /* Another options object sharing o's spec (a counted reference: safe on
@@ -127,9 +139,11 @@ void ah__slot_recycle(struct ah__slot *slot);
 void ah__slot_free(struct ah__slot *slot);
 
 /* Lend q->slot to q and set its per-request options (URL, method, body,
- * headers, timeouts, auth...), and ready its receiver. AH_OK, or
+ * headers, timeouts, auth...), and ready its receiver. url is the string
+ * q->url was parsed from while the caller still has it, else NULL. AH_OK, or
  * AH_ENOMEM or AH_EINVAL with *why. */
-int ah__request_setup(struct ah__request *q, const char **why);
+int ah__request_setup(struct ah__request *q, const char *url,
+                      const char **why);
 /* The outcome of a finished transfer: an ahttp code, and either the
  * compact response in *resp (on success) or a message for the failure in
  * *msg (NULL without memory). */
@@ -138,10 +152,12 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
 
 /* Parse an http(s) URL into a new handle (*out), which the request hands
  * to libcurl: one parse validates and serves the transfer. A URL without
- * a scheme is resolved against base (NULL: refused). *https tells the
- * scheme. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
+ * a scheme is resolved against base (NULL: refused). *how gets
+ * AH__URL_HTTPS for the https scheme, AH__URL_ABSOLUTE when url has a
+ * scheme of its own. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
+enum { AH__URL_HTTPS = 1, AH__URL_ABSOLUTE = 2 };
 int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
-                  int *https, const char **why);
+                  int *how, const char **why);
 /* q->url and q->https from url (and base), with q->spec's query
  * parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
 int ah__request_url(struct ah__request *q, const char *url,
@@ -156,6 +172,12 @@ enum ah__outcome ah__request_outcome(const struct ah__request *q, int err);
 /* Forget the ended attempt's state (its slot is the caller's to return):
  * ready for the next attempt. */
 void ah__request_rearm(struct ah__request *q);
+
+/* Tell the session's hook (d->on_event, not NULL) of ev, an event of q
+ * whose type, time and details are set: its future and attempt are
+ * filled in here. */
+void ah__event(const struct ah__defaults *d, const struct ah__request *q,
+               ah_event *ev);
 
 /* An allocated message "text (url)", url credentials removed. */
 char *ah__message(int err, const char *detail, const char *url);

@@ -43,8 +43,8 @@ struct ah_session {
   struct ah__list queue;     /* requests waiting for room, FIFO */
   struct ah__list waiting;   /* requests waiting to be retried, by due time */
   struct ah__retrier rt;     /* retry policy, budget, jitter */
-  int retry_timer;           /* fires for the head of waiting */
-  int fd_timer;              /* ends a pause of admission (starved) */
+  int retry_timer;           /* fires for the head of waiting; 0: none yet */
+  int fd_timer;              /* ends a pause of admission; 0: none yet */
   int starved;               /* out of descriptors: admission paused */
   int64_t starve_ns;         /* the pause's length, doubled each time */
   size_t window;             /* most requests in libcurl at once */
@@ -198,6 +198,31 @@ int ah_session_opts_set_max_connections(ah_session_opts *o, long total,
   o->max_total = total;
   o->max_host = per_host;
   return AH_OK;
+}
+
+int ah_session_opts_on_event(ah_session_opts *o, ah_event_cb cb,
+                             void *userdata)
+{
+  if (o == NULL)
+    return AH_EINVAL;
+  o->d.on_event = cb;
+  o->d.event_ud = cb ? userdata : NULL;
+  return AH_OK;
+}
+
+/* An event of q with its type and time, and a status, error and delay. */
+static void event(ah_session *s, struct ah__request *q, int type, int status,
+                  int err, int64_t delay_ns)
+{
+  ah_event ev;
+
+  memset(&ev, 0, sizeof ev);
+  ev.type = type;
+  ev.time_ns = ah__now_ns();
+  ev.status = status;
+  ev.error = err;
+  ev.delay_us = delay_ns / 1000;
+  ah__event(&s->d, q, &ev);
 }
 
 int ah_session_opts_set_retries(ah_session_opts *o, int attempts, unsigned on)
@@ -433,7 +458,8 @@ static void request_free(ah_session *s, struct ah__request *q)
 static void pump(ah_session *s);
 static void queue_timer_update(ah_session *s);
 static void retry_timer_update(ah_session *s);
-static int start(ah_session *s, struct ah__request *q, const char **why);
+static int start(ah_session *s, struct ah__request *q, const char *url,
+                 const char **why);
 
 /* msg + " (after N attempts)": the failure of the last attempt. */
 static char *with_attempts(char *msg, int n)
@@ -460,22 +486,27 @@ static void end_attempt(ah_session *s, struct ah__request *q)
  * status, now for a failure): 1 when it waits in s->waiting. */
 static int retry_later(ah_session *s, struct ah__request *q, int err)
 {
-  int64_t now = ah__now_ns(), delay = q->retry_ns;
+  int64_t now, delay = q->retry_ns;
   struct ah__request *at;
 
-  if (delay < 0 && err != AH_OK)
+  if (delay < 0 && err == AH_OK)
+    return 0; /* the common case: a response, not to be retried */
+  now = ah__now_ns();
+  if (delay < 0)
     delay = ah__retry_decide(&s->rt, q->attempt,
                              ah__request_attempts(q, s->rt.p.attempts),
                              ah__request_outcome(q, err), 0,
                              ah__request_resendable(q), NULL, now, time(NULL));
   if (delay < 0)
     return 0;
+  if (s->d.on_event != NULL)
+    event(s, q, AH_EVENT_RETRY, q->rx->status, err, delay);
   end_attempt(s, q);
   q->attempt++;
   q->queued_ns = 0;
-  q->due_ns = now + delay;
+  q->retry_ns = now + delay; /* now the time it falls due */
   /* Sorted by due time; most retries fall due after those waiting. */
-  for (at = s->waiting.tail; at != NULL && at->due_ns > q->due_ns; at = at->prev)
+  for (at = s->waiting.tail; at != NULL && at->retry_ns > q->retry_ns; at = at->prev)
     ;
   ah__list_insert(&s->waiting, at ? at->next : s->waiting.head, q);
   q->waiting = 1;
@@ -484,10 +515,25 @@ static int retry_later(ah_session *s, struct ah__request *q, int err)
   return 1;
 }
 
+static void on_retry_timer(void *arg);
+static void on_fd_timer(void *arg);
+
+/* Set the timer *id (registered at its first use, so that a session that
+ * never needs it pays nothing for it in every timer update). */
+static void set_timer(ah_session *s, int *id, ah__timer_cb cb, int64_t at)
+{
+  if (*id == 0) {
+    if (at == AH__NO_DEADLINE)
+      return;
+    *id = ah__reactor_timer(&s->reactor, cb, s); /* room for all four */
+  }
+  ah__reactor_set_timer(&s->reactor, *id, at);
+}
+
 static void retry_timer_update(ah_session *s)
 {
-  ah__reactor_set_timer(&s->reactor, s->retry_timer,
-                        s->waiting.head ? s->waiting.head->due_ns
+  set_timer(s, &s->retry_timer, on_retry_timer,
+                        s->waiting.head ? s->waiting.head->retry_ns
                                         : AH__NO_DEADLINE);
 }
 
@@ -499,14 +545,15 @@ static void on_retry_timer(void *arg)
   int64_t now = ah__now_ns();
 
   ah__session_hold(s);
-  while (!s->closing && s->waiting.head && s->waiting.head->due_ns <= now) {
+  while (!s->closing && s->waiting.head && s->waiting.head->retry_ns <= now) {
     struct ah__request *q = s->waiting.head;
     const char *why;
     int err;
     ah__list_remove(&s->waiting, q);
     q->waiting = 0;
+    q->retry_ns = -1;
     if (s->active.n < s->window && s->queue.head == NULL && !s->starved) {
-      if ((err = start(s, q, &why)) != AH_OK) {
+      if ((err = start(s, q, NULL, &why)) != AH_OK) {
         ah_future *f = q->f;
         request_free(s, q);
         ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
@@ -517,6 +564,8 @@ static void on_retry_timer(void *arg)
       ah__list_append(&s->queue, q);
       if (s->queue.head == q)
         queue_timer_update(s);
+      if (s->d.on_event != NULL)
+        event(s, q, AH_EVENT_QUEUED, 0, 0, 0);
     }
   }
   retry_timer_update(s);
@@ -548,14 +597,14 @@ static int starve(ah_session *s, struct ah__request *q)
   if (s->starve_ns > 1000000000)
     s->starve_ns = 1000000000;
   s->starved = 1;
-  ah__reactor_set_timer(&s->reactor, s->fd_timer, now + s->starve_ns);
+  set_timer(s, &s->fd_timer, on_fd_timer, now + s->starve_ns);
   return 1;
 }
 
 static void unstarve(ah_session *s)
 {
   s->starved = 0;
-  ah__reactor_set_timer(&s->reactor, s->fd_timer, AH__NO_DEADLINE);
+  set_timer(s, &s->fd_timer, on_fd_timer, AH__NO_DEADLINE);
 }
 
 static void on_fd_timer(void *arg)
@@ -613,6 +662,8 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
                                           : "the request could not be started",
                       NULL);
   }
+  if (s->d.on_event != NULL)
+    event(s, q, AH_EVENT_DONE, resp ? ah_response_status(resp) : 0, err, 0);
   request_free(s, q);
   if (s->starved)
     unstarve(s); /* a request ended: a descriptor may be free again */
@@ -621,7 +672,10 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
 }
 
 /* Hand q to libcurl: an easy handle, a response, its options. */
-static int start(ah_session *s, struct ah__request *q, const char **why)
+/* url: the string q->url was parsed from, when the caller still has it
+ * (a fetch starting at once), else NULL. */
+static int start(ah_session *s, struct ah__request *q, const char *url,
+                 const char **why)
 {
   int err;
 
@@ -632,7 +686,9 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
   if ((q->slot = slot_get(s)) == NULL)
     return AH_ENOMEM;
   q->rx = q->slot->rx;
-  if ((err = ah__request_setup(q, why)) != AH_OK)
+  if (s->d.on_event != NULL)
+    event(s, q, AH_EVENT_DEQUEUED, 0, 0, 0);
+  if ((err = ah__request_setup(q, url, why)) != AH_OK)
     return err;
   if (ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)
     return AH_ENOMEM;
@@ -685,7 +741,7 @@ static void pump(ah_session *s)
     ah__list_remove(&s->queue, q);
     queue_timer_update(s);
     q->queued = 0;
-    if ((err = start(s, q, &why)) != AH_OK) {
+    if ((err = start(s, q, NULL, &why)) != AH_OK) {
       ah_future *f = q->f;
       request_free(s, q);
       ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
@@ -827,9 +883,6 @@ ah_session *ah_session_new(const ah_session_opts *opts)
     ah__retry_policy_init(&s->rt.p);
   s->rt.rng = (uint64_t)ah__now_ns() ^ (uint64_t)(uintptr_t)s;
   s->d.rt = &s->rt; /* request.c decides on statuses as they arrive */
-  if ((s->retry_timer = ah__reactor_timer(&s->reactor, on_retry_timer, s)) < 0 ||
-      (s->fd_timer = ah__reactor_timer(&s->reactor, on_fd_timer, s)) < 0)
-    goto fail;
   s->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *s->pool);
   if (s->pool == NULL)
     goto fail;
@@ -958,7 +1011,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   if (ah__request_attempts(q, s->rt.p.attempts) > 1)
     ah__budget_first(&s->rt.budget, ah__now_ns());
   if (s->active.n < s->window && s->queue.head == NULL && !s->bridge.in_curl) {
-    if ((err = start(s, q, &why)) != AH_OK) {
+    if ((err = start(s, q, url, &why)) != AH_OK) {
       request_free(s, q);
       return failed(f, err, why, url);
     }
@@ -970,6 +1023,8 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     ah__list_append(&s->queue, q);
     if (s->queue.head == q)
       queue_timer_update(s);
+    if (s->d.on_event != NULL)
+      event(s, q, AH_EVENT_QUEUED, 0, 0, 0);
   }
   f->u.req = q;
   return f;

@@ -130,6 +130,42 @@ static void test_tls_verified(void **state)
   ah_session_free(s);
 }
 
+/* The lifecycle hook over TLS: the handshake is an event of its own,
+ * between the connection and the request going out; a second request
+ * reuses the connection and has neither. */
+static char tls_story[2][16];
+static void tls_record(const ah_event *ev, void *ud)
+{
+  static const char letter[] = "?QSDCTWFLAE";
+  char *st = tls_story[*(int *)ud];
+  size_t n = strlen(st);
+
+  if (n + 1 < sizeof tls_story[0]) {
+    st[n] = ev->type == AH_EVENT_CONNECTED && ev->reused ? 'R' : letter[ev->type];
+    st[n + 1] = '\0';
+  }
+}
+
+static void test_tls_event(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  int which = 0;
+
+  (void)state;
+  memset(tls_story, 0, sizeof tls_story);
+  ah_session_opts_set_ca(o, file("ca.pem"), NULL);
+  ah_session_opts_on_event(o, tls_record, &which);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  ah_future_free(get(s, url(TLS, "/1k")));
+  which = 1;
+  ah_future_free(get(s, url(TLS, "/1k")));
+  assert_string_equal(tls_story[0], "SDCTWFE");
+  assert_string_equal(tls_story[1], "SRWFE");
+  ah_session_free(s);
+}
+
 /* The text of a file of the nginx directory, in a static buffer. */
 static const char *contents(const char *name)
 {
@@ -542,6 +578,7 @@ int main(void)
     TU_TEST(test_tls_verified),
     TU_TEST(test_tls_failures),
     TU_TEST(test_pinned_key),
+    TU_TEST(test_tls_event),
     TU_TEST(test_ca_dir_and_http_1_1),
     TU_TEST(test_tls_sessions_resumed),
     TU_TEST(test_client_certificate),
