@@ -224,6 +224,12 @@ AH_EXTERN int ah_session_opts_set_unix_socket(ah_session_opts *o,
 /* The session's cookie jar: on (1, the default) or off (0). */
 AH_EXTERN int ah_session_opts_set_cookies(ah_session_opts *o, int on);
 
+/* Requests per second to host (NULL: to every host without a rule of its
+ * own), with bursts of up to burst; 0 per second: no limit. Applied when
+ * a request is about to start, with the connection limits. */
+AH_EXTERN int ah_session_opts_set_host_rate(ah_session_opts *o,
+                                           const char *host,
+                                           double per_second, double burst);
 /* Retries: attempts in all (1, the default: none), of the outcomes in on
  * (AH_RETRY_*). A request not idempotent is retried only when nothing was
  * sent, unless it allows more (ah_request_opts_set_retries). */

@@ -101,6 +101,8 @@ struct ah__request {
   unsigned literal : 1;         /* q->url is its string as given: absolute,
                                    no query parameters added */
   unsigned waiting : 1;         /* in the session's retry list */
+  unsigned parked : 1;          /* in its host's bucket, for a token */
+  unsigned rate_paid : 1;       /* holds its host's token already */
   /* Of the attempt under way (ah__request_rearm clears them): */
   unsigned secrets_dropped : 1; /* sensitive headers left behind */
   unsigned challenged : 1;      /* a digest challenge was answered */

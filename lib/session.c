@@ -14,6 +14,7 @@
 #include "curl_bridge.h"
 #include "future.h"
 #include "queue.h"
+#include "rate.h"
 #include "reactor.h"
 #include "request.h"
 #include "response.h"
@@ -33,6 +34,7 @@ struct ah_session_opts {
   struct ah__defaults d;
   long max_total, max_host, queue_ms;
   struct ah__retry_policy retry;
+  struct ah__rates rates;
 };
 
 struct ah_session {
@@ -46,6 +48,10 @@ struct ah_session {
   int retry_timer;           /* fires for the head of waiting; 0: none yet */
   int fd_timer;              /* ends a pause of admission; 0: none yet */
   int starved;               /* out of descriptors: admission paused */
+  struct ah__rates rates;    /* per-host rate limits and their buckets */
+  int limited;               /* some rule limits a host */
+  int rate_timer;            /* the next token of a bucket with requests */
+  int64_t rate_due;          /* when it fires, AH__NO_DEADLINE: not set */
   int64_t starve_ns;         /* the pause's length, doubled each time */
   size_t window;             /* most requests in libcurl at once */
   int64_t queue_ns;          /* queue timeout, 0: none */
@@ -134,6 +140,7 @@ void ah_session_opts_free(ah_session_opts *o)
   if (o == NULL)
     return;
   defaults_free(&o->d);
+  ah__rates_free(&o->rates);
   ah__free(o);
 }
 
@@ -223,6 +230,18 @@ static void event(ah_session *s, struct ah__request *q, int type, int status,
   ev.error = err;
   ev.delay_us = delay_ns / 1000;
   ah__event(&s->d, q, &ev);
+}
+
+static int host_ok(const char *h);
+
+int ah_session_opts_set_host_rate(ah_session_opts *o, const char *host,
+                                  double per_second, double burst)
+{
+  if (o == NULL || isnan(per_second) || per_second < 0 ||
+      (per_second > 0 && !(burst >= 1)) || (host != NULL && !host_ok(host)))
+    return AH_EINVAL;
+  return ah__rates_rule(&o->rates, host, per_second, burst) < 0 ? AH_ENOMEM
+                                                                : AH_OK;
 }
 
 int ah_session_opts_set_retries(ah_session_opts *o, int attempts, unsigned on)
@@ -458,6 +477,7 @@ static void request_free(ah_session *s, struct ah__request *q)
 static void pump(ah_session *s);
 static void queue_timer_update(ah_session *s);
 static void retry_timer_update(ah_session *s);
+static int rate_admit(ah_session *s, struct ah__request *q);
 static int start(ah_session *s, struct ah__request *q, const char *url,
                  const char **why);
 
@@ -553,6 +573,8 @@ static void on_retry_timer(void *arg)
     q->waiting = 0;
     q->retry_ns = -1;
     if (s->active.n < s->window && s->queue.head == NULL && !s->starved) {
+      if (!rate_admit(s, q))
+        continue;
       if ((err = start(s, q, NULL, &why)) != AH_OK) {
         ah_future *f = q->f;
         request_free(s, q);
@@ -607,6 +629,91 @@ static void unstarve(ah_session *s)
   set_timer(s, &s->fd_timer, on_fd_timer, AH__NO_DEADLINE);
 }
 
+/* Per-host rates. */
+
+static void on_rate_timer(void *arg);
+
+static struct ah__bucket *bucket_of(ah_session *s, const struct ah__request *q)
+{
+  struct ah__bucket *b;
+  char *host = NULL;
+  int nomem;
+
+  if (curl_url_get(q->url, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    return NULL; /* without memory to tell: not limited */
+  b = ah__rates_bucket(&s->rates, host, &nomem);
+  curl_free(host);
+  return b;
+}
+
+static void rate_timer_at(ah_session *s, int64_t at)
+{
+  if (at < s->rate_due) {
+    s->rate_due = at;
+    set_timer(s, &s->rate_timer, on_rate_timer, at);
+  }
+}
+
+/* 1 when q may start now as far as its host's rate goes; else 0, q waits
+ * in its host's bucket (behind the others waiting there). */
+static int rate_admit(ah_session *s, struct ah__request *q)
+{
+  struct ah__bucket *b;
+  int64_t now, next;
+
+  if (!s->limited)
+    return 1;
+  if (q->rate_paid) {
+    q->rate_paid = 0;
+    return 1;
+  }
+  if ((b = bucket_of(s, q)) == NULL)
+    return 1;
+  now = ah__now_ns();
+  if (b->parked.n == 0) {
+    if (ah__bucket_take(b, now, &next))
+      return 1;
+    rate_timer_at(s, next);
+  } /* else: behind those waiting, for whom the timer is set */
+  ah__list_append(&b->parked, q);
+  q->parked = 1;
+  if (q->queued_ns == 0)
+    q->queued_ns = now; /* the wait counts as time queued */
+  if (s->d.on_event != NULL)
+    event(s, q, AH_EVENT_QUEUED, 0, 0, 0);
+  return 0;
+}
+
+/* Tokens are due: move as many waiting requests as there are tokens to
+ * the head of the queue, their tokens taken, in the order they came. */
+static void on_rate_timer(void *arg)
+{
+  ah_session *s = arg;
+  int64_t now = ah__now_ns();
+  size_t i;
+
+  ah__session_hold(s);
+  s->rate_due = AH__NO_DEADLINE;
+  for (i = 0; i < s->rates.cap && !s->closing; i++) {
+    struct ah__bucket *b = s->rates.table[i];
+    struct ah__request *before = s->queue.head;
+    int64_t next = AH__NO_DEADLINE;
+    while (b != NULL && b->parked.head != NULL && ah__bucket_take(b, now, &next)) {
+      struct ah__request *q = b->parked.head;
+      ah__list_remove(&b->parked, q);
+      q->parked = 0;
+      q->rate_paid = 1;
+      q->queued = 1;
+      ah__list_insert(&s->queue, before, q);
+    }
+    if (b != NULL && b->parked.head != NULL)
+      rate_timer_at(s, next);
+  }
+  queue_timer_update(s);
+  pump(s);
+  ah__session_release(s);
+}
+
 static void on_fd_timer(void *arg)
 {
   ah_session *s = arg;
@@ -631,6 +738,9 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
     ah__list_remove(&s->waiting, q);
     q->waiting = 0;
     retry_timer_update(s);
+  } else if (q->parked) {
+    ah__list_remove(&bucket_of(s, q)->parked, q);
+    q->parked = 0;
   } else if (q->queued) {
     ah__list_remove(&s->queue, q);
     queue_timer_update(s);
@@ -741,6 +851,8 @@ static void pump(ah_session *s)
     ah__list_remove(&s->queue, q);
     queue_timer_update(s);
     q->queued = 0;
+    if (!rate_admit(s, q))
+      continue;
     if ((err = start(s, q, NULL, &why)) != AH_OK) {
       ah_future *f = q->f;
       request_free(s, q);
@@ -796,6 +908,22 @@ static void on_oom(void *arg)
 
 static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed, on_oom};
 
+/* A doomed request waiting for a token, or NULL. */
+static struct ah__request *doomed_parked(ah_session *s)
+{
+  size_t i;
+
+  for (i = 0; i < s->rates.cap; i++) {
+    struct ah__request *q;
+    if (s->rates.table[i] == NULL)
+      continue;
+    for (q = s->rates.table[i]->parked.head; q; q = q->next)
+      if (q->doom_err != 0)
+        return q;
+  }
+  return NULL;
+}
+
 /* End the requests that could not be ended inside libcurl (a socket the
  * reactor refused, a cancel from a transfer callback), now that no
  * libcurl call is under way. Rare: a scan of the lists is fine. */
@@ -811,6 +939,8 @@ static void fail_doomed(ah_session *s)
     if (q == NULL)
       for (q = s->waiting.head; q && q->doom_err == 0;)
         q = q->next;
+    if (q == NULL)
+      q = doomed_parked(s);
     if (q == NULL)
       break;
     finish(s, q, CURLE_OK, q->doom_err);
@@ -883,6 +1013,10 @@ ah_session *ah_session_new(const ah_session_opts *opts)
     ah__retry_policy_init(&s->rt.p);
   s->rt.rng = (uint64_t)ah__now_ns() ^ (uint64_t)(uintptr_t)s;
   s->d.rt = &s->rt; /* request.c decides on statuses as they arrive */
+  s->rate_due = AH__NO_DEADLINE;
+  if (opts && ah__rates_copy(&s->rates, &opts->rates) < 0)
+    goto fail;
+  s->limited = ah__rates_any(&s->rates);
   s->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *s->pool);
   if (s->pool == NULL)
     goto fail;
@@ -894,6 +1028,7 @@ fail:
   ah__free(s->pool);
   curl_url_cleanup(s->base);
   defaults_free(&s->d);
+  ah__rates_free(&s->rates);
   if (s->d.share)
     curl_share_cleanup(s->d.share);
   ah__free(s);
@@ -911,6 +1046,7 @@ static void destroy(ah_session *s)
   ah__free(s->pool);
   curl_url_cleanup(s->base);
   defaults_free(&s->d);
+  ah__rates_free(&s->rates);
   if (s->d.share)
     curl_share_cleanup(s->d.share);
   ah__free(s);
@@ -937,6 +1073,8 @@ int ah__session_mark(ah_session *s, unsigned long mark)
 
 void ah_session_free(ah_session *s)
 {
+  size_t i;
+
   if (s == NULL || s->closing)
     return;
   if (s->bridge.in_curl) {
@@ -949,6 +1087,9 @@ void ah_session_free(ah_session *s)
   /* Queued first, so that nothing moves up into libcurl meanwhile. */
   while (s->waiting.head != NULL)
     finish(s, s->waiting.head, CURLE_OK, AH_ECANCELED);
+  for (i = 0; i < s->rates.cap; i++)
+    while (s->rates.table[i] != NULL && s->rates.table[i]->parked.head != NULL)
+      finish(s, s->rates.table[i]->parked.head, CURLE_OK, AH_ECANCELED);
   while (s->queue.head != NULL)
     finish(s, s->queue.head, CURLE_OK, AH_ECANCELED);
   while (s->active.head != NULL)
@@ -1011,7 +1152,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   if (ah__request_attempts(q, s->rt.p.attempts) > 1)
     ah__budget_first(&s->rt.budget, ah__now_ns());
   if (s->active.n < s->window && s->queue.head == NULL && !s->bridge.in_curl) {
-    if ((err = start(s, q, url, &why)) != AH_OK) {
+    if (rate_admit(s, q) && (err = start(s, q, url, &why)) != AH_OK) {
       request_free(s, q);
       return failed(f, err, why, url);
     }
