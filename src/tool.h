@@ -47,6 +47,12 @@ struct tool_config {
   long total_ms, connect_ms, idle_ms; /* -1: the library's defaults */
   long max_redirects;   /* -1: the library's default */
   int http_version;     /* AH_HTTP_* */
+  long retries;         /* --retry: retries after the first attempt */
+  double rate;          /* --rate: requests per second per host, 0: none */
+  const char **connect_to; /* --connect-to HOST:PORT:ADDRESS */
+  size_t nconnect_to;
+  const char *pinned;   /* --pinnedpubkey */
+  int digest;
   int insecure, include, fail_http, json, quiet;
   int progress;         /* -1: when standard error is a terminal */
   int summary;          /* -1: when there is more than one URL */

@@ -33,8 +33,13 @@ static const char usage[] =
   "  -k, --insecure           do not verify TLS certificates\n"
   "      --cacert FILE        trust the CA certificates in FILE\n"
   "      --http1.1 | --http2 | --http2-prior-knowledge\n"
-  "  -x, --proxy URL          HTTP proxy\n"
+  "  -x, --proxy URL          proxy: http://, socks5:// or socks5h://\n"
   "      --unix-socket PATH   connect to a unix socket\n"
+  "      --digest             -u credentials by HTTP digest\n"
+  "      --pinnedpubkey PINS  sha256//BASE64[;...] or a public key file\n"
+  "      --connect-to HOST:PORT:ADDRESS   connect there instead (PORT may be empty)\n"
+  "      --retry N            retry failures and 429/502/503/504 N times\n"
+  "      --rate R             at most R requests per second to each host\n"
   "  -f, --fail               count HTTP statuses >= 400 as failures\n"
   "      --json               one JSON object per URL on standard output\n"
   "      --summary            print the summary even for one URL\n"
@@ -46,7 +51,8 @@ static const char usage[] =
 enum {
   OPT_BEARER = 256, OPT_OUTPUT_DIR, OPT_CONNECT_TIMEOUT, OPT_IDLE_TIMEOUT,
   OPT_MAX_REDIRS, OPT_CACERT, OPT_HTTP11, OPT_HTTP2, OPT_H2C, OPT_UNIX,
-  OPT_JSON, OPT_SUMMARY, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INPUT
+  OPT_JSON, OPT_SUMMARY, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INPUT,
+  OPT_DIGEST, OPT_PINNED, OPT_CONNECT_TO, OPT_RETRY, OPT_RATE
 };
 
 static const struct option longopts[] = {
@@ -77,6 +83,11 @@ static const struct option longopts[] = {
   {"progress", no_argument, NULL, OPT_PROGRESS},
   {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
   {"input", required_argument, NULL, OPT_INPUT},
+  {"digest", no_argument, NULL, OPT_DIGEST},
+  {"pinnedpubkey", required_argument, NULL, OPT_PINNED},
+  {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+  {"retry", required_argument, NULL, OPT_RETRY},
+  {"rate", required_argument, NULL, OPT_RATE},
   {"quiet", no_argument, NULL, 'q'},
   {"version", no_argument, NULL, 'V'},
   {"help", no_argument, NULL, 'h'},
@@ -302,6 +313,29 @@ int tool_args_parse(struct tool_config *c, int argc, char **argv, int *done)
     case OPT_PROGRESS: c->progress = 1; break;
     case OPT_NO_PROGRESS: c->progress = 0; break;
     case OPT_INPUT: input = optarg; break;
+    case OPT_DIGEST: c->digest = 1; break;
+    case OPT_PINNED: c->pinned = optarg; break;
+    case OPT_CONNECT_TO: {
+      const char **p;
+      if (strchr(optarg, ':') == NULL || strchr(strchr(optarg, ':') + 1, ':') == NULL)
+        return bad("--connect-to wants HOST:PORT:ADDRESS", optarg);
+      if ((p = realloc(c->connect_to, (c->nconnect_to + 1) * sizeof *p)) == NULL)
+        return TOOL_SETUP;
+      c->connect_to = p;
+      c->connect_to[c->nconnect_to++] = optarg;
+      break;
+    }
+    case OPT_RETRY:
+      if (parse_long(optarg, 0, 99, &c->retries) < 0)
+        return bad("--retry wants a number from 0 to 99", optarg);
+      break;
+    case OPT_RATE: {
+      char *end;
+      c->rate = strtod(optarg, &end);
+      if (end == optarg || *end != '\0' || !(c->rate > 0) || c->rate > 1e9)
+        return bad("--rate wants requests per second above 0", optarg);
+      break;
+    }
     case 'q': c->quiet = 1; break;
     case 'V': print_version(); *done = 1; return TOOL_OK;
     case 'h': fputs(usage, stdout); *done = 1; return TOOL_OK;
@@ -339,5 +373,6 @@ void tool_config_free(struct tool_config *c)
   free(c->urls);
   free(c->url_store);
   free(c->headers);
+  free(c->connect_to);
   free(c->body);
 }

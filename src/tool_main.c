@@ -191,7 +191,9 @@ static ah_request_opts *request_opts(const struct tool_config *c,
   if (rc == AH_OK && c->userpass != NULL) {
     const char *colon = strchr(c->userpass, ':');
     char *user = strndup(c->userpass, (size_t)(colon - c->userpass));
-    rc = user ? ah_request_opts_set_basic_auth(ro, user, colon + 1) : AH_ENOMEM;
+    rc = user == NULL ? AH_ENOMEM
+         : c->digest ? ah_request_opts_set_digest_auth(ro, user, colon + 1)
+                     : ah_request_opts_set_basic_auth(ro, user, colon + 1);
     free(user);
   }
   if (rc == AH_OK && c->bearer != NULL)
@@ -210,11 +212,30 @@ static ah_request_opts *request_opts(const struct tool_config *c,
   return ro;
 }
 
+/* "HOST:PORT:ADDRESS" (PORT empty: any), ADDRESS an IPv6 one in brackets. */
+static int connect_to(ah_session_opts *o, const char *spec)
+{
+  const char *c1 = strchr(spec, ':'), *c2 = strchr(c1 + 1, ':');
+  char *host = strndup(spec, (size_t)(c1 - spec)), *end;
+  long port = c2 == c1 + 1 ? 0 : strtol(c1 + 1, &end, 10);
+  int rc;
+
+  if (host == NULL)
+    return AH_ENOMEM;
+  if (c2 != c1 + 1 && end != c2)
+    rc = AH_EINVAL;
+  else
+    rc = ah_session_opts_add_host_override(o, host, (int)port, c2 + 1);
+  free(host);
+  return rc;
+}
+
 static ah_session *session(const struct tool_config *c)
 {
   ah_session_opts *o = ah_session_opts_new();
   ah_session *s = NULL;
   int rc = o ? AH_OK : AH_ENOMEM;
+  size_t i;
 
   if (rc == AH_OK)
     rc = ah_session_opts_set_max_connections(o, c->jobs, 0);
@@ -237,6 +258,14 @@ static ah_session *session(const struct tool_config *c)
     rc = ah_session_opts_set_proxy(o, c->proxy);
   if (rc == AH_OK && c->unix_socket != NULL)
     rc = ah_session_opts_set_unix_socket(o, c->unix_socket);
+  if (rc == AH_OK && c->pinned != NULL)
+    rc = ah_session_opts_set_pinned_key(o, c->pinned);
+  for (i = 0; rc == AH_OK && i < c->nconnect_to; i++)
+    rc = connect_to(o, c->connect_to[i]);
+  if (rc == AH_OK && c->retries > 0)
+    rc = ah_session_opts_set_retries(o, (int)c->retries + 1, AH_RETRY_DEFAULT);
+  if (rc == AH_OK && c->rate > 0)
+    rc = ah_session_opts_set_host_rate(o, NULL, c->rate, c->rate < 1 ? 1 : c->rate);
   if (rc == AH_OK && (s = ah_session_new(o)) == NULL)
     rc = AH_ENOMEM;
   if (rc != AH_OK)

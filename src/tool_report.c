@@ -79,7 +79,8 @@ void tool_report_json(FILE *out, const struct tool_job *job,
       fprintf(out, "\"%d\"", v / 10);
     else
       fprintf(out, "\"%d.%d\"", v / 10, v % 10);
-    fprintf(out, ",\"redirects\":%d", ah_response_redirects(r));
+    fprintf(out, ",\"redirects\":%d,\"attempts\":%d", ah_response_redirects(r),
+            ah_response_attempts(r));
     fputs(",\"final_url\":", out);
     json_string(out, ah_response_url(r));
   } else {

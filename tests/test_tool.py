@@ -127,9 +127,27 @@ class OneUrl(unittest.TestCase):
         self.assertEqual(p.wait(30), 1)
         self.assertIn("cannot write standard output", err)
 
+    def test_retry_rate_connect_to_digest(self):
+        rc, out, _ = run(["--retry", "3", "--json", url("/flaky/tool1/2/503")])
+        r = json.loads(out.decode())
+        self.assertEqual((rc, r["status"], r["attempts"]), (0, 200, 3))
+        rc, out, _ = run(["--connect-to", "example.test::127.0.0.1",
+                          "http://example.test:%s/size/4" % BASE.rsplit(":", 1)[1]])
+        self.assertEqual((rc, out), (0, b"xxxx"))
+        rc, out, _ = run(["--digest", "-u", "ann:pw", url("/digest/ann/pw")])
+        self.assertEqual((rc, out), (0, b"digest ok ann"))
+        # 30 requests at 10 per second per host, bursts of 10: about 2 s.
+        start = time.monotonic()
+        rc, _, err = run(["--rate", "10", "-j", "30"] + [url("/size/%d" % i) for i in range(30)])
+        took = time.monotonic() - start
+        self.assertEqual(rc, 0)
+        self.assertGreaterEqual(took, 1.8)
+        self.assertLess(took, 6)
+
     def test_usage_errors(self):
         for args in (["-j", "0", url("/")], ["-o", "x", url("/a"), url("/b")],
-                     ["--no-such-option", url("/")], []):
+                     ["--no-such-option", url("/")], ["--retry", "x", url("/")],
+                     ["--rate", "0", url("/")], ["--connect-to", "nohost", url("/")], []):
             rc, _, err = run(args, stdin=b"")
             self.assertEqual(rc, 2, args)
             self.assertTrue(err, args)
