@@ -19,6 +19,9 @@
 #include "testutil.h"
 
 /* The counting, failing allocator. */
+/* Updated atomically: libcurl may allocate through the hooks from a
+ * thread of its own (its threaded resolver), and a lost update showed as
+ * a phantom leak of one allocation in one run out of ten or so. */
 static long count, fail_at = -1, live;
 static int failed;
 
@@ -102,7 +105,7 @@ static int fail_nframes;
 
 static int give(void)
 {
-  if (++count == fail_at) {
+  if (__atomic_add_fetch(&count, 1, __ATOMIC_SEQ_CST) == fail_at) {
     failed = 1;
     fail_nframes = backtrace(fail_frames, 24);
     if (count == bt_at)
@@ -116,7 +119,7 @@ static void *t_malloc(size_t n)
 {
   void *p = give() ? malloc(n) : NULL;
   if (p)
-    live++;
+    __atomic_add_fetch(&live, 1, __ATOMIC_SEQ_CST);
   reg_add(p);
   return p;
 }
@@ -125,7 +128,7 @@ static void *t_calloc(size_t n, size_t s)
 {
   void *p = give() ? calloc(n, s) : NULL;
   if (p)
-    live++;
+    __atomic_add_fetch(&live, 1, __ATOMIC_SEQ_CST);
   reg_add(p);
   return p;
 }
@@ -136,7 +139,7 @@ static void *t_realloc(void *old, size_t n)
   void *p = give() ? realloc(old, n) : NULL;
 
   if (p && was == 0)
-    live++;
+    __atomic_add_fetch(&live, 1, __ATOMIC_SEQ_CST);
   if (p) {
     reg_del_key(was);
     reg_add(p);
@@ -147,7 +150,7 @@ static void *t_realloc(void *old, size_t n)
 static void t_free(void *p)
 {
   if (p)
-    live--;
+    __atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
   reg_del(p);
   free(p);
 }
@@ -156,7 +159,7 @@ static char *t_strdup(const char *s)
 {
   char *p = give() ? strdup(s) : NULL;
   if (p)
-    live++;
+    __atomic_add_fetch(&live, 1, __ATOMIC_SEQ_CST);
   reg_add(p);
   return p;
 }
@@ -295,6 +298,53 @@ static void sc_free_pending(long k)
   }
 }
 
+/* Retries, a host's rate, the lifecycle hook and the options of issue 8:
+ * a 503 retried, a refused connection retried, requests waiting for
+ * their host's token. */
+static int events_seen;
+static void count_event(const ah_event *ev, void *ud)
+{
+  (void)ev;
+  (void)ud;
+  events_seen++;
+}
+
+static void sc_retry_rate_events(long k)
+{
+  static int round;
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s = NULL;
+  ah_future *fs[4] = {NULL, NULL, NULL, NULL};
+  char path[64];
+  int i;
+
+  if (o != NULL && ah_session_opts_set_retries(o, 3, AH_RETRY_DEFAULT) == AH_OK &&
+      ah_session_opts_set_retry_backoff(o, 1, 5) == AH_OK &&
+      ah_session_opts_set_host_rate(o, NULL, 200, 2) == AH_OK &&
+      ah_session_opts_add_host_override(o, "torture.test", 0, "127.0.0.1") == AH_OK &&
+      ah_session_opts_on_event(o, count_event, NULL) == AH_OK)
+    s = ah_session_new(o);
+  ah_session_opts_free(o);
+  if (s == NULL)
+    return;
+  /* A key of its own each run: the server's count starts afresh. */
+  snprintf(path, sizeof path, "/flaky/torture%d/1/503", round++);
+  fs[0] = ah_session_fetch(s, tu_url(path), NULL);
+  fs[1] = ah_session_fetch(s, "http://127.0.0.1:1/", NULL);
+  snprintf(path, sizeof path, "http://torture.test:%d/size/10", tu_port);
+  fs[2] = ah_session_fetch(s, path, NULL);
+  fs[3] = ah_session_fetch(s, path, NULL);
+  for (i = 0; i < 4; i++)
+    wait_one(fs[i]);
+  expect(k, "retried 503", fs[0], AH_OK);
+  expect(k, "refused, retried", fs[1], AH_ECONNECT);
+  expect(k, "rate-limited", fs[2], AH_OK);
+  expect(k, "rate-limited", fs[3], AH_OK);
+  for (i = 0; i < 4; i++)
+    ah_future_free(fs[i]);
+  ah_session_free(s);
+}
+
 static const struct {
   const char *name;
   void (*run)(long k);
@@ -304,6 +354,7 @@ static const struct {
   {"POST multipart", sc_post_multipart},
   {"canceled and timed-out futures", sc_cancel_and_timeout},
   {"session freed with pending futures", sc_free_pending},
+  {"retries, host rates, events, overrides", sc_retry_rate_events},
 };
 
 int main(void)
@@ -335,6 +386,9 @@ int main(void)
   start_live = live;
   for (i = 0; i < sizeof scenarios / sizeof *scenarios; i++) {
     long before = live, survived = 0;
+    /* TORTURE_ONLY=text: the scenarios whose name holds it (to debug). */
+    if (getenv("TORTURE_ONLY") && !strstr(scenarios[i].name, getenv("TORTURE_ONLY")))
+      continue;
     count = 0;
     fail_at = -1;
     failed = 0;
@@ -354,8 +408,8 @@ int main(void)
       scenarios[i].run(k);
       if (live != before) {
         /* Counted, not failed: what a run leaves may be freed by a later
-         * one (seen rarely, timing-dependent, under investigation); the
-         * balance at the end and LeakSanitizer decide. */
+         * one (libcurl keeps connections and DNS entries across
+         * transfers); the balance at the end and LeakSanitizer decide. */
         leaks++;
         fprintf(stderr, "torture: %s, allocation %ld failed here and %ld "
                 "allocations were left:\n", scenarios[i].name, k, live - before);
