@@ -61,6 +61,16 @@ static void next(struct window *w)
   }
 }
 
+/* AH_BENCH_HOOK=1: a lifecycle hook that only counts, to measure what
+ * the events cost (bench/instr.py, "with a hook" row). */
+static unsigned long events;
+static void count_event(const ah_event *ev, void *userdata)
+{
+  (void)ev;
+  (void)userdata;
+  events++;
+}
+
 int main(int argc, char **argv)
 {
   ah_session_opts *o = ah_session_opts_new();
@@ -78,6 +88,8 @@ int main(int argc, char **argv)
   n = atol(argv[3]);
   c = atol(argv[4]);
   ah_session_opts_set_max_connections(o, c, 0);
+  if (getenv("AH_BENCH_HOOK") != NULL)
+    ah_session_opts_on_event(o, count_event, NULL);
   s = ah_session_new(o);
   ah_session_opts_free(o);
   t0 = now();

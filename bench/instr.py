@@ -16,9 +16,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (Nginx)
 
 
-def count(argv):
+def count(argv, env=None):
     p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + argv,
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=env)
     m = re.search(r"Collected : (\d+)", p.stderr)
     if not m:
         sys.exit("callgrind failed: " + p.stderr[-500:])
@@ -36,18 +36,20 @@ def main():
     ng = bench.Nginx()
     try:
         url = ng.url(a.file)
-        rows = [("raw multi_socket", [f"{a.bin}/raw_socket", url]),
-                ("raw multi_poll", [f"{a.bin}/raw_poll", url]),
-                ("ahttp on_done window", [f"{a.bin}/bench_ahttp", "window", url]),
-                ("ahttp gather", [f"{a.bin}/bench_ahttp", "gather", url])]
+        hook = dict(os.environ, AH_BENCH_HOOK="1")
+        rows = [("raw multi_socket", [f"{a.bin}/raw_socket", url], None),
+                ("raw multi_poll", [f"{a.bin}/raw_poll", url], None),
+                ("ahttp on_done window", [f"{a.bin}/bench_ahttp", "window", url], None),
+                ("ahttp window, lifecycle hook set", [f"{a.bin}/bench_ahttp", "window", url], hook),
+                ("ahttp gather", [f"{a.bin}/bench_ahttp", "gather", url], None)]
         print(f"## instructions per request (callgrind, marginal between N={n1} and N={n2}, "
               f"{a.file} responses, C={a.c})\n")
         print("| client | instr/request | vs raw multi_socket |")
         print("|---|---:|---:|")
         ref = None
-        for name, argv in rows:
-            i1 = count(argv + [str(n1), a.c])
-            i2 = count(argv + [str(n2), a.c])
+        for name, argv, env in rows:
+            i1 = count(argv + [str(n1), a.c], env)
+            i2 = count(argv + [str(n2), a.c], env)
             per = (i2 - i1) / (n2 - n1)
             ref = ref or per
             print(f"| {name} | {per:,.0f} | {per / ref:.2f}x |")
