@@ -783,104 +783,24 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
   return AH_OK;
 }
 
-/* Characters a URL's path, query and fragment may hold as they are
- * (RFC 3986: unreserved, reserved and '%'). */
-static int url_char(unsigned char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || (c != '\0' && strchr("-._~:/?#[]@!$&'()*+,;=%", c));
-}
-
-/* 1 when url is plainly one libcurl accepts: http(s)://host[:port][/...],
- * a host of letters, digits, dots and dashes, a port from 1 to 65535,
- * and only URL characters after it; *https tells the scheme. 0 when it
- * is not that simple (credentials, IPv6, anything unusual): then libcurl's
- * parser decides. The common URL is checked in a few hundred instructions
- * instead of parsed in five thousand. */
-int ah__plain_url(const char *url, int *https)
-{
-  const char *p, *host;
-  long port = 0;
-
-  if (strncasecmp(url, "http://", 7) == 0)
-    p = url + 7, *https = 0;
-  else if (strncasecmp(url, "https://", 8) == 0)
-    p = url + 8, *https = 1;
-  else
-    return 0;
-  host = p;
-  if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-        (*p >= '0' && *p <= '9')))
-    return 0;
-  while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-         (*p >= '0' && *p <= '9') || *p == '-' || (*p == '.' && p[1] != '.'))
-    p++;
-  if (p - host > 253 || p[-1] == '.' || p[-1] == '-')
-    return 0;
-  if (*p == ':') {
-    const char *d = ++p;
-    while (*p >= '0' && *p <= '9' && p - d < 6)
-      port = port * 10 + (*p++ - '0');
-    if (p == d || port < 1 || port > 65535)
-      return 0;
-  }
-  if (*p != '\0' && *p != '/' && *p != '?' && *p != '#')
-    return 0;
-  for (; *p; p++)
-    if (!url_char((unsigned char)*p))
-      return 0;
-  return 1;
-}
-
 int ah__request_url(struct ah__request *q, const char *url,
                     const CURLU *base, const char **why)
 {
-  int how = 0, https, err;
+  int how = 0, err = ah__url_parse(url, base, &q->url, &how, why);
   CURLUcode uc;
 
-  /* A plain absolute URL without query parameters to add is kept as its
-   * string: parsed when the request starts, and given to libcurl as it
-   * is (a queued request holds a string, not a parsed URL). */
-  if (url != NULL && (q->spec == NULL || q->spec->query == NULL) &&
-      ah__plain_url(url, &https)) {
-    if ((q->url_str = ah__strdup(url)) == NULL) {
-      *why = "no memory for the URL";
-      return AH_ENOMEM;
-    }
-    q->https = https;
-    return AH_OK;
-  }
-  if ((err = ah__url_parse(url, base, &q->url, &how, why)) != AH_OK)
+  if (err != AH_OK)
     return err;
   q->https = (how & AH__URL_HTTPS) != 0;
+  /* The string is the whole URL unless resolved against a base or given
+   * query parameters. */
+  q->literal = (how & AH__URL_ABSOLUTE) != 0 &&
+               (q->spec == NULL || q->spec->query == NULL);
   if (q->spec != NULL && q->spec->query != NULL &&
       (uc = curl_url_set(q->url, CURLUPART_QUERY, q->spec->query,
                          CURLU_APPENDQUERY)) != CURLUE_OK)
     return url_error(uc, why);
   return AH_OK;
-}
-
-int ah__request_host(const struct ah__request *q, char *buf, size_t cap)
-{
-  char *host = NULL;
-  size_t n;
-
-  if (q->url_str != NULL) { /* plain: the host runs to ':', '/', '?' or '#' */
-    const char *h = strstr(q->url_str, "://") + 3;
-    n = strcspn(h, ":/?#");
-    if (n >= cap)
-      return -1;
-    memcpy(buf, h, n);
-    buf[n] = '\0';
-    return 0;
-  }
-  if (curl_url_get(q->url, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-    return -1;
-  n = strlen(host);
-  if (n < cap)
-    memcpy(buf, host, n + 1);
-  curl_free(host);
-  return n < cap ? 0 : -1;
 }
 
 char *ah__message(int err, const char *detail, const char *url)
@@ -1599,7 +1519,8 @@ void ah__slot_recycle(struct ah__slot *slot)
 #define OVERRIDE(flag, cond, opt, val) \
   do { if (cond) { slot->dirty |= (flag); SET(opt, val); } } while (0)
 
-int ah__request_setup(struct ah__request *q, const char **why)
+int ah__request_setup(struct ah__request *q, const char *url,
+                      const char **why)
 {
   struct ah__slot *slot = q->slot;
   const struct ah__defaults *d = slot->d;
@@ -1616,18 +1537,14 @@ int ah__request_setup(struct ah__request *q, const char **why)
     slot->ph_conns = 0;
     slot->ph_first_byte = 0;
   }
-  if (q->url == NULL) { /* a plain URL kept as its string: parse it now */
-    int how;
-    if ((err = ah__url_parse(q->url_str, NULL, &q->url, &how, why)) != AH_OK)
-      return err;
-  }
   *why = "no memory to set the request up";
   SET(CURLOPT_CURLU, q->url);
   /* libcurl 7.88 turns the CURLU into the URL string it reports with a
    * curl_url_get of about 6,000 instructions, unless the handle has a
-   * string already: a plain URL's own. */
-  if (q->url_str != NULL)
-    SET(CURLOPT_URL, q->url_str);
+   * string already: the one given to the fetch, when it is still at hand
+   * and is the whole URL. */
+  if (url != NULL && q->literal)
+    SET(CURLOPT_URL, url);
   if (q->https && slot->multiplex_tls) {
     slot->dirty |= DIRTY_PIPEWAIT;
     SET(CURLOPT_PIPEWAIT, 1L);

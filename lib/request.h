@@ -92,14 +92,14 @@ struct ah__slot {
 struct ah__request {
   ah_future *f;
   struct ah__slot *slot;        /* NULL until it has an easy handle */
-  CURLU *url;                   /* parsed (for a plain URL, when it
-                                   starts); libcurl dups it */
-  char *url_str;                /* a plain URL's string, or NULL */
+  CURLU *url;                   /* parsed at fetch; libcurl dups it */
   struct ah__rx *rx;            /* the slot's receiver while it has one */
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue, active or retry list */
   unsigned queued : 1;          /* waiting in the queue: no slot, no resp */
   unsigned https : 1;           /* the URL's scheme is https */
+  unsigned literal : 1;         /* q->url is its string as given: absolute,
+                                   no query parameters added */
   unsigned waiting : 1;         /* in the session's retry list */
   unsigned parked : 1;          /* in its host's bucket, for a token */
   unsigned rate_paid : 1;       /* holds its host's token already */
@@ -141,9 +141,11 @@ void ah__slot_recycle(struct ah__slot *slot);
 void ah__slot_free(struct ah__slot *slot);
 
 /* Lend q->slot to q and set its per-request options (URL, method, body,
- * headers, timeouts, auth...), and ready its receiver. AH_OK, or
+ * headers, timeouts, auth...), and ready its receiver. url is the string
+ * q->url was parsed from while the caller still has it, else NULL. AH_OK, or
  * AH_ENOMEM or AH_EINVAL with *why. */
-int ah__request_setup(struct ah__request *q, const char **why);
+int ah__request_setup(struct ah__request *q, const char *url,
+                      const char **why);
 /* The outcome of a finished transfer: an ahttp code, and either the
  * compact response in *resp (on success) or a message for the failure in
  * *msg (NULL without memory). */
@@ -158,8 +160,8 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
 enum { AH__URL_HTTPS = 1, AH__URL_ABSOLUTE = 2 };
 int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
                   int *how, const char **why);
-/* q->url or q->url_str, and q->https, from url (and base), with q->spec's
- * query parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
+/* q->url and q->https from url (and base), with q->spec's query
+ * parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
 int ah__request_url(struct ah__request *q, const char *url,
                     const CURLU *base, const char **why);
 /* Attempts q may make: its own, else the session's. */
@@ -178,14 +180,6 @@ void ah__request_rearm(struct ah__request *q);
  * filled in here. */
 void ah__event(const struct ah__defaults *d, const struct ah__request *q,
                ah_event *ev);
-
-/* 1 when url is a plain absolute http(s) URL that libcurl's parser
- * accepts (checked without it; *https tells the scheme), 0 when libcurl
- * must decide. */
-int ah__plain_url(const char *url, int *https);
-
-/* The host of q's URL into buf; 0, or -1 (no memory, or too long). */
-int ah__request_host(const struct ah__request *q, char *buf, size_t cap);
 
 /* An allocated message "text (url)", url credentials removed. */
 char *ah__message(int err, const char *detail, const char *url);

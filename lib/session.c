@@ -470,7 +470,6 @@ static void request_free(ah_session *s, struct ah__request *q)
   if (q->slot)
     slot_put(s, q->slot);
   curl_url_cleanup(q->url);
-  ah__free(q->url_str);
   ah__reqspec_unref(q->spec);
   ah__free(q);
 }
@@ -479,10 +478,10 @@ static void pump(ah_session *s);
 static void queue_timer_update(ah_session *s);
 static void retry_timer_update(ah_session *s);
 static int rate_admit(ah_session *s, struct ah__request *q);
-static void launch(ah_session *s, struct ah__request *q);
-static int start(ah_session *s, struct ah__request *q, const char **why);
+static int start(ah_session *s, struct ah__request *q, const char *url,
+                 const char **why);
 
-/* msg + ", after N attempts": the failure of the last attempt. */
+/* msg + " (after N attempts)": the failure of the last attempt. */
 static char *with_attempts(char *msg, int n)
 {
   size_t len = strlen(msg) + 32;
@@ -568,11 +567,19 @@ static void on_retry_timer(void *arg)
   ah__session_hold(s);
   while (!s->closing && s->waiting.head && s->waiting.head->retry_ns <= now) {
     struct ah__request *q = s->waiting.head;
+    const char *why;
+    int err;
     ah__list_remove(&s->waiting, q);
     q->waiting = 0;
     q->retry_ns = -1;
     if (s->active.n < s->window && s->queue.head == NULL && !s->starved) {
-      launch(s, q);
+      if (!rate_admit(s, q))
+        continue;
+      if ((err = start(s, q, NULL, &why)) != AH_OK) {
+        ah_future *f = q->f;
+        request_free(s, q);
+        ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
+      }
     } else {
       q->queued = 1;
       q->queued_ns = now;
@@ -628,12 +635,15 @@ static void on_rate_timer(void *arg);
 
 static struct ah__bucket *bucket_of(ah_session *s, const struct ah__request *q)
 {
-  char host[256];
+  struct ah__bucket *b;
+  char *host = NULL;
   int nomem;
 
-  if (ah__request_host(q, host, sizeof host) < 0)
+  if (curl_url_get(q->url, CURLUPART_HOST, &host, 0) != CURLUE_OK)
     return NULL; /* without memory to tell: not limited */
-  return ah__rates_bucket(&s->rates, host, &nomem);
+  b = ah__rates_bucket(&s->rates, host, &nomem);
+  curl_free(host);
+  return b;
 }
 
 static void rate_timer_at(ah_session *s, int64_t at)
@@ -772,7 +782,10 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
 }
 
 /* Hand q to libcurl: an easy handle, a response, its options. */
-static int start(ah_session *s, struct ah__request *q, const char **why)
+/* url: the string q->url was parsed from, when the caller still has it
+ * (a fetch starting at once), else NULL. */
+static int start(ah_session *s, struct ah__request *q, const char *url,
+                 const char **why)
 {
   int err;
 
@@ -785,7 +798,7 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
   q->rx = q->slot->rx;
   if (s->d.on_event != NULL)
     event(s, q, AH_EVENT_DEQUEUED, 0, 0, 0);
-  if ((err = ah__request_setup(q, why)) != AH_OK)
+  if ((err = ah__request_setup(q, url, why)) != AH_OK)
     return err;
   if (ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)
     return AH_ENOMEM;
@@ -818,22 +831,6 @@ static void on_queue_timer(void *arg)
   ah__session_release(s);
 }
 
-/* Start q now, or let it wait for its host's token; one that cannot
- * start (no memory) fails on its own future. */
-static void launch(ah_session *s, struct ah__request *q)
-{
-  const char *why;
-  int err;
-
-  if (!rate_admit(s, q))
-    return;
-  if ((err = start(s, q, &why)) != AH_OK) {
-    ah_future *f = q->f;
-    request_free(s, q);
-    ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
-  }
-}
-
 /* Move queued requests into libcurl while there is room. One that cannot
  * start (no memory) fails on its own future. */
 static void pump(ah_session *s)
@@ -845,6 +842,8 @@ static void pump(ah_session *s)
   while (!s->closing && !s->starved && s->queue.head &&
          s->active.n < s->window) {
     struct ah__request *q = s->queue.head;
+    const char *why;
+    int err;
     if (q->doom_err) { /* canceled from a transfer callback, queued */
       finish(s, q, CURLE_OK, q->doom_err);
       continue;
@@ -852,7 +851,13 @@ static void pump(ah_session *s)
     ah__list_remove(&s->queue, q);
     queue_timer_update(s);
     q->queued = 0;
-    launch(s, q);
+    if (!rate_admit(s, q))
+      continue;
+    if ((err = start(s, q, NULL, &why)) != AH_OK) {
+      ah_future *f = q->f;
+      request_free(s, q);
+      ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
+    }
   }
 }
 
@@ -1147,7 +1152,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   if (ah__request_attempts(q, s->rt.p.attempts) > 1)
     ah__budget_first(&s->rt.budget, ah__now_ns());
   if (s->active.n < s->window && s->queue.head == NULL && !s->bridge.in_curl) {
-    if (rate_admit(s, q) && (err = start(s, q, &why)) != AH_OK) {
+    if (rate_admit(s, q) && (err = start(s, q, url, &why)) != AH_OK) {
       request_free(s, q);
       return failed(f, err, why, url);
     }

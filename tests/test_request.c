@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "request.h"
 #include "testutil.h"
 
 /* Fetch /echo with o and return the echoed text (owned by *f). */
@@ -316,80 +314,6 @@ static void test_pooled_handle_forgets_options(void **state)
   ah_session_free(s);
 }
 
-/* The plain-URL check (a fetch keeps such a URL as its string and parses
- * it when it starts) accepts nothing that libcurl's parser refuses: for
- * 200,000 URLs made of URL-ish pieces, plain implies parsed. */
-static void test_plain_urls_parse(void **state)
-{
-  static const char *const pieces[] = {
-    "http://", "https://", "HTTP://", "h", "x.test", "127.0.0.1", "a-b", ".",
-    "..", "-", ":", ":80", ":0", ":65535", ":65536", ":123456", "/", "/p",
-    "?q=1", "#f", "%41", "%", "@", "[", "]", "[::1]", " ", "\t", "\r\n",
-    "\x7f", "\xc3\xa9", "\\", "{", "|", "~", "user:pw@", "", "//", "0",
-  };
-  const size_t np = sizeof pieces / sizeof *pieces;
-  unsigned long seed = 12345;
-  char url[256];
-  int https, plain = 0, i;
-
-  (void)state;
-  for (i = 0; i < 200000; i++) {
-    int k, parts = 2 + (int)(seed % 5);
-    url[0] = '\0';
-    for (k = 0; k < parts; k++) {
-      seed = seed * 6364136223846793005ul + 1442695040888963407ul;
-      strncat(url, pieces[k == 0 ? seed % 3 : (seed >> 33) % np],
-              sizeof url - strlen(url) - 1);
-    }
-    if (ah__plain_url(url, &https)) {
-      CURLU *u = curl_url();
-      plain++;
-      if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-        fail_msg("plain but refused by libcurl: '%s'", url);
-      assert_int_equal(https, strncasecmp(url, "https", 5) == 0);
-      curl_url_cleanup(u);
-    }
-  }
-  print_message("%d of 200000 generated URLs were plain\n", plain);
-  assert_true(plain > 2000); /* the check said yes often enough to mean it */
-  assert_true(ah__plain_url("http://127.0.0.1:8080/a/b?c=d#e", &https));
-  assert_false(ah__plain_url("http://user:pw@host/", &https));
-  assert_false(ah__plain_url("http://host:0/", &https));
-  assert_false(ah__plain_url("http://host/a b", &https));
-}
-
-/* A bad URL fails at fetch even when the request would wait in the
- * queue, the one plain URLs included. */
-static void test_bad_url_fails_at_fetch_when_queued(void **state)
-{
-  ah_session_opts *o = ah_session_opts_new();
-  ah_session *s;
-  ah_future *busy, *f;
-  const char *bad[] = {"http://127.0.0.1:65536/",
-                       "http://a b/", "http://host/\x01", "https://"};
-  size_t i;
-
-  (void)state;
-  ah_session_opts_set_max_connections(o, 1, 0);
-  s = ah_session_new(o);
-  ah_session_opts_free(o);
-  busy = ah_session_fetch(s, tu_url("/delay/300"), NULL);
-  for (i = 0; i < sizeof bad / sizeof *bad; i++) {
-    f = ah_session_fetch(s, bad[i], NULL);
-    assert_int_equal(ah_future_done(f), 1);
-    assert_int_equal(ah_future_error(f), AH_EINVAL);
-    ah_future_free(f);
-  }
-  /* A plain one waits its turn and works. */
-  f = ah_session_fetch(s, tu_url("/size/3#fragment"), NULL);
-  assert_int_equal(ah_future_done(f), 0);
-  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
-  assert_string_equal(ah_response_body(ah_future_response(f), NULL), "xxx");
-  ah_future_free(f);
-  ah_future_free(busy);
-  ah_session_free(s);
-}
-
 /* A pooled handle reports the URL of its own request, in the response
  * and in an error message, never its previous request's: libcurl 7.88
  * keeps the last URL string of a handle given a CURLU. */
@@ -531,8 +455,6 @@ int main(void)
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_pooled_handle_forgets_options),
     TU_TEST(test_pooled_handle_reports_its_url),
-    TU_TEST(test_plain_urls_parse),
-    TU_TEST(test_bad_url_fails_at_fetch_when_queued),
     TU_TEST(test_default_headers_once),
     TU_TEST(test_environment_proxy_ignored),
   };
