@@ -1519,8 +1519,7 @@ void ah__slot_recycle(struct ah__slot *slot)
 #define OVERRIDE(flag, cond, opt, val) \
   do { if (cond) { slot->dirty |= (flag); SET(opt, val); } } while (0)
 
-int ah__request_setup(struct ah__request *q, const char *url,
-                      const char **why)
+int ah__request_setup(struct ah__request *q, const char **why)
 {
   struct ah__slot *slot = q->slot;
   const struct ah__defaults *d = slot->d;
@@ -1541,10 +1540,9 @@ int ah__request_setup(struct ah__request *q, const char *url,
   SET(CURLOPT_CURLU, q->url);
   /* libcurl 7.88 turns the CURLU into the URL string it reports with a
    * curl_url_get of about 6,000 instructions, unless the handle has a
-   * string already: the one given to the fetch, when it is still at hand
-   * and is the whole URL. */
-  if (url != NULL && q->literal)
-    SET(CURLOPT_URL, url);
+   * string already: the one given to the fetch, when it is the whole URL. */
+  if (q->url_str != NULL)
+    SET(CURLOPT_URL, q->url_str);
   if (q->https && slot->multiplex_tls) {
     slot->dirty |= DIRTY_PIPEWAIT;
     SET(CURLOPT_PIPEWAIT, 1L);

@@ -93,6 +93,8 @@ struct ah__request {
   ah_future *f;
   struct ah__slot *slot;        /* NULL until it has an easy handle */
   CURLU *url;                   /* parsed at fetch; libcurl dups it */
+  const char *url_str;          /* the URL as given, when it is the whole
+                                   URL (in the request's own block) */
   struct ah__rx *rx;            /* the slot's receiver while it has one */
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue, active or retry list */
@@ -141,11 +143,9 @@ void ah__slot_recycle(struct ah__slot *slot);
 void ah__slot_free(struct ah__slot *slot);
 
 /* Lend q->slot to q and set its per-request options (URL, method, body,
- * headers, timeouts, auth...), and ready its receiver. url is the string
- * q->url was parsed from while the caller still has it, else NULL. AH_OK, or
+ * headers, timeouts, auth...), and ready its receiver. AH_OK, or
  * AH_ENOMEM or AH_EINVAL with *why. */
-int ah__request_setup(struct ah__request *q, const char *url,
-                      const char **why);
+int ah__request_setup(struct ah__request *q, const char **why);
 /* The outcome of a finished transfer: an ahttp code, and either the
  * compact response in *resp (on success) or a message for the failure in
  * *msg (NULL without memory). */

@@ -27,7 +27,9 @@
  * is allocated; with the spare room that hole holds a response with a
  * typical header set, so a gather of 100,000 reuses the memory of its
  * requests instead of growing the heap by a hole per request (measured,
- * W4: 90.8 MB of heap without it, 57.7 with it; see docs/design.md). */
+ * W4: 90.8 MB of heap without it, 57.7 with it; see docs/design.md).
+ * Meanwhile the room holds the URL's string, when it is the whole URL
+ * (a longer one makes the room larger). */
 #define REQUEST_RESERVE 48
 
 struct ah_session_opts {
@@ -478,8 +480,7 @@ static void pump(ah_session *s);
 static void queue_timer_update(ah_session *s);
 static void retry_timer_update(ah_session *s);
 static int rate_admit(ah_session *s, struct ah__request *q);
-static int start(ah_session *s, struct ah__request *q, const char *url,
-                 const char **why);
+static int start(ah_session *s, struct ah__request *q, const char **why);
 
 /* msg + " (after N attempts)": the failure of the last attempt. */
 static char *with_attempts(char *msg, int n)
@@ -575,7 +576,7 @@ static void on_retry_timer(void *arg)
     if (s->active.n < s->window && s->queue.head == NULL && !s->starved) {
       if (!rate_admit(s, q))
         continue;
-      if ((err = start(s, q, NULL, &why)) != AH_OK) {
+      if ((err = start(s, q, &why)) != AH_OK) {
         ah_future *f = q->f;
         request_free(s, q);
         ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
@@ -782,10 +783,7 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
 }
 
 /* Hand q to libcurl: an easy handle, a response, its options. */
-/* url: the string q->url was parsed from, when the caller still has it
- * (a fetch starting at once), else NULL. */
-static int start(ah_session *s, struct ah__request *q, const char *url,
-                 const char **why)
+static int start(ah_session *s, struct ah__request *q, const char **why)
 {
   int err;
 
@@ -798,7 +796,7 @@ static int start(ah_session *s, struct ah__request *q, const char *url,
   q->rx = q->slot->rx;
   if (s->d.on_event != NULL)
     event(s, q, AH_EVENT_DEQUEUED, 0, 0, 0);
-  if ((err = ah__request_setup(q, url, why)) != AH_OK)
+  if ((err = ah__request_setup(q, why)) != AH_OK)
     return err;
   if (ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)
     return AH_ENOMEM;
@@ -853,7 +851,7 @@ static void pump(ah_session *s)
     q->queued = 0;
     if (!rate_admit(s, q))
       continue;
-    if ((err = start(s, q, NULL, &why)) != AH_OK) {
+    if ((err = start(s, q, &why)) != AH_OK) {
       ah_future *f = q->f;
       request_free(s, q);
       ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
@@ -1128,6 +1126,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   struct ah__request *q;
   ah_future *f;
   const char *why = NULL;
+  size_t ulen;
   int err;
 
   f = ah__future_new(s);
@@ -1137,7 +1136,8 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     return failed(f, AH_EINVAL, "the session is NULL", url);
   if (s->closing)
     return failed(f, AH_ECANCELED, "the session is being freed", url);
-  q = ah__calloc(1, sizeof *q + REQUEST_RESERVE);
+  ulen = url != NULL ? strlen(url) + 1 : 0;
+  q = ah__calloc(1, sizeof *q + (ulen > REQUEST_RESERVE ? ulen : REQUEST_RESERVE));
   if (q == NULL)
     return failed(f, AH_ENOMEM, "no memory for the request", url);
   q->f = f;
@@ -1148,11 +1148,13 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     request_free(s, q);
     return failed(f, err, why, url);
   }
+  if (q->literal) /* libcurl is given it as the URL string it reports */
+    q->url_str = memcpy(q + 1, url, ulen);
   q->retry_ns = -1;
   if (ah__request_attempts(q, s->rt.p.attempts) > 1)
     ah__budget_first(&s->rt.budget, ah__now_ns());
   if (s->active.n < s->window && s->queue.head == NULL && !s->bridge.in_curl) {
-    if (rate_admit(s, q) && (err = start(s, q, url, &why)) != AH_OK) {
+    if (rate_admit(s, q) && (err = start(s, q, &why)) != AH_OK) {
       request_free(s, q);
       return failed(f, err, why, url);
     }

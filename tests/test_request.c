@@ -343,6 +343,49 @@ static void test_pooled_handle_reports_its_url(void **state)
   ah_session_free(s);
 }
 
+/* The same when the requests wait in the queue (one connection), with a
+ * URL given its query parameters by the options and one joined to a
+ * base URL: each response names its own request. */
+static void test_queued_requests_report_their_urls(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *fs[6];
+  char base[64], want[96];
+  ah_session *s;
+  int i;
+
+  (void)state;
+  snprintf(base, sizeof base, "%s", tu_url("/"));
+  ah_session_opts_set_max_connections(so, 1, 0);
+  ah_session_opts_set_base_url(so, base);
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  ah_request_opts_add_query(o, "k", "v");
+  for (i = 0; i < 4; i++) {
+    char path[32];
+    snprintf(path, sizeof path, "/size/%d", i + 1);
+    fs[i] = ah_session_fetch(s, tu_url(path), NULL);
+  }
+  fs[4] = ah_session_fetch(s, tu_url("/size/7"), o);
+  fs[5] = ah_session_fetch(s, "size/8", NULL);
+  assert_int_equal(ah_gather(fs, 6, 20000), AH_OK);
+  for (i = 0; i < 6; i++) {
+    const ah_response *r = ah_future_response(fs[i]);
+    if (i < 4)
+      snprintf(want, sizeof want, "%ssize/%d", base, i + 1);
+    else if (i == 4)
+      snprintf(want, sizeof want, "%ssize/7?k=v", base);
+    else
+      snprintf(want, sizeof want, "%ssize/8", base);
+    assert_non_null(r);
+    assert_string_equal(ah_response_url(r), want);
+    ah_future_free(fs[i]);
+  }
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
 /* One options object serving sessions on two threads at once. A racy
  * reference count shows up here as a use-after-free or leak under
  * `make check SANITIZE=1`. */
@@ -455,6 +498,7 @@ int main(void)
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_pooled_handle_forgets_options),
     TU_TEST(test_pooled_handle_reports_its_url),
+    TU_TEST(test_queued_requests_report_their_urls),
     TU_TEST(test_default_headers_once),
     TU_TEST(test_environment_proxy_ignored),
   };
