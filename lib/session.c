@@ -647,6 +647,26 @@ static struct ah__bucket *bucket_of(ah_session *s, const struct ah__request *q)
   return b;
 }
 
+/* Take q out of the bucket it waits in. Its host names the bucket; if
+ * the host cannot be had (no memory), the buckets are searched. */
+static void unpark(ah_session *s, struct ah__request *q)
+{
+  struct ah__bucket *b = bucket_of(s, q);
+  size_t i;
+
+  for (i = 0; b == NULL && i < s->rates.cap; i++) {
+    struct ah__request *p;
+    if (s->rates.table[i] == NULL)
+      continue;
+    for (p = s->rates.table[i]->parked.head; p != NULL && p != q; p = p->next)
+      ;
+    if (p == q)
+      b = s->rates.table[i];
+  }
+  ah__list_remove(&b->parked, q);
+  q->parked = 0;
+}
+
 static void rate_timer_at(ah_session *s, int64_t at)
 {
   if (at < s->rate_due) {
@@ -740,8 +760,7 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
     q->waiting = 0;
     retry_timer_update(s);
   } else if (q->parked) {
-    ah__list_remove(&bucket_of(s, q)->parked, q);
-    q->parked = 0;
+    unpark(s, q);
   } else if (q->queued) {
     ah__list_remove(&s->queue, q);
     queue_timer_update(s);
