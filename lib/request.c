@@ -830,16 +830,25 @@ void ah__event(const struct ah__defaults *d, const struct ah__request *q,
   ah__future_cb_leave();
 }
 
-/* An event with no detail but its time. */
-static void tell(const struct ah__defaults *d, const struct ah__request *q,
-                 int type, int64_t t_ns)
+void ah__tell(const struct ah__defaults *d, const struct ah__request *q,
+              int type, int64_t t_ns, int status, int err, int64_t delay_ns)
 {
   ah_event ev;
 
   memset(&ev, 0, sizeof ev);
   ev.type = type;
   ev.time_ns = t_ns;
+  ev.status = status;
+  ev.error = err;
+  ev.delay_us = delay_ns / 1000;
   ah__event(d, q, &ev);
+}
+
+/* An event with no detail but its time. */
+static void tell(const struct ah__defaults *d, const struct ah__request *q,
+                 int type, int64_t t_ns)
+{
+  ah__tell(d, q, type, t_ns, 0, 0, 0);
 }
 
 static curl_off_t info_off(CURL *e, CURLINFO what)

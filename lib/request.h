@@ -180,6 +180,9 @@ void ah__request_rearm(struct ah__request *q);
  * filled in here. */
 void ah__event(const struct ah__defaults *d, const struct ah__request *q,
                ah_event *ev);
+/* An event of q of this type and time, with a status, error and delay. */
+void ah__tell(const struct ah__defaults *d, const struct ah__request *q,
+              int type, int64_t t_ns, int status, int err, int64_t delay_ns);
 
 /* An allocated message "text (url)", url credentials removed. */
 char *ah__message(int err, const char *detail, const char *url);

@@ -219,19 +219,11 @@ int ah_session_opts_on_event(ah_session_opts *o, ah_event_cb cb,
   return AH_OK;
 }
 
-/* An event of q with its type and time, and a status, error and delay. */
+/* An event of q, now. */
 static void event(ah_session *s, struct ah__request *q, int type, int status,
                   int err, int64_t delay_ns)
 {
-  ah_event ev;
-
-  memset(&ev, 0, sizeof ev);
-  ev.type = type;
-  ev.time_ns = ah__now_ns();
-  ev.status = status;
-  ev.error = err;
-  ev.delay_us = delay_ns / 1000;
-  ah__event(&s->d, q, &ev);
+  ah__tell(&s->d, q, type, ah__now_ns(), status, err, delay_ns);
 }
 
 static int host_ok(const char *h);

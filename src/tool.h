@@ -100,6 +100,7 @@ struct tool_stats {
   size_t nlatency;
   size_t status[6];     /* 1xx .. 5xx responses; [0]: others */
   size_t errors[32];    /* failures by -code */
+  size_t write_errors;  /* bodies that could not be written */
   double start;
   double last_draw;
   int bar_shown;

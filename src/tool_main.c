@@ -90,12 +90,12 @@ static void say_failure(struct run *run, const struct tool_job *job,
     return;
   if (run->tty != NULL)
     tool_progress_clear(run->tty, &run->st);
-  if (err != AH_OK)
-    fprintf(e, "ahttp: %s\n", ah_future_errmsg(f));
-  else if (job->write_err != 0)
+  if (job->write_err != 0) /* the transfer was stopped by it, if at all */
     fprintf(e, "ahttp: %s: cannot write %s: %s\n", job->url,
             job->path ? job->path : "standard output",
             strerror(job->write_err));
+  else if (err != AH_OK)
+    fprintf(e, "ahttp: %s\n", ah_future_errmsg(f));
   else
     fprintf(e, "ahttp: %s: HTTP status %d\n", job->url,
             ah_response_status(r));
@@ -111,14 +111,10 @@ static void on_done(ah_future *f, void *ud)
 
   job->seconds = tool_now() - job->start;
   tool_output_finish(job, err == AH_OK);
-  /* A body callback that stopped on a write error: the write error is
-   * what happened. */
-  if (err == AH_ESTOPPED && job->write_err != 0)
-    err = AH_OK, r = NULL;
   failed = err != AH_OK || job->write_err != 0 ||
            (run->c->fail_http && r != NULL && ah_response_status(r) >= 400);
   if (run->c->json)
-    tool_report_json(stdout, job, f, job->write_err ? AH_ESTOPPED : err);
+    tool_report_json(stdout, job, f, err);
   if (failed)
     say_failure(run, job, f, r, err);
   tool_stats_add(&run->st, job, r, err, failed);

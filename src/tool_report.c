@@ -102,6 +102,15 @@ void tool_report_json(FILE *out, const struct tool_job *job,
   json_string(out, job->path != NULL && err == AH_OK && job->write_err == 0
                    ? job->path : NULL);
   fputs(",\"error\":", out);
+  if (job->write_err != 0) { /* it stopped the transfer, if anything did */
+    char why[256];
+    snprintf(why, sizeof why, "cannot write %s: %s",
+             job->path ? "the file" : "standard output", strerror(job->write_err));
+    fputs("\"write\",\"message\":", out);
+    json_string(out, why);
+    fputs("}\n", out);
+    return;
+  }
   json_string(out, err == AH_OK ? NULL : tool_error_name(err));
   fputs(",\"message\":", out);
   json_string(out, err == AH_OK ? NULL : ah_future_errmsg(f));
@@ -130,7 +139,9 @@ void tool_stats_add(struct tool_stats *st, const struct tool_job *job,
   st->bytes += job->bytes;
   if (failed)
     st->failed++;
-  if (r != NULL) {
+  if (job->write_err != 0) {
+    st->write_errors++;
+  } else if (r != NULL) {
     int s = ah_response_status(r) / 100;
     st->status[s >= 1 && s <= 5 ? s : 0]++;
     st->latency[st->nlatency++] = job->seconds;
@@ -214,6 +225,11 @@ void tool_report_summary(FILE *out, const struct tool_stats *st, double now)
       continue;
     fprintf(out, "%s %s %zu (%s)", first ? "errors:" : ",",
             tool_error_name(-(int)i), st->errors[i], ah_strerror(-(int)i));
+    first = 0;
+  }
+  if (st->write_errors > 0) {
+    fprintf(out, "%s write %zu (the body could not be written)",
+            first ? "errors:" : ",", st->write_errors);
     first = 0;
   }
   if (!first)

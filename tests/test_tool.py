@@ -252,6 +252,13 @@ class ManyUrls(unittest.TestCase):
             self.assertIn("cannot write", err)
             self.assertFalse(os.path.exists(target))
             self.assertIn("1 of 2 requests failed", err)
+            self.assertIn("errors: write 1", err)
+            rc, out, _ = run(["--json", "--output-dir", os.path.join(d, "out"),
+                              url("/size/9"), url("/size/8")])
+            rows = {r["index"]: r for r in map(json.loads, out.decode().splitlines())}
+            self.assertEqual((rows[0]["error"], rows[0]["file"]), ("write", None))
+            self.assertIn("cannot write the file", rows[0]["message"])
+            self.assertIsNone(rows[1]["error"])
 
     def test_interrupt(self):
         p = subprocess.Popen([TOOL, "-j", "4"] + [url("/delay/5000")] * 8,
