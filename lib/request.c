@@ -16,6 +16,7 @@
 #include "future.h"
 #include "reactor.h"
 #include "response.h"
+#include "url.h"
 
 /* A caller's callback and its pointer. A function pointer converts to
  * another function pointer type and back unchanged (C11 6.3.2.3), so one
@@ -709,80 +710,6 @@ int ah_request_opts_on_progress(ah_request_opts *o, ah_progress_cb cb,
 
 /* URLs. */
 
-/* The scheme of url, if it has one: its length, else 0. */
-static size_t scheme_len(const char *url)
-{
-  size_t i;
-
-  for (i = 0; url[i]; i++) {
-    char c = url[i];
-    if (c == ':')
-      return i;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' ||
-                     c == '.'))))
-      return 0;
-  }
-  return 0;
-}
-
-static int url_error(CURLUcode uc, const char **why)
-{
-  if (uc == CURLUE_OUT_OF_MEMORY) {
-    *why = "no memory for the URL";
-    return AH_ENOMEM;
-  }
-  *why = "the URL is malformed";
-  return AH_EINVAL;
-}
-
-int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
-                  int *how, const char **why)
-{
-  size_t n;
-  CURLU *u;
-  CURLUcode uc;
-
-  *out = NULL;
-  if (url == NULL) {
-    *why = "the URL is NULL";
-    return AH_EINVAL;
-  }
-  n = scheme_len(url);
-  *how = n != 0 ? AH__URL_ABSOLUTE : 0;
-  if (n == 0 && base == NULL) {
-    *why = "the URL is relative and the session has no base URL";
-    return AH_EINVAL;
-  }
-  if (n != 0 && !(n == 4 && strncasecmp(url, "http", 4) == 0) &&
-      !(n == 5 && strncasecmp(url, "https", 5) == 0)) {
-    *why = "the URL's scheme is not http or https";
-    return AH_EINVAL;
-  }
-  if ((u = n == 0 ? curl_url_dup((CURLU *)base) /* 7.88: not const */ : curl_url()) == NULL) {
-    *why = "no memory for the URL";
-    return AH_ENOMEM;
-  }
-  /* Rejects control characters (CR, LF), spaces and bad hosts or ports;
-   * on a copy of the base, resolves a relative reference against it. */
-  if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
-    curl_url_cleanup(u);
-    return url_error(uc, why);
-  }
-  if (n == 0) {
-    char *scheme = NULL; /* "//host/path" keeps the base's scheme */
-    if ((uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0)) != CURLUE_OK) {
-      curl_url_cleanup(u);
-      return url_error(uc, why);
-    }
-    n = strlen(scheme);
-    curl_free(scheme);
-  }
-  *how |= n == 5 ? AH__URL_HTTPS : 0;
-  *out = u;
-  return AH_OK;
-}
-
 int ah__request_url(struct ah__request *q, const char *url,
                     const CURLU *base, const char **why)
 {
@@ -799,7 +726,7 @@ int ah__request_url(struct ah__request *q, const char *url,
   if (q->spec != NULL && q->spec->query != NULL &&
       (uc = curl_url_set(q->url, CURLUPART_QUERY, q->spec->query,
                          CURLU_APPENDQUERY)) != CURLUE_OK)
-    return url_error(uc, why);
+    return ah__url_error(uc, why);
   return AH_OK;
 }
 

@@ -152,14 +152,6 @@ int ah__request_setup(struct ah__request *q, const char **why);
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp);
 
-/* Parse an http(s) URL into a new handle (*out), which the request hands
- * to libcurl: one parse validates and serves the transfer. A URL without
- * a scheme is resolved against base (NULL: refused). *how gets
- * AH__URL_HTTPS for the https scheme, AH__URL_ABSOLUTE when url has a
- * scheme of its own. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
-enum { AH__URL_HTTPS = 1, AH__URL_ABSOLUTE = 2 };
-int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
-                  int *how, const char **why);
 /* q->url and q->https from url (and base), with q->spec's query
  * parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
 int ah__request_url(struct ah__request *q, const char *url,

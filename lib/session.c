@@ -19,6 +19,7 @@
 #include "request.h"
 #include "response.h"
 #include "retry.h"
+#include "url.h"
 
 #define POOL_MAX 256 /* idle easy handles kept for reuse */
 

@@ -3,15 +3,47 @@
  * a query key and value, a base URL for the session: whatever they are,
  * the options and the fetch must refuse or accept them without a crash or
  * a leak, and a refused input must give a future failed with AH_EINVAL.
- * Nothing is sent: each fetch is canceled before the session runs. */
+ * Nothing is sent: each fetch is canceled before the session runs.
+ * A URL that lib/url.c's fast path takes must read back, part for part,
+ * as libcurl's own parser would have made it. */
 #include <ahttp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "url.h"
+
 #define PARTS 7
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void same_as_libcurl(const char *url)
+{
+  static const CURLUPart parts[] = {
+    CURLUPART_URL, CURLUPART_SCHEME, CURLUPART_USER, CURLUPART_PASSWORD,
+    CURLUPART_OPTIONS, CURLUPART_HOST, CURLUPART_PORT, CURLUPART_PATH,
+    CURLUPART_QUERY, CURLUPART_FRAGMENT, CURLUPART_ZONEID};
+  CURLU *fast = NULL, *full;
+  size_t i;
+
+  if (ah__url_plain(url, &fast) != 1)
+    return;
+  if ((full = curl_url()) == NULL)
+    abort();
+  if (curl_url_set(full, CURLUPART_URL, url, 0) != CURLUE_OK)
+    abort(); /* taken by the fast path, refused by libcurl */
+  for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    char *x = NULL, *y = NULL;
+    CURLUcode cx = curl_url_get(fast, parts[i], &x, 0);
+    CURLUcode cy = curl_url_get(full, parts[i], &y, 0);
+    if (cx != cy || (x == NULL) != (y == NULL) || (x != NULL && strcmp(x, y) != 0))
+      abort(); /* the fast path made another URL than libcurl's */
+    curl_free(x);
+    curl_free(y);
+  }
+  curl_url_cleanup(fast);
+  curl_url_cleanup(full);
+}
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   char *buf = malloc(size + 1), *part[PARTS], *p;
@@ -33,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   for (i = 0; i < PARTS; i++)
     if (part[i] == NULL)
       part[i] = "";
+  same_as_libcurl(part[0]);
   so = ah_session_opts_new();
   if (*part[6])
     ah_session_opts_set_base_url(so, part[6]);

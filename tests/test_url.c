@@ -1,0 +1,250 @@
+/* test_url.c - lib/url.c: the fast path for plain URLs takes the URLs
+ * programs fetch most, declines what it cannot judge, and gives libcurl
+ * the very handle libcurl's own parser would have made: every URL it
+ * takes, among tens of thousands generated with the characters that
+ * change a URL's meaning, reads back part for part the same as after
+ * curl_url_set(CURLUPART_URL). */
+#include <ahttp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "url.h"
+
+static const CURLUPart parts[] = {
+  CURLUPART_URL, CURLUPART_SCHEME, CURLUPART_USER, CURLUPART_PASSWORD,
+  CURLUPART_OPTIONS, CURLUPART_HOST, CURLUPART_PORT, CURLUPART_PATH,
+  CURLUPART_QUERY, CURLUPART_FRAGMENT, CURLUPART_ZONEID,
+};
+
+/* 1 when a and b read back the same, part for part, with and without the
+ * flags libcurl's transfer code uses. */
+static int same_handle(CURLU *a, CURLU *b, const char *url)
+{
+  static const unsigned flags[] = {0, CURLU_DEFAULT_PORT, CURLU_NO_DEFAULT_PORT};
+  size_t i, j;
+
+  for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    for (j = 0; j < sizeof flags / sizeof flags[0]; j++) {
+      char *x = NULL, *y = NULL;
+      CURLUcode cx = curl_url_get(a, parts[i], &x, flags[j]);
+      CURLUcode cy = curl_url_get(b, parts[i], &y, flags[j]);
+      int same = cx == cy && ((x == NULL && y == NULL) ||
+                              (x != NULL && y != NULL && strcmp(x, y) == 0));
+      if (!same)
+        fprintf(stderr, "%s: part %d flags %u: fast \"%s\" (%d), libcurl \"%s\" (%d)\n",
+                url, (int)parts[i], flags[j], x ? x : "-", (int)cx,
+                y ? y : "-", (int)cy);
+      curl_free(x);
+      curl_free(y);
+      if (!same)
+        return 0;
+    }
+  return 1;
+}
+
+/* The fast path's verdict on url, held to libcurl's: 1 taken and the
+ * same, 0 declined; fails the test on a difference. */
+static int check(const char *url)
+{
+  CURLU *fast = NULL, *full = curl_url();
+  int r = ah__url_plain(url, &fast);
+
+  assert_non_null(full);
+  assert_true(r == 0 || r == 1);
+  if (r == 1) {
+    CURLUcode uc = curl_url_set(full, CURLUPART_URL, url, 0);
+    if (uc != CURLUE_OK)
+      fprintf(stderr, "%s: taken, but libcurl refuses it (%d)\n", url, (int)uc);
+    assert_int_equal(uc, CURLUE_OK);
+    assert_true(same_handle(fast, full, url));
+  } else {
+    assert_null(fast);
+  }
+  curl_url_cleanup(fast);
+  curl_url_cleanup(full);
+  return r;
+}
+
+static void test_plain_urls_taken(void **state)
+{
+  static const char *const urls[] = {
+    "http://127.0.0.1:8080/1k",
+    "http://127.0.0.1/",
+    "https://example.com/",
+    "https://api.example.com/v1/items?id=42&sort=name",
+    "http://localhost:65535/a/b/c.html",
+    "https://a-b.example/p;x=1/q?u=http://x.test/?y=%20z",
+    "http://255.255.255.255:1/~user/file.tar.gz",
+    "http://0.0.0.0/a.b/c..d/e.",
+    "http://h:80/",
+    "https://h:443/x?",
+    "http://x.test//double//slash",
+    "http://a/!$&'()*+,;=:@",
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+    if (check(urls[i]) != 1)
+      fprintf(stderr, "declined: %s\n", urls[i]);
+    assert_int_equal(check(urls[i]), 1);
+  }
+}
+
+static void test_others_declined(void **state)
+{
+  static const char *const urls[] = {
+    "HTTP://example.com/", "http://Example.com/", "http://example.com",
+    "http://user:pw@example.com/", "http://example.com/#top",
+    "http://example.com/a/./b", "http://example.com/a/../b",
+    "http://example.com/..", "http://example.com/a/.",
+    "http://127.1/", "http://0x7f.0.0.1/", "http://010.0.0.1/",
+    "http://127.0.0.256/", "http://1.2.3.4.5/", "http://2130706433/",
+    "http://1e100.net/", "http://[::1]:8080/", "http://h:0/", "http://h:65536/",
+    "http://h:080/", "http://h:/", "http://h:123456/", "http://:80/",
+    "http:///path", "http://h/a b", "http://h/a\\b", "http://h/a\"b",
+    "http://h/a<b>", "http://h/{x}", "http://h/a\tb", "http://h/\xc3\xa9",
+    "http://h\xc3\xa9.test/", "http://h_1.test/", "https:/h/", "httpx://h/",
+    "http://h/a|b", "http://h/a^b", "http://h/a`b",
+  };
+  char longurl[2100];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+    if (check(urls[i]) != 0)
+      fprintf(stderr, "taken: %s\n", urls[i]);
+    assert_int_equal(check(urls[i]), 0);
+  }
+  memcpy(longurl, "http://h/", 9);
+  memset(longurl + 9, 'a', sizeof longurl - 10);
+  longurl[sizeof longurl - 1] = '\0';
+  assert_int_equal(check(longurl), 0);
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned next(unsigned n)
+{
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (unsigned)(rng % n);
+}
+
+static const char *pick(const char *const *v, size_t n)
+{
+  return v[next((unsigned)n)];
+}
+#define PICK(v) pick(v, sizeof v / sizeof v[0])
+
+/* URLs assembled from pieces that are plain, nearly plain, and not:
+ * the characters and shapes that make libcurl rewrite a URL. Each piece
+ * is an odd one one time in eight. */
+static void generate(char *out, size_t cap)
+{
+  static const char *const schemes[] = {"http://", "https://"};
+  static const char *const odd_schemes[] = {"HTTP://", "http:/", "http:", "Https://"};
+  static const char *const hosts[] = {
+    "example.com", "a", "a.b.c", "x-y.test", "127.0.0.1", "10.0.0.255",
+    "0.0.0.0", "255.255.255.255", "localhost", "a..b", "a.", "a-",
+    "xn--bcher-kva.example", "z9.test"};
+  static const char *const odd_hosts[] = {
+    "1.2.3", "127.1", "0x7f.0.0.1", "0177.0.0.1", "00.1.2.3", "1.2.3.04",
+    "256.1.1.1", ".a", "-a", "LOCALHOST", "[::1]", "h_x", "", "a%41",
+    "user@h", "u:p@h", "1.2.3.4.", "9nine", "ex ample"};
+  static const char *const ports[] = {"", "", "", ":80", ":443", ":8080", ":1",
+                                      ":65535"};
+  static const char *const odd_ports[] = {":65536", ":0", ":080", ":", ":8a", ":123456"};
+  static const char *const segs[] = {
+    "a", "b.c", "x.", "..x", "%2e", "%41", "%4a", "%", "%zz", "~u", "!", "$",
+    "&", "'", "(", ")", "*", "+", ",", ";", "=", ":", "@", "", "index.html",
+    "a=b", "..%2f", "?", "-_"};
+  static const char *const odd_segs[] = {
+    ".", "..", ".x", "%2E%2e", "%4A", "%2F", " ", "\"", "<", ">", "\\", "^",
+    "`", "{", "|", "}", "#f", "\x7f", "\t", "\xc3\xa9", "[", "]"};
+  size_t len = 0;
+  unsigned i, n;
+
+#define ADD(s) do { const char *s_ = (s); size_t l_ = strlen(s_); if (len + l_ < cap) { memcpy(out + len, s_, l_); len += l_; } } while (0)
+#define PIECE(v) ADD(next(8) ? PICK(v) : PICK(odd_##v))
+  PIECE(schemes);
+  PIECE(hosts);
+  PIECE(ports);
+  n = next(5);
+  for (i = 0; i < n; i++) {
+    ADD(next(8) ? "/" : next(2) ? "//" : "");
+    PIECE(segs);
+    if (next(3) == 0)
+      PIECE(segs);
+  }
+  if (next(3) == 0) {
+    ADD("?");
+    n = next(4);
+    for (i = 0; i < n; i++) {
+      PIECE(segs);
+      ADD(next(2) ? "=" : "&");
+    }
+  }
+#undef PIECE
+#undef ADD
+  out[len] = '\0';
+}
+
+static void test_same_as_libcurl(void **state)
+{
+  char url[512];
+  int i, taken = 0, total = 20000;
+
+  (void)state;
+  for (i = 0; i < total; i++) {
+    generate(url, sizeof url);
+    taken += check(url);
+  }
+  printf("# %d of %d generated URLs taken by the fast path, each the same "
+         "as libcurl's parse\n", taken, total);
+  /* Enough taken for the comparison to mean something; enough declined
+   * for the odd shapes to have been tried. */
+  assert_true(taken > total / 20);
+  assert_true(taken < total / 2);
+}
+
+/* What the fast path takes is what a fetch sends: the test server sees
+ * the path and query as written. */
+static void test_fetch_plain_url(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f;
+  const ah_response *r;
+  size_t len;
+  const char *body;
+  CURLU *u = NULL;
+
+  (void)state;
+  assert_int_equal(ah__url_plain(tu_url("/echo?a=1&b=%41"), &u), 1);
+  curl_url_cleanup(u);
+  f = ah_session_fetch(s, tu_url("/echo?a=1&b=%41"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  r = ah_future_response(f);
+  assert_int_equal(ah_response_status(r), 200);
+  assert_string_equal(ah_response_url(r), tu_url("/echo?a=1&b=%41"));
+  body = ah_response_body(r, &len);
+  assert_non_null(strstr(body, "/echo?a=1&b=%41"));
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_plain_urls_taken),
+    TU_TEST(test_others_declined),
+    TU_TEST(test_same_as_libcurl),
+    TU_TEST(test_fetch_plain_url),
+  };
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}
