@@ -723,6 +723,7 @@ int ah__request_url(struct ah__request *q, const char *url,
    * query parameters. */
   q->literal = (how & AH__URL_ABSOLUTE) != 0 &&
                (q->spec == NULL || q->spec->query == NULL);
+  q->plain = q->literal && (how & AH__URL_PLAIN) != 0;
   if (q->spec != NULL && q->spec->query != NULL &&
       (uc = curl_url_set(q->url, CURLUPART_QUERY, q->spec->query,
                          CURLU_APPENDQUERY)) != CURLUE_OK)
@@ -1062,11 +1063,16 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
 {
   struct ah__slot *slot = arg;
   struct ah__request *q = slot->q;
+  size_t rn = strlen(remote_ip), ln = strlen(local_ip);
 
-  (void)remote_ip;
-  (void)local_ip;
-  (void)remote_port;
-  (void)local_port;
+  /* Kept for the response: four curl_easy_getinfo calls fewer. */
+  slot->addr_ok = rn < sizeof slot->remote_ip && ln < sizeof slot->local_ip;
+  if (slot->addr_ok) {
+    memcpy(slot->remote_ip, remote_ip, rn + 1);
+    memcpy(slot->local_ip, local_ip, ln + 1);
+    slot->remote_port = remote_port;
+    slot->local_port = local_port;
+  }
   if (q == NULL)
     return CURL_PREREQFUNC_OK;
   if (q->sent && q->rx->status == 0 && !ah__request_resendable(q)) {
@@ -1467,6 +1473,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
+  slot->addr_ok = 0;
   if (d->on_event != NULL) {
     slot->ph_dns = slot->ph_connect = slot->ph_tls = slot->ph_sent = 0;
     slot->ph_conns = 0;
@@ -1580,19 +1587,30 @@ static void resp_info(struct ah__request *q, struct ah__resp_info *in)
                                    t[AH_TIME_TLS]);
   t[AH_TIME_TOTAL] = at_least(info_us(e, CURLINFO_TOTAL_TIME_T),
                               t[AH_TIME_FIRST_BYTE]);
-  t[AH_TIME_REDIRECT] = info_us(e, CURLINFO_REDIRECT_TIME_T);
-  curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &v);
-  in->version = v == CURL_HTTP_VERSION_1_0 ? 10 : v == CURL_HTTP_VERSION_1_1 ? 11
-              : v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_3 ? 30 : 0;
-  v = 0;
-  curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &v);
-  in->redirects = (int)v;
-  in->remote_ip = in->local_ip = NULL;
-  in->remote_port = in->local_port = 0;
-  curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &in->remote_ip);
-  curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &in->remote_port);
-  curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &in->local_ip);
-  curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &in->local_port);
+  /* One final response: libcurl followed no redirect (nor answered an
+   * auth challenge), so there is nothing to ask it. */
+  t[AH_TIME_REDIRECT] = 0;
+  in->redirects = 0;
+  if (q->rx->finals > 1) {
+    t[AH_TIME_REDIRECT] = info_us(e, CURLINFO_REDIRECT_TIME_T);
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &v);
+    in->redirects = (int)v;
+  }
+  in->version = q->rx->version; /* the final status line's */
+  if (q->slot->addr_ok) {
+    in->remote_ip = q->slot->remote_ip;
+    in->local_ip = q->slot->local_ip;
+    in->remote_port = q->slot->remote_port;
+    in->local_port = q->slot->local_port;
+  } else {
+    in->remote_ip = in->local_ip = NULL;
+    in->remote_port = in->local_port = 0;
+    curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &in->remote_ip);
+    curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &in->remote_port);
+    curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &in->local_ip);
+    curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &in->local_port);
+  }
+  in->url_plain = 0;
 }
 
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
@@ -1605,17 +1623,24 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
 
   *msg = NULL;
   *resp = NULL;
-  curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff);
   if (rc == CURLE_OK && ah__rx_headers_complete(q->rx)) {
-    long code = 0;
     struct ah__resp_info info;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
     resp_info(q, &info);
-    if ((*resp = ah__response_build(q->rx, eff, (int)code, &info)) != NULL)
+    /* Without a redirect, the URL libcurl reports is the string it was
+     * given; the status is the final status line's, as libcurl's. */
+    if (q->url_str != NULL && q->rx->finals == 1) {
+      eff = (char *)q->url_str;
+      info.url_plain = q->plain;
+    } else {
+      curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff);
+    }
+    if ((*resp = ah__response_build(q->rx, eff, q->rx->status, &info)) != NULL)
       return AH_OK;
-    err = AH_ENOMEM;
-    why = "out of memory while storing the response";
-  } else if (rc == CURLE_OK) {
+    *msg = ah__message(AH_ENOMEM, "out of memory while storing the response", eff);
+    return AH_ENOMEM;
+  }
+  curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff);
+  if (rc == CURLE_OK) {
     /* libcurl 7.88 calls a response cut inside its headers a success. */
     err = AH_EPROTO;
     why = "the connection closed before the end of the response headers";

@@ -80,6 +80,10 @@ struct ah__slot {
   struct curl_slist *stripped;  /* merged without the sensitive ones */
   curl_mime *mime;              /* a multipart body being sent */
   char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
+  /* The addresses of the connection the last request went out on, as
+   * libcurl's prereq callback tells them (addr_ok: told and not cut). */
+  char remote_ip[64], local_ip[64];
+  int remote_port, local_port, addr_ok;
   /* With a lifecycle hook: libcurl's phase times (cumulative over the
    * redirects of a transfer) at the last request sent, and whether the
    * first byte was told, for this attempt. */
@@ -102,6 +106,7 @@ struct ah__request {
   unsigned https : 1;           /* the URL's scheme is https */
   unsigned literal : 1;         /* q->url is its string as given: absolute,
                                    no query parameters added */
+  unsigned plain : 1;           /* ... and plain (url.c): no credentials */
   unsigned waiting : 1;         /* in the session's retry list */
   unsigned parked : 1;          /* in its host's bucket, for a token */
   unsigned rate_paid : 1;       /* holds its host's token already */

@@ -45,7 +45,8 @@ void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
   rx->max_body = max_body;
   rx->max_header = max_header;
   rx->content_length = -1;
-  rx->status = 0;
+  rx->status = rx->version = 0;
+  rx->finals = 0;
   rx->in_block = rx->complete = rx->location = 0;
   rx->follow = follow ? 1 : 0;
 }
@@ -182,6 +183,8 @@ static int start_block(struct ah__rx *r, const char *line, size_t len,
   status = (line[i + 1] - '0') * 100 + (line[i + 2] - '0') * 10 +
            (line[i + 3] - '0');
   r->status = status;
+  if (status >= 200)
+    r->finals++;
   /* "HTTP/1.1", "HTTP/2": what a headers callback is told before
    * libcurl's own figure is final. */
   r->version = i == 8 && line[6] == '.' ? (line[5] - '0') * 10 + (line[7] - '0')
@@ -434,7 +437,9 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   if (rx->nhdr > UINT16_MAX || rx->hdr_len > UINT32_MAX / 2)
     return NULL; /* beyond any sane max_header */
   len = strlen(url);
-  credentials_of(url, &from, &to);
+  from = to = 0;
+  if (info == NULL || !info->url_plain)
+    credentials_of(url, &from, &to);
   ulen = len - (to - from) + 1;
   size = sizeof *r + rx->nhdr * sizeof(uint32_t) + rx->hdr_len + ulen +
          rlen + llen + (inline_body ? rx->body_len + 1 : 0);

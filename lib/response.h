@@ -31,6 +31,7 @@ struct ah__rx {
   int64_t content_length; /* of the current header block, -1 if none */
   int status;
   int version;        /* of the current block's status line: 10, 11, 20 */
+  unsigned finals;    /* final (not 1xx) status lines seen */
   unsigned in_block : 1;   /* a status line was seen, blank line not yet */
   unsigned complete : 1;   /* the last header block ended properly */
   unsigned follow : 1;     /* redirects are followed */
@@ -64,6 +65,7 @@ struct ah__resp_info {
   int version, redirects, attempts;
   const char *remote_ip, *local_ip; /* NULL: "" */
   long remote_port, local_port;
+  int url_plain;       /* 1: the URL has no user:password@ to remove */
 };
 /* A fresh receiver with its limits; NULL without memory. */
 struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow);

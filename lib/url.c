@@ -195,7 +195,7 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
   if (n != 0) {
     switch (ah__url_plain(url, out)) {
     case 1:
-      *how |= n == 5 ? AH__URL_HTTPS : 0;
+      *how |= AH__URL_PLAIN | (n == 5 ? AH__URL_HTTPS : 0);
       return AH_OK;
     case -1:
       *why = "no memory for the URL";

@@ -174,9 +174,16 @@ static void test_credentials_never_reported(void **state)
 {
   ah_session *s = ah_session_new(NULL);
   char url[160];
-  ah_future *ok, *bad;
+  ah_future *ok, *bad, *direct;
 
   (void)state;
+  snprintf(url, sizeof url, "http://user:s3cret@127.0.0.1:%d/size/3", tu_port);
+  direct = ah_session_fetch(s, url, NULL); /* no redirect: the URL as given */
+  assert_int_equal(ah_future_wait(direct, 10000), AH_OK);
+  assert_int_equal(ah_future_error(direct), AH_OK);
+  assert_string_equal(ah_response_url(ah_future_response(direct)),
+                      tu_url("/size/3"));
+  ah_future_free(direct);
   snprintf(url, sizeof url, "http://user:s3cret@127.0.0.1:%d/redirect/1", tu_port);
   ok = ah_session_fetch(s, url, NULL);
   snprintf(url, sizeof url, "http://user:s3cret@127.0.0.1:%d/garbage", tu_port);
