@@ -713,10 +713,19 @@ int ah_request_opts_on_progress(ah_request_opts *o, ah_progress_cb cb,
 int ah__request_url(struct ah__request *q, const char *url,
                     const CURLU *base, const char **why)
 {
-  int how = 0, err = ah__url_parse(url, base, &q->url, &how, why);
+  int how = 0, err;
+  struct ah__plain pl;
   CURLUcode uc;
 
-  if (err != AH_OK)
+  if (url != NULL && (q->spec == NULL || q->spec->query == NULL) &&
+      ah__url_plain_scan(url, &pl)) {
+    /* Checked now; set into the slot's URL handle when it starts. */
+    q->https = pl.https;
+    q->literal = q->plain = 1;
+    q->plain_path = (uint16_t)pl.path;
+    return AH_OK;
+  }
+  if ((err = ah__url_parse(url, base, &q->url, &how, why)) != AH_OK)
     return err;
   q->https = (how & AH__URL_HTTPS) != 0;
   /* The string is the whole URL unless resolved against a base or given
@@ -1384,6 +1393,7 @@ void ah__slot_free(struct ah__slot *slot)
   if (slot == NULL)
     return;
   curl_easy_cleanup(slot->easy);
+  ah__url_cache_free(&slot->urls); /* the handle pointed to it: after */
   curl_mime_free(slot->mime);
   curl_slist_free_all(slot->merged);
   curl_slist_free_all(slot->stripped);
@@ -1480,7 +1490,15 @@ int ah__request_setup(struct ah__request *q, const char **why)
     slot->ph_first_byte = 0;
   }
   *why = "no memory to set the request up";
-  SET(CURLOPT_CURLU, q->url);
+  if (q->url != NULL) {
+    SET(CURLOPT_CURLU, q->url);
+  } else {
+    CURLU *u;
+    CURLUcode uc = ah__url_cache_set(&slot->urls, q->url_str, q->plain_path, &u);
+    if (uc != CURLUE_OK)
+      return ah__url_error(uc, why);
+    SET(CURLOPT_CURLU, u);
+  }
   /* libcurl 7.88 turns the CURLU into the URL string it reports with a
    * curl_url_get of about 6,000 instructions, unless the handle has a
    * string already: the one given to the fetch, when it is the whole URL. */

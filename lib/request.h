@@ -15,6 +15,7 @@
 
 #include "ahttp.h"
 #include "retry.h"
+#include "url.h"
 
 struct ah__reqspec;
 struct ah__bridge;
@@ -80,6 +81,7 @@ struct ah__slot {
   struct curl_slist *stripped;  /* merged without the sensitive ones */
   curl_mime *mime;              /* a multipart body being sent */
   char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
+  struct ah__url_cache urls;    /* the URL handle of plain requests */
   /* The addresses of the connection the last request went out on, as
    * libcurl's prereq callback tells them (addr_ok: told and not cut). */
   char remote_ip[64], local_ip[64];
@@ -96,7 +98,9 @@ struct ah__slot {
 struct ah__request {
   ah_future *f;
   struct ah__slot *slot;        /* NULL until it has an easy handle */
-  CURLU *url;                   /* parsed at fetch; libcurl dups it */
+  CURLU *url;                   /* parsed at fetch, libcurl dups it; NULL
+                                   for a plain URL (set into the slot's
+                                   handle at start) */
   const char *url_str;          /* the URL as given, when it is the whole
                                    URL (in the request's own block) */
   struct ah__rx *rx;            /* the slot's receiver while it has one */
@@ -117,6 +121,7 @@ struct ah__request {
   unsigned empty_reply : 1;     /* it ended with no response byte */
   unsigned told : 1;            /* the caller's callbacks saw it */
   uint8_t attempt;              /* 1 for the first */
+  uint16_t plain_path;          /* a plain URL's path offset, else 0 */
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */

@@ -633,6 +633,15 @@ static struct ah__bucket *bucket_of(ah_session *s, const struct ah__request *q)
   char *host = NULL;
   int nomem;
 
+  if (q->url == NULL) { /* plain: the host as written */
+    struct ah__plain pl;
+    char name[256];
+    if (!ah__url_plain_scan(q->url_str, &pl) || pl.host_len >= sizeof name)
+      return NULL;
+    memcpy(name, q->url_str + pl.host, pl.host_len);
+    name[pl.host_len] = '\0';
+    return ah__rates_bucket(&s->rates, name, &nomem);
+  }
   if (curl_url_get(q->url, CURLUPART_HOST, &host, 0) != CURLUE_OK)
     return NULL; /* without memory to tell: not limited */
   b = ah__rates_bucket(&s->rates, host, &nomem);

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "ahttp.h"
+#include "alloc.h"
 
 /* The scheme of url, if it has one: its length, else 0. */
 static size_t scheme_len(const char *url)
@@ -90,26 +91,20 @@ static int plain_host(const char *h, size_t n)
  * goes to libcurl's parser. */
 #define PLAIN_MAX 1024
 
-int ah__url_plain(const char *url, CURLU **out)
+int ah__url_plain_scan(const char *url, struct ah__plain *pl)
 {
-  const char *host, *end, *p, *path, *query = NULL;
-  char room[PLAIN_MAX];
-  size_t hn, pn = 0;
-  CURLUcode uc = CURLUE_OK;
-  CURLU *u;
-  int https;
+  const char *host, *end, *p, *query = NULL;
+  size_t pn = 0;
 
-  *out = NULL;
   if (strncmp(url, "http", 4) != 0)
     return 0;
-  https = url[4] == 's';
-  if (strncmp(url + 4 + https, "://", 3) != 0)
+  pl->https = url[4] == 's';
+  if (strncmp(url + 4 + pl->https, "://", 3) != 0)
     return 0;
-  host = url + 7 + https;
+  host = url + 7 + pl->https;
   for (end = host; *end && *end != '/' && *end != ':'; end++)
     ;
-  hn = (size_t)(end - host);
-  if (!plain_host(host, hn))
+  if (!plain_host(host, (size_t)(end - host)))
     return 0;
   p = end;
   if (*p == ':') {
@@ -121,7 +116,10 @@ int ah__url_plain(const char *url, CURLU **out)
   }
   if (*p != '/')
     return 0;
-  path = p;
+  pl->host = (size_t)(host - url);
+  pl->host_len = (size_t)(end - host);
+  pl->port_len = pn;
+  pl->path = (size_t)(p - url);
   for (; *p; p++) {
     if (!plain_char((unsigned char)*p))
       return 0;
@@ -136,36 +134,97 @@ int ah__url_plain(const char *url, CURLU **out)
         return 0; /* a dot segment maybe: libcurl removes those */
     }
   }
-  if ((size_t)(p - url) >= sizeof room)
-    return 0;
-  if ((u = curl_url()) == NULL)
-    return -1;
+  return (size_t)(p - url) < PLAIN_MAX;
+}
+
+/* Set u's scheme, host and port to those of url. */
+static CURLUcode set_origin(CURLU *u, const char *url, const struct ah__plain *pl)
+{
+  char room[PLAIN_MAX];
+  CURLUcode uc;
+
   /* The scheme is known to be http(s): skip libcurl's scheme lookup. */
-  uc = curl_url_set(u, CURLUPART_SCHEME, https ? "https" : "http",
+  uc = curl_url_set(u, CURLUPART_SCHEME, pl->https ? "https" : "http",
                     CURLU_NON_SUPPORT_SCHEME);
   if (uc == CURLUE_OK) {
-    memcpy(room, host, hn);
-    room[hn] = '\0';
+    memcpy(room, url + pl->host, pl->host_len);
+    room[pl->host_len] = '\0';
     uc = curl_url_set(u, CURLUPART_HOST, room, 0);
   }
-  if (uc == CURLUE_OK && pn != 0) {
-    memcpy(room, end + 1, pn);
-    room[pn] = '\0';
+  if (uc == CURLUE_OK && pl->port_len != 0) {
+    memcpy(room, url + pl->host + pl->host_len + 1, pl->port_len);
+    room[pl->port_len] = '\0';
     uc = curl_url_set(u, CURLUPART_PORT, room, 0);
+  } else if (uc == CURLUE_OK) {
+    uc = curl_url_set(u, CURLUPART_PORT, NULL, 0);
   }
-  if (uc == CURLUE_OK) {
-    size_t n = (size_t)((query ? query : p) - path);
-    memcpy(room, path, n);
-    room[n] = '\0';
-    uc = curl_url_set(u, CURLUPART_PATH, room, 0);
+  return uc;
+}
+
+CURLUcode ah__url_cache_set(struct ah__url_cache *c, const char *url,
+                            size_t path, CURLU **out)
+{
+  char room[PLAIN_MAX];
+  const char *q = strchr(url + path, '?');
+  size_t n = (size_t)((q ? q : url + path + strlen(url + path)) - url) - path;
+  CURLUcode uc = CURLUE_OK;
+
+  *out = NULL;
+  if (c->u == NULL && (c->u = curl_url()) == NULL)
+    return CURLUE_OUT_OF_MEMORY;
+  if (path != c->origin_len || memcmp(url, c->origin, path) != 0) {
+    struct ah__plain pl;
+    c->origin_len = 0; /* the handle is between origins until set */
+    if (!ah__url_plain_scan(url, &pl) || pl.path != path)
+      return CURLUE_MALFORMED_INPUT; /* not what the caller scanned */
+    if ((uc = set_origin(c->u, url, &pl)) != CURLUE_OK)
+      return uc;
+    if (path > c->origin_cap) {
+      char *o = ah__realloc(c->origin, path);
+      if (o == NULL)
+        return CURLUE_OUT_OF_MEMORY;
+      c->origin = o;
+      c->origin_cap = path;
+    }
+    memcpy(c->origin, url, path);
+    c->origin_len = path;
   }
-  if (uc == CURLUE_OK && query != NULL)
-    uc = curl_url_set(u, CURLUPART_QUERY, query + 1, 0);
+  memcpy(room, url + path, n);
+  room[n] = '\0';
+  if ((uc = curl_url_set(c->u, CURLUPART_PATH, room, 0)) == CURLUE_OK)
+    uc = curl_url_set(c->u, CURLUPART_QUERY, q ? q + 1 : NULL, 0);
   if (uc != CURLUE_OK) {
-    curl_url_cleanup(u);
+    c->origin_len = 0;
+    return uc;
+  }
+  *out = c->u;
+  return CURLUE_OK;
+}
+
+void ah__url_cache_free(struct ah__url_cache *c)
+{
+  curl_url_cleanup(c->u);
+  ah__free(c->origin);
+  c->u = NULL;
+  c->origin = NULL;
+  c->origin_len = c->origin_cap = 0;
+}
+
+int ah__url_plain(const char *url, CURLU **out)
+{
+  struct ah__url_cache c = {0};
+  struct ah__plain pl;
+  CURLUcode uc;
+
+  *out = NULL;
+  if (!ah__url_plain_scan(url, &pl))
+    return 0;
+  uc = ah__url_cache_set(&c, url, pl.path, out);
+  ah__free(c.origin);
+  if (uc != CURLUE_OK) {
+    curl_url_cleanup(c.u);
     return uc == CURLUE_OUT_OF_MEMORY ? -1 : 0;
   }
-  *out = u;
   return 1;
 }
 

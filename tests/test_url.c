@@ -212,6 +212,49 @@ static void test_same_as_libcurl(void **state)
   assert_true(taken < total / 2);
 }
 
+/* One handle serves request after request on an easy handle: a URL of
+ * the origin it was last set to changes only its path and query. Fed the
+ * generated URLs in turn, three in four moved onto the last origin, it
+ * reads back as libcurl's parse of each. */
+static void test_cache_same_as_libcurl(void **state)
+{
+  struct ah__url_cache c = {0};
+  char url[1200];
+  int i, taken = 0, reused = 0;
+  CURLU *prev = NULL;
+
+  (void)state;
+  for (i = 0; i < 20000; i++) {
+    struct ah__plain pl;
+    CURLU *u = NULL, *full;
+    generate(url, 512);
+    if (!ah__url_plain_scan(url, &pl))
+      continue;
+    if (c.origin_len != 0 && next(4) != 0) { /* its path on the last origin */
+      char path[512];
+      snprintf(path, sizeof path, "%s", url + pl.path);
+      snprintf(url, sizeof url, "%.*s%s", (int)c.origin_len, c.origin, path);
+      assert_true(ah__url_plain_scan(url, &pl));
+    }
+    reused += c.origin_len == pl.path && memcmp(c.origin, url, pl.path) == 0;
+    assert_int_equal(ah__url_cache_set(&c, url, pl.path, &u), CURLUE_OK);
+    assert_non_null(u);
+    assert_true(prev == NULL || u == prev); /* the same handle, updated */
+    prev = u;
+    full = curl_url();
+    assert_non_null(full);
+    assert_int_equal(curl_url_set(full, CURLUPART_URL, url, 0), CURLUE_OK);
+    assert_true(same_handle(u, full, url));
+    curl_url_cleanup(full);
+    taken++;
+  }
+  printf("# %d plain URLs through one handle, %d of them on its last origin\n",
+         taken, reused);
+  assert_true(taken > 1000);
+  assert_true(reused > taken / 2 && reused < taken);
+  ah__url_cache_free(&c);
+}
+
 /* What the fast path takes is what a fetch sends: the test server sees
  * the path and query as written. */
 static void test_fetch_plain_url(void **state)
@@ -244,6 +287,7 @@ int main(void)
     TU_TEST(test_plain_urls_taken),
     TU_TEST(test_others_declined),
     TU_TEST(test_same_as_libcurl),
+    TU_TEST(test_cache_same_as_libcurl),
     TU_TEST(test_fetch_plain_url),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
