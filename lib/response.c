@@ -247,10 +247,11 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
   const char *colon, *v;
   size_t nlen, vlen;
 
-  if (len >= 5 && memcmp(line, "HTTP/", 5) == 0 && !r->in_block)
-    return start_block(r, line, len, why);
-  if (!r->in_block)
+  if (!r->in_block) {
+    if (len >= 5 && memcmp(line, "HTTP/", 5) == 0)
+      return start_block(r, line, len, why);
     return AH_OK; /* trailers after the body: not part of the headers */
+  }
   if (memchr(line, '\0', len) != NULL) {
     *why = "a response header contains a NUL byte";
     return AH_EPROTO;
@@ -260,6 +261,8 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
     *why = "the response headers exceed the header size limit";
     return AH_ETOOLARGE;
   }
+  if (len >= 2 && line[len - 2] == '\r' && line[len - 1] == '\n')
+    len -= 2; /* the usual end, at once */
   while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
     len--;
   if (len == 0) {

@@ -11,6 +11,7 @@
  * URL is. tests/test_url.c holds the two to the same result. */
 #include "url.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,8 +50,9 @@ int ah__url_error(CURLUcode uc, const char **why)
  * they are when it parses without flags (but see '%' below). */
 static int plain_char(unsigned char c)
 {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:@/?%", c) != NULL;
+  /* One bit per ASCII character: letters, digits and -._~!$&'()*+,;=:@/?% */
+  static const uint64_t bits[2] = {0xaffffff200000000u, 0x47fffffe87ffffffu};
+  return c < 128 && (bits[c >> 6] >> (c & 63) & 1);
 }
 
 /* A host libcurl takes as it is: a name starting with a lowercase letter
