@@ -24,14 +24,15 @@
 #define POOL_MAX 256 /* idle easy handles kept for reuse */
 
 /* A request is allocated with this much room to spare. When it completes,
- * its memory and its parsed URL's are freed just as the compact response
- * is allocated; with the spare room that hole holds a response with a
- * typical header set, so a gather of 100,000 reuses the memory of its
- * requests instead of growing the heap by a hole per request (measured,
- * W4: 90.8 MB of heap without it, 57.7 with it; see docs/design.md).
- * Meanwhile the room holds the URL's string, when it is the whole URL
- * (a longer one makes the room larger). */
-#define REQUEST_RESERVE 48
+ * its memory is freed just as the compact response is allocated; with the
+ * spare room that hole holds a response with a typical header set, so a
+ * gather of 100,000 reuses the memory of its requests instead of growing
+ * the heap by a hole per request. Measured on W4 (peak RSS of a gather of
+ * 100,000 nginx responses of 16 B): 48 bytes 80.0 MB, 208 95.6 MB, 224
+ * 59.2 MB, 240 60.8 MB, 288 65.3 MB; 240 leaves a margin below the cliff
+ * for a few more header bytes. Meanwhile the room holds the URL's string,
+ * when it is the whole URL (a longer one makes the room larger). */
+#define REQUEST_RESERVE 240
 
 struct ah_session_opts {
   struct ah__defaults d;
