@@ -267,7 +267,7 @@ def memory(bindir, url, n):
         print(f"memory per future: mem failed ({p.returncode})\n")
         return
     print(f"Memory per future (allocator's count, gather of {n:,}): queued "
-          f"{queued} B (request and parsed URL), completed {int(done) - int(body)} B "
+          f"{queued} B (request, future and URL), completed {int(done) - int(body)} B "
           f"beyond its {body} B body (future and compact response), heap "
           f"{heap} MiB.\n")
 
@@ -294,15 +294,22 @@ def scaling(bindir, url, rounds, small, large):
 
 def table(w, desc, cs, res, rounds):
     ref = res.get("raw multi_socket")
+    # The faster of the two raw loops in each round: the target's yardstick.
+    poll = res.get("raw multi_poll")
+    best = None
+    if ref and poll:
+        best = [max((x for x in (a, b) if "error" not in x),
+                    key=lambda x: x["rps"], default={"error": "both failed"})
+                for a, b in zip(ref, poll)]
     print(f"## {w}: {desc}\n")
-    print("| client | req/s | CPU s | peak RSS MiB | vs raw multi_socket |")
-    print("|---|---:|---:|---:|---:|")
+    print("| client | req/s | CPU s | peak RSS MiB | vs raw multi_socket | vs faster raw loop |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, _, _ in cs:
         rs = res[name]
         errs = [x["error"] for x in rs if "error" in x]
         good = [x for x in rs if "error" not in x]
         if not good:
-            print(f"| {name} | failed: {errs[0]} | | | |")
+            print(f"| {name} | failed: {errs[0]} | | | | |")
             continue
         rps = statistics.median(x["rps"] for x in good)
         cpu = statistics.median(x["cpu"] for x in good)
@@ -310,8 +317,11 @@ def table(w, desc, cs, res, rounds):
         ratios = [x["rps"] / y["rps"] for x, y in zip(rs, ref or [])
                   if "error" not in x and "error" not in y]
         ratio = f"{statistics.median(ratios):.2f}x" if ratios else "-"
+        vs_best = [x["rps"] / y["rps"] for x, y in zip(rs, best or [])
+                   if "error" not in x and "error" not in y]
+        ratio_best = f"{statistics.median(vs_best):.2f}x" if vs_best else "-"
         note = f" ({len(errs)} failed runs)" if errs else ""
-        print(f"| {name}{note} | {rps:,.0f} | {cpu:.2f} | {rss:.1f} | {ratio} |")
+        print(f"| {name}{note} | {rps:,.0f} | {cpu:.2f} | {rss:.1f} | {ratio} | {ratio_best} |")
     print()
     sys.stdout.flush()
 
