@@ -721,7 +721,7 @@ int ah__request_url(struct ah__request *q, const char *url,
       ah__url_plain_scan(url, &pl)) {
     /* Checked now; set into the slot's URL handle when it starts. */
     q->https = pl.https;
-    q->literal = q->plain = 1;
+    q->literal = 1;
     q->plain_path = (uint16_t)pl.path;
     return AH_OK;
   }
@@ -732,7 +732,6 @@ int ah__request_url(struct ah__request *q, const char *url,
    * query parameters. */
   q->literal = (how & AH__URL_ABSOLUTE) != 0 &&
                (q->spec == NULL || q->spec->query == NULL);
-  q->plain = q->literal && (how & AH__URL_PLAIN) != 0;
   if (q->spec != NULL && q->spec->query != NULL &&
       (uc = curl_url_set(q->url, CURLUPART_QUERY, q->spec->query,
                          CURLU_APPENDQUERY)) != CURLUE_OK)
@@ -1648,7 +1647,7 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
      * given; the status is the final status line's, as libcurl's. */
     if (q->url_str != NULL && q->rx->finals == 1) {
       eff = (char *)q->url_str;
-      info.url_plain = q->plain;
+      info.url_plain = q->url == NULL; /* plain: no user:password@ */
     } else {
       curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff);
     }

@@ -110,7 +110,6 @@ struct ah__request {
   unsigned https : 1;           /* the URL's scheme is https */
   unsigned literal : 1;         /* q->url is its string as given: absolute,
                                    no query parameters added */
-  unsigned plain : 1;           /* ... and plain (url.c): no credentials */
   unsigned waiting : 1;         /* in the session's retry list */
   unsigned parked : 1;          /* in its host's bucket, for a token */
   unsigned rate_paid : 1;       /* holds its host's token already */
@@ -121,7 +120,7 @@ struct ah__request {
   unsigned empty_reply : 1;     /* it ended with no response byte */
   unsigned told : 1;            /* the caller's callbacks saw it */
   uint8_t attempt;              /* 1 for the first */
-  uint16_t plain_path;          /* a plain URL's path offset, else 0 */
+  uint16_t plain_path;          /* a plain URL's path offset (url is NULL) */
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */

@@ -163,13 +163,26 @@ static CURLUcode set_origin(CURLU *u, const char *url, const struct ah__plain *p
   return uc;
 }
 
-CURLUcode ah__url_cache_set(struct ah__url_cache *c, const char *url,
-                            size_t path, CURLU **out)
+/* Set u's path and query to those of url, whose path starts at url[path]
+ * (no query: none). */
+static CURLUcode set_path_query(CURLU *u, const char *url, size_t path)
 {
   char room[PLAIN_MAX];
   const char *q = strchr(url + path, '?');
   size_t n = (size_t)((q ? q : url + path + strlen(url + path)) - url) - path;
-  CURLUcode uc = CURLUE_OK;
+  CURLUcode uc;
+
+  memcpy(room, url + path, n);
+  room[n] = '\0';
+  if ((uc = curl_url_set(u, CURLUPART_PATH, room, 0)) == CURLUE_OK)
+    uc = curl_url_set(u, CURLUPART_QUERY, q ? q + 1 : NULL, 0);
+  return uc;
+}
+
+CURLUcode ah__url_cache_set(struct ah__url_cache *c, const char *url,
+                            size_t path, CURLU **out)
+{
+  CURLUcode uc;
 
   *out = NULL;
   if (c->u == NULL && (c->u = curl_url()) == NULL)
@@ -191,11 +204,7 @@ CURLUcode ah__url_cache_set(struct ah__url_cache *c, const char *url,
     memcpy(c->origin, url, path);
     c->origin_len = path;
   }
-  memcpy(room, url + path, n);
-  room[n] = '\0';
-  if ((uc = curl_url_set(c->u, CURLUPART_PATH, room, 0)) == CURLUE_OK)
-    uc = curl_url_set(c->u, CURLUPART_QUERY, q ? q + 1 : NULL, 0);
-  if (uc != CURLUE_OK) {
+  if ((uc = set_path_query(c->u, url, path)) != CURLUE_OK) {
     c->origin_len = 0;
     return uc;
   }
@@ -214,19 +223,22 @@ void ah__url_cache_free(struct ah__url_cache *c)
 
 int ah__url_plain(const char *url, CURLU **out)
 {
-  struct ah__url_cache c = {0};
   struct ah__plain pl;
   CURLUcode uc;
+  CURLU *u;
 
   *out = NULL;
   if (!ah__url_plain_scan(url, &pl))
     return 0;
-  uc = ah__url_cache_set(&c, url, pl.path, out);
-  ah__free(c.origin);
+  if ((u = curl_url()) == NULL)
+    return -1;
+  if ((uc = set_origin(u, url, &pl)) == CURLUE_OK)
+    uc = set_path_query(u, url, pl.path);
   if (uc != CURLUE_OK) {
-    curl_url_cleanup(c.u);
+    curl_url_cleanup(u);
     return uc == CURLUE_OUT_OF_MEMORY ? -1 : 0;
   }
+  *out = u;
   return 1;
 }
 
@@ -256,7 +268,7 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
   if (n != 0) {
     switch (ah__url_plain(url, out)) {
     case 1:
-      *how |= AH__URL_PLAIN | (n == 5 ? AH__URL_HTTPS : 0);
+      *how |= n == 5 ? AH__URL_HTTPS : 0;
       return AH_OK;
     case -1:
       *why = "no memory for the URL";

@@ -8,9 +8,8 @@
  * to libcurl: one parse validates and serves the transfer. A URL without
  * a scheme is resolved against base (NULL: refused). *how gets
  * AH__URL_HTTPS for the https scheme, AH__URL_ABSOLUTE when url has a
- * scheme of its own, AH__URL_PLAIN when it is plain (no user:password@
- * among other things: see url.c). AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
-enum { AH__URL_HTTPS = 1, AH__URL_ABSOLUTE = 2, AH__URL_PLAIN = 4 };
+ * scheme of its own. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
+enum { AH__URL_HTTPS = 1, AH__URL_ABSOLUTE = 2 };
 int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
                   int *how, const char **why);
 
