@@ -281,6 +281,45 @@ static void test_fetch_plain_url(void **state)
   ah_session_free(s);
 }
 
+/* One pooled easy handle serves URLs of two origins in turn (its kept
+ * URL handle switches origin and back) and one that is not plain: each
+ * request reaches the server with its own Host and path, and reports its
+ * own URL. */
+static void test_one_handle_two_origins(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  char url[128], host[64];
+  int i;
+
+  (void)state;
+  ah_session_opts_set_max_connections(so, 1, 0); /* one slot, reused */
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  for (i = 0; i < 6; i++) {
+    const char *name = i % 3 == 0 ? "127.0.0.1" : i % 3 == 1 ? "localhost" : "LocalHost";
+    ah_future *f;
+    const ah_response *r;
+    const char *body;
+    snprintf(url, sizeof url, "http://%s:%d/echo?n=%d", name, tu_port, i);
+    snprintf(host, sizeof host, "header Host: %s:%d\n", name, tu_port);
+    f = ah_session_fetch(s, url, NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_OK);
+    r = ah_future_response(f);
+    body = ah_response_body(r, NULL);
+    if (i % 3 == 2) /* not plain (uppercase host): libcurl's parse */
+      assert_non_null(strstr(body, "header Host: LocalHost:"));
+    else
+      assert_non_null(strstr(body, host));
+    snprintf(host, sizeof host, "target /echo?n=%d\n", i);
+    assert_non_null(strstr(body, host));
+    assert_string_equal(ah_response_url(r), url);
+    ah_future_free(f);
+  }
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -289,6 +328,7 @@ int main(void)
     TU_TEST(test_same_as_libcurl),
     TU_TEST(test_cache_same_as_libcurl),
     TU_TEST(test_fetch_plain_url),
+    TU_TEST(test_one_handle_two_origins),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
