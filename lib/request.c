@@ -798,7 +798,8 @@ static curl_off_t info_off(CURL *e, CURLINFO what)
 /* The connection is ready: tell the hook how it came to be. libcurl's
  * phase times add up over the requests of a transfer (redirects), so
  * this request's phases are what they grew by since the last one sent,
- * placed back from now (the moment it is sent). */
+ * placed back from now (the moment the connection is ready and the
+ * request about to be sent). */
 static void tell_connection(struct ah__slot *slot, struct ah__request *q)
 {
   const struct ah__defaults *d = slot->d;
@@ -806,16 +807,24 @@ static void tell_connection(struct ah__slot *slot, struct ah__request *q)
   curl_off_t dns = info_off(e, CURLINFO_NAMELOOKUP_TIME_T);
   curl_off_t con = info_off(e, CURLINFO_CONNECT_TIME_T);
   curl_off_t tls = info_off(e, CURLINFO_APPCONNECT_TIME_T);
-  curl_off_t sent = info_off(e, CURLINFO_PRETRANSFER_TIME_T);
-  int64_t now = ah__now_ns(), start = now - (int64_t)(sent - slot->ph_sent) * 1000;
+  int64_t now = ah__now_ns();
   long conns = 0;
 
   curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
   if (conns > slot->ph_conns) {
-    tell(d, q, AH_EVENT_DNS, start + (dns - slot->ph_dns) * 1000);
-    tell(d, q, AH_EVENT_CONNECTED, start + (con - slot->ph_connect) * 1000);
-    if (tls > slot->ph_tls)
-      tell(d, q, AH_EVENT_TLS, start + (tls - slot->ph_tls) * 1000);
+    /* libcurl's phase times run from the start of this hop (added up
+     * over a redirect's hops, hence the differences); its pretransfer
+     * time is stamped only after this callback. The connection was
+     * ready just now, at the end of its last phase: the hop started
+     * that phase's length ago. */
+    int64_t d_dns = (int64_t)(dns - slot->ph_dns) * 1000;
+    int64_t d_con = (int64_t)(con - slot->ph_connect) * 1000;
+    int64_t d_tls = tls > slot->ph_tls ? (int64_t)(tls - slot->ph_tls) * 1000 : 0;
+    int64_t start = now - (d_tls > d_con ? d_tls : d_con);
+    tell(d, q, AH_EVENT_DNS, start + d_dns);
+    tell(d, q, AH_EVENT_CONNECTED, start + d_con);
+    if (d_tls > 0)
+      tell(d, q, AH_EVENT_TLS, start + d_tls);
   } else {
     ah_event ev;
     memset(&ev, 0, sizeof ev);
@@ -828,7 +837,6 @@ static void tell_connection(struct ah__slot *slot, struct ah__request *q)
   slot->ph_dns = dns;
   slot->ph_connect = con;
   slot->ph_tls = tls;
-  slot->ph_sent = sent;
   slot->ph_conns = conns;
 }
 
@@ -1484,7 +1492,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
   slot->addr_ok = 0;
   if (d->on_event != NULL) {
-    slot->ph_dns = slot->ph_connect = slot->ph_tls = slot->ph_sent = 0;
+    slot->ph_dns = slot->ph_connect = slot->ph_tls = 0;
     slot->ph_conns = 0;
     slot->ph_first_byte = 0;
   }

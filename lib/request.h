@@ -89,7 +89,7 @@ struct ah__slot {
   /* With a lifecycle hook: libcurl's phase times (cumulative over the
    * redirects of a transfer) at the last request sent, and whether the
    * first byte was told, for this attempt. */
-  curl_off_t ph_dns, ph_connect, ph_tls, ph_sent;
+  curl_off_t ph_dns, ph_connect, ph_tls;
   long ph_conns;
   int ph_first_byte;
 };

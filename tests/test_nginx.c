@@ -134,6 +134,7 @@ static void test_tls_verified(void **state)
  * between the connection and the request going out; a second request
  * reuses the connection and has neither. */
 static char tls_story[2][16];
+static long long tls_times[2][16]; /* each event's time_ns */
 static void tls_record(const ah_event *ev, void *ud)
 {
   static const char letter[] = "?QSDCTWFLAE";
@@ -143,6 +144,7 @@ static void tls_record(const ah_event *ev, void *ud)
   if (n + 1 < sizeof tls_story[0]) {
     st[n] = ev->type == AH_EVENT_CONNECTED && ev->reused ? 'R' : letter[ev->type];
     st[n + 1] = '\0';
+    tls_times[*(int *)ud][n] = ev->time_ns;
   }
 }
 
@@ -154,6 +156,7 @@ static void test_tls_event(void **state)
 
   (void)state;
   memset(tls_story, 0, sizeof tls_story);
+  memset(tls_times, 0, sizeof tls_times);
   ah_session_opts_set_ca(o, file("ca.pem"), NULL);
   ah_session_opts_on_event(o, tls_record, &which);
   s = ah_session_new(o);
@@ -163,6 +166,18 @@ static void test_tls_event(void **state)
   ah_future_free(get(s, url(TLS, "/1k")));
   assert_string_equal(tls_story[0], "SDCTWFE");
   assert_string_equal(tls_story[1], "SRWFE");
+  /* In the order they happened: DNS, connect and TLS, placed from
+   * libcurl's phase times, come before the request is sent (a TLS
+   * handshake takes milliseconds; 10 us of slack for libcurl's rounding). */
+  for (which = 0; which < 2; which++) {
+    size_t i;
+    for (i = 1; i < strlen(tls_story[which]); i++) {
+      if (tls_times[which][i] + 10000 < tls_times[which][i - 1])
+        fprintf(stderr, "%s: event %zu at %lld ns, before %lld ns\n",
+                tls_story[which], i, tls_times[which][i], tls_times[which][i - 1]);
+      assert_true(tls_times[which][i] + 10000 >= tls_times[which][i - 1]);
+    }
+  }
   ah_session_free(s);
 }
 

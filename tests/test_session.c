@@ -529,9 +529,9 @@ static const char *story(const struct trace *t, ah_future *f)
       continue;
     out[n++] = t->ev[i].type == AH_EVENT_CONNECTED && t->ev[i].reused
                    ? 'R' : letter[t->ev[i].type];
-    /* Each event no earlier than the one before (1 ms of slack for the
+    /* Each event no earlier than the one before (10 us of slack for the
      * phases placed back from libcurl's microsecond times). */
-    assert_true(t->ev[i].time_ns + 1000000 >= last);
+    assert_true(t->ev[i].time_ns + 10000 >= last);
     if (t->ev[i].time_ns > last)
       last = t->ev[i].time_ns;
   }
