@@ -476,6 +476,19 @@ static void retry_timer_update(ah_session *s);
 static int rate_admit(ah_session *s, struct ah__request *q);
 static int start(ah_session *s, struct ah__request *q, const char **why);
 
+/* Start q, taken off a list; if it cannot start, it ends with the reason. */
+static void start_or_fail(ah_session *s, struct ah__request *q)
+{
+  const char *why = NULL;
+  int err;
+
+  if ((err = start(s, q, &why)) != AH_OK) {
+    ah_future *f = q->f;
+    request_free(s, q);
+    ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
+  }
+}
+
 /* msg + " (after N attempts)": the failure of the last attempt. */
 static char *with_attempts(char *msg, int n)
 {
@@ -562,19 +575,12 @@ static void on_retry_timer(void *arg)
   ah__session_hold(s);
   while (!s->closing && s->waiting.head && s->waiting.head->retry_ns <= now) {
     struct ah__request *q = s->waiting.head;
-    const char *why;
-    int err;
     ah__list_remove(&s->waiting, q);
     q->waiting = 0;
     q->retry_ns = -1;
     if (s->active.n < s->window && s->queue.head == NULL && !s->starved) {
-      if (!rate_admit(s, q))
-        continue;
-      if ((err = start(s, q, &why)) != AH_OK) {
-        ah_future *f = q->f;
-        request_free(s, q);
-        ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
-      }
+      if (rate_admit(s, q))
+        start_or_fail(s, q);
     } else {
       q->queued = 1;
       q->queued_ns = now;
@@ -862,8 +868,6 @@ static void pump(ah_session *s)
   while (!s->closing && !s->starved && s->queue.head &&
          s->active.n < s->window) {
     struct ah__request *q = s->queue.head;
-    const char *why;
-    int err;
     if (q->doom_err) { /* canceled from a transfer callback, queued */
       finish(s, q, CURLE_OK, q->doom_err);
       continue;
@@ -871,13 +875,8 @@ static void pump(ah_session *s)
     ah__list_remove(&s->queue, q);
     queue_timer_update(s);
     q->queued = 0;
-    if (!rate_admit(s, q))
-      continue;
-    if ((err = start(s, q, &why)) != AH_OK) {
-      ah_future *f = q->f;
-      request_free(s, q);
-      ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
-    }
+    if (rate_admit(s, q))
+      start_or_fail(s, q);
   }
 }
 
