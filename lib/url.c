@@ -46,12 +46,16 @@ int ah__url_error(CURLUcode uc, const char **why)
 }
 
 /* Characters a plain path or query may hold: RFC 3986's unreserved and
- * sub-delims, ':', '@', '/', '?' and '%', which libcurl 7.88 keeps as
- * they are when it parses without flags (but see '%' below). */
+ * sub-delims, ':', '@', '/' and '?', which every libcurl from 7.88 to
+ * 8.21 keeps as they are, parsing a whole URL or setting a part. Not
+ * '%': the case of a %XX escape is kept by one and changed by the other,
+ * differently from release to release (7.88's part setter lowercases
+ * "%2F", 8.21's uppercases "%2f", and both full parsers keep it), so a
+ * URL with an escape goes to libcurl's parser, whichever runs. */
 static int plain_char(unsigned char c)
 {
-  /* One bit per ASCII character: letters, digits and -._~!$&'()*+,;=:@/?% */
-  static const uint64_t bits[2] = {0xaffffff200000000u, 0x47fffffe87ffffffu};
+  /* One bit per ASCII character: letters, digits and -._~!$&'()*+,;=:@/? */
+  static const uint64_t bits[2] = {0xafffffd200000000u, 0x47fffffe87ffffffu};
   return c < 128 && (bits[c >> 6] >> (c & 63) & 1);
 }
 
@@ -124,10 +128,6 @@ int ah__url_plain_scan(const char *url, struct ah__plain *pl)
   pl->path = (size_t)(p - url);
   for (; *p; p++) {
     if (!plain_char((unsigned char)*p))
-      return 0;
-    /* Set as a part, "%2F" would become "%2f": libcurl's parser keeps it. */
-    if (*p == '%' && ((p[1] >= 'A' && p[1] <= 'F') ||
-                      (p[1] != '\0' && p[2] >= 'A' && p[2] <= 'F')))
       return 0;
     if (query == NULL) {
       if (*p == '?')

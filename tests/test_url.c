@@ -76,7 +76,7 @@ static void test_plain_urls_taken(void **state)
     "https://example.com/",
     "https://api.example.com/v1/items?id=42&sort=name",
     "http://localhost:65535/a/b/c.html",
-    "https://a-b.example/p;x=1/q?u=http://x.test/?y=%20z",
+    "https://a-b.example/p;x=1/q?u=http://x.test/?y=z",
     "http://255.255.255.255:1/~user/file.tar.gz",
     "http://0.0.0.0/a.b/c..d/e.",
     "http://h:80/",
@@ -109,6 +109,8 @@ static void test_others_declined(void **state)
     "http://h/a<b>", "http://h/{x}", "http://h/a\tb", "http://h/\xc3\xa9",
     "http://h\xc3\xa9.test/", "http://h_1.test/", "https:/h/", "httpx://h/",
     "http://h/a|b", "http://h/a^b", "http://h/a`b",
+    /* The case of an escape: releases differ (see url.c). */
+    "http://h/a%2Fb", "http://h/a%2fb", "http://h/?q=%20", "http://h/%",
   };
   char longurl[2100];
   size_t i;
@@ -259,25 +261,34 @@ static void test_cache_same_as_libcurl(void **state)
  * the path and query as written. */
 static void test_fetch_plain_url(void **state)
 {
+  /* A plain URL, and one with an escape that libcurl's parser takes: each
+   * goes out as written, escape case kept. */
+  static const struct { const char *path; int plain; } t[] = {
+    {"/echo?a=1&b=A~", 1},
+    {"/echo?a=1&b=%41%2f", 0},
+  };
   ah_session *s = ah_session_new(NULL);
-  ah_future *f;
-  const ah_response *r;
-  size_t len;
-  const char *body;
-  CURLU *u = NULL;
+  size_t i;
 
   (void)state;
-  assert_int_equal(ah__url_plain(tu_url("/echo?a=1&b=%41"), &u), 1);
-  curl_url_cleanup(u);
-  f = ah_session_fetch(s, tu_url("/echo?a=1&b=%41"), NULL);
-  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
-  assert_int_equal(ah_future_error(f), AH_OK);
-  r = ah_future_response(f);
-  assert_int_equal(ah_response_status(r), 200);
-  assert_string_equal(ah_response_url(r), tu_url("/echo?a=1&b=%41"));
-  body = ah_response_body(r, &len);
-  assert_non_null(strstr(body, "/echo?a=1&b=%41"));
-  ah_future_free(f);
+  for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+    ah_future *f;
+    const ah_response *r;
+    const char *body;
+    size_t len;
+    CURLU *u = NULL;
+    assert_int_equal(ah__url_plain(tu_url(t[i].path), &u), t[i].plain);
+    curl_url_cleanup(u);
+    f = ah_session_fetch(s, tu_url(t[i].path), NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_OK);
+    r = ah_future_response(f);
+    assert_int_equal(ah_response_status(r), 200);
+    assert_string_equal(ah_response_url(r), tu_url(t[i].path));
+    body = ah_response_body(r, &len);
+    assert_non_null(strstr(body, t[i].path));
+    ah_future_free(f);
+  }
   ah_session_free(s);
 }
 
