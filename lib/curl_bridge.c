@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -19,12 +18,21 @@
 
 #define PROBE_SLOTS 8
 
-/* curl_multi_init (7.88) opens a wake-up socketpair without close-on-exec,
- * which would leak into every program the caller executes. Descriptors
- * are allocated lowest-first: note which of the next few slots are free
- * before the call, and afterwards mark the AF_UNIX sockets that appeared
- * there. (Another thread opening an AF_UNIX socket in the same instant
- * could be marked too; close-on-exec is what it should have anyway.) */
+/* curl_multi_init opens descriptors of its own that live as long as the
+ * multi: a wake-up socketpair (7.88), pipe (8.5) or eventfd (8.21).
+ * Before 8.0 some are not close-on-exec, and would leak into every
+ * program the caller executes; from about 8.10 libcurl watches the
+ * wake-up descriptor through the socket callback whenever a transfer is
+ * alive, so a program making one request after another would unwatch
+ * and watch it again for each. Descriptors are allocated lowest-first:
+ * note which of the next few slots are free before the call, and
+ * afterwards take the descriptors that appeared there as the multi's:
+ * each gets close-on-exec and is tracked by the reactor, so that it is
+ * parked like a keep-alive socket (the bridge forgets it before
+ * curl_multi_cleanup closes it). Another thread opening a descriptor in
+ * the same instant could be taken too: close-on-exec is what it should
+ * have anyway, and one never handed to the socket callback is never
+ * watched. */
 static int free_slots(int any_fd, int *base, char *was_free)
 {
   int i, probe = fcntl(any_fd, F_DUPFD_CLOEXEC, 0);
@@ -38,19 +46,17 @@ static int free_slots(int any_fd, int *base, char *was_free)
   return 0;
 }
 
-static void cloexec_new_unix_sockets(int base, const char *was_free)
+static void take_multi_fds(struct ah__bridge *b, int base, const char *was_free)
 {
-  int i, domain, flags;
-  socklen_t len;
+  int i, flags;
 
   for (i = 0; i < PROBE_SLOTS; i++) {
-    len = sizeof domain;
-    if (!was_free[i] || (flags = fcntl(base + i, F_GETFD)) < 0 ||
-        (flags & FD_CLOEXEC) ||
-        getsockopt(base + i, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
-        domain != AF_UNIX)
+    if (!was_free[i] || (flags = fcntl(base + i, F_GETFD)) < 0)
       continue;
-    fcntl(base + i, F_SETFD, flags | FD_CLOEXEC);
+    if (!(flags & FD_CLOEXEC))
+      fcntl(base + i, F_SETFD, flags | FD_CLOEXEC);
+    if (b->nown < AH__BRIDGE_OWN_FDS && ah__reactor_track(b->reactor, base + i) == 0)
+      b->own[b->nown++] = base + i;
   }
 }
 
@@ -169,6 +175,7 @@ int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
   b->ops = ops;
   b->arg = arg;
   b->in_curl = 0;
+  b->nown = 0;
   b->handler = ah__reactor_handler(r, on_io, b);
   if (b->handler < 0)
     return -1;
@@ -179,7 +186,7 @@ int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
     if (b->multi == NULL)
       return -1;
     if (probed)
-      cloexec_new_unix_sockets(base, was_free);
+      take_multi_fds(b, base, was_free);
   }
   curl_multi_setopt(b->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(b->multi, CURLMOPT_SOCKETDATA, b);
@@ -197,6 +204,8 @@ void ah__bridge_set_limits(struct ah__bridge *b, long total, long per_host)
 void ah__bridge_close(struct ah__bridge *b)
 {
   if (b->multi != NULL) {
+    while (b->nown > 0) /* closed by curl_multi_cleanup, not through us */
+      ah__reactor_forget(b->reactor, b->own[--b->nown]);
     b->in_curl++;
     curl_multi_cleanup(b->multi);
     b->in_curl--;

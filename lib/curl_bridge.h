@@ -26,6 +26,8 @@ struct ah__bridge_ops {
   void (*oom)(void *arg);
 };
 
+#define AH__BRIDGE_OWN_FDS 2
+
 struct ah__bridge {
   CURLM *multi;
   struct ah__reactor *reactor;
@@ -33,6 +35,8 @@ struct ah__bridge {
   void *arg;
   int handler;   /* reactor handler id for libcurl's sockets */
   int in_curl;   /* inside a libcurl call: its callbacks must not re-enter */
+  int own[AH__BRIDGE_OWN_FDS]; /* the multi's own descriptors (wake-up), */
+  int nown;                    /* parked between transfers like sockets */
 };
 
 /* Create the multi handle and hook it to the reactor. 0 or -1. */
