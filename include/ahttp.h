@@ -52,7 +52,8 @@ typedef enum ah_error {
   AH_EBUSY = -13,      /* called from inside a callback where not allowed */
   AH_EINTR = -14,      /* a wait was ended early by ah_session_wakeup() */
   AH_ENOFD = -15,      /* out of file descriptors */
-  AH_ESTOPPED = -16    /* a data, headers, progress or read callback stopped it */
+  AH_ESTOPPED = -16,   /* a data, headers, progress or read callback stopped it */
+  AH_ENOTSUP = -17     /* the libcurl this process runs cannot do it */
 } ah_error;
 
 /* HTTP versions for ah_session_opts_set_http_version. */
@@ -156,6 +157,9 @@ AH_EXTERN int ah_set_allocator(const ah_allocator *a);
 
 /* Version of the library at run time, as AH_VERSION_NUM. */
 AH_EXTERN unsigned ah_version(void);
+/* AH_OK when the libcurl this process runs is one ahttp supports (7.88.1
+ * or newer), else AH_ENOTSUP with *why (if why) a static sentence. */
+AH_EXTERN int ah_libcurl_check(const char **why);
 /* Static text for an error code; never NULL, never allocates. */
 AH_EXTERN const char *ah_strerror(int err);
 

@@ -1,5 +1,6 @@
 /* alloc.c - allocation wrappers, failure accounting, libcurl global init. */
 #include "alloc.h"
+#include "curl_caps.h"
 
 #include "ahttp.h"
 
@@ -120,6 +121,8 @@ static void global_init(void)
                                      ah__realloc, curl_strdup_hook,
                                      ah__calloc);
   init_result = rc == CURLE_OK ? 0 : -1;
+  if (rc == CURLE_OK)
+    ah__curl_caps_init();
 }
 
 int ah__global_init(void)

@@ -21,4 +21,16 @@ struct ah__failure {
  * and the transfer's state decide. */
 int ah__error_from_curl(const struct ah__failure *f);
 
+/* The CURLcode values 0..AH__CURLE_ROWS-1 have a row in the table: every
+ * code of libcurl 8.21 (its CURL_LAST is 102), whichever headers ahttp
+ * was built against. A code past it maps to AH_EIO. */
+#define AH__CURLE_ROWS 102
+/* 1 when rc has a row (tests walk every code of their libcurl with it). */
+int ah__error_curl_known(long rc);
+
+/* The ahttp code for a CURLMcode from curl_multi_add_handle and kin. */
+#define AH__CURLM_ROWS 13
+int ah__error_from_multi(CURLMcode mc);
+int ah__error_multi_known(long mc);
+
 #endif

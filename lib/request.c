@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "curl_bridge.h"
+#include "curl_caps.h"
 #include "error.h"
 #include "future.h"
 #include "reactor.h"
@@ -1188,9 +1189,6 @@ static CURLcode set_method(struct ah__slot *slot, const struct ah__reqspec *sp)
   return rc;
 }
 
-/* What libcurl 7.88 sends for CURLOPT_ACCEPT_ENCODING "" with this build's
- * decoders; sent from the prebuilt list, libcurl still decodes. */
-static const char accept_encoding[] = "Accept-Encoding: deflate, gzip, br, zstd";
 
 int ah__defaults_headers(struct ah__defaults *d)
 {
@@ -1208,9 +1206,14 @@ int ah__defaults_headers(struct ah__defaults *d)
       return AH_ENOMEM;
     l = n;
   }
-  if ((n = curl_slist_append(l, accept_encoding)) == NULL)
-    goto nomem;
-  l = n;
+  /* What libcurl sends for CURLOPT_ACCEPT_ENCODING "" with the decoders
+   * of the libcurl running; sent from the prebuilt list, libcurl still
+   * decodes. */
+  if (ah__curl_caps()->accept_encoding != NULL) {
+    if ((n = curl_slist_append(l, ah__curl_caps()->accept_encoding)) == NULL)
+      goto nomem;
+    l = n;
+  }
   for (x = d->extra; x; x = x->next) {
     if ((n = curl_slist_append(l, x->data)) == NULL)
       goto nomem;
@@ -1362,7 +1365,7 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
    * request after the first; curl issue 10634): there each such request
    * gets a connection of its own (see ah__request_setup). */
   slot->h2c_fresh = d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE &&
-                    curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
+                    ah__curl_caps()->h2c_reuse_broken;
   /* With prior knowledge every request may share one connection: wait
    * for it rather than open another. Over TLS, per request (https). */
   if (d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE && !slot->h2c_fresh)

@@ -12,6 +12,8 @@
 
 #include "alloc.h"
 #include "curl_bridge.h"
+#include "curl_caps.h"
+#include "error.h"
 #include "future.h"
 #include "queue.h"
 #include "rate.h"
@@ -813,6 +815,7 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
 /* Hand q to libcurl: an easy handle, a response, its options. */
 static int start(ah_session *s, struct ah__request *q, const char **why)
 {
+  CURLMcode mc;
   int err;
 
   *why = "no memory to start the request";
@@ -826,8 +829,11 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
     event(s, q, AH_EVENT_DEQUEUED, 0, 0, 0);
   if ((err = ah__request_setup(q, why)) != AH_OK)
     return err;
-  if (ah__bridge_add(&s->bridge, q->slot->easy) != CURLM_OK)
-    return AH_ENOMEM;
+  if ((mc = ah__bridge_add(&s->bridge, q->slot->easy)) != CURLM_OK) {
+    *why = mc == CURLM_OUT_OF_MEMORY ? "no memory to start the request"
+                                     : "libcurl refused to start the request";
+    return ah__error_from_multi(mc);
+  }
   q->queued = 0;
   ah__list_append(&s->active, q);
   return AH_OK;
@@ -974,6 +980,10 @@ ah_session *ah_session_new(const ah_session_opts *opts)
 
   if (ah__global_init() < 0)
     return NULL;
+  if (!ah__curl_caps()->supported) {
+    errno = ENOTSUP; /* ah_libcurl_check says why */
+    return NULL;
+  }
   s = ah__calloc(1, sizeof *s);
   if (s == NULL)
     return NULL;

@@ -25,7 +25,7 @@ const char *tool_error_name(int err)
     "AH_OK", "AH_EINVAL", "AH_ENOMEM", "AH_ERESOLVE", "AH_ECONNECT",
     "AH_ETLS", "AH_ETIMEDOUT", "AH_EPROTO", "AH_EIO", "AH_ETOOLARGE",
     "AH_EREDIRECTS", "AH_ECANCELED", "AH_EPENDING", "AH_EBUSY", "AH_EINTR",
-    "AH_ENOFD", "AH_ESTOPPED"
+    "AH_ENOFD", "AH_ESTOPPED", "AH_ENOTSUP"
   };
 
   if (err <= 0 && -err < (int)(sizeof names / sizeof names[0]))

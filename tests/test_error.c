@@ -8,6 +8,7 @@
 static int map_tls(CURLcode rc, long err, int tls)
 {
   struct ah__failure f;
+  memset(&f, 0, sizeof f);
   f.rc = rc;
   f.os_errno = err;
   f.real_oom = 0;
@@ -19,6 +20,7 @@ static int map_tls(CURLcode rc, long err, int tls)
 static int map(CURLcode rc, long err, int oom, int headers_done)
 {
   struct ah__failure f;
+  memset(&f, 0, sizeof f);
   f.tls_layer = 0;
   f.rc = rc;
   f.os_errno = err;
@@ -80,13 +82,67 @@ static void test_every_code_has_its_own_text(void **state)
   int a, b;
 
   (void)state;
-  for (a = AH_ENOFD; a <= AH_OK; a++) {
+  for (a = AH_ENOTSUP; a <= AH_OK; a++) {
     assert_non_null(ah_strerror(a));
     assert_string_not_equal(ah_strerror(a), ah_strerror(-999));
-    for (b = AH_ENOFD; b < a; b++)
+    for (b = AH_ENOTSUP; b < a; b++)
       assert_string_not_equal(ah_strerror(a), ah_strerror(b));
   }
   assert_string_equal(ah_strerror(12345), "unknown error code");
+}
+
+/* A failure's code is one of these: never AH_OK or AH_EPENDING. */
+static int is_failure(int code)
+{
+  return code < AH_OK && code >= AH_ENOTSUP && code != AH_EPENDING;
+}
+
+/* Every CURLcode of the headers this test is built with (each libcurl leg
+ * builds it against its own) has a row, and the libcurl running knows no
+ * code past the table: a release that adds one fails here, on its leg. */
+static void test_every_curl_code_has_a_row(void **state)
+{
+  long rc;
+
+  (void)state;
+  for (rc = 1; rc < CURL_LAST; rc++) {
+    if (!ah__error_curl_known(rc))
+      fail_msg("CURLcode %ld (%s) has no row", rc, curl_easy_strerror((CURLcode)rc));
+    assert_true(is_failure(map((CURLcode)rc, 0, 0, 1)));
+    assert_true(is_failure(map((CURLcode)rc, ECONNRESET, 1, 0)));
+  }
+  assert_true(CURL_LAST <= AH__CURLE_ROWS);
+  for (rc = AH__CURLE_ROWS; rc < AH__CURLE_ROWS + 64; rc++)
+    if (strcmp(curl_easy_strerror((CURLcode)rc), "Unknown error") != 0)
+      fail_msg("libcurl %s knows CURLcode %ld (%s), which has no row",
+               curl_version_info(CURLVERSION_NOW)->version, rc,
+               curl_easy_strerror((CURLcode)rc));
+  /* Codes newer than 7.88's headers, by number. */
+  assert_int_equal(map((CURLcode)100, 0, 0, 0), AH_ETOOLARGE); /* TOO_LARGE */
+  assert_int_equal(map((CURLcode)101, 0, 0, 0), AH_ETLS);      /* ECH_REQUIRED */
+  /* Past the table: still a failure, never success. */
+  assert_int_equal(map((CURLcode)AH__CURLE_ROWS, 0, 0, 0), AH_EIO);
+  assert_int_equal(map((CURLcode)-5, 0, 0, 0), AH_EIO);
+}
+
+static void test_every_multi_code_has_a_row(void **state)
+{
+  long mc;
+
+  (void)state;
+  assert_int_equal(ah__error_from_multi(CURLM_OK), AH_OK);
+  for (mc = 1; mc < CURLM_LAST; mc++) {
+    if (!ah__error_multi_known(mc))
+      fail_msg("CURLMcode %ld (%s) has no row", mc, curl_multi_strerror((CURLMcode)mc));
+    assert_true(is_failure(ah__error_from_multi((CURLMcode)mc)));
+  }
+  assert_true(CURLM_LAST <= AH__CURLM_ROWS);
+  for (mc = AH__CURLM_ROWS; mc < AH__CURLM_ROWS + 64; mc++)
+    if (strcmp(curl_multi_strerror((CURLMcode)mc), "Unknown error") != 0)
+      fail_msg("libcurl knows CURLMcode %ld (%s), which has no row", mc,
+               curl_multi_strerror((CURLMcode)mc));
+  assert_int_equal(ah__error_from_multi(CURLM_OUT_OF_MEMORY), AH_ENOMEM);
+  assert_int_equal(ah__error_from_multi((CURLMcode)AH__CURLM_ROWS), AH_EIO);
 }
 
 int main(void)
@@ -94,6 +150,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
     TU_TEST(test_same_code_different_causes),
     TU_TEST(test_table),
+    TU_TEST(test_every_curl_code_has_a_row),
+    TU_TEST(test_every_multi_code_has_a_row),
     TU_TEST(test_every_code_has_its_own_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

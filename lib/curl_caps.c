@@ -1,0 +1,78 @@
+/* curl_caps.c - what the libcurl running in this process can do, read
+ * once at run time (see curl_caps.h). */
+#include "curl_caps.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef __linux__
+#error "ahttp runs on Linux only: its reactor is epoll, timerfd and eventfd"
+#endif
+#if LIBCURL_VERSION_NUM < AH__CURL_MIN
+#error "ahttp needs libcurl 7.88.1 or newer (its headers say older)"
+#endif
+
+#include "ahttp.h"
+#include "alloc.h"
+
+static struct ah__curl_caps caps;
+static struct ah__curl_caps_room caps_room;
+
+static void append(char *room, size_t cap, const char *what)
+{
+  size_t n = strlen(room);
+
+  snprintf(room + n, cap - n, "%s%s", room[n - 1] == ':' ? " " : ", ", what);
+}
+
+void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room,
+                        const curl_version_info_data *v)
+{
+  memset(c, 0, sizeof *c);
+  c->version_num = v->version_num;
+  c->supported = v->version_num >= AH__CURL_MIN;
+  if (!c->supported) {
+    snprintf(room->why, sizeof room->why,
+             "libcurl %s runs in this process; ahttp needs %s or newer",
+             v->version ? v->version : "(unknown)", AH__CURL_MIN_STRING);
+    c->why = room->why;
+  }
+  c->h2c_reuse_broken = v->version_num < 0x080000;
+  /* Only what this build of libcurl decodes: offering br to a libcurl
+   * without brotli makes every br response fail to decode. */
+  strcpy(room->accept_encoding, "Accept-Encoding:");
+  if (v->features & CURL_VERSION_LIBZ)
+    append(room->accept_encoding, sizeof room->accept_encoding, "deflate, gzip");
+  if (v->features & CURL_VERSION_BROTLI)
+    append(room->accept_encoding, sizeof room->accept_encoding, "br");
+  if (v->features & CURL_VERSION_ZSTD)
+    append(room->accept_encoding, sizeof room->accept_encoding, "zstd");
+  c->accept_encoding = strchr(room->accept_encoding, ' ') ? room->accept_encoding : NULL;
+}
+
+void ah__curl_caps_init(void)
+{
+  ah__curl_caps_read(&caps, &caps_room, curl_version_info(CURLVERSION_NOW));
+}
+
+const struct ah__curl_caps *ah__curl_caps(void)
+{
+  return &caps;
+}
+
+int ah_libcurl_check(const char **why)
+{
+  if (ah__global_init() < 0) {
+    if (why != NULL)
+      *why = "libcurl's global initialization failed";
+    return AH_ENOMEM;
+  }
+  if (!caps.supported) {
+    if (why != NULL)
+      *why = caps.why;
+    return AH_ENOTSUP;
+  }
+  if (why != NULL)
+    *why = NULL;
+  return AH_OK;
+}

@@ -1,0 +1,40 @@
+/* curl_caps.h - what the libcurl running in this process can do.
+ *
+ * libcurl keeps the soname libcurl.so.4 from 7.16 to 8.x: a library built
+ * against 7.88's headers runs on 8.21 and the other way round. So every
+ * difference between releases is decided here, once, from what
+ * curl_version_info() says at run time, never from LIBCURL_VERSION_NUM
+ * alone. */
+#ifndef AH_CURL_CAPS_H
+#define AH_CURL_CAPS_H
+
+#include <curl/curl.h>
+
+/* The oldest libcurl ahttp is tested on and accepts: 7.88.1 (Debian 12). */
+#define AH__CURL_MIN 0x075801
+#define AH__CURL_MIN_STRING "7.88.1"
+
+struct ah__curl_caps {
+  unsigned version_num;   /* e.g. 0x081500 for 8.21.0 */
+  int supported;          /* version_num >= AH__CURL_MIN */
+  const char *why;        /* when not supported: a sentence naming both */
+  /* Before 8.0 a cleartext HTTP/2 connection reused with prior knowledge
+   * breaks (curl issue 10634): each such request needs its own. */
+  int h2c_reuse_broken;
+  /* "Accept-Encoding: ..." listing the decoders this libcurl has, in the
+   * order libcurl itself lists them; NULL when it has none. */
+  const char *accept_encoding;
+};
+
+/* Fill c from what v says (v: curl_version_info's answer, or a made-up
+ * one in tests). room holds the strings c points to. */
+struct ah__curl_caps_room { char why[128]; char accept_encoding[64]; };
+void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room,
+                        const curl_version_info_data *v);
+
+/* The running libcurl's, read once; valid after ah__global_init(). */
+const struct ah__curl_caps *ah__curl_caps(void);
+/* Read them (called once by ah__global_init). */
+void ah__curl_caps_init(void);
+
+#endif
