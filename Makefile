@@ -24,8 +24,40 @@ MINOR   := $(call VERSION_OF,MINOR)
 PATCH   := $(call VERSION_OF,PATCH)
 VERSION := $(MAJOR).$(MINOR).$(PATCH)
 
+# Linux only (epoll, timerfd, eventfd), libcurl 7.88.1 or newer: said
+# before anything is compiled (lib/curl_caps.c says it again to a
+# compiler driven by another build system).
+ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+ifneq ($(shell uname -s),Linux)
+$(error ahttp builds on Linux only (epoll, timerfd, eventfd); this system is $(shell uname -s))
+endif
+ifeq ($(LIBCURL_V)$(LIBCURL_PREFIX),)
+ifeq ($(shell $(PKG_CONFIG) --exists libcurl 2>/dev/null && ! $(PKG_CONFIG) --atleast-version=7.88.1 libcurl && echo old),old)
+$(error libcurl $(shell $(PKG_CONFIG) --modversion libcurl) is too old: ahttp needs 7.88.1 or newer)
+endif
+endif
+endif
+
+# libcurl: the one pkg-config finds, or with LIBCURL_V a release that
+# tests/libcurl.sh built (see check-libcurl below).
+ifneq ($(LIBCURL_V)$(LIBCURL_RUN),)
+LEG_PREFIX := $(CURDIR)/build/libcurl/$(LIBCURL_V)$(LIBCURL_RUN)
+ifeq ($(wildcard $(LEG_PREFIX)/.done),)
+$(error libcurl $(LIBCURL_V)$(LIBCURL_RUN) is not built: make libcurl-release V=$(LIBCURL_V)$(LIBCURL_RUN))
+endif
+export LD_LIBRARY_PATH := $(LEG_PREFIX)/lib
+export AH_EXPECT_LIBCURL := $(LIBCURL_V)$(LIBCURL_RUN)
+endif
+ifneq ($(LIBCURL_V),)
+LIBCURL_PREFIX := $(LEG_PREFIX)
+endif
+ifeq ($(LIBCURL_PREFIX),)
 CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+else
+CURL_CFLAGS := -I$(LIBCURL_PREFIX)/include
+CURL_LIBS   := -L$(LIBCURL_PREFIX)/lib -lcurl
+endif
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ifeq ($(SANITIZE),1)
@@ -37,6 +69,9 @@ SAN := -fsanitize=thread -fno-omit-frame-pointer
 else
 B := build
 SAN :=
+endif
+ifneq ($(LIBCURL_V),)
+B := $(B)/curl-$(LIBCURL_V)
 endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -151,6 +186,28 @@ ifeq ($(SANITIZE),)
 endif
 
 test: check
+
+# Compatibility legs: the whole suite on one libcurl release, built from
+# $(LIBCURL_SRC)/curl-V.tar.xz into build/libcurl/V once and kept there.
+#   make check-libcurl V=8.21.0          built against V's headers, run on V
+#   make check-libcurl-runtime V=8.21.0  built against the system's headers
+#                                        (build/ as make check), run on V
+# libcurl keeps one soname from 7.16 on, so the second is what a program
+# built on one distribution meets on another. Any other goal takes
+# LIBCURL_V=V (build against and run on V, in $(B)/curl-V) or LIBCURL_RUN=V
+# (run on V), e.g. make bench LIBCURL_V=8.21.0. AH_EXPECT_LIBCURL makes
+# test_curl_bridge fail unless V is the libcurl that really ran.
+LIBCURL_SRC ?= ../shared/libcurl
+.PHONY: check-libcurl check-libcurl-runtime libcurl-release
+libcurl-release:
+	@test -n "$(V)" || { echo "usage: make $(MAKECMDGOALS) V=8.21.0"; exit 2; }
+	@LIBCURL_SRC="$(LIBCURL_SRC)" sh tests/libcurl.sh $(V)
+check-libcurl: libcurl-release
+	@echo "check-libcurl: built against and run on libcurl $(V)"
+	@$(MAKE) --no-print-directory check LIBCURL_V=$(V)
+check-libcurl-runtime: libcurl-release
+	@echo "check-libcurl-runtime: built against the system's libcurl, run on $(V)"
+	@$(MAKE) --no-print-directory check LIBCURL_RUN=$(V)
 
 contract: $(SHARED) $(STATIC)
 	@sh tests/contract.sh "$(CC)" "$(CXX)" $(SHARED)

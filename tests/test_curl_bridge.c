@@ -1,6 +1,7 @@
 /* test_curl_bridge.c - the multi_socket bridge on a reactor, with plain
  * easy handles: completion reported outside libcurl, and removal in any
  * state releasing the socket at once. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -202,9 +203,30 @@ static void test_remove_mid_transfer_frees_socket(void **state)
   close_ctx(&c);
 }
 
+/* The compatibility legs (make check-libcurl) name the release they mean
+ * to run on: a leg that silently ran on another libcurl would prove
+ * nothing. Without AH_EXPECT_LIBCURL, the libcurl found is reported. */
+static void test_libcurl_under_test(void **state)
+{
+  const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+  const char *want = getenv("AH_EXPECT_LIBCURL");
+  size_t n;
+
+  (void)state;
+  print_message("libcurl at run time: %s (built against %s)\n", v->version,
+                LIBCURL_VERSION);
+  if (want == NULL || *want == '\0')
+    return;
+  n = strlen(want);
+  if (strncmp(v->version, want, n) != 0 ||
+      (v->version[n] >= '0' && v->version[n] <= '9'))
+    fail_msg("AH_EXPECT_LIBCURL=%s but libcurl %s runs", want, v->version);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    TU_TEST(test_libcurl_under_test),
     TU_TEST(test_transfers_complete),
     TU_TEST(test_remove_mid_transfer_frees_socket),
     TU_TEST(test_keepalive_reuse_makes_no_epoll_ctl),
