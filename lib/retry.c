@@ -2,6 +2,7 @@
 #include "retry.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <string.h>
 
 #include "ahttp.h"
@@ -75,46 +76,35 @@ int64_t ah__retry_backoff(const struct ah__retry_policy *p, int n,
   return (int64_t)(next_random(rng) % ((uint64_t)cap + 1));
 }
 
-/* "Sun, 06 Nov 1994 08:49:37 GMT" and its two obsolete forms (RFC 9110
- * section 5.6.7), as seconds since the epoch; -1 when it is none. */
-static int64_t http_date(const char *v)
+/* n seconds as nanoseconds, saturating: a value past what int64_t holds
+ * is "longer than any wait", never a negative one. */
+static int64_t seconds_ns(int64_t n)
 {
-  static const char *const formats[] = {
-    "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-    "%a %b %e %H:%M:%S %Y"
-  };
-  size_t i;
-
-  for (i = 0; i < sizeof formats / sizeof *formats; i++) {
-    struct tm tm;
-    const char *end;
-    memset(&tm, 0, sizeof tm);
-    end = strptime(v, formats[i], &tm);
-    if (end != NULL && *end == '\0')
-      return (int64_t)timegm(&tm);
-  }
-  return -1;
+  return n > INT64_MAX / 1000000000 ? INT64_MAX : n * 1000000000;
 }
 
 int64_t ah__retry_after(const char *value, time_t now)
 {
   const char *p = value;
   int64_t secs = 0;
+  time_t at;
 
   if (value == NULL || *value == '\0')
-    return -1;
+    return AH__RETRY_AFTER_NONE;
   if (isdigit((unsigned char)*p)) {
-    for (; isdigit((unsigned char)*p); p++) {
-      if (secs > 1000000000)
-        return -1;
-      secs = secs * 10 + (*p - '0');
-    }
-    return *p == '\0' ? secs * 1000000000 : -1;
+    for (; isdigit((unsigned char)*p); p++)
+      if ((secs = secs * 10 + (*p - '0')) > INT64_MAX / 1000000000)
+        secs = INT64_MAX / 1000000000 + 1; /* stays over: saturated below */
+    return *p == '\0' ? seconds_ns(secs) : AH__RETRY_AFTER_BAD;
   }
-  if ((secs = http_date(value)) < 0)
-    return -1;
-  secs -= (int64_t)now;
-  return secs > 0 ? secs * 1000000000 : 0; /* a date past: at once */
+  /* An HTTP date (RFC 9110 section 5.6.7, the two obsolete forms too),
+   * read by libcurl's date parser: English names in every locale, where
+   * strptime's %a and %b follow LC_TIME. */
+  if ((at = curl_getdate(value, NULL)) == -1)
+    return AH__RETRY_AFTER_BAD;
+  if (at <= now)
+    return 0; /* a date past: at once */
+  return seconds_ns((int64_t)at - (int64_t)now);
 }
 
 /* Move the window to the second of now_ns, clearing the seconds passed. */
@@ -172,12 +162,13 @@ int64_t ah__retry_decide(struct ah__retrier *rt, int attempt, int max,
   if (o == AH__OUT_STATUS && !ah__retry_status(p, status))
     return -1;
   delay = ah__retry_backoff(p, attempt, &rt->rng);
-  if ((after = ah__retry_after(retry_after, wall)) >= 0) {
-    if (after > p->max_ns)
-      return -1; /* longer than the policy waits: the response is the answer */
-    if (after > delay)
-      delay = after;
-  }
+  after = ah__retry_after(retry_after, wall);
+  /* Longer than the policy waits, or a value that cannot be read (absurd,
+   * garbage): the response is the answer, never an early retry. */
+  if (after == AH__RETRY_AFTER_BAD || after > p->max_ns)
+    return -1;
+  if (after > delay)
+    delay = after;
   if (!ah__budget_take(&rt->budget, p, now_ns))
     return -1;
   return delay;

@@ -1,8 +1,8 @@
 /* retry.h - when and how soon a failed request is tried again.
  *
  * Policy only: given what happened to an attempt, whether to try again and
- * after how long. Knows nothing of curl, sockets or futures: the session
- * asks, and does the waiting in the reactor's timers. */
+ * after how long. Knows nothing of curl (but its date parser), sockets or
+ * futures: the session asks, and does the waiting in the reactor's timers. */
 #ifndef AH_RETRY_H
 #define AH_RETRY_H
 
@@ -70,7 +70,11 @@ int ah__retry_status(const struct ah__retry_policy *p, int status);
 int64_t ah__retry_backoff(const struct ah__retry_policy *p, int n,
                           uint64_t *rng);
 /* A Retry-After value (delta seconds or an HTTP date) as nanoseconds from
- * now (the wall clock, seconds since the epoch); -1 when it is not one. */
+ * now (the wall clock, seconds since the epoch), saturating at INT64_MAX;
+ * AH__RETRY_AFTER_NONE without a value, AH__RETRY_AFTER_BAD for one that
+ * is neither (the response is then returned, not retried early). */
+#define AH__RETRY_AFTER_NONE (-1)
+#define AH__RETRY_AFTER_BAD (-2)
 int64_t ah__retry_after(const char *value, time_t now);
 
 /* Count a first attempt at monotonic time now_ns. */

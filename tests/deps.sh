@@ -17,12 +17,22 @@ pkg-config --exists libuv 2>/dev/null || pkgs="$pkgs libuv1-dev"
 pkg-config --exists libevent 2>/dev/null || pkgs="$pkgs libevent-dev"
 command -v zstd >/dev/null 2>&1 || pkgs="$pkgs zstd"
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$pkgs nginx-light"
-[ -z "$pkgs" ] && exit 0
+# test_retry reads HTTP dates under a German locale (names differ there).
+locale -a 2>/dev/null | grep -qix 'de_DE.utf-\{0,1\}8' || want_locale=1
+[ -n "$want_locale" ] && [ ! -d /usr/share/i18n/locales ] && pkgs="$pkgs locales"
+[ -z "$pkgs" ] && [ -z "$want_locale" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing:$pkgs"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null || exit 1
+  if [ -n "$pkgs" ]; then
+    echo "installing:$pkgs"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null || exit 1
+  fi
+  if [ -n "$want_locale" ]; then
+    echo "generating the de_DE.UTF-8 locale"
+    localedef -i de_DE -f UTF-8 de_DE.UTF-8 || exit 1
+  fi
 else
   echo "missing build dependencies; run as root:"
-  echo "  apt-get update && apt-get install -y$pkgs"
+  [ -n "$pkgs" ] && echo "  apt-get update && apt-get install -y$pkgs"
+  [ -n "$want_locale" ] && echo "  localedef -i de_DE -f UTF-8 de_DE.UTF-8"
   exit 1
 fi

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import zlib
 
 CONNECTIONS = 0
@@ -211,7 +212,7 @@ class Handler(socketserver.BaseRequestHandler):
                 FLAKY[key] = FLAKY.get(key, 0) + 1
                 count = FLAKY[key]
             if count <= n:
-                extra = [("Retry-After", query.split("=", 1)[1])] if query.startswith("retry-after=") else []
+                extra = [("Retry-After", urllib.parse.unquote(query.split("=", 1)[1]))] if query.startswith("retry-after=") else []
                 self.send(reply(status, b"not now %d" % count, extra, reason="Flaky"))
             else:
                 self.send(reply(200, b"ok at %d" % count))

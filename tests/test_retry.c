@@ -3,6 +3,7 @@
  * against tests/server.py: statuses, resets, connect failures, methods
  * that are not resent, the budget, callbacks, waits in the reactor. */
 #include <ahttp.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +56,35 @@ static void test_retry_after_values(void **state)
   assert_true(ah__retry_after("Wednesday, 21-Oct-15 07:29:00 GMT", t) == (int64_t)60 * 1000000000);
   assert_true(ah__retry_after("Wed Oct 21 07:28:05 2015", t) == (int64_t)5 * 1000000000);
   assert_true(ah__retry_after("Tue, 20 Oct 2015 07:28:00 GMT", t) == 0); /* past */
-  assert_true(ah__retry_after("soon", t) == -1);
-  assert_true(ah__retry_after("12 s", t) == -1);
-  assert_true(ah__retry_after("-5", t) == -1);
-  assert_true(ah__retry_after("99999999999999999999", t) == -1);
-  assert_true(ah__retry_after("", t) == -1);
-  assert_true(ah__retry_after(NULL, t) == -1);
+  /* Not a value: the response is returned, never retried early. */
+  assert_true(ah__retry_after("soon", t) == AH__RETRY_AFTER_BAD);
+  assert_true(ah__retry_after("12 s", t) == AH__RETRY_AFTER_BAD);
+  assert_true(ah__retry_after("-5", t) == AH__RETRY_AFTER_BAD);
+  assert_true(ah__retry_after("", t) == AH__RETRY_AFTER_NONE);
+  assert_true(ah__retry_after(NULL, t) == AH__RETRY_AFTER_NONE);
+  /* Past what int64_t nanoseconds hold: saturated, never wrapped. */
+  assert_true(ah__retry_after("9223372036", t) == (int64_t)9223372036 * 1000000000);
+  assert_true(ah__retry_after("9223372037", t) == INT64_MAX);
+  assert_true(ah__retry_after("99999999999999999999", t) == INT64_MAX);
+  assert_true(ah__retry_after("Fri, 31 Dec 9999 23:59:59 GMT", t) == INT64_MAX);
+}
+
+/* Dates are read the same in every locale: strptime's %a and %b follow
+ * LC_TIME ("Mi, 21 Okt" in German). tests/deps.sh generates de_DE.UTF-8. */
+static void test_retry_after_any_locale(void **state)
+{
+  time_t t = 1445412480; /* Wed, 21 Oct 2015 07:28:00 GMT */
+  const char *was = setlocale(LC_ALL, NULL);
+  char saved[64];
+
+  (void)state;
+  snprintf(saved, sizeof saved, "%s", was ? was : "C");
+  if (setlocale(LC_ALL, "de_DE.UTF-8") == NULL)
+    fail_msg("the de_DE.UTF-8 locale is missing (tests/deps.sh generates it)");
+  assert_true(ah__retry_after("Wed, 21 Oct 2015 07:28:30 GMT", t) == (int64_t)30 * 1000000000);
+  assert_true(ah__retry_after("Wednesday, 21-Oct-15 07:29:00 GMT", t) == (int64_t)60 * 1000000000);
+  assert_true(ah__retry_after("Wed Oct 21 07:28:05 2015", t) == (int64_t)5 * 1000000000);
+  setlocale(LC_ALL, saved);
 }
 
 /* Retries at most ratio x first attempts + min_per_s x 10 over the last
@@ -234,6 +258,35 @@ static void test_retry_after_honoured(void **state)
   assert_int_equal(ah_response_attempts(ah_future_response(f)), 1);
   assert_true(now_s() - t0 < 2);
   ah_future_free(f);
+  ah_session_free(s);
+}
+
+/* A Retry-After the policy cannot honour, because it overflows, lies in
+ * year 9999 or is no value at all, gives the response back at once: it
+ * never turns into an immediate retry. */
+static void test_retry_after_absurd(void **state)
+{
+  static const char *const values[] = {
+    "9223372037", "99999999999999999999",
+    "Fri,%2031%20Dec%209999%2023:59:59%20GMT", "soon", "12%20s",
+  };
+  ah_session *s = retrying(3);
+  size_t i;
+  char path[128];
+
+  (void)state;
+  for (i = 0; i < sizeof values / sizeof *values; i++) {
+    ah_future *f;
+    double t0 = now_s();
+    snprintf(path, sizeof path, "/flaky/absurd%zu/1/503?retry-after=%s", i, values[i]);
+    f = get(s, path, NULL);
+    if (ah_response_attempts(ah_future_response(f)) != 1)
+      fail_msg("Retry-After %s: %d attempts", values[i],
+               ah_response_attempts(ah_future_response(f)));
+    assert_int_equal(ah_response_status(ah_future_response(f)), 503);
+    assert_true(now_s() - t0 < 2);
+    ah_future_free(f);
+  }
   ah_session_free(s);
 }
 
@@ -487,11 +540,13 @@ int main(void)
   const struct CMUnitTest tests[] = {
     TU_TEST(test_backoff_full_jitter),
     TU_TEST(test_retry_after_values),
+    TU_TEST(test_retry_after_any_locale),
     TU_TEST(test_budget),
     TU_TEST(test_outcomes),
     TU_TEST(test_statuses_retried),
     TU_TEST(test_own_status_set),
     TU_TEST(test_retry_after_honoured),
+    TU_TEST(test_retry_after_absurd),
     TU_TEST(test_methods_not_resent),
     TU_TEST(test_reset_retried_when_safe),
     TU_TEST(test_stale_connection_post_sent_once),
