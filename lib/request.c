@@ -1268,6 +1268,40 @@ nomem:
   return NULL;
 }
 
+/* A body goes as what it is. libcurl labels a raw body (memory or
+ * reader) application/x-www-form-urlencoded, as curl -d does; ahttp sends
+ * application/octet-stream, as aiohttp does, unless the caller named a
+ * Content-Type (request or session). And libcurl asks for "100 Continue"
+ * before a chunked or large body, then waits up to a second for a server
+ * that never sends one: ahttp sends the body at once, unless the caller
+ * set Expect. The lines a request needs, as BODY_* bits. */
+enum { BODY_TYPE = 1, BODY_NO_EXPECT = 2 };
+static int body_defaults(const struct ah__defaults *d, const struct ah__reqspec *sp)
+{
+  int need = 0;
+
+  if (!sp->has_body && sp->reader == NULL && sp->form == NULL)
+    return 0;
+  if (sp->form == NULL && !has_header(sp->headers, "Content-Type") &&
+      !has_header(d->headers, "Content-Type"))
+    need |= BODY_TYPE;
+  if (!has_header(sp->headers, "Expect") && !has_header(d->headers, "Expect"))
+    need |= BODY_NO_EXPECT;
+  return need;
+}
+
+static int add_body_defaults(struct curl_slist **l, int need)
+{
+  struct curl_slist *n;
+
+  if ((need & BODY_TYPE) &&
+      (n = curl_slist_append(*l, "Content-Type: application/octet-stream")) != NULL)
+    *l = n, need &= ~BODY_TYPE;
+  if ((need & BODY_NO_EXPECT) && (n = curl_slist_append(*l, "Expect:")) != NULL)
+    *l = n, need &= ~BODY_NO_EXPECT;
+  return need == 0 ? AH_OK : AH_ENOMEM;
+}
+
 /* The lines of l whose names are not in names; NULL without memory. An
  * empty result is the list ":" (a line libcurl ignores), never NULL. */
 static struct curl_slist *without(const struct curl_slist *l,
@@ -1539,9 +1573,10 @@ int ah__request_setup(struct ah__request *q, const char **why)
       SET(CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
       SET(CURLOPT_MAXREDIRS, redirects);
     }
-    if (sp->headers != NULL) {
+    if (sp->headers != NULL || body_defaults(d, sp) != 0) {
       slot->dirty |= DIRTY_HEADERS;
-      if ((slot->merged = merge_headers(d->headers, sp->headers)) == NULL)
+      if ((slot->merged = merge_headers(d->headers, sp->headers)) == NULL ||
+          add_body_defaults(&slot->merged, body_defaults(d, sp)) != AH_OK)
         return AH_ENOMEM;
       SET(CURLOPT_HTTPHEADER, slot->merged);
       if (sp->sensitive != NULL &&

@@ -482,9 +482,105 @@ static void test_default_headers_once(void **state)
   ah_session_free(s);
 }
 
+static long read_text(ah_future *f, char *buf, size_t max, void *ud)
+{
+  const char **at = ud;
+  size_t n = strlen(*at);
+
+  (void)f;
+  if (n > max)
+    n = max;
+  memcpy(buf, *at, n);
+  *at += n;
+  return (long)n;
+}
+
+/* A body goes as what it is: a raw body without a Content-Type of the
+ * caller's is application/octet-stream (aiohttp), never a form; and no
+ * body waits for a "100 Continue" (libcurl asks for one on chunked and
+ * large bodies, then stalls up to a second on servers that never send
+ * it). The caller's own Content-Type and Expect, on the request or the
+ * session, win. */
+static void test_body_defaults(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s = ah_session_new(NULL), *s2;
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  const char *b, *text;
+  char *big = malloc(2 << 20);
+
+  (void)state;
+  /* A memory body without a method: POST, octet-stream. */
+  ah_request_opts_set_body(o, "raw", 3);
+  b = echo(s, o, &f);
+  assert_non_null(strstr(b, "method POST\n"));
+  assert_int_equal(count_of(b, "header Content-Type: application/octet-stream\n"), 1);
+  assert_null(strstr(b, "x-www-form-urlencoded"));
+  assert_null(strstr(b, "Expect"));
+  ah_future_free(f);
+  /* Large (libcurl asks for 100-continue over 1 MiB). */
+  memset(big, 'b', 2 << 20);
+  ah_request_opts_set_method(o, "PUT");
+  ah_request_opts_set_body(o, big, 2 << 20);
+  b = echo(s, o, &f);
+  assert_non_null(strstr(b, "method PUT\n"));
+  assert_non_null(strstr(b, "header Content-Type: application/octet-stream\n"));
+  assert_null(strstr(b, "Expect"));
+  ah_future_free(f);
+  /* Chunked from a reader. */
+  text = "from a reader";
+  ah_request_opts_set_body_reader(o, read_text, &text, -1);
+  b = echo(s, o, &f);
+  assert_non_null(strstr(b, "header Transfer-Encoding: chunked\n"));
+  assert_non_null(strstr(b, "header Content-Type: application/octet-stream\n"));
+  assert_null(strstr(b, "Expect"));
+  assert_non_null(strstr(b, "\nfrom a reader"));
+  ah_future_free(f);
+  /* The caller's own, on the request. */
+  text = "again";
+  ah_request_opts_add_header(o, "content-type", "text/plain");
+  ah_request_opts_add_header(o, "Expect", "100-continue");
+  b = echo(s, o, &f);
+  assert_non_null(strstr(b, "header content-type: text/plain\n"));
+  assert_null(strstr(b, "octet-stream"));
+  assert_int_equal(count_of(b, "header Expect: 100-continue\n"), 1);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  /* A form keeps its multipart type. */
+  o = ah_request_opts_new();
+  ah_request_opts_add_form_field(o, "k", "v");
+  b = echo(s, o, &f);
+  assert_non_null(strstr(b, "header Content-Type: multipart/form-data; boundary="));
+  assert_null(strstr(b, "octet-stream"));
+  assert_null(strstr(b, "Expect"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  /* The session's own Content-Type. */
+  ah_session_opts_add_header(so, "Content-Type", "application/x-mine");
+  s2 = ah_session_new(so);
+  o = ah_request_opts_new();
+  ah_request_opts_set_body(o, "raw", 3);
+  b = echo(s2, o, &f);
+  assert_int_equal(count_of(b, "header Content-Type: "), 1);
+  assert_non_null(strstr(b, "header Content-Type: application/x-mine\n"));
+  ah_future_free(f);
+  /* A GET after them on the same pooled handles carries none of it. */
+  b = echo(s, NULL, &f);
+  assert_null(strstr(b, "Content-Type"));
+  assert_null(strstr(b, "Expect"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_opts_free(so);
+  ah_session_free(s2);
+  ah_session_free(s);
+  free(big);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    TU_TEST(test_body_defaults),
     TU_TEST(test_methods_and_bodies),
     TU_TEST(test_head),
     TU_TEST(test_headers_add_and_remove),
