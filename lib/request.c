@@ -878,22 +878,31 @@ static int tell_headers(struct ah__request *q)
   return stopped(q, verdict);
 }
 
-/* The host of url, or of ref resolved against url when ref is not NULL:
- * allocated, NULL when there is none. */
-static char *host_of(const char *url, const char *ref)
+/* The origin of url, or of ref resolved against url when ref is not NULL:
+ * "scheme://host:port" with the scheme's default port made explicit,
+ * allocated; NULL when there is none or without memory. */
+static char *origin_of(const char *url, const char *ref)
 {
   CURLU *u = curl_url();
-  char *host = NULL;
+  char *scheme = NULL, *host = NULL, *port = NULL, *origin = NULL;
 
   if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-      (ref == NULL || curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK))
-    curl_url_get(u, CURLUPART_HOST, &host, 0);
+      (ref == NULL || curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK) &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+      (origin = ah__malloc(strlen(scheme) + strlen(host) + strlen(port) + 5)) != NULL)
+    sprintf(origin, "%s://%s:%s", scheme, host, port);
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
   curl_url_cleanup(u);
-  return host;
+  return origin;
 }
 
-/* A redirect that libcurl is about to follow, to another host: the
- * request's sensitive headers stay behind, as libcurl keeps credentials,
+/* A redirect that libcurl is about to follow, to another origin (scheme,
+ * host or port; so an https to http downgrade too): the request's
+ * sensitive headers stay behind, as libcurl keeps credentials,
  * Authorization and Cookie behind. libcurl reads the header list when it
  * builds the next request, so the list is switched here. */
 static void keep_secrets(struct ah__request *q)
@@ -905,12 +914,12 @@ static void keep_secrets(struct ah__request *q)
   curl_easy_getinfo(q->slot->easy, CURLINFO_EFFECTIVE_URL, &url);
   if (loc == NULL || url == NULL)
     return;
-  from = host_of(url, NULL);
-  to = host_of(url, loc);
-  /* Without memory to tell, assume another host. */
+  from = origin_of(url, NULL);
+  to = origin_of(url, loc);
+  /* Without memory to tell, assume another origin. */
   cross = from == NULL || to == NULL || strcasecmp(from, to) != 0;
-  curl_free(from);
-  curl_free(to);
+  ah__free(from);
+  ah__free(to);
   if (cross) {
     curl_easy_setopt(q->slot->easy, CURLOPT_HTTPHEADER, q->slot->stripped);
     q->secrets_dropped = 1;

@@ -298,12 +298,22 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
     }
     r->content_length = cl;
   } else if (nlen == 8 && strncasecmp(line, "location", 8) == 0) {
-    r->location = 1;
-    if (r->follow && r->status >= 300 && r->status < 400 &&
-        bad_redirect_scheme(v, vlen)) {
-      *why = "a redirect points to a scheme other than http or https";
-      return AH_EREDIRECTS;
+    if (r->follow && r->status >= 300 && r->status < 400) {
+      /* libcurl skips an empty Location and follows the last one: the
+       * URL judged here (secrets, scheme) must be the URL requested. */
+      const char *had = r->location ? ah__rx_header(r, "location") : NULL;
+      if (vlen == 0 || (had != NULL && (strlen(had) != vlen ||
+                                        memcmp(had, v, vlen) != 0))) {
+        *why = vlen == 0 ? "a redirect has an empty Location"
+                         : "a redirect has several Location headers that differ";
+        return AH_EPROTO;
+      }
+      if (bad_redirect_scheme(v, vlen)) {
+        *why = "a redirect points to a scheme other than http or https";
+        return AH_EREDIRECTS;
+      }
     }
+    r->location = 1;
   }
   if (r->nhdr == UINT16_MAX) {
     *why = "the response has more headers than ahttp keeps (65535)";

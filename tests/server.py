@@ -247,6 +247,12 @@ class Handler(socketserver.BaseRequestHandler):
             self.send(reply(302, b"", [("Location", "file:///etc/passwd")], reason="Found"))
         elif name == "redirect-to":
             self.send(reply(302, b"", [("Location", query)], reason="Found"))
+        elif name == "two-locations":
+            # /two-locations?FIRST|SECOND: a 302 with two Location lines
+            # (FIRST may be empty).
+            first, _, second = urllib.parse.unquote(query).partition("|")
+            self.send(reply(302, b"", [("Location", first), ("Location", second)],
+                            reason="Found"))
         elif name == "chunked":
             n = int(arg)
             out = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"

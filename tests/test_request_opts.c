@@ -176,6 +176,73 @@ static void test_auth_dropped_on_cross_host_redirect(void **state)
   ah_session_free(s);
 }
 
+/* Secrets go only to the origin they were given for: same scheme, host
+ * and port. Another port of the same host is another origin (a second
+ * test server), and a redirect whose Location lines are empty or differ
+ * is refused, since which one libcurl follows is not the one judged. */
+static pid_t second_pid; /* stopped by its teardown, even on failure */
+
+static int second_teardown(void **state)
+{
+  if (second_pid > 0)
+    tu_server_stop(second_pid);
+  second_pid = 0;
+  return tu_fd_teardown(state);
+}
+
+static void test_secrets_stay_with_the_origin(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+  char url[256], other[128];
+  int port2;
+
+  (void)state;
+  second_pid = tu_server_start(&port2);
+  assert_true(second_pid > 0);
+  ah_request_opts_set_basic_auth(o, "user", "secret");
+  ah_request_opts_add_header(o, "Cookie", "sid=secret");
+  ah_request_opts_add_sensitive_header(o, "X-Api-Key", "secret-key");
+  ah_request_opts_add_header(o, "X-Plain", "open");
+  /* Same origin: everything goes. */
+  snprintf(url, sizeof url, "%s%d/echo", tu_url("/redirect-to?http://127.0.0.1:"), tu_port);
+  b = fetch_ok(s, url, o, &f);
+  assert_non_null(strstr(b, "header X-Api-Key: secret-key\n"));
+  assert_non_null(strstr(b, "header Authorization: Basic "));
+  ah_future_free(f);
+  /* Same host, another port: nothing secret. */
+  snprintf(url, sizeof url, "%s%d/echo", tu_url("/redirect-to?http://127.0.0.1:"), port2);
+  b = fetch_ok(s, url, o, &f);
+  assert_non_null(strstr(b, "target /echo\n"));
+  assert_non_null(strstr(b, "header X-Plain: open\n"));
+  if (strstr(b, "secret") != NULL || strstr(b, "Authorization") != NULL)
+    fail_msg("a secret went to another port:\n%s", b);
+  ah_future_free(f);
+  /* An empty Location first, another host second: refused. */
+  snprintf(other, sizeof other, "http://localhost:%d/echo", port2);
+  snprintf(url, sizeof url, "%s%s", tu_url("/two-locations?%7C"), other);
+  f = ah_session_fetch(s, url, o);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  if (ah_future_error(f) != AH_EPROTO)
+    fail_msg("two Locations, the first empty: %s (%s)",
+             ah_strerror(ah_future_error(f)), ah_future_errmsg(f));
+  ah_future_free(f);
+  /* Two that differ: refused; two the same: followed. */
+  snprintf(url, sizeof url, "%s%s%%7C/echo", tu_url("/two-locations?"), other);
+  f = ah_session_fetch(s, url, o);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_EPROTO);
+  ah_future_free(f);
+  snprintf(url, sizeof url, "%s", tu_url("/two-locations?/echo%7C/echo"));
+  b = fetch_ok(s, url, o, &f);
+  assert_non_null(strstr(b, "header X-Api-Key: secret-key\n"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
 struct source {
   const char *text;
   size_t at, step;
@@ -557,6 +624,8 @@ int main(void)
     TU_TEST(test_json_body),
     TU_TEST(test_basic_and_bearer_auth),
     TU_TEST(test_auth_dropped_on_cross_host_redirect),
+    cmocka_unit_test_setup_teardown(test_secrets_stay_with_the_origin,
+                                    tu_fd_setup, second_teardown),
     TU_TEST(test_streaming_upload),
     TU_TEST(test_multipart_form),
     TU_TEST(test_http_proxy),

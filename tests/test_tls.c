@@ -163,6 +163,50 @@ static void test_client_certificate(void **state)
   ah_session_opts_free(o);
 }
 
+/* An https to http redirect is another origin: Authorization, a Cookie
+ * set by the caller and sensitive headers stay behind, even to the same
+ * host; back on https, the same origin gets them. */
+static void test_downgrade_keeps_secrets(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *o = ah_request_opts_new();
+  ah_session *s;
+  ah_future *f;
+  const char *b;
+  char url[256];
+
+  (void)state;
+  ah_session_opts_set_ca(so, path("good.pem"), NULL);
+  s = ah_session_new(so);
+  ah_request_opts_set_bearer_token(o, "secret-token");
+  ah_request_opts_add_header(o, "Cookie", "sid=secret");
+  ah_request_opts_add_sensitive_header(o, "X-Api-Key", "secret-key");
+  snprintf(url, sizeof url,
+           "https://127.0.0.1:%d/redirect-to?http://127.0.0.1:%d/echo",
+           good_port, tu_port);
+  f = ah_session_fetch(s, url, o);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  b = ah_response_body(ah_future_response(f), NULL);
+  assert_non_null(strstr(b, "target /echo\n"));
+  if (strstr(b, "secret") != NULL)
+    fail_msg("a secret went over the downgrade:\n%s", b);
+  ah_future_free(f);
+  snprintf(url, sizeof url,
+           "https://127.0.0.1:%d/redirect-to?https://127.0.0.1:%d/echo",
+           good_port, good_port);
+  f = ah_session_fetch(s, url, o);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  b = ah_response_body(ah_future_response(f), NULL);
+  assert_non_null(strstr(b, "header X-Api-Key: secret-key\n"));
+  assert_non_null(strstr(b, "header Authorization: Bearer secret-token\n"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_opts_free(so);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -172,6 +216,7 @@ int main(void)
     TU_TEST(test_insecure_only_when_named),
     TU_TEST(test_plain_server_on_tls_url),
     TU_TEST(test_client_certificate),
+    TU_TEST(test_downgrade_keeps_secrets),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
