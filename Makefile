@@ -27,7 +27,7 @@ VERSION := $(MAJOR).$(MINOR).$(PATCH)
 # Linux only (epoll, timerfd, eventfd), libcurl 7.88.1 or newer: said
 # before anything is compiled (lib/curl_caps.c says it again to a
 # compiler driven by another build system).
-ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+ifeq ($(filter clean distclean uninstall,$(MAKECMDGOALS)),)
 ifneq ($(shell uname -s),Linux)
 $(error ahttp builds on Linux only (epoll, timerfd, eventfd); this system is $(shell uname -s))
 endif
@@ -42,7 +42,7 @@ endif
 # tests/libcurl.sh built (see check-libcurl below).
 ifneq ($(LIBCURL_V)$(LIBCURL_RUN),)
 LEG_PREFIX := $(CURDIR)/build/libcurl/$(LIBCURL_V)$(LIBCURL_RUN)
-ifeq ($(wildcard $(LEG_PREFIX)/.done),)
+ifeq ($(wildcard $(LEG_PREFIX)/.done)$(filter clean distclean,$(MAKECMDGOALS)),)
 $(error libcurl $(LIBCURL_V)$(LIBCURL_RUN) is not built: make libcurl-release V=$(LIBCURL_V)$(LIBCURL_RUN))
 endif
 export LD_LIBRARY_PATH := $(LEG_PREFIX)/lib
@@ -91,7 +91,7 @@ EXAMPLES  := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .SECONDARY:
 
-.PHONY: all lib examples tool check test contract install uninstall clean demo deps
+.PHONY: all lib examples tool check test contract install uninstall clean distclean demo deps
 
 all: lib examples tool
 
@@ -270,7 +270,11 @@ bench-instr: bench-deps lib $(BENCH_BIN)
 demo: deps lib tool $(B)/examples/gather
 	@PYTHON=$(PYTHON) sh examples/demo.sh $(TOOL) $(B)/examples/gather
 
+# clean keeps the libcurl releases built for the legs (minutes to
+# build again); distclean removes them too.
 clean:
+	@if [ -d build ]; then find build -mindepth 1 -maxdepth 1 ! -name libcurl -exec rm -rf {} +; fi
+distclean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(wildcard $(B)/tests/*.d)

@@ -11,6 +11,10 @@
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -19,20 +23,19 @@
 #define PROBE_SLOTS 8
 
 /* curl_multi_init opens descriptors of its own that live as long as the
- * multi: a wake-up socketpair (7.88), pipe (8.5) or eventfd (8.21).
- * Before 8.0 some are not close-on-exec, and would leak into every
- * program the caller executes; from about 8.10 libcurl watches the
- * wake-up descriptor through the socket callback whenever a transfer is
- * alive, so a program making one request after another would unwatch
- * and watch it again for each. Descriptors are allocated lowest-first:
- * note which of the next few slots are free before the call, and
- * afterwards take the descriptors that appeared there as the multi's:
- * each gets close-on-exec and is tracked by the reactor, so that it is
- * parked like a keep-alive socket (the bridge forgets it before
- * curl_multi_cleanup closes it). Another thread opening a descriptor in
- * the same instant could be taken too: close-on-exec is what it should
- * have anyway, and one never handed to the socket callback is never
- * watched. */
+ * multi: a wake-up socketpair (7.88), pipe (8.5) or eventfd (8.21). 7.88
+ * and 8.5 open them without close-on-exec, so they would leak into every
+ * program the caller executes; 8.21 watches its eventfd through the
+ * socket callback whenever a transfer is alive, so a program making one
+ * request after another would unwatch and watch it again for each.
+ * Descriptors are allocated lowest-first: note which of the next few
+ * slots are free before the call, and afterwards take the descriptors of
+ * those kinds that appeared there as the multi's: each gets close-on-exec
+ * and is tracked by the reactor, so that it is parked like a keep-alive
+ * socket (the bridge forgets it before curl_multi_cleanup closes it).
+ * Another thread opening a descriptor of the same kind in the same
+ * instant could be taken too; close-on-exec is what it should have
+ * anyway, and one never handed to the socket callback is never watched. */
 static int free_slots(int any_fd, int *base, char *was_free)
 {
   int i, probe = fcntl(any_fd, F_DUPFD_CLOEXEC, 0);
@@ -46,12 +49,34 @@ static int free_slots(int any_fd, int *base, char *was_free)
   return 0;
 }
 
+/* 1 when fd is of a kind libcurl makes its wake-up of. */
+static int wakeup_kind(int fd)
+{
+  struct stat st;
+  char link[32], target[32];
+  ssize_t n;
+  int domain;
+  socklen_t len = sizeof domain;
+
+  if (fstat(fd, &st) < 0)
+    return 0;
+  if (S_ISFIFO(st.st_mode))
+    return 1;
+  if (S_ISSOCK(st.st_mode))
+    return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+           domain == AF_UNIX;
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  n = readlink(link, target, sizeof target - 1);
+  return n == 20 && memcmp(target, "anon_inode:[eventfd]", 20) == 0;
+}
+
 static void take_multi_fds(struct ah__bridge *b, int base, const char *was_free)
 {
   int i, flags;
 
   for (i = 0; i < PROBE_SLOTS; i++) {
-    if (!was_free[i] || (flags = fcntl(base + i, F_GETFD)) < 0)
+    if (!was_free[i] || (flags = fcntl(base + i, F_GETFD)) < 0 ||
+        !wakeup_kind(base + i))
       continue;
     if (!(flags & FD_CLOEXEC))
       fcntl(base + i, F_SETFD, flags | FD_CLOEXEC);

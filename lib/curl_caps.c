@@ -15,8 +15,9 @@
 #include "ahttp.h"
 #include "alloc.h"
 
-static struct ah__curl_caps caps;
+static struct ah__curl_caps caps, pretended;
 static struct ah__curl_caps_room caps_room;
+static const struct ah__curl_caps *in_use = &caps;
 
 static void append(char *room, size_t cap, const char *what)
 {
@@ -38,6 +39,8 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
     c->why = room->why;
   }
   c->h2c_reuse_broken = v->version_num < 0x080000;
+  c->tls = (v->features & CURL_VERSION_SSL) != 0;
+  c->http2 = (v->features & CURL_VERSION_HTTP2) != 0;
   /* Only what this build of libcurl decodes: offering br to a libcurl
    * without brotli makes every br response fail to decode. */
   strcpy(room->accept_encoding, "Accept-Encoding:");
@@ -57,7 +60,14 @@ void ah__curl_caps_init(void)
 
 const struct ah__curl_caps *ah__curl_caps(void)
 {
-  return &caps;
+  return in_use;
+}
+
+void ah__curl_caps_pretend(const struct ah__curl_caps *c)
+{
+  if (c != NULL)
+    pretended = *c;
+  in_use = c != NULL ? &pretended : &caps;
 }
 
 int ah_libcurl_check(const char **why)
@@ -67,9 +77,9 @@ int ah_libcurl_check(const char **why)
       *why = "libcurl's global initialization failed";
     return AH_ENOMEM;
   }
-  if (!caps.supported) {
+  if (!in_use->supported) {
     if (why != NULL)
-      *why = caps.why;
+      *why = in_use->why;
     return AH_ENOTSUP;
   }
   if (why != NULL)

@@ -21,6 +21,8 @@ struct ah__curl_caps {
   /* Before 8.0 a cleartext HTTP/2 connection reused with prior knowledge
    * breaks (curl issue 10634): each such request needs its own. */
   int h2c_reuse_broken;
+  int tls;                /* built with TLS: https can be fetched */
+  int http2;              /* built with nghttp2: HTTP/2 can be asked for */
   /* "Accept-Encoding: ..." listing the decoders this libcurl has, in the
    * order libcurl itself lists them; NULL when it has none. */
   const char *accept_encoding;
@@ -36,5 +38,7 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
 const struct ah__curl_caps *ah__curl_caps(void);
 /* Read them (called once by ah__global_init). */
 void ah__curl_caps_init(void);
+/* Tests only: pretend the running libcurl has c (NULL: what it has). */
+void ah__curl_caps_pretend(const struct ah__curl_caps *c);
 
 #endif

@@ -50,14 +50,15 @@ enum {
   BY_CONNECT,     /* no connection, or no descriptor was left */
   BY_RECV,        /* a reset (errno), a TLS alert, or bad framing */
   BY_SEND,        /* a reset, or a TLS alert */
-  BY_PROXY        /* what a SOCKS proxy said of the server it was asked to reach */
+  BY_PROXY,       /* what a SOCKS proxy said of the server it was asked to reach */
+  BY_TOOLARGE     /* a header over the cap, or after the headers bad framing */
 };
 
 static const signed char by_code[AH__CURLE_ROWS] = {
   [CURLE_UNSUPPORTED_PROTOCOL] = AH_EPROTO, /* HTTP/0.9 or garbage: the scheme was checked */
   [CURLE_FAILED_INIT] = AH_EIO,
   [CURLE_URL_MALFORMAT] = AH_EINVAL,
-  [CURLE_NOT_BUILT_IN] = AH_EINVAL, /* asked for what this libcurl lacks */
+  [CURLE_NOT_BUILT_IN] = AH_ENOTSUP, /* asked for what this libcurl lacks */
   [CURLE_COULDNT_RESOLVE_PROXY] = BY_RESOLVE,
   [CURLE_COULDNT_RESOLVE_HOST] = BY_RESOLVE,
   [CURLE_COULDNT_CONNECT] = BY_CONNECT,
@@ -87,7 +88,7 @@ static const signed char by_code[AH__CURLE_ROWS] = {
   [CURLE_FTP_COULDNT_USE_REST] = AH_EPROTO,
   [CURLE_OBSOLETE32] = AH_EIO,
   [CURLE_RANGE_ERROR] = AH_EPROTO,
-  [34] = AH_EIO, /* CURLE_HTTP_POST_ERROR before 7.88, obsolete since */
+  [34] = AH_EIO, /* CURLE_HTTP_POST_ERROR, unused since 7.56 */
   [CURLE_SSL_CONNECT_ERROR] = AH_ETLS,
   [CURLE_BAD_DOWNLOAD_RESUME] = AH_EPROTO,
   [CURLE_FILE_COULDNT_READ_FILE] = AH_EIO,
@@ -153,7 +154,7 @@ static const signed char by_code[AH__CURLE_ROWS] = {
   [CURLE_PROXY] = BY_PROXY,
   [CURLE_SSL_CLIENTCERT] = AH_ETLS,
   [CURLE_UNRECOVERABLE_POLL] = AH_EIO,
-  [100] = AH_ETOOLARGE,   /* CURLE_TOO_LARGE (8.6): a header over the cap */
+  [100] = BY_TOOLARGE,    /* CURLE_TOO_LARGE (8.6): a header over the cap */
   [101] = AH_ETLS,        /* CURLE_ECH_REQUIRED (8.8) */
 };
 
@@ -212,6 +213,11 @@ int ah__error_from_curl(const struct ah__failure *f)
     return f->tls_layer ? AH_ETLS : AH_EIO;
   case BY_PROXY:
     return from_proxy(f->proxy_err);
+  case BY_TOOLARGE:
+    /* After the headers it is a trailer or chunk line over libcurl's cap,
+     * which 8.5 reports as a bad chunk: the same response, the same code
+     * on every release. */
+    return f->headers_done ? AH_EPROTO : AH_ETOOLARGE;
   default:
     return by_code[rc];
   }

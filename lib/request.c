@@ -1128,8 +1128,27 @@ static long curl_http_version(int v)
   switch (v) {
   case AH_HTTP_1_1: return CURL_HTTP_VERSION_1_1;
   case AH_HTTP_2_PRIOR_KNOWLEDGE: return CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
-  default: return CURL_HTTP_VERSION_2TLS; /* AH_HTTP_DEFAULT, AH_HTTP_2 */
+  case AH_HTTP_2: return CURL_HTTP_VERSION_2TLS;
+  default: /* AH_HTTP_DEFAULT: HTTP/2 when this libcurl has it */
+    return ah__curl_caps()->http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1;
   }
+}
+
+int ah__request_supported(const struct ah__request *q, const struct ah__defaults *d,
+                          const char **why)
+{
+  const struct ah__curl_caps *c = ah__curl_caps();
+
+  if (q->https && !c->tls) {
+    *why = "the libcurl in use was built without TLS: https cannot be fetched";
+    return AH_ENOTSUP;
+  }
+  if (!c->http2 && (d->http_version == AH_HTTP_2 ||
+                    d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE)) {
+    *why = "the libcurl in use was built without HTTP/2";
+    return AH_ENOTSUP;
+  }
+  return AH_OK;
 }
 
 #define SET(opt, val) \
@@ -1365,8 +1384,10 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_PRIVATE, slot);
   SET(CURLOPT_ERRORBUFFER, slot->errbuf);
   SET(CURLOPT_NOSIGNAL, 1L);
-  SET(CURLOPT_PROTOCOLS_STR, "http,https");
-  SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  /* Naming a protocol this libcurl lacks fails the option: no https
+   * without TLS (ah__request_supported refuses such URLs). */
+  SET(CURLOPT_PROTOCOLS_STR, ah__curl_caps()->tls ? "http,https" : "http");
+  SET(CURLOPT_REDIR_PROTOCOLS_STR, ah__curl_caps()->tls ? "http,https" : "http");
   SET(CURLOPT_FOLLOWLOCATION, d->max_redirects > 0 ? 1L : 0L);
   SET(CURLOPT_MAXREDIRS, d->max_redirects);
   SET(CURLOPT_TIMEOUT_MS, d->total_ms);
@@ -1739,6 +1760,17 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     if (rc == CURLE_PROXY)
       curl_easy_getinfo(easy, CURLINFO_PROXY_ERROR, &fl.proxy_err);
     err = ah__error_from_curl(&fl);
+    /* An HTTP proxy that answered CONNECT with an error: 7.88 and 8.5 say
+     * CURLE_RECV_ERROR, 8.21 CURLE_COULDNT_CONNECT. Either way the server
+     * could not be reached through it, as with a SOCKS proxy's refusal. */
+    if (err != AH_ENOMEM && rc != CURLE_OPERATION_TIMEDOUT) {
+      long tunnel = 0;
+      curl_easy_getinfo(easy, CURLINFO_HTTP_CONNECTCODE, &tunnel);
+      if (tunnel != 0 && (tunnel < 200 || tunnel > 299)) {
+        err = AH_ECONNECT;
+        q->empty_reply = 0;
+      }
+    }
     /* libcurl reports an allocation that failed under many names ("No
      * URL set" when it could not copy the URL): while this request ran,
      * one did, so that is what happened. */

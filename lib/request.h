@@ -161,6 +161,11 @@ int ah__request_setup(struct ah__request *q, const char **why);
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp);
 
+/* AH_OK when the running libcurl can serve q with the session's
+ * defaults d; AH_ENOTSUP with *why when it lacks TLS or HTTP/2 for it. */
+int ah__request_supported(const struct ah__request *q, const struct ah__defaults *d,
+                          const char **why);
+
 /* q->url and q->https from url (and base), with q->spec's query
  * parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
 int ah__request_url(struct ah__request *q, const char *url,

@@ -818,6 +818,8 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
   CURLMcode mc;
   int err;
 
+  if ((err = ah__request_supported(q, &s->d, why)) != AH_OK)
+    return err;
   *why = "no memory to start the request";
   q->oom_mark = ah__alloc_failures();
   if (q->queued_ns != 0)
@@ -911,6 +913,17 @@ static void on_watch_failed(void *arg, CURL *easy, int err)
     q->watch_err = err;
     q->doom_err = err == EMFILE || err == ENFILE ? AH_ENOFD : AH_ENOMEM;
     s->ndoomed++;
+  } else if (q == NULL) {
+    /* A descriptor of the multi's own (8.21 watches its wake-up eventfd
+     * through the multi's internal handle, and a resolver thread reports
+     * only through it): unwatched, any request could wait forever. */
+    for (q = s->active.head; q; q = q->next)
+      if (q->doom_err == 0) {
+        q->watch_err = err;
+        q->doom_err = err == EMFILE || err == ENFILE ? AH_ENOFD : AH_ENOMEM;
+        q->doom_why = "the reactor could not watch libcurl's wake-up descriptor";
+        s->ndoomed++;
+      }
   }
 }
 

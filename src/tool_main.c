@@ -262,10 +262,17 @@ static ah_session *session(const struct tool_config *c)
     rc = ah_session_opts_set_retries(o, (int)c->retries + 1, AH_RETRY_DEFAULT);
   if (rc == AH_OK && c->rate > 0)
     rc = ah_session_opts_set_host_rate(o, NULL, c->rate, c->rate < 1 ? 1 : c->rate);
-  if (rc == AH_OK && (s = ah_session_new(o)) == NULL)
-    rc = AH_ENOMEM;
-  if (rc != AH_OK)
+  if (rc == AH_OK && (s = ah_session_new(o)) == NULL) {
+    const char *why = NULL;
+    int e = errno;
+    if ((rc = ah_libcurl_check(&why)) != AH_OK)
+      fprintf(stderr, "ahttp: %s\n", why);
+    else
+      fprintf(stderr, "ahttp: cannot set the session up: %s\n", strerror(e));
+    rc = rc != AH_OK ? rc : AH_ENOMEM;
+  } else if (rc != AH_OK) {
     fprintf(stderr, "ahttp: cannot set the session up: %s\n", ah_strerror(rc));
+  }
   ah_session_opts_free(o);
   return s;
 }

@@ -16,14 +16,14 @@ for ex in first_fetch window post_json stream threads; do
   cc -o "$tmp/$ex" "examples/$ex.c" $(pkg-config --cflags --libs ahttp) -lpthread ||
     { echo "install: examples/$ex.c does not build with pkg-config"; exit 1; }
 done
-out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/first_fetch" http://127.0.0.1:1/ 2>&1 || true)
+out=$(LD_LIBRARY_PATH="$tmp/prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$tmp/first_fetch" http://127.0.0.1:1/ 2>&1 || true)
 echo "$out" | grep -q "connection refused" || { echo "install: first_fetch: $out"; exit 1; }
 for page in ah_gather ah_session_fetch ah_strerror; do
   [ -f "$tmp/prefix/share/man/man3/$page.3" ] || { echo "install: man page $page missing"; exit 1; }
 done
 # Both binaries run and report a refused connection as such.
 for bin in gather gather-static; do
-  out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/$bin" http://127.0.0.1:1/ || true)
+  out=$(LD_LIBRARY_PATH="$tmp/prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$tmp/$bin" http://127.0.0.1:1/ || true)
   echo "$out" | grep -q "connection refused" || { echo "install: $bin: $out"; exit 1; }
 done
 # The tool: installed with its man page, runs with nothing of the build tree.

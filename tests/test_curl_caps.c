@@ -124,12 +124,62 @@ static void test_running_libcurl(void **state)
   free(raw);
 }
 
+/* A libcurl built without TLS or nghttp2 (features read at run time):
+ * https and an explicit HTTP/2 fail at once with AH_ENOTSUP and a reason,
+ * plain http still works, and the default version falls back to 1.1
+ * rather than failing every request. Pretended on the libcurl running. */
+static void test_without_tls_or_http2(void **state)
+{
+  struct ah__curl_caps c = *ah__curl_caps();
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_future *f;
+  curl_version_info_data v;
+  struct ah__curl_caps_room room;
+  struct ah__curl_caps r;
+
+  (void)state;
+  v = made_up(0x081500, "8.21.0", CURL_VERSION_SSL | CURL_VERSION_HTTP2);
+  ah__curl_caps_read(&r, &room, &v);
+  assert_true(r.tls && r.http2);
+  v = made_up(0x081500, "8.21.0", CURL_VERSION_LIBZ);
+  ah__curl_caps_read(&r, &room, &v);
+  assert_false(r.tls || r.http2);
+
+  c.tls = 0;
+  c.http2 = 0;
+  ah__curl_caps_pretend(&c);
+  s = ah_session_new(NULL);
+  f = ah_session_fetch(s, "https://127.0.0.1:1/", NULL);
+  assert_int_equal(ah_future_wait(f, 5000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_ENOTSUP);
+  assert_non_null(strstr(ah_future_errmsg(f), "without TLS"));
+  ah_future_free(f);
+  f = ah_session_fetch(s, tu_url("/echo"), NULL);
+  assert_int_equal(ah_future_wait(f, 5000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(ah_response_http_version(ah_future_response(f)), 11);
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_session_opts_set_http_version(so, AH_HTTP_2_PRIOR_KNOWLEDGE);
+  s = ah_session_new(so);
+  f = ah_session_fetch(s, tu_url("/echo"), NULL);
+  assert_int_equal(ah_future_wait(f, 5000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_ENOTSUP);
+  assert_non_null(strstr(ah_future_errmsg(f), "HTTP/2"));
+  ah_future_free(f);
+  ah_session_free(s);
+  ah__curl_caps_pretend(NULL);
+  ah_session_opts_free(so);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     TU_TEST(test_accept_encoding_follows_the_decoders),
     TU_TEST(test_version_decides),
     TU_TEST(test_running_libcurl),
+    TU_TEST(test_without_tls_or_http2),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -119,6 +119,8 @@ static void test_every_curl_code_has_a_row(void **state)
                curl_easy_strerror((CURLcode)rc));
   /* Codes newer than 7.88's headers, by number. */
   assert_int_equal(map((CURLcode)100, 0, 0, 0), AH_ETOOLARGE); /* TOO_LARGE */
+  assert_int_equal(map((CURLcode)100, 0, 0, 1), AH_EPROTO);    /* a trailer line */
+  assert_int_equal(map(CURLE_NOT_BUILT_IN, 0, 0, 0), AH_ENOTSUP);
   assert_int_equal(map((CURLcode)101, 0, 0, 0), AH_ETLS);      /* ECH_REQUIRED */
   /* Past the table: still a failure, never success. */
   assert_int_equal(map((CURLcode)AH__CURLE_ROWS, 0, 0, 0), AH_EIO);

@@ -362,6 +362,14 @@ static void test_http_proxy(void **state)
   b = fetch_ok(s, tu_url("/echo"), none, &f);
   assert_null(strstr(b, "proxied"));
   ah_future_free(f);
+  /* A tunnel the proxy refuses (the test server answers CONNECT with an
+   * error status): the server cannot be reached, on every libcurl. */
+  f = ah_session_fetch(plain, "https://tunnel.test/", o);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  if (ah_future_error(f) != AH_ECONNECT)
+    fail_msg("refused CONNECT: %s (%s)", ah_strerror(ah_future_error(f)),
+             ah_future_errmsg(f));
+  ah_future_free(f);
   assert_int_equal(ah_request_opts_set_proxy(o, "ftp://x"), AH_EINVAL);
   assert_int_equal(ah_session_opts_set_proxy(so, "socks9://x"), AH_EINVAL);
   assert_int_equal(ah_session_opts_set_proxy(so, "socks4://x"), AH_EINVAL);
