@@ -729,10 +729,10 @@ int ah__request_url(struct ah__request *q, const char *url,
   if ((err = ah__url_parse(url, base, &q->url, &how, why)) != AH_OK)
     return err;
   q->https = (how & AH__URL_HTTPS) != 0;
-  /* The string is the whole URL unless resolved against a base or given
-   * query parameters. */
-  q->literal = (how & AH__URL_ABSOLUTE) != 0 &&
-               (q->spec == NULL || q->spec->query == NULL);
+  /* Only a plain URL is, to the byte, what libcurl's parser makes of it
+   * (tests/test_url.c): any other is reported as libcurl normalized it
+   * (dot segments removed, escapes added), the URL actually requested. */
+  q->literal = 0;
   if (q->spec != NULL && q->spec->query != NULL &&
       (uc = curl_url_set(q->url, CURLUPART_QUERY, q->spec->query,
                          CURLU_APPENDQUERY)) != CURLUE_OK)

@@ -904,26 +904,36 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
     finish(arg, q, rc, AH_OK);
 }
 
+/* End every request still running with err (after the current libcurl
+ * call), for a failure that is the whole session's, not one request's. */
+static void doom_active(ah_session *s, int err, int watch_err, const char *why)
+{
+  struct ah__request *q;
+
+  for (q = s->active.head; q; q = q->next)
+    if (q->doom_err == 0) {
+      q->watch_err = watch_err;
+      q->doom_err = err;
+      q->doom_why = why;
+      s->ndoomed++;
+    }
+}
+
 static void on_watch_failed(void *arg, CURL *easy, int err)
 {
   ah_session *s = arg;
   struct ah__request *q = request_of(easy);
+  int code = err == EMFILE || err == ENFILE ? AH_ENOFD : AH_ENOMEM;
 
   if (q != NULL && q->doom_err == 0) {
     q->watch_err = err;
-    q->doom_err = err == EMFILE || err == ENFILE ? AH_ENOFD : AH_ENOMEM;
+    q->doom_err = code;
     s->ndoomed++;
   } else if (q == NULL) {
     /* A descriptor of the multi's own (8.21 watches its wake-up eventfd
      * through the multi's internal handle, and a resolver thread reports
      * only through it): unwatched, any request could wait forever. */
-    for (q = s->active.head; q; q = q->next)
-      if (q->doom_err == 0) {
-        q->watch_err = err;
-        q->doom_err = err == EMFILE || err == ENFILE ? AH_ENOFD : AH_ENOMEM;
-        q->doom_why = "the reactor could not watch libcurl's wake-up descriptor";
-        s->ndoomed++;
-      }
+    doom_active(s, code, err, "the reactor could not watch libcurl's wake-up descriptor");
   }
 }
 
@@ -932,16 +942,8 @@ static void on_watch_failed(void *arg, CURL *easy, int err)
  * trust libcurl to have kept track of each. */
 static void on_oom(void *arg)
 {
-  ah_session *s = arg;
-  struct ah__request *q;
-
-  for (q = s->active.head; q; q = q->next)
-    if (q->doom_err == 0) {
-      q->doom_err = AH_ENOMEM;
-      q->doom_why = "an allocation failed inside libcurl while it served "
-                    "the request";
-      s->ndoomed++;
-    }
+  doom_active(arg, AH_ENOMEM, 0, "an allocation failed inside libcurl while it "
+                                 "served the request");
 }
 
 static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed, on_oom};

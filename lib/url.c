@@ -242,12 +242,50 @@ int ah__url_plain(const char *url, CURLU **out)
   return 1;
 }
 
+/* url with every byte outside ASCII after the authority written %XX, as
+ * RFC 3986 wants it on the wire (libcurl's parser keeps such bytes raw in
+ * some releases): *out is a new string, or NULL when url needs none.
+ * AH_OK or AH_ENOMEM. The host is left alone (a name is not escaped). */
+static int encode_high(const char *url, size_t scheme, char **out)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  const char *p = url + (scheme ? scheme + 1 : 0), *q;
+  size_t extra = 0;
+  char *o;
+
+  *out = NULL;
+  if (p[0] == '/' && p[1] == '/')
+    p += 2 + strcspn(p + 2, "/?#");
+  for (q = p; *q; q++)
+    extra += (unsigned char)*q >= 0x80 ? 2 : 0;
+  if (extra == 0)
+    return AH_OK;
+  if ((o = ah__malloc(strlen(url) + extra + 1)) == NULL)
+    return AH_ENOMEM;
+  *out = o;
+  memcpy(o, url, (size_t)(p - url));
+  o += p - url;
+  for (q = p; *q; q++) {
+    unsigned char c = (unsigned char)*q;
+    if (c >= 0x80) {
+      *o++ = '%';
+      *o++ = hex[c >> 4];
+      *o++ = hex[c & 15];
+    } else {
+      *o++ = (char)c;
+    }
+  }
+  *o = '\0';
+  return AH_OK;
+}
+
 int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
                   int *how, const char **why)
 {
   size_t n;
   CURLU *u;
   CURLUcode uc;
+  char *encoded;
 
   *out = NULL;
   if (url == NULL) {
@@ -275,13 +313,17 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
       return AH_ENOMEM;
     }
   }
-  if ((u = n == 0 ? curl_url_dup((CURLU *)base) /* 7.88: not const */ : curl_url()) == NULL) {
+  if (encode_high(url, n, &encoded) != AH_OK ||
+      (u = n == 0 ? curl_url_dup((CURLU *)base) /* 7.88: not const */ : curl_url()) == NULL) {
+    ah__free(encoded);
     *why = "no memory for the URL";
     return AH_ENOMEM;
   }
   /* Rejects control characters (CR, LF), spaces and bad hosts or ports;
    * on a copy of the base, resolves a relative reference against it. */
-  if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
+  uc = curl_url_set(u, CURLUPART_URL, encoded ? encoded : url, 0);
+  ah__free(encoded);
+  if (uc != CURLUE_OK) {
     curl_url_cleanup(u);
     return ah__url_error(uc, why);
   }

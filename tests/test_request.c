@@ -343,6 +343,39 @@ static void test_pooled_handle_reports_its_url(void **state)
   ah_session_free(s);
 }
 
+/* The response names the URL actually requested: dot segments removed
+ * and any byte outside ASCII percent-encoded, as it went on the wire
+ * (the server sees the same target), on every libcurl. */
+static void test_url_as_requested(void **state)
+{
+  static const struct { const char *given, *sent; } t[] = {
+    {"/a/b/../../echo", "/echo"},
+    {"/./echo?k=v", "/echo?k=v"},
+    {"/echo?q=\xc3\xa9t\xc3\xa9", "/echo?q=%C3%A9t%C3%A9"},
+    {"/echo/\xe2\x82\xac?x=1", "/echo/%E2%82%AC?x=1"},
+    {"/echo?q=%41%c3%a9", "/echo?q=%41%c3%a9"}, /* escapes kept as they are */
+  };
+  ah_session *s = ah_session_new(NULL);
+  char want[160];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof t / sizeof *t; i++) {
+    ah_future *f = ah_session_fetch(s, tu_url(t[i].given), NULL);
+    const char *b;
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    if (ah_future_error(f) != AH_OK)
+      fail_msg("%s: %s", t[i].given, ah_future_errmsg(f));
+    snprintf(want, sizeof want, "target %s\n", t[i].sent);
+    b = ah_response_body(ah_future_response(f), NULL);
+    if (strstr(b, want) == NULL)
+      fail_msg("%s: the server saw\n%s", t[i].given, b);
+    assert_string_equal(ah_response_url(ah_future_response(f)), tu_url(t[i].sent));
+    ah_future_free(f);
+  }
+  ah_session_free(s);
+}
+
 /* The same when the requests wait in the queue (one connection), with a
  * URL given its query parameters by the options and one joined to a
  * base URL: each response names its own request. */
@@ -594,6 +627,7 @@ int main(void)
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_pooled_handle_forgets_options),
     TU_TEST(test_pooled_handle_reports_its_url),
+    TU_TEST(test_url_as_requested),
     TU_TEST(test_queued_requests_report_their_urls),
     TU_TEST(test_default_headers_once),
     TU_TEST(test_environment_proxy_ignored),
