@@ -406,6 +406,11 @@ AH_EXTERN const char *ah_response_url(const ah_response *r);
 AH_EXTERN long long ah_response_time_us(const ah_response *r, int which);
 /* Number of redirects followed to reach this response. */
 AH_EXTERN int ah_response_redirects(const ah_response *r);
+/* The i-th redirect of the journey (0: the first, i < ah_response_redirects):
+ * its status and the URL that answered it, credentials removed. AH_OK or
+ * AH_EINVAL. */
+AH_EXTERN int ah_response_history_at(const ah_response *r, size_t i,
+                                     int *status, const char **url);
 /* Attempts it took to get this response (1 without a retry). */
 AH_EXTERN int ah_response_attempts(const ah_response *r);
 /* HTTP version of the response: 10, 11, 20 or 30. */

@@ -955,6 +955,34 @@ static int retry_status(struct ah__request *q)
   return q->retry_ns >= 0;
 }
 
+/* Note the redirect about to be followed: its status and the URL that
+ * answered it (libcurl's current URL, the Location not yet applied). */
+static int record_hop(struct ah__slot *slot, struct ah__request *q)
+{
+  char *url = NULL;
+  size_t n, need;
+  uint16_t status = (uint16_t)q->rx->status;
+
+  curl_easy_getinfo(slot->easy, CURLINFO_EFFECTIVE_URL, &url);
+  n = url ? strlen(url) : 0;
+  need = slot->hops_len + sizeof status + n + 1;
+  if (need > slot->hops_cap) {
+    size_t cap = slot->hops_cap ? slot->hops_cap * 2 : 256;
+    char *h;
+    while (cap < need)
+      cap *= 2;
+    if ((h = ah__realloc(slot->hops, cap)) == NULL)
+      return AH_ENOMEM;
+    slot->hops = h;
+    slot->hops_cap = cap;
+  }
+  memcpy(slot->hops + slot->hops_len, &status, sizeof status);
+  memcpy(slot->hops + slot->hops_len + sizeof status, url ? url : "", n + 1);
+  slot->hops_len = need;
+  slot->nhops++;
+  return AH_OK;
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__slot *slot = arg;
@@ -972,6 +1000,11 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
   }
   if (!q->rx->complete)
     return n; /* a header line: what follows is for the blank line */
+  if (ah__rx_redirect_headers(q->rx) && record_hop(slot, q) != AH_OK) {
+    q->abort_err = AH_ENOMEM;
+    q->abort_why = "out of memory while noting a redirect";
+    return 0;
+  }
   if (slot->d->on_event != NULL && ah__rx_redirect_headers(q->rx)) {
     ah_event ev;
     memset(&ev, 0, sizeof ev);
@@ -1472,6 +1505,7 @@ void ah__slot_free(struct ah__slot *slot)
   curl_slist_free_all(slot->merged);
   curl_slist_free_all(slot->stripped);
   ah__rx_free(slot->rx);
+  ah__free(slot->hops);
   ah__free(slot);
 }
 
@@ -1558,6 +1592,8 @@ int ah__request_setup(struct ah__request *q, const char **why)
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
   slot->addr_ok = 0;
+  slot->hops_len = 0;
+  slot->nhops = 0;
   if (d->on_event != NULL) {
     slot->ph_dns = slot->ph_connect = slot->ph_tls = 0;
     slot->ph_conns = 0;
@@ -1667,7 +1703,6 @@ static void resp_info(struct ah__request *q, struct ah__resp_info *in)
 {
   CURL *e = q->slot->easy;
   int64_t *t = in->time_us;
-  long v = 0;
 
   in->attempts = q->attempt;
   t[AH_TIME_QUEUE] = q->queued_ns / 1000;
@@ -1683,12 +1718,14 @@ static void resp_info(struct ah__request *q, struct ah__resp_info *in)
   /* One final response: libcurl followed no redirect (nor answered an
    * auth challenge), so there is nothing to ask it. */
   t[AH_TIME_REDIRECT] = 0;
-  in->redirects = 0;
-  if (q->rx->finals > 1) {
+  if (q->rx->finals > 1)
     t[AH_TIME_REDIRECT] = info_us(e, CURLINFO_REDIRECT_TIME_T);
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &v);
-    in->redirects = (int)v;
-  }
+  /* The redirects followed are the hops noted on the way (libcurl's
+   * CURLINFO_REDIRECT_COUNT counts the same ones). */
+  in->redirects = q->slot->nhops;
+  in->hops = q->slot->hops;
+  in->hops_len = q->slot->hops_len;
+  in->nhops = q->slot->nhops;
   in->version = q->rx->version; /* the final status line's */
   if (q->slot->addr_ok) {
     in->remote_ip = q->slot->remote_ip;

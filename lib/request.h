@@ -92,6 +92,11 @@ struct ah__slot {
   curl_off_t ph_dns, ph_connect, ph_tls;
   long ph_conns;
   int ph_first_byte;
+  /* The journey of the attempt under way: each redirect followed, as a
+   * 2-byte status and the URL that answered it, NUL-terminated. */
+  char *hops;
+  size_t hops_len, hops_cap;
+  int nhops;
 };
 
 /* One request in flight, from fetch to completion. */

@@ -433,13 +433,50 @@ static uint32_t saturate_us(int64_t us)
   return us <= 0 ? 0 : us >= UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
+/* The redirects of info (2-byte status, URL, NUL; see struct ah__slot)
+ * as the result keeps them: the same, credentials removed from each URL. */
+static size_t hops_size(const struct ah__resp_info *info)
+{
+  size_t at = 0, n = 0, from, to, len;
+  int i;
+
+  if (info == NULL || info->nhops <= 0 || info->hops == NULL)
+    return 0;
+  for (i = 0; i < info->nhops && i < UINT16_MAX; i++) {
+    const char *u = info->hops + at + 2;
+    len = strlen(u);
+    from = to = 0;
+    credentials_of(u, &from, &to);
+    n += 2 + len - (to - from) + 1;
+    at += 2 + len + 1;
+  }
+  return n;
+}
+
+static void copy_hops(char *out, const struct ah__resp_info *info)
+{
+  size_t at = 0, from, to, len;
+  int i;
+
+  for (i = 0; i < info->nhops && i < UINT16_MAX; i++) {
+    const char *u = info->hops + at + 2;
+    len = strlen(u);
+    from = to = 0;
+    credentials_of(u, &from, &to);
+    memcpy(out, info->hops + at, 2);
+    copy_without(out + 2, u, len, from, to);
+    out += 2 + len - (to - from) + 1;
+    at += 2 + len + 1;
+  }
+}
+
 ah_response *ah__response_build(struct ah__rx *rx, const char *url,
                                 int status, const struct ah__resp_info *info)
 {
   const char *rip = info && info->remote_ip ? info->remote_ip : "";
   const char *lip = info && info->local_ip ? info->local_ip : "";
   size_t len, from, to, ulen, rlen = strlen(rip) + 1, llen = strlen(lip) + 1;
-  size_t size, at;
+  size_t size, at, hlen;
   int i;
   int inline_body = rx->body_len <= AH__INLINE_BODY;
   ah_response *r;
@@ -454,8 +491,9 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   if (info == NULL || !info->url_plain)
     credentials_of(url, &from, &to);
   ulen = len - (to - from) + 1;
+  hlen = hops_size(info);
   size = sizeof *r + rx->nhdr * sizeof(uint32_t) + rx->hdr_len + ulen +
-         rlen + llen + (inline_body ? rx->body_len + 1 : 0);
+         rlen + llen + hlen + (inline_body ? rx->body_len + 1 : 0);
   r = ah__malloc(size);
   if (r == NULL)
     return NULL;
@@ -477,6 +515,9 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   at += rlen;
   memcpy(p + at, lip, llen);
   at += llen;
+  if (hlen != 0)
+    copy_hops(p + at, info);
+  at += hlen;
   memset(r->time_us, 0, sizeof r->time_us);
   r->version = (uint8_t)rx->version;
   r->attempts = 1;
@@ -487,8 +528,7 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
       r->time_us[i] = saturate_us(info->time_us[i]);
     r->version = (uint8_t)info->version;
     r->attempts = info->attempts > 127 ? 127 : (uint8_t)info->attempts;
-    r->redirects = (uint16_t)(info->redirects > UINT16_MAX ? UINT16_MAX
-                                                            : info->redirects);
+    r->redirects = (uint16_t)(info->nhops > UINT16_MAX ? UINT16_MAX : info->nhops);
     r->remote_port = (uint16_t)info->remote_port;
     r->local_port = (uint16_t)info->local_port;
   }
@@ -586,6 +626,28 @@ long long ah_response_time_us(const ah_response *r, int which)
 int ah_response_redirects(const ah_response *r)
 {
   return r ? r->redirects : 0;
+}
+
+int ah_response_history_at(const ah_response *r, size_t i, int *status,
+                           const char **url)
+{
+  const char *p;
+  uint16_t st;
+  size_t k;
+
+  if (r == NULL || i >= r->redirects)
+    return AH_EINVAL;
+  p = text_at(r, r->url_at);          /* the URL, then the two addresses */
+  for (k = 0; k < 3; k++)
+    p += strlen(p) + 1;
+  for (k = 0; k < i; k++)             /* then each hop: status, URL */
+    p += 2 + strlen(p + 2) + 1;
+  memcpy(&st, p, sizeof st);
+  if (status)
+    *status = st;
+  if (url)
+    *url = p + 2;
+  return AH_OK;
 }
 
 int ah_response_attempts(const ah_response *r)

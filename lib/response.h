@@ -66,6 +66,9 @@ struct ah__resp_info {
   const char *remote_ip, *local_ip; /* NULL: "" */
   long remote_port, local_port;
   int url_plain;       /* 1: the URL has no user:password@ to remove */
+  const char *hops;    /* the redirects followed (request.h, struct ah__slot) */
+  size_t hops_len;
+  int nhops;
 };
 /* A fresh receiver with its limits; NULL without memory. */
 struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow);

@@ -191,7 +191,48 @@ static void test_redirects_followed_and_limited(void **state)
   assert_string_equal(ah_response_url(ah_future_response(f)), tu_url("/redirect/0"));
   /* Headers are those of the final response only. */
   assert_null(ah_response_header(ah_future_response(f), "Location"));
+  /* The journey: each redirect's status and the URL that answered it. */
+  {
+    const ah_response *r = ah_future_response(f);
+    char want[64];
+    const char *u;
+    int i, st;
+    assert_int_equal(ah_response_redirects(r), 10);
+    for (i = 0; i < 10; i++) {
+      snprintf(want, sizeof want, "/redirect/%d", 10 - i);
+      assert_int_equal(ah_response_history_at(r, (size_t)i, &st, &u), AH_OK);
+      assert_int_equal(st, 302);
+      assert_string_equal(u, tu_url(want));
+    }
+    assert_int_equal(ah_response_history_at(r, 10, &st, &u), AH_EINVAL);
+    assert_int_equal(ah_response_history_at(NULL, 0, NULL, NULL), AH_EINVAL);
+  }
   ah_future_free(f);
+  /* Across hosts and schemes' ports, with credentials left out of each
+   * URL; a response without redirects has no history. */
+  {
+    char url[256], host2[128];
+    const char *u;
+    int st;
+    snprintf(host2, sizeof host2, "http://localhost:%d/size/2", tu_port);
+    snprintf(url, sizeof url, "http://user:pw@127.0.0.1:%d/redirect-to?%s",
+             tu_port, host2);
+    f = ah_session_fetch(s, url, NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_OK);
+    assert_int_equal(ah_response_redirects(ah_future_response(f)), 1);
+    assert_int_equal(ah_response_history_at(ah_future_response(f), 0, &st, &u), AH_OK);
+    assert_int_equal(st, 302);
+    assert_null(strstr(u, "pw"));
+    assert_non_null(strstr(u, "/redirect-to?http://localhost:"));
+    assert_string_equal(ah_response_url(ah_future_response(f)), host2);
+    ah_future_free(f);
+    f = ah_session_fetch(s, tu_url("/size/3"), NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    assert_int_equal(ah_response_redirects(ah_future_response(f)), 0);
+    assert_int_equal(ah_response_history_at(ah_future_response(f), 0, &st, &u), AH_EINVAL);
+    ah_future_free(f);
+  }
   f = ah_session_fetch(s, tu_url("/redirect/11"), NULL);
   assert_int_equal(ah_future_wait(f, 10000), AH_OK);
   assert_int_equal(ah_future_error(f), AH_EREDIRECTS);
