@@ -1134,7 +1134,11 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
   }
   if (q == NULL)
     return CURL_PREREQFUNC_OK;
-  if (q->sent && q->rx->status == 0 && !ah__request_resendable(q)) {
+  /* Sent before and no final response since: libcurl is sending the
+   * same hop again (after a redirect or a 401 the response is new, and
+   * the hop is new; the status of the one before says nothing). */
+  if (q->sent && (uint8_t)q->rx->finals == q->sent_finals &&
+      !ah__request_resendable(q)) {
     q->abort_err = AH_EIO;
     q->abort_why = "the server closed the reused connection before "
                    "answering; a request that is not idempotent is not sent "
@@ -1143,6 +1147,7 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
     return CURL_PREREQFUNC_ABORT;
   }
   q->sent = 1;
+  q->sent_finals = (uint8_t)q->rx->finals;
   if (slot->d->on_event != NULL)
     tell_connection(slot, q);
   return CURL_PREREQFUNC_OK;

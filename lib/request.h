@@ -125,6 +125,7 @@ struct ah__request {
   unsigned empty_reply : 1;     /* it ended with no response byte */
   unsigned told : 1;            /* the caller's callbacks saw it */
   uint8_t attempt;              /* 1 for the first */
+  uint8_t sent_finals;          /* rx->finals when the last hop was sent */
   uint16_t plain_path;          /* a plain URL's path offset (url is NULL) */
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;

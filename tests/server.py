@@ -247,6 +247,12 @@ class Handler(socketserver.BaseRequestHandler):
             self.send(reply(302, b"", [("Location", "file:///etc/passwd")], reason="Found"))
         elif name == "redirect-to":
             self.send(reply(302, b"", [("Location", query)], reason="Found"))
+        elif name == "redirect-drop":
+            # /redirect-drop/STATUS?LOCATION: a redirect on a kept
+            # connection, which is then closed on the next request
+            # without an answer (as /drop-next).
+            self.send(reply(int(arg), b"", [("Location", query)], reason="Moved"))
+            self.drop_next = True
         elif name == "two-locations":
             # /two-locations?FIRST|SECOND: a 302 with two Location lines
             # (FIRST may be empty).

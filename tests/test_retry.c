@@ -390,6 +390,36 @@ static void test_stale_connection_post_sent_once(void **state)
   ah_session_free(s);
 }
 
+/* The same rule on every hop: a POST redirected by a 307 goes out again
+ * as POST on the kept connection, which the server then drops unanswered;
+ * libcurl would send it once more, and the server would see it twice. */
+static void test_redirected_post_sent_once(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *post = ah_request_opts_new();
+  ah_session *s;
+  ah_future *f;
+
+  (void)state;
+  ah_session_opts_set_max_connections(so, 1, 0); /* one connection, reused */
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  ah_request_opts_set_body(post, "pay", 3);
+  f = get(s, "/redirect-drop/307?/echo?id=r307", post);
+  if (ah_future_error(f) != AH_EIO)
+    fail_msg("got %s (%s)", ah_strerror(ah_future_error(f)), ah_future_errmsg(f));
+  assert_non_null(strstr(ah_future_errmsg(f), "not sent twice"));
+  ah_future_free(f);
+  assert_int_equal(seen("/echo?id=r307"), 1);
+  /* A GET on the same journey is sent again, as before. */
+  f = get(s, "/redirect-drop/307?/echo?id=g307", NULL);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  ah_future_free(f);
+  assert_int_equal(seen("/echo?id=g307"), 2);
+  ah_request_opts_free(post);
+  ah_session_free(s);
+}
+
 /* A timeout once connected: a GET is tried again, a POST is not. */
 static void test_timeout_retried_when_safe(void **state)
 {
@@ -550,6 +580,7 @@ int main(void)
     TU_TEST(test_methods_not_resent),
     TU_TEST(test_reset_retried_when_safe),
     TU_TEST(test_stale_connection_post_sent_once),
+    TU_TEST(test_redirected_post_sent_once),
     TU_TEST(test_timeout_retried_when_safe),
     TU_TEST(test_budget_stops_retries),
     TU_TEST(test_callbacks_see_last_attempt),
