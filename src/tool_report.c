@@ -83,6 +83,17 @@ void tool_report_json(FILE *out, const struct tool_job *job,
             ah_response_attempts(r));
     fputs(",\"final_url\":", out);
     json_string(out, ah_response_url(r));
+    fputs(",\"history\":[", out);
+    for (int i = 0; i < ah_response_redirects(r); i++) {
+      int st;
+      const char *u;
+      if (ah_response_history_at(r, (size_t)i, &st, &u) != AH_OK)
+        break;
+      fprintf(out, "%s{\"status\":%d,\"url\":", i ? "," : "", st);
+      json_string(out, u);
+      fputc('}', out);
+    }
+    fputc(']', out);
   } else {
     fputs(",\"status\":null", out);
   }

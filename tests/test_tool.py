@@ -216,6 +216,8 @@ class ManyUrls(unittest.TestCase):
         self.assertEqual(by[41]["error"], "AH_EINVAL")
         self.assertEqual((by[42]["status"], by[42]["error"]), (503, None))
         self.assertEqual((by[43]["redirects"], by[43]["final_url"]), (1, url("/redirect/0")))
+        self.assertEqual(by[43]["history"], [{"status": 302, "url": url("/redirect/1")}])
+        self.assertEqual(by[0]["history"], [])
 
     def test_output_dir(self):
         urls = url_list(12, ["http://127.0.0.1:1/", url("/size/7?x=../../escape"),
