@@ -141,6 +141,9 @@ typedef int (*ah_progress_cb)(ah_future *f, long long down,
  * 0 at the end, or -1 to stop the request with AH_ESTOPPED. */
 typedef long (*ah_read_cb)(ah_future *f, char *buf, size_t max,
                            void *userdata);
+/* Start the request body over, so that the next ah_read_cb call returns
+ * its first byte again: 0, or -1 when it cannot. */
+typedef int (*ah_rewind_cb)(ah_future *f, void *userdata);
 
 /* The allocator ahttp and its libcurl use. Every member must be set. */
 typedef struct ah_allocator {
@@ -305,6 +308,10 @@ AH_EXTERN int ah_request_opts_set_json(ah_request_opts *o, const char *json);
 AH_EXTERN int ah_request_opts_set_body_reader(ah_request_opts *o,
                                               ah_read_cb cb, void *userdata,
                                               long long len);
+/* How to start the reader's body over (same userdata): without it a body
+ * from a reader is never sent twice (no retry after it was read). */
+AH_EXTERN int ah_request_opts_set_body_rewind(ah_request_opts *o,
+                                              ah_rewind_cb cb);
 /* A multipart/form-data text field. */
 AH_EXTERN int ah_request_opts_add_form_field(ah_request_opts *o,
                                              const char *name,

@@ -56,6 +56,7 @@ struct ah__reqspec {
   ah_read_cb reader;
   void *reader_ud;
   long long reader_len;
+  ah_rewind_cb rewind;
   struct ah__form *form, **form_tail;
   struct ah__cb on_data, on_headers, on_progress;
 };
@@ -168,6 +169,7 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->reader = old->reader;
   sp->reader_ud = old->reader_ud;
   sp->reader_len = old->reader_len;
+  sp->rewind = old->rewind;
   sp->on_data = old->on_data;
   sp->on_headers = old->on_headers;
   sp->on_progress = old->on_progress;
@@ -426,6 +428,36 @@ static int idempotent(const char *m)
   return 0;
 }
 
+int ah__request_replayable(const struct ah__request *q)
+{
+  const struct ah__reqspec *sp = q->spec;
+
+  return sp == NULL || sp->reader == NULL || sp->rewind != NULL ||
+         !q->body_dirty;
+}
+
+int ah__request_rewind(struct ah__request *q, const char **why)
+{
+  const struct ah__reqspec *sp = q->spec;
+  int rc;
+
+  if (sp == NULL || sp->reader == NULL || !q->body_dirty)
+    return AH_OK;
+  if (sp->rewind == NULL) {
+    *why = "the body reader has no rewind callback: its body cannot be sent again";
+    return AH_EIO;
+  }
+  ah__future_cb_enter();
+  rc = sp->rewind(q->f, sp->reader_ud);
+  ah__future_cb_leave();
+  if (rc != 0) {
+    *why = "the body reader could not rewind";
+    return AH_ESTOPPED;
+  }
+  q->body_dirty = 0;
+  return AH_OK;
+}
+
 int ah__request_resendable(const struct ah__request *q)
 {
   const struct ah__reqspec *sp = q->spec;
@@ -548,6 +580,18 @@ int ah_request_opts_set_body_reader(ah_request_opts *o, ah_read_cb cb,
   sp->reader = cb;
   sp->reader_ud = userdata;
   sp->reader_len = len;
+  return AH_OK;
+}
+
+int ah_request_opts_set_body_rewind(ah_request_opts *o, ah_rewind_cb cb)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->rewind = cb;
   return AH_OK;
 }
 
@@ -949,7 +993,8 @@ static int retry_status(struct ah__request *q)
       q->attempt >= max || !ah__retry_status(&rt->p, q->rx->status))
     return 0;
   q->retry_ns = ah__retry_decide(rt, q->attempt, max, AH__OUT_STATUS,
-                                 q->rx->status, ah__request_resendable(q),
+                                 q->rx->status,
+                                 ah__request_resendable(q) && ah__request_replayable(q),
                                  ah__rx_header(q->rx, "retry-after"),
                                  ah__now_ns(), time(NULL));
   return q->retry_ns >= 0;
@@ -1058,6 +1103,7 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 
   if (sp == NULL || sp->reader == NULL)
     return 0;
+  q->body_dirty = 1;
   ah__future_cb_enter();
   got = sp->reader(q->f, buf, size * n, sp->reader_ud);
   ah__future_cb_leave();
@@ -1068,6 +1114,21 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
     return CURL_READFUNC_ABORT;
   }
   return (size_t)got;
+}
+
+/* libcurl starts the body over by itself: a 307 or 308 it follows, an
+ * auth challenge, a resend on a reused connection. Through the caller's
+ * rewind callback, or not at all (the transfer then fails). */
+static int on_seek(void *arg, curl_off_t offset, int origin)
+{
+  struct ah__request *q = ((struct ah__slot *)arg)->q;
+  const char *why;
+
+  if (q == NULL || offset != 0 || origin != SEEK_SET || q->spec == NULL ||
+      q->spec->rewind == NULL)
+    return CURL_SEEKFUNC_CANTSEEK;
+  return ah__request_rewind(q, &why) == AH_OK ? CURL_SEEKFUNC_OK
+                                              : CURL_SEEKFUNC_FAIL;
 }
 
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
@@ -1439,6 +1500,8 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_WRITEDATA, slot);
   SET(CURLOPT_READFUNCTION, on_read);
   SET(CURLOPT_READDATA, slot);
+  SET(CURLOPT_SEEKFUNCTION, on_seek);
+  SET(CURLOPT_SEEKDATA, slot);
   SET(CURLOPT_XFERINFOFUNCTION, on_progress);
   SET(CURLOPT_XFERINFODATA, slot);
   SET(CURLOPT_PREREQFUNCTION, prereq);

@@ -124,6 +124,7 @@ struct ah__request {
   unsigned sent : 1;            /* the request went out */
   unsigned empty_reply : 1;     /* it ended with no response byte */
   unsigned told : 1;            /* the caller's callbacks saw it */
+  unsigned body_dirty : 1;      /* the reader was read since its start */
   uint8_t attempt;              /* 1 for the first */
   uint8_t sent_finals;          /* rx->finals when the last hop was sent */
   uint16_t plain_path;          /* a plain URL's path offset (url is NULL) */
@@ -166,6 +167,13 @@ int ah__request_setup(struct ah__request *q, const char **why);
  * *msg (NULL without memory). */
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp);
+
+/* 1 when q's body can be sent again: not from a reader, or one with a
+ * rewind callback, or one not read yet. */
+int ah__request_replayable(const struct ah__request *q);
+/* Start a reader's body over if it was read: AH_OK, or the code that
+ * ends q (no rewind callback, or it failed) with *why. */
+int ah__request_rewind(struct ah__request *q, const char **why);
 
 /* AH_OK when the running libcurl can serve q with the session's
  * defaults d; AH_ENOTSUP with *why when it lacks TLS or HTTP/2 for it. */

@@ -526,7 +526,8 @@ static int retry_later(ah_session *s, struct ah__request *q, int err)
     delay = ah__retry_decide(&s->rt, q->attempt,
                              ah__request_attempts(q, s->rt.p.attempts),
                              ah__request_outcome(q, err), 0,
-                             ah__request_resendable(q), NULL, now, time(NULL));
+                             ah__request_resendable(q) && ah__request_replayable(q),
+                             NULL, now, time(NULL));
   if (delay < 0)
     return 0;
   if (s->d.on_event != NULL)
@@ -818,7 +819,8 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
   CURLMcode mc;
   int err;
 
-  if ((err = ah__request_supported(q, &s->d, why)) != AH_OK)
+  if ((err = ah__request_supported(q, &s->d, why)) != AH_OK ||
+      (err = ah__request_rewind(q, why)) != AH_OK)
     return err;
   *why = "no memory to start the request";
   q->oom_mark = ah__alloc_failures();

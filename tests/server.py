@@ -215,7 +215,7 @@ class Handler(socketserver.BaseRequestHandler):
                 extra = [("Retry-After", urllib.parse.unquote(query.split("=", 1)[1]))] if query.startswith("retry-after=") else []
                 self.send(reply(status, b"not now %d" % count, extra, reason="Flaky"))
             else:
-                self.send(reply(200, b"ok at %d" % count))
+                self.send(reply(200, b"ok at %d" % count + (b": " + body if body else b"")))
         elif name == "flaky-reset":
             # /flaky-reset/KEY/N: the first N requests of KEY are read and
             # their connection closed without a byte; then 200.
@@ -247,6 +247,9 @@ class Handler(socketserver.BaseRequestHandler):
             self.send(reply(302, b"", [("Location", "file:///etc/passwd")], reason="Found"))
         elif name == "redirect-to":
             self.send(reply(302, b"", [("Location", query)], reason="Found"))
+        elif name == "redirect-code":
+            # /redirect-code/STATUS?LOCATION
+            self.send(reply(int(arg), b"", [("Location", query)], reason="Moved"))
         elif name == "redirect-drop":
             # /redirect-drop/STATUS?LOCATION: a redirect on a kept
             # connection, which is then closed on the next request

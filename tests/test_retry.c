@@ -420,6 +420,102 @@ static void test_redirected_post_sent_once(void **state)
   ah_session_free(s);
 }
 
+struct text_body {
+  const char *text;
+  size_t at;
+  int rewinds;
+};
+
+static long read_text(ah_future *f, char *buf, size_t max, void *ud)
+{
+  struct text_body *b = ud;
+  size_t n = strlen(b->text + b->at);
+
+  (void)f;
+  if (n > 7)
+    n = 7; /* several reads */
+  if (n > max)
+    n = max;
+  memcpy(buf, b->text + b->at, n);
+  b->at += n;
+  return (long)n;
+}
+
+static int rewind_text(ah_future *f, void *ud)
+{
+  struct text_body *b = ud;
+
+  (void)f;
+  b->at = 0;
+  b->rewinds++;
+  return 0;
+}
+
+/* A body from a reader goes again only through its rewind callback: a
+ * PUT retried after a 503 (idempotent, so retried) must not go out empty
+ * or hang for its Content-Length. Without a rewind the 503 is the answer;
+ * with one the retry carries the whole body, chunked or not. A 307 that
+ * libcurl follows rewinds through it too. */
+static void test_reader_body_sent_again_only_with_rewind(void **state)
+{
+  static const char text[] = "a body from a reader, 38 bytes long!!";
+  ah_session *s = retrying(3);
+  char want[128], path[64];
+  int with, chunked, i;
+
+  (void)state;
+  for (with = 0; with < 2; with++) {
+    for (chunked = 0; chunked < 2; chunked++) {
+      ah_request_opts *o = ah_request_opts_new();
+      struct text_body b = {text, 0, 0};
+      ah_future *f;
+      const ah_response *r;
+      ah_request_opts_set_method(o, "PUT");
+      ah_request_opts_set_body_reader(o, read_text, &b,
+                                      chunked ? -1 : (long long)strlen(text));
+      if (with)
+        ah_request_opts_set_body_rewind(o, rewind_text);
+      snprintf(path, sizeof path, "/flaky/rw%d%d/1/503", with, chunked);
+      f = get(s, path, o);
+      if (ah_future_error(f) != AH_OK)
+        fail_msg("%s: %s", path, ah_future_errmsg(f));
+      r = ah_future_response(f);
+      if (!with) {
+        assert_int_equal(ah_response_status(r), 503);
+        assert_int_equal(ah_response_attempts(r), 1);
+        assert_int_equal(b.rewinds, 0);
+      } else {
+        snprintf(want, sizeof want, "ok at 2: %s", text);
+        assert_int_equal(ah_response_status(r), 200);
+        assert_int_equal(ah_response_attempts(r), 2);
+        assert_string_equal(ah_response_body(r, NULL), want);
+        assert_int_equal(b.rewinds, 1);
+      }
+      ah_future_free(f);
+      ah_request_opts_free(o);
+    }
+  }
+  /* A POST from a reader answered 307: the same body at the new place,
+   * every time (libcurl rewinds through the callback). */
+  for (i = 0; i < 6; i++) {
+    ah_request_opts *o = ah_request_opts_new();
+    struct text_body b = {text, 0, 0};
+    ah_future *f;
+    ah_request_opts_set_body_reader(o, read_text, &b, -1);
+    ah_request_opts_set_body_rewind(o, rewind_text);
+    f = get(s, "/redirect-code/307?/echo", o);
+    if (ah_future_error(f) != AH_OK)
+      fail_msg("307 run %d: %s", i, ah_future_errmsg(f));
+    assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL), "method POST\n"));
+    snprintf(want, sizeof want, "\n%s", text);
+    assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL), want));
+    assert_int_equal(b.rewinds, 1);
+    ah_future_free(f);
+    ah_request_opts_free(o);
+  }
+  ah_session_free(s);
+}
+
 /* A timeout once connected: a GET is tried again, a POST is not. */
 static void test_timeout_retried_when_safe(void **state)
 {
@@ -581,6 +677,7 @@ int main(void)
     TU_TEST(test_reset_retried_when_safe),
     TU_TEST(test_stale_connection_post_sent_once),
     TU_TEST(test_redirected_post_sent_once),
+    TU_TEST(test_reader_body_sent_again_only_with_rewind),
     TU_TEST(test_timeout_retried_when_safe),
     TU_TEST(test_budget_stops_retries),
     TU_TEST(test_callbacks_see_last_attempt),
