@@ -497,6 +497,7 @@ void ah__request_rearm(struct ah__request *q)
   q->challenged = 0;
   q->socket_err = 0;
   q->sent = 0;
+  q->hop_get = 0;
   q->empty_reply = 0;
   q->retry_ns = -1;
   q->told = 0;
@@ -1045,10 +1046,20 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
   }
   if (!q->rx->complete)
     return n; /* a header line: what follows is for the blank line */
-  if (ah__rx_redirect_headers(q->rx) && record_hop(slot, q) != AH_OK) {
-    q->abort_err = AH_ENOMEM;
-    q->abort_why = "out of memory while noting a redirect";
-    return 0;
+  if (ah__rx_redirect_headers(q->rx)) {
+    if (record_hop(slot, q) != AH_OK) {
+      q->abort_err = AH_ENOMEM;
+      q->abort_why = "out of memory while noting a redirect";
+      return 0;
+    }
+    /* What libcurl sends next: a GET after a 303 (but for HEAD), and after
+     * a 301 or 302 to a POST; a GET may go out twice. */
+    if (q->spec != NULL && !q->hop_get) {
+      const char *m = q->spec->method;
+      int st = q->rx->status;
+      q->hop_get = (st == 303 && (m == NULL || strcmp(m, "HEAD") != 0)) ||
+                   ((st == 301 || st == 302) && (m == NULL || strcmp(m, "POST") == 0));
+    }
   }
   if (slot->d->on_event != NULL && ah__rx_redirect_headers(q->rx)) {
     ah_event ev;
@@ -1199,7 +1210,7 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
    * same hop again (after a redirect or a 401 the response is new, and
    * the hop is new; the status of the one before says nothing). */
   if (q->sent && (uint8_t)q->rx->finals == q->sent_finals &&
-      !ah__request_resendable(q)) {
+      !q->hop_get && !ah__request_resendable(q)) {
     q->abort_err = AH_EIO;
     q->abort_why = "the server closed the reused connection before "
                    "answering; a request that is not idempotent is not sent "
@@ -1502,6 +1513,9 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_READDATA, slot);
   SET(CURLOPT_SEEKFUNCTION, on_seek);
   SET(CURLOPT_SEEKDATA, slot);
+  /* A proxy's answer to CONNECT is not a response of the request: it
+   * must not count as one (sent once, retries, the headers callback). */
+  SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   SET(CURLOPT_XFERINFOFUNCTION, on_progress);
   SET(CURLOPT_XFERINFODATA, slot);
   SET(CURLOPT_PREREQFUNCTION, prereq);

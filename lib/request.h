@@ -125,6 +125,7 @@ struct ah__request {
   unsigned empty_reply : 1;     /* it ended with no response byte */
   unsigned told : 1;            /* the caller's callbacks saw it */
   unsigned body_dirty : 1;      /* the reader was read since its start */
+  unsigned hop_get : 1;         /* a redirect turned it into a GET */
   uint8_t attempt;              /* 1 for the first */
   uint8_t sent_finals;          /* rx->finals when the last hop was sent */
   uint16_t plain_path;          /* a plain URL's path offset (url is NULL) */

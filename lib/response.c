@@ -2,6 +2,8 @@
  * built from it, and the getters. */
 #include "response.h"
 
+#include <ctype.h>
+
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -298,14 +300,21 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
     }
     r->content_length = cl;
   } else if (nlen == 8 && strncasecmp(line, "location", 8) == 0) {
+    /* libcurl skips an empty Location and follows the last one (8.21
+     * refuses two in any response): the URL judged here (secrets, scheme)
+     * must be the URL requested, and the outcome the same on every
+     * release. Empty as libcurl trims: any white space. */
+    const char *had = r->location ? ah__rx_header(r, "location") : NULL;
+    size_t k = 0;
+    while (k < vlen && isspace((unsigned char)v[k]))
+      k++;
+    if (had != NULL && (strlen(had) != vlen || memcmp(had, v, vlen) != 0)) {
+      *why = "the response has several Location headers that differ";
+      return AH_EPROTO;
+    }
     if (r->follow && r->status >= 300 && r->status < 400) {
-      /* libcurl skips an empty Location and follows the last one: the
-       * URL judged here (secrets, scheme) must be the URL requested. */
-      const char *had = r->location ? ah__rx_header(r, "location") : NULL;
-      if (vlen == 0 || (had != NULL && (strlen(had) != vlen ||
-                                        memcmp(had, v, vlen) != 0))) {
-        *why = vlen == 0 ? "a redirect has an empty Location"
-                         : "a redirect has several Location headers that differ";
+      if (k == vlen) {
+        *why = "a redirect has an empty Location";
         return AH_EPROTO;
       }
       if (bad_redirect_scheme(v, vlen)) {

@@ -819,8 +819,20 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
   CURLMcode mc;
   int err;
 
-  if ((err = ah__request_supported(q, &s->d, why)) != AH_OK ||
-      (err = ah__request_rewind(q, why)) != AH_OK)
+  if ((err = ah__request_supported(q, &s->d, why)) != AH_OK)
+    return err;
+  /* The rewind runs the caller's code, which may cancel or free this very
+   * future: as inside libcurl, that is deferred, and ends it here. */
+  s->bridge.in_curl++;
+  err = ah__request_rewind(q, why);
+  s->bridge.in_curl--;
+  if (q->doom_err != 0) {
+    err = q->doom_err;
+    q->doom_err = 0;
+    s->ndoomed--;
+    *why = "canceled by the caller";
+  }
+  if (err != AH_OK)
     return err;
   *why = "no memory to start the request";
   q->oom_mark = ah__alloc_failures();

@@ -411,6 +411,13 @@ static void test_redirected_post_sent_once(void **state)
   assert_non_null(strstr(ah_future_errmsg(f), "not sent twice"));
   ah_future_free(f);
   assert_int_equal(seen("/echo?id=r307"), 1);
+  /* A POST that a 303 (or a 301/302) turned into a GET may go again. */
+  f = get(s, "/redirect-drop/303?/echo?id=p303", post);
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("POST then 303: %s", ah_future_errmsg(f));
+  assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL), "method GET\n"));
+  ah_future_free(f);
+  assert_int_equal(seen("/echo?id=p303"), 2);
   /* A GET on the same journey is sent again, as before. */
   f = get(s, "/redirect-drop/307?/echo?id=g307", NULL);
   assert_int_equal(ah_future_error(f), AH_OK);
@@ -513,6 +520,64 @@ static void test_reader_body_sent_again_only_with_rewind(void **state)
     ah_future_free(f);
     ah_request_opts_free(o);
   }
+  ah_session_free(s);
+}
+
+static int rewind_and_cancel(ah_future *f, void *ud)
+{
+  (void)ud;
+  assert_int_equal(ah_future_cancel(f), AH_OK);
+  return 0;
+}
+
+static int rewind_and_free(ah_future *f, void *ud)
+{
+  (void)ud;
+  ah_future_free(f);
+  return 0;
+}
+
+static int rewind_fails(ah_future *f, void *ud)
+{
+  (void)f; (void)ud;
+  return -1;
+}
+
+/* The rewind callback is the caller's code run before a retry: it may
+ * cancel or free its own future (deferred, as from any transfer
+ * callback), or fail, and the request ends cleanly each time. */
+static void test_rewind_callback_ends_the_request(void **state)
+{
+  static const char text[] = "body for the rewind test";
+  ah_session *s = retrying(3);
+  ah_request_opts *o = ah_request_opts_new();
+  struct text_body b = {text, 0, 0};
+  ah_future *f;
+
+  (void)state;
+  ah_request_opts_set_method(o, "PUT");
+  ah_request_opts_set_body_reader(o, read_text, &b, -1);
+  ah_request_opts_set_body_rewind(o, rewind_and_cancel);
+  f = get(s, "/flaky/rc1/1/503", o);
+  assert_int_equal(ah_future_error(f), AH_ECANCELED);
+  ah_future_free(f);
+  b.at = 0;
+  ah_request_opts_set_body_rewind(o, rewind_fails);
+  f = get(s, "/flaky/rc2/1/503", o);
+  assert_int_equal(ah_future_error(f), AH_ESTOPPED);
+  assert_non_null(strstr(ah_future_errmsg(f), "could not rewind"));
+  ah_future_free(f);
+  b.at = 0;
+  ah_request_opts_set_body_rewind(o, rewind_and_free);
+  f = ah_session_fetch(s, tu_url("/flaky/rc3/1/503"), o);
+  while (ah_session_run(s, 50) == AH_OK && seen("/flaky/rc3/1/503") < 1)
+    ;
+  {
+    int i; /* the retry's rewind frees it; the session goes on */
+    for (i = 0; i < 40; i++)
+      ah_session_run(s, 25);
+  }
+  ah_request_opts_free(o);
   ah_session_free(s);
 }
 
@@ -678,6 +743,7 @@ int main(void)
     TU_TEST(test_stale_connection_post_sent_once),
     TU_TEST(test_redirected_post_sent_once),
     TU_TEST(test_reader_body_sent_again_only_with_rewind),
+    TU_TEST(test_rewind_callback_ends_the_request),
     TU_TEST(test_timeout_retried_when_safe),
     TU_TEST(test_budget_stops_retries),
     TU_TEST(test_callbacks_see_last_attempt),
