@@ -506,8 +506,12 @@ static void limits_hold(long total, long per_host, int limit)
       fail_msg("request %d: %s", i, ah_future_errmsg(fs[i]));
     ah_future_free(fs[i]);
   }
+  /* The limit is on connections open at once: the descriptors checked
+   * below. Over 100,000 requests libcurl may now and then close one and
+   * open another (8.21 on a loaded machine: 27 accepted for a limit of
+   * 20, never more than 20 open), so the total accepted is only bounded. */
   opened = accepted(probe) - before - 1; /* less the probe's own */
-  if (opened < 1 || opened > limit)
+  if (opened < 1 || opened > 2 * limit)
     fail_msg("%ld connections accepted, limit %d", opened, limit);
   assert_true(w.fds_max > w.fd_base);
   if (w.fds_max > w.fd_base + limit + 4)
