@@ -1669,7 +1669,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
   CURL *e = slot->easy;
   CURLcode rc = CURLE_OK;
   long redirects = d->max_redirects;
-  int err;
+  int err, need;
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
@@ -1721,10 +1721,11 @@ int ah__request_setup(struct ah__request *q, const char **why)
       SET(CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
       SET(CURLOPT_MAXREDIRS, redirects);
     }
-    if (sp->headers != NULL || body_defaults(d, sp) != 0) {
+    need = body_defaults(d, sp); /* 0 at once without a body */
+    if (sp->headers != NULL || need != 0) {
       slot->dirty |= DIRTY_HEADERS;
       if ((slot->merged = merge_headers(d->headers, sp->headers)) == NULL ||
-          add_body_defaults(&slot->merged, body_defaults(d, sp)) != AH_OK)
+          add_body_defaults(&slot->merged, need) != AH_OK)
         return AH_ENOMEM;
       SET(CURLOPT_HTTPHEADER, slot->merged);
       if (sp->sensitive != NULL &&
