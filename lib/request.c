@@ -15,6 +15,7 @@
 #include "curl_caps.h"
 #include "error.h"
 #include "future.h"
+#include "journey.h"
 #include "reactor.h"
 #include "response.h"
 #include "url.h"
@@ -414,6 +415,12 @@ int ah__request_attempts(const struct ah__request *q, int session_attempts)
                                                   : session_attempts;
 }
 
+/* 1 when the request has a body: bytes, a reader or a form. */
+static int with_body(const struct ah__reqspec *sp)
+{
+  return sp->has_body || sp->reader != NULL || sp->form != NULL;
+}
+
 /* RFC 9110 section 9.2.2: sending these twice does what sending them
  * once does. */
 static int idempotent(const char *m)
@@ -433,7 +440,7 @@ int ah__request_replayable(const struct ah__request *q)
   const struct ah__reqspec *sp = q->spec;
 
   return sp == NULL || sp->reader == NULL || sp->rewind != NULL ||
-         !q->body_dirty;
+         !q->body_dirty || (q->j != NULL && q->j->get);
 }
 
 int ah__request_rewind(struct ah__request *q, const char **why)
@@ -441,8 +448,9 @@ int ah__request_rewind(struct ah__request *q, const char **why)
   const struct ah__reqspec *sp = q->spec;
   int rc;
 
-  if (sp == NULL || sp->reader == NULL || !q->body_dirty)
-    return AH_OK;
+  if (sp == NULL || sp->reader == NULL || !q->body_dirty ||
+      (q->j != NULL && q->j->get))
+    return AH_OK; /* nothing read, or nothing to send again */
   if (sp->rewind == NULL) {
     *why = "the body reader has no rewind callback: its body cannot be sent again";
     return AH_EIO;
@@ -462,13 +470,13 @@ int ah__request_resendable(const struct ah__request *q)
 {
   const struct ah__reqspec *sp = q->spec;
 
-  if (sp == NULL)
+  if (sp == NULL || (q->j != NULL && q->j->get))
     return 1; /* GET */
   if (sp->retry_unsafe)
     return 1;
   if (sp->method != NULL)
     return idempotent(sp->method);
-  return !(sp->has_body || sp->reader != NULL || sp->form != NULL); /* POST */
+  return !with_body(sp); /* POST */
 }
 
 enum ah__outcome ah__request_outcome(const struct ah__request *q, int err)
@@ -493,14 +501,14 @@ void ah__request_rearm(struct ah__request *q)
   q->abort_err = AH_OK;
   q->abort_why = NULL;
   q->watch_err = 0;
-  q->secrets_dropped = 0;
   q->challenged = 0;
   q->socket_err = 0;
   q->sent = 0;
-  q->hop_get = 0;
   q->empty_reply = 0;
   q->retry_ns = -1;
   q->told = 0;
+  if (q->j != NULL)
+    q->j->spent_us = 0; /* the next attempt resumes at this hop */
 }
 
 /* Percent-encode s (all but RFC 3986 unreserved characters) onto out. */
@@ -842,7 +850,8 @@ static curl_off_t info_off(CURL *e, CURLINFO what)
 }
 
 /* The connection is ready: tell the hook how it came to be. libcurl's
- * phase times add up over the requests of a transfer (redirects), so
+ * phase times add up over the requests of a transfer (a digest
+ * challenge and its answer, a resend on a reused connection), so
  * this request's phases are what they grew by since the last one sent,
  * placed back from now (the moment the connection is ready and the
  * request about to be sent). */
@@ -858,8 +867,8 @@ static void tell_connection(struct ah__slot *slot, struct ah__request *q)
 
   curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
   if (conns > slot->ph_conns) {
-    /* libcurl's phase times run from the start of this hop (added up
-     * over a redirect's hops, hence the differences); its pretransfer
+    /* libcurl's phase times run from the start of this request (added
+     * up over a transfer's requests, hence the differences); its pretransfer
      * time is stamped only after this callback. The connection was
      * ready just now, at the end of its last phase: the hop started
      * that phase's length ago. */
@@ -923,54 +932,6 @@ static int tell_headers(struct ah__request *q)
   return stopped(q, verdict);
 }
 
-/* The origin of url, or of ref resolved against url when ref is not NULL:
- * "scheme://host:port" with the scheme's default port made explicit,
- * allocated; NULL when there is none or without memory. */
-static char *origin_of(const char *url, const char *ref)
-{
-  CURLU *u = curl_url();
-  char *scheme = NULL, *host = NULL, *port = NULL, *origin = NULL;
-
-  if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-      (ref == NULL || curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK) &&
-      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
-      (origin = ah__malloc(strlen(scheme) + strlen(host) + strlen(port) + 5)) != NULL)
-    sprintf(origin, "%s://%s:%s", scheme, host, port);
-  curl_free(scheme);
-  curl_free(host);
-  curl_free(port);
-  curl_url_cleanup(u);
-  return origin;
-}
-
-/* A redirect that libcurl is about to follow, to another origin (scheme,
- * host or port; so an https to http downgrade too): the request's
- * sensitive headers stay behind, as libcurl keeps credentials,
- * Authorization and Cookie behind. libcurl reads the header list when it
- * builds the next request, so the list is switched here. */
-static void keep_secrets(struct ah__request *q)
-{
-  const char *loc = ah__rx_header(q->rx, "location");
-  char *url = NULL, *from, *to;
-  int cross;
-
-  curl_easy_getinfo(q->slot->easy, CURLINFO_EFFECTIVE_URL, &url);
-  if (loc == NULL || url == NULL)
-    return;
-  from = origin_of(url, NULL);
-  to = origin_of(url, loc);
-  /* Without memory to tell, assume another origin. */
-  cross = from == NULL || to == NULL || strcasecmp(from, to) != 0;
-  ah__free(from);
-  ah__free(to);
-  if (cross) {
-    curl_easy_setopt(q->slot->easy, CURLOPT_HTTPHEADER, q->slot->stripped);
-    q->secrets_dropped = 1;
-  }
-}
-
 /* The first 401 of a request with digest credentials is the server's
  * challenge, which libcurl answers: not the final response. */
 static int digest_challenge(struct ah__request *q)
@@ -1001,34 +962,6 @@ static int retry_status(struct ah__request *q)
   return q->retry_ns >= 0;
 }
 
-/* Note the redirect about to be followed: its status and the URL that
- * answered it (libcurl's current URL, the Location not yet applied). */
-static int record_hop(struct ah__slot *slot, struct ah__request *q)
-{
-  char *url = NULL;
-  size_t n, need;
-  uint16_t status = (uint16_t)q->rx->status;
-
-  curl_easy_getinfo(slot->easy, CURLINFO_EFFECTIVE_URL, &url);
-  n = url ? strlen(url) : 0;
-  need = slot->hops_len + sizeof status + n + 1;
-  if (need > slot->hops_cap) {
-    size_t cap = slot->hops_cap ? slot->hops_cap * 2 : 256;
-    char *h;
-    while (cap < need)
-      cap *= 2;
-    if ((h = ah__realloc(slot->hops, cap)) == NULL)
-      return AH_ENOMEM;
-    slot->hops = h;
-    slot->hops_cap = cap;
-  }
-  memcpy(slot->hops + slot->hops_len, &status, sizeof status);
-  memcpy(slot->hops + slot->hops_len + sizeof status, url ? url : "", n + 1);
-  slot->hops_len = need;
-  slot->nhops++;
-  return AH_OK;
-}
-
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__slot *slot = arg;
@@ -1046,33 +979,6 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
   }
   if (!q->rx->complete)
     return n; /* a header line: what follows is for the blank line */
-  if (ah__rx_redirect_headers(q->rx)) {
-    if (record_hop(slot, q) != AH_OK) {
-      q->abort_err = AH_ENOMEM;
-      q->abort_why = "out of memory while noting a redirect";
-      return 0;
-    }
-    /* What libcurl sends next: a GET after a 303 (but for HEAD), and after
-     * a 301 or 302 to a POST; a GET may go out twice. */
-    if (q->spec != NULL && !q->hop_get) {
-      const char *m = q->spec->method;
-      int st = q->rx->status;
-      q->hop_get = (st == 303 && (m == NULL || strcmp(m, "HEAD") != 0)) ||
-                   ((st == 301 || st == 302) && (m == NULL || strcmp(m, "POST") == 0));
-    }
-  }
-  if (slot->d->on_event != NULL && ah__rx_redirect_headers(q->rx)) {
-    ah_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = AH_EVENT_REDIRECT;
-    ev.time_ns = ah__now_ns();
-    ev.status = q->rx->status;
-    ev.url = ah__rx_header(q->rx, "location");
-    ah__event(slot->d, q, &ev);
-  }
-  if (q->slot->stripped != NULL && !q->secrets_dropped &&
-      ah__rx_redirect_headers(q->rx))
-    keep_secrets(q);
   if (ah__rx_final_headers(q->rx) && !digest_challenge(q)) {
     if (retry_status(q))
       return n; /* another attempt follows: this one's body is dropped */
@@ -1091,7 +997,9 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
   (void)size;
   if (q->retry_ns >= 0)
     return n; /* an attempt that will be retried */
-  if (sp != NULL && sp->on_data.fn != NULL) {
+  /* A redirect's body goes to the receiver, under its limit, and is
+   * dropped at the next hop: the caller's callback never sees it. */
+  if (sp != NULL && sp->on_data.fn != NULL && !ah__rx_redirect_headers(q->rx)) {
     int verdict;
     q->told = 1;
     ah__future_cb_enter();
@@ -1207,10 +1115,10 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
   if (q == NULL)
     return CURL_PREREQFUNC_OK;
   /* Sent before and no final response since: libcurl is sending the
-   * same hop again (after a redirect or a 401 the response is new, and
-   * the hop is new; the status of the one before says nothing). */
+   * same request again (after a 401 the response is new, and so is the
+   * request; a redirect is a new transfer, sent afresh). */
   if (q->sent && (uint8_t)q->rx->finals == q->sent_finals &&
-      !q->hop_get && !ah__request_resendable(q)) {
+      !ah__request_resendable(q)) {
     q->abort_err = AH_EIO;
     q->abort_why = "the server closed the reused connection before "
                    "answering; a request that is not idempotent is not sent "
@@ -1228,7 +1136,7 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
 /* What a request changed on its slot, undone by ah__slot_recycle. */
 enum {
   DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,
-  DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_REDIRECTS = 64, DIRTY_AUTH = 128,
+  DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_AUTH = 128,
   DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048,
   DIRTY_FRESH = 4096
 };
@@ -1306,7 +1214,7 @@ static CURLcode set_method(struct ah__slot *slot, const struct ah__reqspec *sp)
   const char *m = sp->method;
   CURL *e = slot->easy;
   CURLcode rc = CURLE_OK;
-  int body = sp->has_body || sp->reader != NULL || sp->form != NULL;
+  int body = with_body(sp);
 
   if (m != NULL && strcmp(m, "HEAD") == 0) {
     SET(CURLOPT_NOBODY, 1L);
@@ -1418,7 +1326,7 @@ static int body_defaults(const struct ah__defaults *d, const struct ah__reqspec 
 {
   int need = 0;
 
-  if (!sp->has_body && sp->reader == NULL && sp->form == NULL)
+  if (!with_body(sp))
     return 0;
   if (sp->form == NULL && !has_header(sp->headers, "Content-Type") &&
       !has_header(d->headers, "Content-Type"))
@@ -1438,29 +1346,6 @@ static int add_body_defaults(struct curl_slist **l, int need)
   if ((need & BODY_NO_EXPECT) && (n = curl_slist_append(*l, "Expect:")) != NULL)
     *l = n, need &= ~BODY_NO_EXPECT;
   return need == 0 ? AH_OK : AH_ENOMEM;
-}
-
-/* The lines of l whose names are not in names; NULL without memory. An
- * empty result is the list ":" (a line libcurl ignores), never NULL. */
-static struct curl_slist *without(const struct curl_slist *l,
-                                  const struct curl_slist *names)
-{
-  struct curl_slist *out = NULL, *n;
-  const struct curl_slist *h;
-
-  for (h = l; h; h = h->next) {
-    if (has_header(names, h->data))
-      continue;
-    if ((n = curl_slist_append(out, h->data)) == NULL)
-      goto nomem;
-    out = n;
-  }
-  if (out == NULL)
-    out = curl_slist_append(NULL, ":");
-  return out;
-nomem:
-  curl_slist_free_all(out);
-  return NULL;
 }
 
 /* Idle: below 1 byte a second for the whole idle time (libcurl counts in
@@ -1484,7 +1369,7 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   if (slot == NULL)
     return NULL;
   if ((slot->rx = ah__rx_new(d->max_body, d->max_header,
-                             d->max_redirects > 0)) == NULL ||
+                             d->max_redirects > 0 ? AH__FOLLOW_ALL : 0)) == NULL ||
       (e = slot->easy = curl_easy_init()) == NULL) {
     ah__rx_free(slot->rx);
     ah__free(slot);
@@ -1497,9 +1382,8 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   /* Naming a protocol this libcurl lacks fails the option: no https
    * without TLS (ah__request_supported refuses such URLs). */
   SET(CURLOPT_PROTOCOLS_STR, ah__curl_caps()->tls ? "http,https" : "http");
-  SET(CURLOPT_REDIR_PROTOCOLS_STR, ah__curl_caps()->tls ? "http,https" : "http");
-  SET(CURLOPT_FOLLOWLOCATION, d->max_redirects > 0 ? 1L : 0L);
-  SET(CURLOPT_MAXREDIRS, d->max_redirects);
+  /* libcurl's following stays off (its default): each redirect is a
+   * transfer of its own, decided by ahttp (ah__request_redirect). */
   SET(CURLOPT_TIMEOUT_MS, d->total_ms);
   SET(CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
   if (rc == CURLE_OK)
@@ -1587,7 +1471,6 @@ void ah__slot_free(struct ah__slot *slot)
   curl_slist_free_all(slot->merged);
   curl_slist_free_all(slot->stripped);
   ah__rx_free(slot->rx);
-  ah__free(slot->hops);
   ah__free(slot);
 }
 
@@ -1624,10 +1507,6 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
   if (dirty & DIRTY_IDLE)
     set_idle(e, d->idle_ms);
-  if (dirty & DIRTY_REDIRECTS) {
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, d->max_redirects > 0 ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, d->max_redirects);
-  }
   if (dirty & DIRTY_AUTH) {
     curl_easy_setopt(e, CURLOPT_USERNAME, NULL);
     curl_easy_setopt(e, CURLOPT_PASSWORD, NULL);
@@ -1652,9 +1531,74 @@ void ah__slot_recycle(struct ah__slot *slot)
    * response's URL, the URL in an error message) would be this one's. */
   curl_easy_setopt(e, CURLOPT_URL, NULL);
   /* A failed request may leave a large partial body: let it go now. */
-  ah__rx_reset(slot->rx, d->max_body, d->max_header, d->max_redirects > 0);
+  ah__rx_reset(slot->rx, d->max_body, d->max_header,
+               d->max_redirects > 0 ? AH__FOLLOW_ALL : 0);
   slot->dirty = 0;
   slot->q = NULL;
+}
+
+/* The header names a hop after a redirect leaves behind: the secrets
+ * when it left the original origin, the body's when it became a GET (as
+ * the Fetch standard drops them on a redirect). */
+static const char *const secret_names[] = {"Authorization", "Proxy-Authorization",
+                                           "Cookie", NULL};
+static const char *const body_names[] = {"Content-Type", "Content-Length",
+                                         "Content-Encoding", "Content-Language",
+                                         "Content-Location", "Transfer-Encoding",
+                                         NULL};
+
+static int named(const char *const *names, const char *line)
+{
+  size_t n = header_name_len(line);
+
+  for (; *names; names++)
+    if (strlen(*names) == n && strncasecmp(*names, line, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* A hop after a redirect, on top of what the request itself sets: the
+ * header lines it leaves behind, and what is left of the total timeout
+ * (it spans the hops of an attempt). AH_OK, AH_ETIMEDOUT or AH_ENOMEM. */
+static int setup_hop(struct ah__request *q, long total, const char **why)
+{
+  struct ah__slot *slot = q->slot;
+  const struct ah__journey *j = q->j;
+  const struct curl_slist *from = slot->merged ? slot->merged : slot->d->headers, *h;
+  const struct curl_slist *sensitive = q->spec ? q->spec->sensitive : NULL;
+  struct curl_slist *out = NULL, *n;
+  CURL *e = slot->easy;
+
+  if (total > 0 && j->spent_us > 0) {
+    long left = total - (long)(j->spent_us / 1000);
+    if (left <= 0) {
+      *why = "the total timeout passed while following redirects";
+      return AH_ETIMEDOUT;
+    }
+    slot->dirty |= DIRTY_TIMEOUT;
+    if (curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left) != CURLE_OK)
+      return AH_ENOMEM;
+  }
+  if (!j->foreign && !j->get)
+    return AH_OK;
+  for (h = from; h; h = h->next) {
+    if ((j->foreign && (named(secret_names, h->data) || has_header(sensitive, h->data))) ||
+        (j->get && named(body_names, h->data)))
+      continue;
+    if ((n = curl_slist_append(out, h->data)) == NULL)
+      goto nomem;
+    out = n;
+  }
+  if (out == NULL && (out = curl_slist_append(NULL, ":")) == NULL)
+    goto nomem; /* a line libcurl ignores: NULL would mean its defaults */
+  slot->stripped = out;
+  slot->dirty |= DIRTY_HEADERS;
+  if (curl_easy_setopt(e, CURLOPT_HTTPHEADER, out) != CURLE_OK)
+    return AH_ENOMEM;
+  return AH_OK;
+nomem:
+  curl_slist_free_all(out);
+  return AH_ENOMEM;
 }
 
 /* Override a session default with the request's value when it differs. */
@@ -1667,22 +1611,24 @@ int ah__request_setup(struct ah__request *q, const char **why)
   const struct ah__defaults *d = slot->d;
   const struct ah__reqspec *sp = q->spec;
   CURL *e = slot->easy;
+  const struct ah__journey *j = q->j;
   CURLcode rc = CURLE_OK;
-  long redirects = d->max_redirects;
+  long redirects = d->max_redirects, total = d->total_ms;
   int err, need;
+  unsigned follow = AH__FOLLOW_ALL;
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
   slot->addr_ok = 0;
-  slot->hops_len = 0;
-  slot->nhops = 0;
   if (d->on_event != NULL) {
     slot->ph_dns = slot->ph_connect = slot->ph_tls = 0;
     slot->ph_conns = 0;
     slot->ph_first_byte = 0;
   }
   *why = "no memory to set the request up";
-  if (q->url != NULL) {
+  if (j != NULL) {
+    SET(CURLOPT_CURLU, j->url);
+  } else if (q->url != NULL) {
     SET(CURLOPT_CURLU, q->url);
   } else {
     CURLU *u;
@@ -1694,7 +1640,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
   /* libcurl 7.88 turns the CURLU into the URL string it reports with a
    * curl_url_get of about 6,000 instructions, unless the handle has a
    * string already: the one given to the fetch, when it is the whole URL. */
-  if (q->url_str != NULL)
+  if (q->url_str != NULL && j == NULL)
     SET(CURLOPT_URL, q->url_str);
   if (q->https && slot->multiplex_tls) {
     slot->dirty |= DIRTY_PIPEWAIT;
@@ -1708,31 +1654,30 @@ int ah__request_setup(struct ah__request *q, const char **why)
   if (sp != NULL) {
     if (sp->max_redirects >= 0)
       redirects = sp->max_redirects;
-    OVERRIDE(DIRTY_TIMEOUT, sp->timeout_ms >= 0 && sp->timeout_ms != d->total_ms,
-             CURLOPT_TIMEOUT_MS, sp->timeout_ms);
+    if (sp->timeout_ms >= 0)
+      total = sp->timeout_ms;
+    OVERRIDE(DIRTY_TIMEOUT, total != d->total_ms, CURLOPT_TIMEOUT_MS, total);
     OVERRIDE(DIRTY_CONNECT, sp->connect_ms >= 0 && sp->connect_ms != d->connect_ms,
              CURLOPT_CONNECTTIMEOUT_MS, sp->connect_ms);
     if (sp->idle_ms >= 0 && sp->idle_ms != d->idle_ms && rc == CURLE_OK) {
       slot->dirty |= DIRTY_IDLE;
       rc = set_idle(e, sp->idle_ms);
     }
-    if (redirects != d->max_redirects) {
-      slot->dirty |= DIRTY_REDIRECTS;
-      SET(CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
-      SET(CURLOPT_MAXREDIRS, redirects);
-    }
-    need = body_defaults(d, sp); /* 0 at once without a body */
+    /* A body that goes no further (a redirect made the request a GET)
+     * has no defaults; one that cannot be sent again stops the redirects
+     * that would need it. */
+    need = j != NULL && j->get ? 0 : body_defaults(d, sp); /* 0 without a body */
+    if (j == NULL || !j->get)
+      follow = ah__journey_follows(sp->method, with_body(sp),
+                                   sp->reader == NULL || sp->rewind != NULL);
     if (sp->headers != NULL || need != 0) {
       slot->dirty |= DIRTY_HEADERS;
       if ((slot->merged = merge_headers(d->headers, sp->headers)) == NULL ||
           add_body_defaults(&slot->merged, need) != AH_OK)
         return AH_ENOMEM;
       SET(CURLOPT_HTTPHEADER, slot->merged);
-      if (sp->sensitive != NULL &&
-          (slot->stripped = without(slot->merged, sp->sensitive)) == NULL)
-        return AH_ENOMEM;
     }
-    if (sp->user != NULL || sp->bearer != NULL) {
+    if ((sp->user != NULL || sp->bearer != NULL) && (j == NULL || !j->foreign)) {
       slot->dirty |= DIRTY_AUTH;
       if (sp->bearer != NULL) {
         SET(CURLOPT_XOAUTH2_BEARER, sp->bearer);
@@ -1748,19 +1693,25 @@ int ah__request_setup(struct ah__request *q, const char **why)
     OVERRIDE(DIRTY_UNIX, sp->unix_path != NULL, CURLOPT_UNIX_SOCKET_PATH,
              sp->unix_path);
     OVERRIDE(DIRTY_PROGRESS, sp->on_progress.fn != NULL, CURLOPT_NOPROGRESS, 0L);
-    if (sp->form != NULL && rc == CURLE_OK) {
-      slot->dirty |= DIRTY_FORM;
-      if ((err = build_form(slot, sp, why)) != AH_OK)
-        return err;
-    }
-    if (sp->method != NULL || sp->has_body || sp->reader != NULL) {
-      slot->dirty |= DIRTY_METHOD;
-      if (rc == CURLE_OK)
-        rc = set_method(slot, sp);
+    if (j != NULL && j->get) {
+      /* the handle's default: GET, no body */
+    } else {
+      if (sp->form != NULL && rc == CURLE_OK) {
+        slot->dirty |= DIRTY_FORM;
+        if ((err = build_form(slot, sp, why)) != AH_OK)
+          return err;
+      }
+      if (sp->method != NULL || sp->has_body || sp->reader != NULL) {
+        slot->dirty |= DIRTY_METHOD;
+        if (rc == CURLE_OK)
+          rc = set_method(slot, sp);
+      }
     }
   }
+  if (j != NULL && rc == CURLE_OK && (err = setup_hop(q, total, why)) != AH_OK)
+    return err;
   /* The receiver was reset when the slot was made or last recycled. */
-  q->rx->follow = redirects > 0;
+  q->rx->follow = (uint8_t)(redirects > 0 ? follow : 0);
   return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
 }
 #undef OVERRIDE
@@ -1798,17 +1749,18 @@ static void resp_info(struct ah__request *q, struct ah__resp_info *in)
                                    t[AH_TIME_TLS]);
   t[AH_TIME_TOTAL] = at_least(info_us(e, CURLINFO_TOTAL_TIME_T),
                               t[AH_TIME_FIRST_BYTE]);
-  /* One final response: libcurl followed no redirect (nor answered an
-   * auth challenge), so there is nothing to ask it. */
+  /* The marks above are the final hop's (each hop is a transfer of its
+   * own); the hops before it took the redirect time. */
   t[AH_TIME_REDIRECT] = 0;
-  if (q->rx->finals > 1)
-    t[AH_TIME_REDIRECT] = info_us(e, CURLINFO_REDIRECT_TIME_T);
-  /* The redirects followed are the hops noted on the way (libcurl's
-   * CURLINFO_REDIRECT_COUNT counts the same ones). */
-  in->redirects = q->slot->nhops;
-  in->hops = q->slot->hops;
-  in->hops_len = q->slot->hops_len;
-  in->nhops = q->slot->nhops;
+  in->redirects = in->nhops = 0;
+  in->hops = NULL;
+  in->hops_len = 0;
+  if (q->j != NULL) {
+    t[AH_TIME_REDIRECT] = q->j->spent_us;
+    in->redirects = in->nhops = q->j->nhops;
+    in->hops = q->j->hops;
+    in->hops_len = q->j->hops_len;
+  }
   in->version = q->rx->version; /* the final status line's */
   if (q->slot->addr_ok) {
     in->remote_ip = q->slot->remote_ip;
@@ -1841,7 +1793,7 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     resp_info(q, &info);
     /* Without a redirect, the URL libcurl reports is the string it was
      * given; the status is the final status line's, as libcurl's. */
-    if (q->url_str != NULL && q->rx->finals == 1) {
+    if (q->url_str != NULL && q->j == NULL) {
       eff = (char *)q->url_str;
       info.url_plain = q->url == NULL; /* plain: no user:password@ */
     } else {
@@ -1902,4 +1854,129 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
   }
   *msg = ah__message(err, why, eff);
   return err;
+}
+
+/* Redirects: ahttp follows them, one transfer per hop (libcurl's own
+ * following is off), so that what is judged is what is requested. */
+
+int ah__request_redirected(const struct ah__request *q, CURLcode rc)
+{
+  return rc == CURLE_OK && q->abort_err == AH_OK && ah__rx_redirect_headers(q->rx);
+}
+
+/* The URL handle the finished transfer was given. */
+static const CURLU *current_url(const struct ah__request *q)
+{
+  if (q->j != NULL)
+    return q->j->url;
+  return q->url != NULL ? q->url : q->slot->urls.u;
+}
+
+/* URL credentials go only to the original origin: a hop elsewhere has
+ * none (even ones the Location named: they are the server's words, not
+ * the caller's); one back at it keeps the caller's (an absolute
+ * Location names none). 0, or -1 without memory. */
+static int hop_credentials(CURLU *next, const CURLU *base, int foreign)
+{
+  char *user = NULL, *password = NULL;
+  CURLUcode uc = CURLUE_OK;
+
+  if (foreign)
+    return curl_url_set(next, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+           curl_url_set(next, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK ? 0 : -1;
+  if (curl_url_get(next, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+    curl_free(user);
+    return 0; /* its own, or the base's kept by a relative reference */
+  }
+  if (curl_url_get((CURLU *)base, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+    uc = curl_url_set(next, CURLUPART_USER, user, 0);
+    if (uc == CURLUE_OK &&
+        curl_url_get((CURLU *)base, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
+      uc = curl_url_set(next, CURLUPART_PASSWORD, password, 0);
+  }
+  curl_free(user);
+  curl_free(password);
+  return uc == CURLUE_OK ? 0 : -1;
+}
+
+static void tell_redirect(struct ah__request *q, int status, const CURLU *next)
+{
+  char *url = NULL, *safe = NULL;
+  ah_event ev;
+
+  curl_url_get((CURLU *)next, CURLUPART_URL, &url, 0);
+  if (url != NULL)
+    safe = ah__url_without_credentials(url);
+  memset(&ev, 0, sizeof ev);
+  ev.type = AH_EVENT_REDIRECT;
+  ev.time_ns = ah__now_ns();
+  ev.status = status;
+  ev.url = safe != NULL ? safe : "";
+  ah__event(q->slot->d, q, &ev);
+  ah__free(safe);
+  curl_free(url);
+}
+
+int ah__request_redirect(struct ah__request *q, const char **why)
+{
+  struct ah__slot *slot = q->slot;
+  const struct ah__reqspec *sp = q->spec;
+  const CURLU *base = current_url(q);
+  struct ah__journey *j = q->j;
+  long max = sp != NULL && sp->max_redirects >= 0 ? sp->max_redirects
+                                                  : slot->d->max_redirects;
+  int status = q->rx->status, https = 0, err;
+  char *url = NULL, *origin = NULL;
+  curl_off_t took = 0;
+  CURLU *next = NULL;
+
+  *why = "no memory to follow a redirect";
+  if (j == NULL) {
+    if ((origin = ah__url_origin(base)) == NULL ||
+        (j = q->j = ah__journey_new(origin)) == NULL) {
+      ah__free(origin);
+      return AH_ENOMEM;
+    }
+    ah__free(origin);
+  }
+  if (j->nhops >= max) {
+    *why = "the request was redirected more times than its redirect limit";
+    return AH_EREDIRECTS;
+  }
+  err = ah__url_redirect(base, ah__rx_header(q->rx, "location"), &next, &https, why);
+  if (err != AH_OK)
+    return err;
+  curl_easy_getinfo(slot->easy, CURLINFO_EFFECTIVE_URL, &url);
+  if ((origin = ah__url_origin(next)) == NULL ||
+      ah__journey_record(j, status, url != NULL ? url : "") != 0) {
+    ah__free(origin);
+    curl_url_cleanup(next);
+    *why = "no memory to follow a redirect";
+    return AH_ENOMEM;
+  }
+  /* Once away from the original origin, the secrets stay behind for the
+   * rest of the journey, even back at it. */
+  if (strcmp(origin, j->origin) != 0)
+    j->foreign = 1;
+  ah__free(origin);
+  if (hop_credentials(next, base, j->foreign) != 0) {
+    curl_url_cleanup(next);
+    *why = "no memory to follow a redirect";
+    return AH_ENOMEM;
+  }
+  if (sp != NULL && !j->get && ah__journey_to_get(status, sp->method, with_body(sp)))
+    j->get = 1;
+  curl_easy_getinfo(slot->easy, CURLINFO_TOTAL_TIME_T, &took);
+  j->spent_us += took;
+  if (slot->d->on_event != NULL)
+    tell_redirect(q, status, next);
+  curl_url_cleanup(j->url);
+  j->url = next;
+  q->https = https ? 1 : 0;
+  /* The next hop is a request of its own, sent once on its own. */
+  q->sent = 0;
+  q->sent_finals = 0;
+  q->challenged = 0;
+  q->empty_reply = 0;
+  return AH_OK;
 }

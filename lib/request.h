@@ -19,6 +19,7 @@
 
 struct ah__reqspec;
 struct ah__bridge;
+struct ah__journey;
 
 /* Session-wide defaults a request falls back on. */
 struct ah__defaults {
@@ -92,11 +93,6 @@ struct ah__slot {
   curl_off_t ph_dns, ph_connect, ph_tls;
   long ph_conns;
   int ph_first_byte;
-  /* The journey of the attempt under way: each redirect followed, as a
-   * 2-byte status and the URL that answered it, NUL-terminated. */
-  char *hops;
-  size_t hops_len, hops_cap;
-  int nhops;
 };
 
 /* One request in flight, from fetch to completion. */
@@ -118,16 +114,15 @@ struct ah__request {
   unsigned waiting : 1;         /* in the session's retry list */
   unsigned parked : 1;          /* in its host's bucket, for a token */
   unsigned rate_paid : 1;       /* holds its host's token already */
-  /* Of the attempt under way (ah__request_rearm clears them): */
-  unsigned secrets_dropped : 1; /* sensitive headers left behind */
+  /* Of the hop under way (ah__request_rearm and a redirect clear them): */
   unsigned challenged : 1;      /* a digest challenge was answered */
   unsigned sent : 1;            /* the request went out */
   unsigned empty_reply : 1;     /* it ended with no response byte */
   unsigned told : 1;            /* the caller's callbacks saw it */
   unsigned body_dirty : 1;      /* the reader was read since its start */
-  unsigned hop_get : 1;         /* a redirect turned it into a GET */
   uint8_t attempt;              /* 1 for the first */
-  uint8_t sent_finals;          /* rx->finals when the last hop was sent */
+  uint8_t sent_finals;          /* rx->finals when it was last sent */
+  struct ah__journey *j;        /* its redirects, NULL until the first */
   uint16_t plain_path;          /* a plain URL's path offset (url is NULL) */
   int abort_err;                /* set by our callbacks to end the transfer */
   const char *abort_why;
@@ -168,6 +163,18 @@ int ah__request_setup(struct ah__request *q, const char **why);
  * *msg (NULL without memory). */
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp);
+
+/* 1 when q's transfer, ended with rc, is a redirect q follows (ahttp
+ * follows them, not libcurl): ah__request_redirect takes the next hop. */
+int ah__request_redirected(const struct ah__request *q, CURLcode rc);
+/* Take the redirect q's finished transfer answered: its journey gets the
+ * next URL, method and what it may carry (SPEC 4b), the hop is noted and
+ * told (AH_EVENT_REDIRECT). The slot still holds the finished transfer;
+ * the caller then recycles it and sets q up again (ah__request_setup
+ * builds each hop from the journey). AH_OK, or the code that ends q
+ * (AH_EREDIRECTS past the limit or to another scheme, AH_EPROTO for a
+ * Location that is no URL, AH_ENOMEM) with *why. */
+int ah__request_redirect(struct ah__request *q, const char **why);
 
 /* 1 when q's body can be sent again: not from a reader, or one with a
  * rewind callback, or one not read yet. */

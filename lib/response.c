@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "journey.h"
 
 /* What a receiver keeps between responses; larger buffers are let go,
  * so that a pooled slot does not pin the memory of one big response. */
@@ -16,7 +17,7 @@
 #define KEEP_HDR_OFF 64
 #define KEEP_BODY (AH__INLINE_BODY + 1)
 
-struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow)
+struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, unsigned follow)
 {
   struct ah__rx *rx = ah__calloc(1, sizeof *rx);
 
@@ -26,7 +27,7 @@ struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow)
 }
 
 void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
-                  int follow)
+                  unsigned follow)
 {
   if (rx->hdr_cap > KEEP_HDR) {
     ah__free(rx->hdr);
@@ -50,7 +51,7 @@ void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
   rx->status = rx->version = 0;
   rx->finals = 0;
   rx->in_block = rx->complete = rx->location = 0;
-  rx->follow = follow ? 1 : 0;
+  rx->follow = (uint8_t)follow;
 }
 
 void ah__rx_free(struct ah__rx *rx)
@@ -70,8 +71,7 @@ int ah__rx_headers_complete(const struct ah__rx *rx)
 
 int ah__rx_redirect_headers(const struct ah__rx *rx)
 {
-  return rx->complete && rx->follow && rx->location && rx->status >= 300 &&
-         rx->status < 400;
+  return rx->complete && rx->location && (rx->follow & ah__journey_bit(rx->status));
 }
 
 int ah__rx_final_headers(const struct ah__rx *rx)
@@ -145,27 +145,6 @@ static int parse_content_length(const char *v, size_t n, int64_t *out)
     return -1;
   *out = val;
   return 0;
-}
-
-/* An absolute URL with a scheme other than http or https. Relative
- * references (no scheme) are resolved by libcurl against http(s). */
-static int bad_redirect_scheme(const char *v, size_t n)
-{
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    char c = v[i];
-    if (c == ':')
-      break;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' ||
-                     c == '.'))))
-      return 0; /* not a scheme: a path or a relative reference */
-  }
-  if (i == n || i == 0)
-    return 0;
-  return !((i == 4 && strncasecmp(v, "http", 4) == 0) ||
-           (i == 5 && strncasecmp(v, "https", 5) == 0));
 }
 
 static int start_block(struct ah__rx *r, const char *line, size_t len,
@@ -312,15 +291,9 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
       *why = "the response has several Location headers that differ";
       return AH_EPROTO;
     }
-    if (r->follow && r->status >= 300 && r->status < 400) {
-      if (k == vlen) {
-        *why = "a redirect has an empty Location";
-        return AH_EPROTO;
-      }
-      if (bad_redirect_scheme(v, vlen)) {
-        *why = "a redirect points to a scheme other than http or https";
-        return AH_EREDIRECTS;
-      }
+    if ((r->follow & ah__journey_bit(r->status)) && k == vlen) {
+      *why = "a redirect has an empty Location";
+      return AH_EPROTO;
     }
     r->location = 1;
   }
@@ -442,7 +415,7 @@ static uint32_t saturate_us(int64_t us)
   return us <= 0 ? 0 : us >= UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
-/* The redirects of info (2-byte status, URL, NUL; see struct ah__slot)
+/* The redirects of info (2-byte status, URL, NUL; see struct ah__journey)
  * as the result keeps them: the same, credentials removed from each URL. */
 static size_t hops_size(const struct ah__resp_info *info)
 {

@@ -3,8 +3,8 @@
  * Knows nothing of curl: request.c feeds the receiver the header lines
  * and body bytes libcurl delivers. The receiver enforces the limits and
  * the checks libcurl 7.88 does not (conflicting Content-Length, NUL in a
- * header, a body with no Content-Length over the limit, a redirect to
- * another scheme, headers cut before the blank line). At completion it
+ * header, a body with no Content-Length over the limit, an empty or
+ * ambiguous Location, headers cut before the blank line). At completion it
  * becomes an ah_response: one exact-size block holding the headers, the
  * URL and a small body, so a completed future costs a few hundred bytes
  * beyond a large body. */
@@ -34,8 +34,8 @@ struct ah__rx {
   unsigned finals;    /* final (not 1xx) status lines seen */
   unsigned in_block : 1;   /* a status line was seen, blank line not yet */
   unsigned complete : 1;   /* the last header block ended properly */
-  unsigned follow : 1;     /* redirects are followed */
   unsigned location : 1;   /* the current block has a Location header */
+  uint8_t follow;          /* the redirect statuses followed (journey.h) */
 };
 
 /* The result (public, opaque): read-only after ah__response_build. One
@@ -66,18 +66,18 @@ struct ah__resp_info {
   const char *remote_ip, *local_ip; /* NULL: "" */
   long remote_port, local_port;
   int url_plain;       /* 1: the URL has no user:password@ to remove */
-  const char *hops;    /* the redirects followed (request.h, struct ah__slot) */
+  const char *hops;    /* the redirects followed (struct ah__journey) */
   size_t hops_len;
   int nhops;
 };
 /* A fresh receiver with its limits; NULL without memory. */
-struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, int follow);
+struct ah__rx *ah__rx_new(size_t max_body, size_t max_header, unsigned follow);
 void ah__rx_free(struct ah__rx *rx);
 /* Ready rx for the next response with these limits. It keeps its small
  * buffers (a pooled slot's receiver serves request after request without
  * allocating) and lets go of large ones. */
 void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
-                  int follow);
+                  unsigned follow);
 
 /* One header line as libcurl delivers it (CRLF included). Returns AH_OK or
  * the code that must end the transfer (AH_EPROTO, AH_ETOOLARGE,
@@ -92,7 +92,8 @@ int ah__rx_headers_complete(const struct ah__rx *rx);
 /* 1 right after the blank line of the final response's header block:
  * not an interim 1xx, nor a redirect that will be followed. */
 int ah__rx_final_headers(const struct ah__rx *rx);
-/* 1 right after the blank line of a redirect that will be followed. */
+/* 1 right after the blank line of a redirect that will be followed (a
+ * status in follow, with a Location): the transfer's end is a hop. */
 int ah__rx_redirect_headers(const struct ah__rx *rx);
 /* Value of a header of the current block (any case), NULL if absent. */
 const char *ah__rx_header(const struct ah__rx *rx, const char *name);

@@ -15,6 +15,7 @@
 #include "curl_caps.h"
 #include "error.h"
 #include "future.h"
+#include "journey.h"
 #include "queue.h"
 #include "rate.h"
 #include "reactor.h"
@@ -468,6 +469,7 @@ static void request_free(ah_session *s, struct ah__request *q)
   if (q->slot)
     slot_put(s, q->slot);
   curl_url_cleanup(q->url);
+  ah__journey_free(q->j);
   ah__reqspec_unref(q->spec);
   ah__free(q);
 }
@@ -477,6 +479,7 @@ static void queue_timer_update(ah_session *s);
 static void retry_timer_update(ah_session *s);
 static int rate_admit(ah_session *s, struct ah__request *q);
 static int start(ah_session *s, struct ah__request *q, const char **why);
+static int follow(ah_session *s, struct ah__request *q, const char **why);
 
 /* Start q, taken off a list; if it cannot start, it ends with the reason. */
 static void start_or_fail(ah_session *s, struct ah__request *q)
@@ -782,6 +785,22 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   }
   if (q->doom_err)
     s->ndoomed--;
+  if (err == AH_OK && q->doom_err == 0 && !s->closing &&
+      ah__request_redirected(q, rc)) {
+    const char *why;
+    if ((err = ah__request_redirect(q, &why)) == AH_OK) {
+      if ((err = follow(s, q, &why)) == AH_OK)
+        return; /* the next hop is under way */
+      msg = ah__message(err, why, NULL);
+      goto done;
+    }
+    /* A redirect that cannot be followed ends the transfer: the
+     * response's URL names where it was. */
+    q->abort_err = err;
+    q->abort_why = why;
+    rc = CURLE_ABORTED_BY_CALLBACK;
+    err = AH_OK;
+  }
   if (err == AH_OK) {
     err = ah__request_result(q, rc, &msg, &resp);
     if (!s->closing && q->doom_err == 0 &&
@@ -804,6 +823,7 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
                                           : "the request could not be started",
                       NULL);
   }
+done:
   if (s->d.on_event != NULL)
     event(s, q, AH_EVENT_DONE, resp ? ah_response_status(resp) : 0, err, 0);
   request_free(s, q);
@@ -813,16 +833,13 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   ah__future_complete(f, err, resp, msg);
 }
 
-/* Hand q to libcurl: an easy handle, a response, its options. */
-static int start(ah_session *s, struct ah__request *q, const char **why)
+/* Start a reader's body over before it is sent again. The rewind runs
+ * the caller's code, which may cancel or free this very future: as inside
+ * libcurl, that is deferred, and ends it here. */
+static int rewind_body(ah_session *s, struct ah__request *q, const char **why)
 {
-  CURLMcode mc;
   int err;
 
-  if ((err = ah__request_supported(q, &s->d, why)) != AH_OK)
-    return err;
-  /* The rewind runs the caller's code, which may cancel or free this very
-   * future: as inside libcurl, that is deferred, and ends it here. */
   s->bridge.in_curl++;
   err = ah__request_rewind(q, why);
   s->bridge.in_curl--;
@@ -832,7 +849,33 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
     s->ndoomed--;
     *why = "canceled by the caller";
   }
-  if (err != AH_OK)
+  return err;
+}
+
+/* Set q up on its slot and hand it to libcurl. */
+static int launch(ah_session *s, struct ah__request *q, const char **why)
+{
+  CURLMcode mc;
+  int err;
+
+  if ((err = ah__request_setup(q, why)) != AH_OK)
+    return err;
+  if ((mc = ah__bridge_add(&s->bridge, q->slot->easy)) != CURLM_OK) {
+    *why = mc == CURLM_OUT_OF_MEMORY ? "no memory to start the request"
+                                     : "libcurl refused to start the request";
+    return ah__error_from_multi(mc);
+  }
+  ah__list_append(&s->active, q);
+  return AH_OK;
+}
+
+/* Hand q to libcurl: an easy handle, a response, its options. */
+static int start(ah_session *s, struct ah__request *q, const char **why)
+{
+  int err;
+
+  if ((err = ah__request_supported(q, &s->d, why)) != AH_OK ||
+      (err = rewind_body(s, q, why)) != AH_OK)
     return err;
   *why = "no memory to start the request";
   q->oom_mark = ah__alloc_failures();
@@ -843,16 +886,22 @@ static int start(ah_session *s, struct ah__request *q, const char **why)
   q->rx = q->slot->rx;
   if (s->d.on_event != NULL)
     event(s, q, AH_EVENT_DEQUEUED, 0, 0, 0);
-  if ((err = ah__request_setup(q, why)) != AH_OK)
-    return err;
-  if ((mc = ah__bridge_add(&s->bridge, q->slot->easy)) != CURLM_OK) {
-    *why = mc == CURLM_OUT_OF_MEMORY ? "no memory to start the request"
-                                     : "libcurl refused to start the request";
-    return ah__error_from_multi(mc);
-  }
   q->queued = 0;
-  ah__list_append(&s->active, q);
-  return AH_OK;
+  return launch(s, q, why);
+}
+
+/* The next hop of q's journey (ah__request_redirect decided it), on the
+ * same easy handle: libcurl's connection pool serves it on the same
+ * connection when it goes to the same place. */
+static int follow(ah_session *s, struct ah__request *q, const char **why)
+{
+  int err;
+
+  ah__slot_recycle(q->slot); /* the hop is set up from the journey */
+  if ((err = ah__request_supported(q, &s->d, why)) != AH_OK ||
+      (err = rewind_body(s, q, why)) != AH_OK)
+    return err;
+  return launch(s, q, why);
 }
 
 /* The queue timeout: one timer, for the head of the queue, since the queue

@@ -12,6 +12,7 @@
 #include "url.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -244,9 +245,15 @@ int ah__url_plain(const char *url, CURLU **out)
 
 /* url with every byte outside ASCII after the authority written %XX, as
  * RFC 3986 wants it on the wire (libcurl's parser keeps such bytes raw in
- * some releases): *out is a new string, or NULL when url needs none.
- * AH_OK or AH_ENOMEM. The host is left alone (a name is not escaped). */
-static int encode_high(const char *url, size_t scheme, char **out)
+ * some releases), and spaces too if spaces: *out is a new string, or NULL
+ * when url needs none. AH_OK or AH_ENOMEM. The host is left alone (a
+ * name is not escaped). */
+static int escaped(unsigned char c, int spaces)
+{
+  return c >= 0x80 || (spaces && c == ' ');
+}
+
+static int encode_high(const char *url, size_t scheme, int spaces, char **out)
 {
   static const char hex[] = "0123456789ABCDEF";
   const char *p = url + (scheme ? scheme + 1 : 0), *q;
@@ -257,7 +264,7 @@ static int encode_high(const char *url, size_t scheme, char **out)
   if (p[0] == '/' && p[1] == '/')
     p += 2 + strcspn(p + 2, "/?#");
   for (q = p; *q; q++)
-    extra += (unsigned char)*q >= 0x80 ? 2 : 0;
+    extra += escaped((unsigned char)*q, spaces) ? 2 : 0;
   if (extra == 0)
     return AH_OK;
   if ((o = ah__malloc(strlen(url) + extra + 1)) == NULL)
@@ -267,7 +274,7 @@ static int encode_high(const char *url, size_t scheme, char **out)
   o += p - url;
   for (q = p; *q; q++) {
     unsigned char c = (unsigned char)*q;
-    if (c >= 0x80) {
+    if (escaped(c, spaces)) {
       *o++ = '%';
       *o++ = hex[c >> 4];
       *o++ = hex[c & 15];
@@ -313,7 +320,7 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
       return AH_ENOMEM;
     }
   }
-  if (encode_high(url, n, &encoded) != AH_OK ||
+  if (encode_high(url, n, 0, &encoded) != AH_OK ||
       (u = n == 0 ? curl_url_dup((CURLU *)base) /* 7.88: not const */ : curl_url()) == NULL) {
     ah__free(encoded);
     *why = "no memory for the URL";
@@ -339,4 +346,66 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
   *how |= n == 5 ? AH__URL_HTTPS : 0;
   *out = u;
   return AH_OK;
+}
+
+int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
+                     int *https, const char **why)
+{
+  size_t n = scheme_len(location);
+  char *encoded = NULL, *scheme = NULL;
+  CURLU *u;
+  CURLUcode uc;
+
+  *out = NULL;
+  if (n != 0 && !(n == 4 && strncasecmp(location, "http", 4) == 0) &&
+      !(n == 5 && strncasecmp(location, "https", 5) == 0)) {
+    *why = "a redirect points to a scheme other than http or https";
+    return AH_EREDIRECTS;
+  }
+  /* Browsers and libcurl's own following send a space in a Location as
+   * %20; raw bytes above ASCII are escaped as in any URL ahttp sends. */
+  if (encode_high(location, n, 1, &encoded) != AH_OK ||
+      (u = curl_url_dup((CURLU *)base)) == NULL) { /* 7.88: not const */
+    ah__free(encoded);
+    *why = "no memory for the redirect's URL";
+    return AH_ENOMEM;
+  }
+  uc = curl_url_set(u, CURLUPART_URL, encoded ? encoded : location, 0);
+  ah__free(encoded);
+  if (uc == CURLUE_OK)
+    uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+  if (uc != CURLUE_OK) {
+    curl_url_cleanup(u);
+    if (uc == CURLUE_OUT_OF_MEMORY) {
+      *why = "no memory for the redirect's URL";
+      return AH_ENOMEM;
+    }
+    *why = "a redirect's Location is not a valid URL";
+    return AH_EPROTO;
+  }
+  *https = strcasecmp(scheme, "https") == 0;
+  curl_free(scheme);
+  *out = u;
+  return AH_OK;
+}
+
+char *ah__url_origin(const CURLU *url)
+{
+  CURLU *u = (CURLU *)url; /* 7.88's curl_url_get takes no const */
+  char *scheme = NULL, *host = NULL, *port = NULL, *origin = NULL;
+  size_t i, n;
+
+  if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+      (origin = ah__malloc(n = strlen(scheme) + strlen(host) + strlen(port) + 5)) != NULL) {
+    snprintf(origin, n, "%s://%s:%s", scheme, host, port);
+    for (i = 0; origin[i]; i++) /* scheme and host compare in any case */
+      if (origin[i] >= 'A' && origin[i] <= 'Z')
+        origin[i] = (char)(origin[i] - 'A' + 'a');
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  return origin;
 }

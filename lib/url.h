@@ -48,4 +48,17 @@ void ah__url_cache_free(struct ah__url_cache *c);
  * the test that holds it to libcurl's parser. */
 int ah__url_plain(const char *url, CURLU **out);
 
+/* The next URL of a redirect: location resolved against base (the URL
+ * that answered), spaces and bytes above ASCII escaped, into a new handle
+ * (*out); *https tells its scheme. AH_OK; AH_EREDIRECTS for a scheme
+ * other than http or https; AH_EPROTO for a Location that is no URL;
+ * AH_ENOMEM. *why says which. */
+int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
+                     int *https, const char **why);
+
+/* The origin of url, "scheme://host:port" in lower case with the
+ * scheme's default port made explicit: allocated, NULL without memory or
+ * without a host. */
+char *ah__url_origin(const CURLU *url);
+
 #endif

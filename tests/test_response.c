@@ -1,7 +1,9 @@
 /* test_response.c - header and body accumulation without any network. */
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "journey.h"
 #include "response.h"
 #include "testutil.h"
 
@@ -9,7 +11,7 @@
 
 static void test_blocks_and_final_headers(void **state)
 {
-  struct ah__rx *r = ah__rx_new(1000, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
   const char *why = NULL, *n, *v;
   ah_response *res;
 
@@ -47,7 +49,7 @@ static void test_blocks_and_final_headers(void **state)
 
 static void test_status_line_checked(void **state)
 {
-  struct ah__rx *r = ah__rx_new(1000, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
   const char *why = NULL;
 
   (void)state;
@@ -58,7 +60,7 @@ static void test_status_line_checked(void **state)
 
 static void test_content_length_rules(void **state)
 {
-  struct ah__rx *r = ah__rx_new(1000, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
   const char *why = NULL;
 
   (void)state;
@@ -69,15 +71,15 @@ static void test_content_length_rules(void **state)
   assert_int_equal(LINE(r, "Content-Length: 6\r\n"), AH_EPROTO);
   assert_non_null(strstr(why, "Content-Length"));
   ah__rx_free(r);
-  r = ah__rx_new(1000, 4096, 1);
+  r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   assert_int_equal(LINE(r, "Content-Length: 5, 6\r\n"), AH_EPROTO);
   ah__rx_free(r);
-  r = ah__rx_new(1000, 4096, 1);
+  r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   assert_int_equal(LINE(r, "Content-Length: -1\r\n"), AH_EPROTO);
   ah__rx_free(r);
-  r = ah__rx_new(1000, 4096, 1);
+  r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   assert_int_equal(LINE(r, "Content-Length: 99999999999999999999999\r\n"), AH_EPROTO);
   ah__rx_free(r);
@@ -85,7 +87,7 @@ static void test_content_length_rules(void **state)
 
 static void test_nul_and_header_limit(void **state)
 {
-  struct ah__rx *r = ah__rx_new(1000, 64, 1);
+  struct ah__rx *r = ah__rx_new(1000, 64, AH__FOLLOW_ALL);
   const char *why = NULL;
   char line[100];
 
@@ -103,7 +105,7 @@ static void test_nul_and_header_limit(void **state)
 
 static void test_header_count_limit(void **state)
 {
-  struct ah__rx *r = ah__rx_new(1000, 1 << 20, 1);
+  struct ah__rx *r = ah__rx_new(1000, 1 << 20, AH__FOLLOW_ALL);
   const char *why = NULL;
   int i, rc = AH_OK;
 
@@ -117,29 +119,49 @@ static void test_header_count_limit(void **state)
   ah__rx_free(r);
 }
 
-static void test_redirect_scheme(void **state)
+static void test_redirect_location(void **state)
 {
-  struct ah__rx *r = ah__rx_new(1000, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
   struct ah__rx *nofollow = ah__rx_new(1000, 4096, 0);
   const char *why = NULL;
-  static const struct { const char *line; int want; } t[] = {
-    {"Location: https://x.test/\r\n", AH_OK},
-    {"Location: HTTP://x.test/\r\n", AH_OK},
-    {"Location: /relative:colon\r\n", AH_OK},
-    {"Location: other/path\r\n", AH_OK},
-    {"Location: file:///etc/passwd\r\n", AH_EREDIRECTS},
-    {"Location: gopher://x/\r\n", AH_EREDIRECTS},
-    {"Location:\r\n", AH_EPROTO},     /* libcurl would skip it */
-    {"Location:   \r\n", AH_EPROTO},
+  static const struct { const char *status, *line; int want, hop; } t[] = {
+    {"301", "Location: https://x.test/\r\n", AH_OK, 1},
+    {"302", "Location: other/path\r\n", AH_OK, 1},
+    /* The scheme is judged on the URL resolved at the hop (test_url). */
+    {"303", "Location: file:///etc/passwd\r\n", AH_OK, 1},
+    {"307", "Location: /relative:colon\r\n", AH_OK, 1},
+    {"308", "Location: HTTP://x.test/\r\n", AH_OK, 1},
+    {"307", "Location:\r\n", AH_EPROTO, 0},     /* libcurl would skip it */
+    {"308", "Location:   \r\n", AH_EPROTO, 0},
+    {"301", "Location: \v\f\r\n", AH_EPROTO, 0}, /* white space libcurl trims */
+    /* Not redirects (SPEC 4b): a Location there is just a header. */
+    {"300", "Location:\r\n", AH_OK, 0},
+    {"304", "Location: /x\r\n", AH_OK, 0},
+    {"305", "Location: /x\r\n", AH_OK, 0},
   };
+  char line[64];
   size_t i;
 
   (void)state;
-  for (i = 0; i < sizeof t / sizeof *t; i++) { /* one redirect each */
-    LINE(r, "HTTP/1.1 301 Moved\r\n");
+  for (i = 0; i < sizeof t / sizeof *t; i++) { /* one response each */
+    snprintf(line, sizeof line, "HTTP/1.1 %s X\r\n", t[i].status);
+    LINE(r, line);
     assert_int_equal(LINE(r, t[i].line), t[i].want);
     LINE(r, "\r\n");
+    if (t[i].want == AH_OK) {
+      assert_int_equal(ah__rx_redirect_headers(r), t[i].hop);
+      assert_int_equal(ah__rx_final_headers(r), !t[i].hop);
+    }
   }
+  /* A request that does not follow this status (a body it cannot send
+   * again): the 307 is its final response, not a hop. */
+  ah__rx_reset(r, 1000, 4096, AH__FOLLOW_303);
+  LINE(r, "HTTP/1.1 307 X\r\n");
+  assert_int_equal(LINE(r, "Location: /x\r\n"), AH_OK);
+  LINE(r, "\r\n");
+  assert_false(ah__rx_redirect_headers(r));
+  assert_true(ah__rx_final_headers(r));
+  ah__rx_reset(r, 1000, 4096, AH__FOLLOW_ALL);
   /* Several Locations: the same one is fine, two that differ are not
    * (libcurl follows the last, which is not the one judged). */
   LINE(r, "HTTP/1.1 302 Found\r\n");
@@ -157,16 +179,13 @@ static void test_redirect_scheme(void **state)
   LINE(nofollow, "\r\n");
   LINE(nofollow, "HTTP/1.1 301 Moved\r\n");
   assert_int_equal(LINE(nofollow, "Location:\r\n"), AH_OK);
-  /* White space libcurl trims (\v, \f) makes an empty Location too. */
-  LINE(r, "HTTP/1.1 302 Found\r\n");
-  assert_int_equal(LINE(r, "Location: \v\f\r\n"), AH_EPROTO);
   ah__rx_free(r);
   ah__rx_free(nofollow);
 }
 
 static void test_body_limit_and_presize(void **state)
 {
-  struct ah__rx *r = ah__rx_new(10, 4096, 1);
+  struct ah__rx *r = ah__rx_new(10, 4096, AH__FOLLOW_ALL);
   const char *why = NULL;
   size_t len;
 
@@ -179,14 +198,14 @@ static void test_body_limit_and_presize(void **state)
   ah__rx_free(r);
   (void)len;
   /* Content-Length sizes the buffer once; too large is refused early. */
-  r = ah__rx_new(1 << 20, 4096, 1);
+  r = ah__rx_new(1 << 20, 4096, AH__FOLLOW_ALL);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   LINE(r, "Content-Length: 5000\r\n");
   LINE(r, "\r\n");
   assert_int_equal(ah__rx_body(r, "abc", 3, &why), AH_OK);
   assert_int_equal(r->body_cap, 5001);
   ah__rx_free(r);
-  r = ah__rx_new(100, 4096, 1);
+  r = ah__rx_new(100, 4096, AH__FOLLOW_ALL);
   LINE(r, "HTTP/1.1 200 OK\r\n");
   LINE(r, "Content-Length: 101\r\n");
   LINE(r, "\r\n");
@@ -196,7 +215,7 @@ static void test_body_limit_and_presize(void **state)
 
 static void test_body_grows_geometrically(void **state)
 {
-  struct ah__rx *r = ah__rx_new(1 << 20, 4096, 1);
+  struct ah__rx *r = ah__rx_new(1 << 20, 4096, AH__FOLLOW_ALL);
   const char *why = NULL;
   char chunk[100];
   int i, reallocs = 0;
@@ -221,7 +240,7 @@ static void test_body_grows_geometrically(void **state)
  * of large ones, and nothing of the last response shows in the next. */
 static void test_reset_reuses_small_buffers_only(void **state)
 {
-  struct ah__rx *r = ah__rx_new(1 << 20, 1 << 20, 1);
+  struct ah__rx *r = ah__rx_new(1 << 20, 1 << 20, AH__FOLLOW_ALL);
   const char *why = NULL;
   char *hdr, *body, big[300];
   ah_response *res;
@@ -238,7 +257,7 @@ static void test_reset_reuses_small_buffers_only(void **state)
   ah__response_free(res);
   hdr = r->hdr;
   body = r->body;
-  ah__rx_reset(r, 1 << 20, 1 << 20, 1);
+  ah__rx_reset(r, 1 << 20, 1 << 20, AH__FOLLOW_ALL);
   assert_ptr_equal(r->hdr, hdr);   /* kept */
   assert_ptr_equal(r->body, body); /* kept: inline bodies are copied */
   assert_int_equal(r->nhdr, 0);
@@ -257,7 +276,7 @@ static void test_reset_reuses_small_buffers_only(void **state)
   assert_string_equal(ah_response_body(res, NULL), "ab");
   ah__response_free(res);
   /* Large header text and a large partial body are not kept. */
-  ah__rx_reset(r, 1 << 20, 1 << 20, 1);
+  ah__rx_reset(r, 1 << 20, 1 << 20, AH__FOLLOW_ALL);
   memset(big, 'v', sizeof big - 3);
   memcpy(big + sizeof big - 3, "\r\n", 3);
   big[0] = 'X'; big[1] = ':';
@@ -267,7 +286,7 @@ static void test_reset_reuses_small_buffers_only(void **state)
   assert_true(r->hdr_cap > 4096);
   for (i = 0; i < 10; i++)
     assert_int_equal(ah__rx_body(r, big, sizeof big - 1, &why), AH_OK);
-  ah__rx_reset(r, 1 << 20, 1 << 20, 1);
+  ah__rx_reset(r, 1 << 20, 1 << 20, AH__FOLLOW_ALL);
   assert_null(r->hdr);
   assert_null(r->body);
   assert_int_equal(r->hdr_cap + r->body_cap, 0);
@@ -297,7 +316,7 @@ static void test_url_credentials_removed(void **state)
  * over, shrunk to its size when growth left much unused. */
 static void test_result_is_compact(void **state)
 {
-  struct ah__rx *rx = ah__rx_new(1 << 20, 4096, 1);
+  struct ah__rx *rx = ah__rx_new(1 << 20, 4096, AH__FOLLOW_ALL);
   const char *why = NULL;
   ah_response *res;
   char big[5000];
@@ -318,7 +337,7 @@ static void test_result_is_compact(void **state)
   ah__response_free(res);
   ah__rx_free(rx);
 
-  rx = ah__rx_new(1 << 20, 4096, 1);
+  rx = ah__rx_new(1 << 20, 4096, AH__FOLLOW_ALL);
   ah__rx_header_line(rx, "HTTP/1.1 200 OK\r\n", 17, &why);
   ah__rx_header_line(rx, "\r\n", 2, &why);
   memset(big, 'B', sizeof big);
@@ -344,7 +363,7 @@ int main(void)
     TU_TEST(test_content_length_rules),
     TU_TEST(test_nul_and_header_limit),
     TU_TEST(test_header_count_limit),
-    TU_TEST(test_redirect_scheme),
+    TU_TEST(test_redirect_location),
     TU_TEST(test_body_limit_and_presize),
     TU_TEST(test_body_grows_geometrically),
     TU_TEST(test_reset_reuses_small_buffers_only),
