@@ -256,6 +256,24 @@ class Handler(socketserver.BaseRequestHandler):
             # without an answer (as /drop-next).
             self.send(reply(int(arg), b"", [("Location", query)], reason="Moved"))
             self.drop_next = True
+        elif name == "redirect-unquoted":
+            # /redirect-unquoted?LOCATION, %XX-decoded: raw spaces, UTF-8.
+            self.send(reply(302, b"", [("Location", urllib.parse.unquote(query))],
+                            reason="Found"))
+        elif name == "redirect-body":
+            # /redirect-body/STATUS?LOCATION: a redirect with a body of its own.
+            self.send(reply(int(arg), b"the redirect's own body", [("Location", query)],
+                            reason="Moved"))
+        elif name == "slow-redirect":
+            # /slow-redirect/MS/N: after MS ms, 302 to /slow-redirect/MS/N-1;
+            # at 0, 200.
+            ms, n = int(arg), int(parts[2])
+            time.sleep(ms / 1000.0)
+            if n <= 0:
+                self.send(reply(200, b"arrived"))
+            else:
+                self.send(reply(302, b"", [("Location", "/slow-redirect/%d/%d" % (ms, n - 1))],
+                                reason="Found"))
         elif name == "two-locations":
             # /two-locations?FIRST|SECOND: a 302 with two Location lines
             # (FIRST may be empty).
