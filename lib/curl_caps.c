@@ -1,7 +1,12 @@
 /* curl_caps.c - what the libcurl running in this process can do, read
  * once at run time (see curl_caps.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_DEFAULT */
+#endif
 #include "curl_caps.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +44,8 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
     c->why = room->why;
   }
   c->h2c_reuse_broken = v->version_num < 0x080000;
+  c->h2_trace_component = v->version_num >= 0x080300 && v->version_num < 0x081300;
+  c->h2_refusal_silent = v->version_num < 0x080000;
   c->tls = (v->features & CURL_VERSION_SSL) != 0;
   c->http2 = (v->features & CURL_VERSION_HTTP2) != 0;
   /* Only what this build of libcurl decodes: offering br to a libcurl
@@ -56,6 +63,26 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
 void ah__curl_caps_init(void)
 {
   ah__curl_caps_read(&caps, &caps_room, curl_version_info(CURLVERSION_NOW));
+}
+
+/* curl_global_trace is 8.3's: looked up at run time, since a library
+ * built on 7.88's headers may run on 8.5. */
+static void trace_h2_once(void)
+{
+  CURLcode (*set)(const char *) = NULL;
+  void *sym = dlsym(RTLD_DEFAULT, "curl_global_trace");
+
+  memcpy(&set, &sym, sizeof set); /* a data pointer to a function's */
+  if (set != NULL)
+    set("http/2");
+}
+
+void ah__curl_trace_h2(void)
+{
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+  if (in_use->h2_trace_component)
+    pthread_once(&once, trace_h2_once);
 }
 
 const struct ah__curl_caps *ah__curl_caps(void)

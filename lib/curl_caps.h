@@ -21,6 +21,15 @@ struct ah__curl_caps {
   /* Before 8.0 a cleartext HTTP/2 connection reused with prior knowledge
    * breaks (curl issue 10634): each such request needs its own. */
   int h2c_reuse_broken;
+  /* 8.3 to 8.18 tell of a refused HTTP/2 stream only through the http/2
+   * trace component (curl_global_trace), off by default: see
+   * ah__curl_trace_h2. 8.0 to 8.2 cannot be asked; 8.19 on say it in
+   * their plain verbose output. */
+  int h2_trace_component;
+  /* 7.88 says nothing of a stream refused on a shared connection, even
+   * in its trace; but it is the only HTTP/2 resend of 7.88 that writes no
+   * error text first (lib/http2.c, curl-7_88_1): see refused_resend. */
+  int h2_refusal_silent;
   int tls;                /* built with TLS: https can be fetched */
   int http2;              /* built with nghttp2: HTTP/2 can be asked for */
   /* "Accept-Encoding: ..." listing the decoders this libcurl has, in the
@@ -38,6 +47,11 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
 const struct ah__curl_caps *ah__curl_caps(void);
 /* Read them (called once by ah__global_init). */
 void ah__curl_caps_init(void);
+/* Turn on libcurl's http/2 trace component where refusals are told only
+ * there (h2_trace_component), once per process. It adds lines to the
+ * verbose output of the handles that ask for it, ahttp's and any other
+ * code's, and costs nothing elsewhere. */
+void ah__curl_trace_h2(void);
 /* Tests only: pretend the running libcurl has c (NULL: what it has). */
 void ah__curl_caps_pretend(const struct ah__curl_caps *c);
 

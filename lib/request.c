@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
 #include <time.h>
@@ -488,6 +489,9 @@ enum ah__outcome ah__request_outcome(const struct ah__request *q, int err)
                ? AH__OUT_CONNECT : AH__OUT_FINAL;
   if (err == AH_ETIMEDOUT)
     return AH__OUT_TIMEOUT;
+  if (q->slot != NULL && q->rx != NULL && q->rx->status == 0 &&
+      ah__refusal_unprocessed(&q->slot->watch))
+    return AH__OUT_REFUSED;
   if ((err == AH_EIO || err == AH_EPROTO) && q->rx != NULL &&
       q->rx->status == 0 && q->empty_reply)
     return AH__OUT_RESET;
@@ -1090,6 +1094,92 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
   return fd;
 }
 
+/* libcurl tells of HTTP/2 refusals only in its trace, and in other
+ * words in each release: the stream a request went out on ("Using Stream
+ * ID: 1" in 7.88, "[HTTP/2] [1] OPENED stream" in 8.x), a GOAWAY
+ * ("recveived GOAWAY, error=0, last_stream=0" in 7.88, "received ..." in
+ * 8.x), a refused stream ("REFUSED_STREAM, retrying a fresh connect" in
+ * 7.88; "[HTTP/2] [1] RESET: REFUSED_STREAM" from the http/2 trace
+ * component in 8.3 to 8.18, see ah__curl_trace_h2; "stream 1 refused by
+ * server" in 8.19 on). Each is read as positive evidence only: a line
+ * not understood proves nothing, and the request is then not sent twice. */
+void ah__refusal_note(struct ah__refusal *w, const char *text, size_t len)
+{
+  char line[160];
+  const char *p;
+  long v;
+
+  if (len >= sizeof line)
+    len = sizeof line - 1;
+  memcpy(line, text, len);
+  line[len] = '\0';
+  if (strstr(line, "REFUSED_STREAM") != NULL || strstr(line, "refused by server") != NULL)
+    w->refused = 1;
+  else if (sscanf(line, "Using Stream ID: %ld", &v) == 1 ||
+           sscanf(line, "[HTTP/2] [%ld] OPENED stream", &v) == 1)
+    w->sid = v > 0 && v <= INT32_MAX ? (int32_t)v : 0;
+  else if (strstr(line, "GOAWAY, error=") != NULL &&
+           (p = strstr(line, "last_stream=")) != NULL &&
+           sscanf(p, "last_stream=%ld", &v) == 1 && v >= 0 && v <= INT32_MAX)
+    w->goaway_last = (int32_t)v;
+}
+
+int ah__refusal_unprocessed(const struct ah__refusal *w)
+{
+  return w->refused || (w->sid > 0 && w->goaway_last >= 0 && w->goaway_last < w->sid);
+}
+
+static int on_trace(CURL *e, curl_infotype type, char *data, size_t size, void *arg)
+{
+  (void)e;
+  if (type == CURLINFO_TEXT)
+    ah__refusal_note(&((struct ah__slot *)arg)->watch, data, size);
+  return 0;
+}
+
+/* Whether q reads libcurl's trace for refusals: only where it changes
+ * the outcome (a request not sent twice without proof, over HTTP/2, with
+ * retries of resets on), since the trace makes libcurl format every line
+ * of its verbose output. */
+static int watch_refusals(const struct ah__request *q, const struct ah__defaults *d)
+{
+  const struct ah__retrier *rt = d->rt;
+
+  return ah__curl_caps()->http2 && d->http_version != AH_HTTP_1_1 &&
+         (q->https || d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE) &&
+         rt != NULL && ah__retry_wanted(&rt->p, AH__OUT_REFUSED, 0) &&
+         ah__request_attempts(q, rt->p.attempts) > 1 && !ah__request_resendable(q);
+}
+
+/* libcurl resends a request whose HTTP/2 stream the server refused
+ * (REFUSED_STREAM, or above a GOAWAY's last stream id) by itself: nothing
+ * was processed, so any method may go again, as an attempt of its retry
+ * policy. 1 when this resend is one. */
+static int refused_resend(struct ah__slot *slot, struct ah__request *q)
+{
+  const struct ah__retrier *rt = slot->d->rt;
+
+  /* 7.88 tells of a refused stream on a connection other streams share
+   * in no line; it resent such a stream when one of ours was opened (the
+   * trace named it) and no error text came before the resend: every other
+   * way 7.88 loses an HTTP/2 stream (reset, connection closed, a read or
+   * write failing) writes one. */
+  int silent = ah__curl_caps()->h2_refusal_silent && slot->watch.sid > 0 &&
+               slot->errbuf[0] == '\0';
+
+  if (!(ah__refusal_unprocessed(&slot->watch) || silent) || rt == NULL ||
+      !ah__retry_wanted(&rt->p, AH__OUT_REFUSED, 0) ||
+      q->attempt >= ah__request_attempts(q, rt->p.attempts))
+    return 0;
+  if (slot->d->on_event != NULL)
+    ah__tell(slot->d, q, AH_EVENT_RETRY, ah__now_ns(), 0, AH_EIO, 0);
+  q->attempt++;
+  slot->watch.sid = 0; /* a new stream now */
+  slot->watch.goaway_last = -1;
+  slot->watch.refused = 0;
+  return 1;
+}
+
 /* The connection is ready and the request is about to be sent: on a new
  * or a reused connection, after each redirect, and when libcurl sends it
  * again by itself. libcurl 7.88 resends any request, a POST too, when a
@@ -1118,7 +1208,7 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
    * same request again (after a 401 the response is new, and so is the
    * request; a redirect is a new transfer, sent afresh). */
   if (q->sent && (uint8_t)q->rx->finals == q->sent_finals &&
-      !ah__request_resendable(q)) {
+      !ah__request_resendable(q) && !refused_resend(slot, q)) {
     q->abort_err = AH_EIO;
     q->abort_why = "the server closed the reused connection before "
                    "answering; a request that is not idempotent is not sent "
@@ -1138,7 +1228,7 @@ enum {
   DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,
   DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_AUTH = 128,
   DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048,
-  DIRTY_FRESH = 4096
+  DIRTY_FRESH = 4096, DIRTY_TRACE = 8192
 };
 
 static long curl_http_version(int v)
@@ -1406,6 +1496,8 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_PREREQDATA, slot);
   SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
   SET(CURLOPT_OPENSOCKETDATA, slot);
+  SET(CURLOPT_DEBUGFUNCTION, on_trace); /* called only with CURLOPT_VERBOSE */
+  SET(CURLOPT_DEBUGDATA, slot);
   if ((slot->bridge = d->bridge) != NULL && rc == CURLE_OK)
     rc = ah__bridge_prepare(d->bridge, e);
   /* libcurl's 16 KiB default halves the rate of 1 MiB responses under
@@ -1521,6 +1613,8 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 1L);
   if (dirty & DIRTY_PIPEWAIT)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L);
+  if (dirty & DIRTY_TRACE)
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
   if (dirty & DIRTY_FRESH) {
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 0L);
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 0L);
@@ -1645,6 +1739,14 @@ int ah__request_setup(struct ah__request *q, const char **why)
   if (q->https && slot->multiplex_tls) {
     slot->dirty |= DIRTY_PIPEWAIT;
     SET(CURLOPT_PIPEWAIT, 1L);
+  }
+  slot->watch.sid = 0;
+  slot->watch.goaway_last = -1;
+  slot->watch.refused = 0;
+  if (watch_refusals(q, d)) {
+    ah__curl_trace_h2();
+    slot->dirty |= DIRTY_TRACE;
+    SET(CURLOPT_VERBOSE, 1L);
   }
   if (!q->https && slot->h2c_fresh) {
     slot->dirty |= DIRTY_FRESH;
@@ -1825,9 +1927,14 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     fl.tls_layer = q->https && fl.os_errno == 0 &&
                    strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0;
     fl.headers_done = ah__rx_headers_complete(q->rx);
+    /* No response byte, and the connection or its HTTP/2 stream ended:
+     * a reset, as far as retries go (7.88 says CURLE_HTTP2 for a stream
+     * above a GOAWAY's last id and CURLE_PARTIAL_FILE for an HTTP/2
+     * connection closed under a stream, 8.5 a receive error). */
     q->empty_reply = q->rx->status == 0 &&
                      (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
-                      rc == CURLE_SEND_ERROR);
+                      rc == CURLE_SEND_ERROR || rc == CURLE_HTTP2 ||
+                      rc == CURLE_HTTP2_STREAM || rc == CURLE_PARTIAL_FILE);
     fl.proxy_err = 0;
     if (rc == CURLE_PROXY)
       curl_easy_getinfo(easy, CURLINFO_PROXY_ERROR, &fl.proxy_err);

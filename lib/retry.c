@@ -40,6 +40,8 @@ int ah__retry_wanted(const struct ah__retry_policy *p, enum ah__outcome o,
     return (p->on & AH_RETRY_CONNECT) != 0; /* nothing was sent */
   case AH__OUT_RESET:
     return safe && (p->on & AH_RETRY_RESET) != 0;
+  case AH__OUT_REFUSED:
+    return (p->on & AH_RETRY_RESET) != 0; /* nothing was processed */
   case AH__OUT_TIMEOUT:
     return safe && (p->on & AH_RETRY_TIMEOUT) != 0;
   case AH__OUT_STATUS:

@@ -18,7 +18,9 @@ enum ah__outcome {
   AH__OUT_CONNECT,     /* no connection was made: nothing was sent */
   AH__OUT_RESET,       /* the connection ended before any response byte */
   AH__OUT_TIMEOUT,     /* a timeout after the connection was made */
-  AH__OUT_STATUS       /* a response whose status asks for a retry */
+  AH__OUT_STATUS,      /* a response whose status asks for a retry */
+  AH__OUT_REFUSED      /* an HTTP/2 stream refused unprocessed: safe for
+                          any method, retried with AH_RETRY_RESET */
 };
 
 struct ah__retry_policy {

@@ -17,6 +17,9 @@ pkg-config --exists libuv 2>/dev/null || pkgs="$pkgs libuv1-dev"
 pkg-config --exists libevent 2>/dev/null || pkgs="$pkgs libevent-dev"
 command -v zstd >/dev/null 2>&1 || pkgs="$pkgs zstd"
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$pkgs nginx-light"
+# test_h2's server is built on Debian's python3-h2 (hyper-h2).
+[ -f /usr/lib/python3/dist-packages/h2/__init__.py ] || python3 -c 'import h2' 2>/dev/null ||
+  pkgs="$pkgs python3-h2"
 # test_retry reads HTTP dates under a German locale (names differ there).
 locale -a 2>/dev/null | grep -qix 'de_DE.utf-\{0,1\}8' || want_locale=1
 [ -n "$want_locale" ] && [ ! -d /usr/share/i18n/locales ] && pkgs="$pkgs locales"

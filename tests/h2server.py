@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""HTTP/2 test server for tests/test_h2.c, built on python3-h2 (hyper-h2),
+so that HTTP/2 behaviour is proved against a stack nobody here wrote, and
+so that it can send what well-behaved servers do not: REFUSED_STREAM and
+GOAWAY above a stream.
+
+Binds 127.0.0.1 on an ephemeral port, prints "READY <port>" and serves
+until killed: cleartext with prior knowledge (h2c), or TLS with ALPN h2
+given --tls CERT KEY. Each connection runs on its own thread.
+
+Paths:
+  /echo                  method, target, headers and body, one per line
+  /status/N              status N
+  /redirect-code/N?LOC   status N with Location LOC
+  /refuse/KEY/N          RST_STREAM(REFUSED_STREAM) for the first N
+                         requests of KEY (before reading their body), then
+                         as /echo
+  /goaway/KEY/N          for the first N requests of KEY: GOAWAY with a
+                         last stream id below this stream (it was not
+                         processed) and the connection closed; then /echo
+  /drop/KEY/N            for the first N requests of KEY: the whole
+                         request read (and counted as processed), then the
+                         connection closed with no answer and no GOAWAY
+  /seen?TARGET           how many requests for TARGET were processed
+                         (refused ones are not)
+"""
+import os
+import socket
+import ssl
+import sys
+import threading
+import urllib.parse
+
+try:
+    import h2  # noqa: F401
+except ImportError:
+    # Debian's python3-h2 lives with the system interpreter; a python3
+    # earlier on PATH (pyenv, a venv) may not see it.
+    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.errors
+
+LOCK = threading.Lock()
+SEEN = {}
+COUNT = {}
+
+
+def bump(table, key):
+    with LOCK:
+        table[key] = table.get(key, 0) + 1
+        return table[key]
+
+
+class Conn:
+    def __init__(self, sock):
+        self.sock = sock
+        cfg = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
+        self.h2 = h2.connection.H2Connection(config=cfg)
+        self.streams = {}   # id -> [headers, body bytearray]
+        self.closed = False
+
+    def flush(self):
+        data = self.h2.data_to_send()
+        if data:
+            self.sock.sendall(data)
+
+    def respond(self, sid, status, body=b"", extra=()):
+        headers = [(":status", str(status)), ("content-length", str(len(body)))]
+        headers += list(extra)
+        self.h2.send_headers(sid, headers, end_stream=not body)
+        if body:
+            # Within the peer's window: the tests keep bodies small.
+            self.h2.send_data(sid, body, end_stream=True)
+
+    def refuse_early(self, sid, headers):
+        """Refuse a stream on its headers, before its body: True if done."""
+        path = dict(headers).get(":path", "")
+        parts = path.split("?", 1)[0].strip("/").split("/")
+        if len(parts) == 3 and parts[0] in ("refuse", "goaway"):
+            if bump(COUNT, parts[0] + "/" + parts[1]) <= int(parts[2]):
+                if parts[0] == "refuse":
+                    self.h2.reset_stream(sid, h2.errors.ErrorCodes.REFUSED_STREAM)
+                else:
+                    self.h2.close_connection(
+                        error_code=h2.errors.ErrorCodes.NO_ERROR,
+                        last_stream_id=max(0, sid - 2))
+                    self.flush()
+                    self.closed = True
+                    self.linger()
+                self.streams.pop(sid, None)
+                return True
+        return False
+
+    def linger(self):
+        """Close as a polite server does after GOAWAY: no more writes, and
+        what the client still sends read and dropped, so that the close
+        is a FIN and not a reset."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.settimeout(2)
+            while self.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def serve(self, sid):
+        headers, body = self.streams.pop(sid)
+        h = dict(headers)
+        method, target = h.get(":method", ""), h.get(":path", "/")
+        bump(SEEN, target)
+        path, _, query = target.partition("?")
+        parts = path.strip("/").split("/")
+        name = parts[0]
+        if name == "drop" and bump(COUNT, "drop/" + parts[1]) <= int(parts[2]):
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.closed = True
+            return
+        if name == "status":
+            self.respond(sid, int(parts[1]), b"status " + parts[1].encode())
+        elif name == "redirect-code":
+            self.respond(sid, int(parts[1]), b"", [("location", query)])
+        elif name == "seen":
+            with LOCK:
+                n = SEEN.get(urllib.parse.unquote(query), 0)
+            self.respond(sid, 200, b"%d" % n)
+        else:  # echo, and refuse/goaway once they let a request through
+            out = ["method %s" % method, "target %s" % target]
+            out += ["header %s: %s" % kv for kv in headers if not kv[0].startswith(":")]
+            self.respond(sid, 200, "\n".join(out).encode() + b"\n" + bytes(body))
+
+    def run(self):
+        self.h2.initiate_connection()
+        self.flush()
+        while not self.closed:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            try:
+                events = self.h2.receive_data(data)
+            except Exception:
+                return
+            for ev in events:
+                if isinstance(ev, h2.events.RequestReceived):
+                    if self.refuse_early(ev.stream_id, ev.headers):
+                        continue
+                    self.streams[ev.stream_id] = [ev.headers, bytearray()]
+                    if ev.stream_ended is not None:
+                        self.serve(ev.stream_id)
+                elif isinstance(ev, h2.events.DataReceived):
+                    self.h2.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                    if ev.stream_id in self.streams:
+                        self.streams[ev.stream_id][1] += ev.data
+                elif isinstance(ev, h2.events.StreamEnded):
+                    if ev.stream_id in self.streams:
+                        self.serve(ev.stream_id)
+                if self.closed:
+                    break
+            try:
+                self.flush()
+            except OSError:
+                return
+
+
+def handle(sock, ctx):
+    try:
+        if ctx is not None:
+            sock = ctx.wrap_socket(sock, server_side=True)
+        sock.settimeout(30)
+        Conn(sock).run()
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
+def main():
+    ctx = None
+    if len(sys.argv) >= 4 and sys.argv[1] == "--tls":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        ctx.set_alpn_protocols(["h2"])
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(64)
+    print("READY %d" % lsock.getsockname()[1], flush=True)
+    while True:
+        sock, _ = lsock.accept()
+        threading.Thread(target=handle, args=(sock, ctx), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()

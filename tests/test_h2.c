@@ -1,0 +1,312 @@
+/* test_h2.c - the request's journey over HTTP/2, against a server built
+ * on python3-h2 (tests/h2server.py), cleartext with prior knowledge and
+ * over TLS: redirects and their methods, secrets, and streams the server
+ * refused unprocessed (REFUSED_STREAM, above a GOAWAY's last stream id),
+ * sent again for any method when retries are on, while a connection that
+ * died after the request arrived never sends a POST twice. */
+#include <ahttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journey.h"
+#include "request.h"
+#include "testutil.h"
+
+static int h2c_port, tls_port;
+static pid_t h2c_pid = -1, tls_pid = -1;
+static char dir[64], ca[128];
+
+static int setup(void **state)
+{
+  const char *h2c[] = {NULL};
+  const char *tls[] = {"--tls", NULL, NULL, NULL};
+  char cmd[512], key[128];
+
+  snprintf(dir, sizeof dir, "/tmp/ahttp-h2-XXXXXX");
+  if (mkdtemp(dir) == NULL)
+    return -1;
+  snprintf(ca, sizeof ca, "%s/cert.pem", dir);
+  snprintf(key, sizeof key, "%s/key.pem", dir);
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+           "-nodes -keyout %s -out %s -days 2 -subj /CN=ahttp-test "
+           "-addext subjectAltName=IP:127.0.0.1,DNS:localhost >/dev/null 2>&1", key, ca);
+  if (system(cmd) != 0)
+    return -1;
+  tls[1] = ca;
+  tls[2] = key;
+  setenv("AH_TEST_SERVER", "tests/h2server.py", 1);
+  h2c_pid = tu_server_start_args(&h2c_port, h2c);
+  tls_pid = tu_server_start_args(&tls_port, tls);
+  unsetenv("AH_TEST_SERVER");
+  return tu_group_setup(state) == 0 && h2c_pid > 0 && tls_pid > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+  char cmd[128];
+
+  if (h2c_pid > 0)
+    tu_server_stop(h2c_pid);
+  if (tls_pid > 0)
+    tu_server_stop(tls_pid);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd) != 0)
+    return -1;
+  return tu_group_teardown(state);
+}
+
+/* "http://127.0.0.1:P/path" (h2c) or "https://..." (TLS). */
+static const char *url_of(int tls, const char *path)
+{
+  static char bufs[8][512];
+  static int next;
+  char *b = bufs[next++ % 8];
+
+  snprintf(b, sizeof bufs[0], "%s://127.0.0.1:%d%s", tls ? "https" : "http",
+           tls ? tls_port : h2c_port, path);
+  return b;
+}
+
+static ah_session *session(int tls, int attempts)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+
+  ah_session_opts_set_http_version(o, tls ? AH_HTTP_2 : AH_HTTP_2_PRIOR_KNOWLEDGE);
+  if (tls)
+    ah_session_opts_set_ca(o, ca, NULL);
+  if (attempts > 1) {
+    ah_session_opts_set_retries(o, attempts, AH_RETRY_DEFAULT);
+    ah_session_opts_set_retry_backoff(o, 1, 10);
+  }
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  assert_non_null(s);
+  return s;
+}
+
+static ah_future *fetch(ah_session *s, const char *url, const ah_request_opts *o)
+{
+  ah_future *f = ah_session_fetch(s, url, o);
+
+  assert_non_null(f);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  return f;
+}
+
+static const char *body_of(ah_future *f)
+{
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  assert_int_equal(ah_response_http_version(ah_future_response(f)), 20);
+  return ah_response_body(ah_future_response(f), NULL);
+}
+
+static int seen(int tls, const char *target)
+{
+  char q[512];
+  ah_session *s = session(tls, 1);
+  ah_future *f;
+  int n;
+
+  snprintf(q, sizeof q, "%s", url_of(tls, "/seen?"));
+  strncat(q, target, sizeof q - strlen(q) - 1);
+  f = fetch(s, q, NULL);
+  n = atoi(body_of(f));
+  ah_future_free(f);
+  ah_session_free(s);
+  return n;
+}
+
+/* SPEC 4b's journey over HTTP/2: methods and bodies after each redirect
+ * status, the history, and secrets kept to the origin. */
+static void journey(int tls)
+{
+  static const int codes[] = {301, 302, 303, 307, 308};
+  ah_session *s = session(tls, 1);
+  ah_request_opts *o = ah_request_opts_new();
+  const ah_response *r;
+  const char *b, *u;
+  char path[256], want[64];
+  ah_future *f;
+  size_t c;
+  int st;
+
+  ah_request_opts_set_body(o, "pay-load", 8);
+  ah_request_opts_add_sensitive_header(o, "X-Token", "secret-t");
+  for (c = 0; c < sizeof codes / sizeof *codes; c++) {
+    int get = ah__journey_to_get(codes[c], NULL, 1);
+    snprintf(path, sizeof path, "/redirect-code/%d?/echo", codes[c]);
+    f = fetch(s, url_of(tls, path), o);
+    b = body_of(f);
+    snprintf(want, sizeof want, "method %s\n", get ? "GET" : "POST");
+    if (strstr(b, want) == NULL)
+      fail_msg("%s %d: wanted %s, the server saw:\n%s", tls ? "h2" : "h2c", codes[c], want, b);
+    assert_int_equal(strstr(b, "\npay-load") != NULL, !get);
+    assert_int_equal(strstr(b, "content-type") != NULL, !get);
+    assert_non_null(strstr(b, "header x-token: secret-t\n")); /* same origin */
+    r = ah_future_response(f);
+    assert_int_equal(ah_response_redirects(r), 1);
+    assert_int_equal(ah_response_history_at(r, 0, &st, &u), AH_OK);
+    assert_int_equal(st, codes[c]);
+    assert_string_equal(u, url_of(tls, path));
+    assert_string_equal(ah_response_url(r), url_of(tls, "/echo"));
+    ah_future_free(f);
+  }
+  /* Another origin (the same server by another name): no secret. */
+  snprintf(path, sizeof path, "/redirect-code/307?%s://localhost:%d/echo",
+           tls ? "https" : "http", tls ? tls_port : h2c_port);
+  f = fetch(s, url_of(tls, path), o);
+  b = body_of(f);
+  assert_non_null(strstr(b, "method POST\n"));
+  assert_non_null(strstr(b, "\npay-load"));
+  if (strstr(b, "secret") != NULL)
+    fail_msg("a secret went to another origin:\n%s", b);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_journey_h2c(void **state)
+{
+  (void)state;
+  journey(0);
+}
+
+static void test_journey_tls(void **state)
+{
+  (void)state;
+  journey(1);
+}
+
+/* A stream refused unprocessed goes again, whatever the method, as an
+ * attempt of the retry policy: ten POSTs on one connection, the first
+ * three streams refused; then a GOAWAY whose last stream id is below the
+ * streams in flight. Each POST is processed exactly once. */
+static void refused(int tls, const char *kind, int n, const char *key)
+{
+  ah_session *s = session(tls, 4);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *fs[10];
+  char path[128];
+  int i;
+
+  ah_request_opts_set_body(o, "order", 5);
+  for (i = 0; i < 10; i++) {
+    snprintf(path, sizeof path, "/%s/%s/%d?i=%d", kind, key, n, i);
+    fs[i] = ah_session_fetch(s, url_of(tls, path), o);
+  }
+  assert_int_equal(ah_gather(fs, 10, 20000), AH_OK);
+  for (i = 0; i < 10; i++) {
+    const char *b = body_of(fs[i]);
+    assert_non_null(strstr(b, "method POST\n"));
+    assert_non_null(strstr(b, "\norder"));
+    snprintf(path, sizeof path, "/%s/%s/%d?i=%d", kind, key, n, i);
+    assert_int_equal(seen(tls, path), 1);
+    ah_future_free(fs[i]);
+  }
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void test_refused_streams_sent_again(void **state)
+{
+  (void)state;
+  refused(0, "refuse", 3, "r-h2c");
+  refused(1, "refuse", 3, "r-tls");
+  refused(0, "goaway", 1, "g-h2c");
+  refused(1, "goaway", 1, "g-tls");
+}
+
+/* Without retries, a refused POST is not sent again: a clear error, and
+ * the server never processed it. */
+static void test_refused_without_retries(void **state)
+{
+  ah_session *s = session(0, 1);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+
+  (void)state;
+  ah_request_opts_set_body(o, "order", 5);
+  f = fetch(s, url_of(0, "/refuse/no-retry/1"), o);
+  assert_int_equal(ah_future_error(f), AH_EIO);
+  ah_future_free(f);
+  assert_int_equal(seen(0, "/refuse/no-retry/1"), 0);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* A connection that dies after the request arrived, with no GOAWAY: the
+ * server may have acted on it. A POST is not sent twice; a GET is
+ * retried. */
+static void test_dropped_connection_not_resent(void **state)
+{
+  ah_session *s = session(0, 3);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+
+  (void)state;
+  /* A first request, so that the connection is a reused one. */
+  f = fetch(s, url_of(0, "/echo"), NULL);
+  body_of(f);
+  ah_future_free(f);
+  ah_request_opts_set_body(o, "order", 5);
+  f = fetch(s, url_of(0, "/drop/post/1"), o);
+  if (ah_future_error(f) == AH_OK)
+    fail_msg("a POST was sent again after its connection died");
+  ah_future_free(f);
+  assert_int_equal(seen(0, "/drop/post/1"), 1);
+  f = fetch(s, url_of(0, "/drop/get/1"), NULL);
+  assert_non_null(strstr(body_of(f), "method GET\n"));
+  ah_future_free(f);
+  assert_int_equal(seen(0, "/drop/get/1"), 2);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* libcurl's trace, as each release words it, read for refusals: only
+ * what proves a stream went unprocessed counts. */
+static void test_refusal_lines(void **state)
+{
+  static const struct { const char *const lines[4]; int unprocessed; } t[] = {
+    /* 7.88 */
+    {{"Using Stream ID: 1 (easy handle 0x5600)\n", "REFUSED_STREAM, retrying a fresh connect\n"}, 1},
+    {{"Using Stream ID: 5 (easy handle 0x5600)\n", "recveived GOAWAY, error=0, last_stream=3\n"}, 1},
+    {{"Using Stream ID: 3 (easy handle 0x5600)\n", "recveived GOAWAY, error=0, last_stream=3\n"}, 0},
+    {{"Connection died, retrying a fresh connect (retry count: 1)\n"}, 0},
+    /* 8.5 with the http/2 trace component */
+    {{"[HTTP/2] [1] OPENED stream for http://a/\n", "[HTTP/2] [1] RESET: REFUSED_STREAM (err 7)\n"}, 1},
+    {{"[HTTP/2] [7] OPENED stream for http://a/\n", "received GOAWAY, error=0, last_stream=5\n"}, 1},
+    {{"[HTTP/2] [7] OPENED stream for http://a/\n", "received GOAWAY, error=0, last_stream=2147483647\n"}, 0},
+    /* 8.21 */
+    {{"HTTP/2 stream 3 refused by server, try again on a new connection\n"}, 1},
+    /* A GOAWAY with no stream of ours known proves nothing. */
+    {{"received GOAWAY, error=0, last_stream=0\n"}, 0},
+    {{"received GOAWAY, error=2, last_stream=x\n", "[HTTP/2] [1] OPENED stream\n"}, 0},
+  };
+  size_t i, k;
+
+  (void)state;
+  for (i = 0; i < sizeof t / sizeof *t; i++) {
+    struct ah__refusal w = {0, -1, 0};
+    for (k = 0; k < 4 && t[i].lines[k]; k++)
+      ah__refusal_note(&w, t[i].lines[k], strlen(t[i].lines[k]));
+    if (ah__refusal_unprocessed(&w) != t[i].unprocessed)
+      fail_msg("case %zu: %s", i, t[i].lines[0]);
+  }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_refusal_lines),
+    TU_TEST(test_journey_h2c),
+    TU_TEST(test_journey_tls),
+    TU_TEST(test_refused_streams_sent_again),
+    TU_TEST(test_refused_without_retries),
+    TU_TEST(test_dropped_connection_not_resent),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
