@@ -353,6 +353,7 @@ int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
 {
   size_t n = scheme_len(location);
   char *encoded = NULL, *scheme = NULL;
+  unsigned long mark = ah__alloc_failures();
   CURLU *u;
   CURLUcode uc;
 
@@ -376,7 +377,9 @@ int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
     uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
   if (uc != CURLUE_OK) {
     curl_url_cleanup(u);
-    if (uc == CURLUE_OUT_OF_MEMORY) {
+    /* libcurl's parser reports an allocation that failed under other
+     * names too (a malformed URL): one did, so that is what happened. */
+    if (uc == CURLUE_OUT_OF_MEMORY || ah__alloc_failures() != mark) {
       *why = "no memory for the redirect's URL";
       return AH_ENOMEM;
     }

@@ -345,6 +345,77 @@ static void sc_retry_rate_events(long k)
   ah_session_free(s);
 }
 
+/* The journey: a POST answered 307 (kept, a body from a reader rewound),
+ * one answered 303 (a GET then), one that leaves the origin with secrets
+ * (left behind), and one to a redirect whose 503 is retried at its hop,
+ * each with the lifecycle hook telling every hop. */
+static const char text_body[] = "a body read in pieces";
+static size_t text_at;
+
+static long read_text(ah_future *f, char *buf, size_t max, void *ud)
+{
+  size_t n = strlen(text_body + text_at);
+
+  (void)f;
+  (void)ud;
+  if (n > 5)
+    n = 5;
+  if (n > max)
+    n = max;
+  memcpy(buf, text_body + text_at, n);
+  text_at += n;
+  return (long)n;
+}
+
+static int rewind_text(ah_future *f, void *ud)
+{
+  (void)f;
+  (void)ud;
+  text_at = 0;
+  return 0;
+}
+
+static void sc_journey(long k)
+{
+  static int round;
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *post = ah_request_opts_new(), *reader = ah_request_opts_new();
+  ah_session *s = NULL;
+  ah_future *fs[4] = {NULL, NULL, NULL, NULL};
+  char path[160];
+  int i;
+
+  if (so != NULL && ah_session_opts_set_retries(so, 3, AH_RETRY_STATUS) == AH_OK &&
+      ah_session_opts_set_retry_backoff(so, 1, 5) == AH_OK &&
+      ah_session_opts_on_event(so, count_event, NULL) == AH_OK)
+    s = ah_session_new(so);
+  ah_session_opts_free(so);
+  if (s == NULL || post == NULL || reader == NULL ||
+      ah_request_opts_set_body(post, "pay", 3) != AH_OK ||
+      ah_request_opts_add_sensitive_header(post, "X-Key", "secret") != AH_OK ||
+      ah_request_opts_set_basic_auth(post, "u", "p") != AH_OK ||
+      ah_request_opts_set_body_reader(reader, read_text, NULL, -1) != AH_OK ||
+      ah_request_opts_set_body_rewind(reader, rewind_text) != AH_OK)
+    goto out;
+  text_at = 0;
+  fs[0] = ah_session_fetch(s, tu_url("/redirect-code/307?/echo"), reader);
+  fs[1] = ah_session_fetch(s, tu_url("/redirect-code/303?/redirect/1"), post);
+  snprintf(path, sizeof path, "%s%d/echo", tu_url("/redirect-to?http://localhost:"), tu_port);
+  fs[2] = ah_session_fetch(s, path, post);
+  snprintf(path, sizeof path, "/redirect-code/302?/flaky/journey%d/1/503", round++);
+  fs[3] = ah_session_fetch(s, tu_url(path), NULL);
+  for (i = 0; i < 4; i++)
+    wait_one(fs[i]);
+  for (i = 0; i < 4; i++)
+    expect(k, "journey", fs[i], AH_OK);
+out:
+  for (i = 0; i < 4; i++)
+    ah_future_free(fs[i]);
+  ah_request_opts_free(post);
+  ah_request_opts_free(reader);
+  ah_session_free(s);
+}
+
 static const struct {
   const char *name;
   void (*run)(long k);
@@ -355,6 +426,7 @@ static const struct {
   {"canceled and timed-out futures", sc_cancel_and_timeout},
   {"session freed with pending futures", sc_free_pending},
   {"retries, host rates, events, overrides", sc_retry_rate_events},
+  {"journey: 307, 303, off origin, 503 at a hop", sc_journey},
 };
 
 int main(void)

@@ -5,15 +5,19 @@
  * a leak, and a refused input must give a future failed with AH_EINVAL.
  * Nothing is sent: each fetch is canceled before the session runs.
  * A URL that lib/url.c's fast path takes must read back, part for part,
- * as libcurl's own parser would have made it. */
+ * as libcurl's own parser would have made it. The eighth part is a
+ * Location: resolved against the URL as a redirect's next hop, it is an
+ * http or https URL with a host, or refused, never anything else. */
 #include <ahttp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+#include "journey.h"
 #include "url.h"
 
-#define PARTS 7
+#define PARTS 8
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,6 +48,39 @@ static void same_as_libcurl(const char *url)
   curl_url_cleanup(fast);
   curl_url_cleanup(full);
 }
+/* The next hop of a redirect from url to location (SPEC 4b). */
+static void next_hop(const char *url, const char *location, const char *method)
+{
+  CURLU *base = NULL, *next = NULL;
+  const char *why;
+  char *s = NULL, *origin;
+  int how, https = -1;
+
+  if (ah__url_parse(url, NULL, &base, &how, &why) != AH_OK)
+    return;
+  switch (ah__url_redirect(base, location, &next, &https, &why)) {
+  case AH_OK:
+    if (curl_url_get(next, CURLUPART_URL, &s, 0) != CURLUE_OK ||
+        strncmp(s, https ? "https://" : "http://", https ? 8 : 7) != 0 ||
+        strpbrk(s, " \r\n") != NULL)
+      abort(); /* a next hop that is no http(s) URL, or one with a space */
+    if ((origin = ah__url_origin(next)) == NULL)
+      abort(); /* an accepted URL without a host */
+    ah__free(origin);
+    curl_free(s);
+    break;
+  case AH_EREDIRECTS: case AH_EPROTO: case AH_ENOMEM:
+    break;
+  default:
+    abort(); /* a code ah__request_redirect does not expect */
+  }
+  /* The method rules are total: a bit for each redirect status only. */
+  if (ah__journey_follows(*method ? method : NULL, 1, 0) & ~(unsigned)AH__FOLLOW_ALL)
+    abort();
+  curl_url_cleanup(next);
+  curl_url_cleanup(base);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   char *buf = malloc(size + 1), *part[PARTS], *p;
@@ -66,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (part[i] == NULL)
       part[i] = "";
   same_as_libcurl(part[0]);
+  next_hop(part[0], part[7], part[1]);
   so = ah_session_opts_new();
   if (*part[6])
     ah_session_opts_set_base_url(so, part[6]);
