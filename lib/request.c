@@ -916,6 +916,7 @@ static int stopped(struct ah__request *q, int verdict)
 static int tell_headers(struct ah__request *q)
 {
   const struct ah__reqspec *sp = q->spec;
+  struct ah__resp_info info;
   char *url = NULL;
   ah_response *head;
   long code = 0;
@@ -923,7 +924,16 @@ static int tell_headers(struct ah__request *q)
 
   curl_easy_getinfo(q->slot->easy, CURLINFO_EFFECTIVE_URL, &url);
   curl_easy_getinfo(q->slot->easy, CURLINFO_RESPONSE_CODE, &code);
-  if ((head = ah__response_build(q->rx, url, (int)code, NULL)) == NULL) {
+  /* The journey so far is known: the head tells it (no timings yet). */
+  memset(&info, 0, sizeof info);
+  info.attempts = q->attempt;
+  info.version = q->rx->version;
+  if (q->j != NULL) {
+    info.redirects = info.nhops = q->j->nhops;
+    info.hops = q->j->hops;
+    info.hops_len = q->j->hops_len;
+  }
+  if ((head = ah__response_build(q->rx, url, (int)code, &info)) == NULL) {
     q->abort_err = AH_ENOMEM;
     q->abort_why = "out of memory while presenting the response headers";
     return 1;

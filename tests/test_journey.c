@@ -195,6 +195,13 @@ static long read_text(ah_future *f, char *buf, size_t max, void *ud)
   return (long)n;
 }
 
+static int rewind_fails(ah_future *f, void *ud)
+{
+  (void)f;
+  (void)ud;
+  return -1;
+}
+
 static int rewind_text(ah_future *f, void *ud)
 {
   (void)f;
@@ -254,6 +261,14 @@ static void test_reader_body_and_redirects(void **state)
     f = fetch(s, tu_url("/redirect-code/302?/echo"), o);
     assert_non_null(strstr(body_of(f), "method PUT\n"));
     assert_non_null(strstr(body_of(f), "\na streamed body"));
+    ah_future_free(f);
+    /* A rewind that fails ends the request: AH_ESTOPPED, nothing sent
+     * to the next place. */
+    ah_request_opts_set_body_rewind(o, rewind_fails);
+    b.at = 0;
+    f = fetch(s, tu_url("/redirect-code/307?/echo?rewind-fails"), o);
+    assert_int_equal(ah_future_error(f), AH_ESTOPPED);
+    assert_int_equal(seen("/echo?rewind-fails"), 0);
     ah_future_free(f);
     ah_request_opts_free(o);
   }
@@ -458,8 +473,23 @@ static int count_data(ah_future *f, const char *data, size_t len, void *ud)
   return 0;
 }
 
+static int head_redirects = -1;
+static int note_head(ah_future *f, const ah_response *head, void *ud)
+{
+  int st = 0;
+  const char *u = NULL;
+
+  (void)f;
+  (void)ud;
+  head_redirects = ah_response_redirects(head);
+  if (ah_response_history_at(head, 1, &st, &u) != AH_OK || st != 302 ||
+      strcmp(u, tu_url("/redirect/1")) != 0)
+    head_redirects = -2;
+  return 0;
+}
+
 /* A redirect's own body is not the response: a data callback sees only
- * the final body. */
+ * the final body. The headers callback sees the journey so far. */
 static void test_redirect_body_not_told(void **state)
 {
   ah_request_opts *o = ah_request_opts_new();
@@ -473,6 +503,11 @@ static void test_redirect_body_not_told(void **state)
   f = fetch(s, tu_url("/redirect-body/302?/size/5"), o);
   assert_int_equal(ah_future_error(f), AH_OK);
   assert_string_equal(got, "xxxxx");
+  ah_future_free(f);
+  ah_request_opts_on_headers(o, note_head, NULL);
+  f = fetch(s, tu_url("/redirect/2"), o);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(head_redirects, 2);
   ah_future_free(f);
   ah_request_opts_free(o);
   ah_session_free(s);
