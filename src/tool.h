@@ -72,6 +72,8 @@ struct tool_job {
   FILE *out;            /* standard output, or a file opened on first byte */
   char *path;           /* the file, when bodies go to files */
   int own_file;         /* out is ours to close */
+  int created;          /* this run made the file: it may remove it */
+  int follow_links;     /* -o: the caller's path, links followed as curl does */
   int write_err;        /* errno of a failed write, 0 if none */
   unsigned long long bytes;
   double start, seconds;

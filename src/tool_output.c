@@ -1,8 +1,11 @@
 /*
  * ahttp(1): where bodies go. One URL: standard output, or -o FILE.
  * Several: a file each in --output-dir, or nowhere (counted only). A file
- * is opened when the first body byte arrives and removed when the request
- * fails, so that what the directory holds are complete responses.
+ * is opened when the first body byte arrives. A file of --output-dir that
+ * this run created is removed when its request fails, so that what the
+ * directory holds are complete responses; nothing else is ever removed:
+ * -o FILE keeps what arrived (as curl does), and a file that existed
+ * before, a device or a link target is never unlinked.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -78,9 +81,12 @@ int tool_output_plan(const struct tool_config *c, struct tool_job *job,
   job->out = NULL;
   job->path = NULL;
   job->own_file = 0;
+  job->created = 0;
+  job->follow_links = 0;
   if (c->output != NULL) {
     if ((job->path = strdup(c->output)) == NULL)
       return TOOL_SETUP;
+    job->follow_links = 1;
   } else if (c->output_dir != NULL) {
     char *name = tool_output_name(job->url, job->index, c->nurls);
     size_t len = name ? strlen(c->output_dir) + strlen(name) + 2 : 0;
@@ -100,9 +106,15 @@ int tool_output_write(struct tool_job *job, const char *data, size_t len)
 {
   job->bytes += len;
   if (job->out == NULL && job->path != NULL) {
-    /* O_NOFOLLOW: a link planted under the name is not written through. */
-    int fd = open(job->path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-                                 O_CLOEXEC, 0666);
+    /* -o names the caller's file: links are followed and /dev/stdout works,
+     * as in curl. A name made for --output-dir is the tool's: O_NOFOLLOW,
+     * so that a link planted under it is not written through. Made here
+     * (O_EXCL) or only truncated: only a file made here may be removed. */
+    int flags = O_WRONLY | O_CLOEXEC | (job->follow_links ? 0 : O_NOFOLLOW);
+    int fd = open(job->path, flags | O_CREAT | O_EXCL, 0666);
+    job->created = fd >= 0;
+    if (fd < 0 && errno == EEXIST) /* (a dangling link: -o makes its target) */
+      fd = open(job->path, flags | O_TRUNC | (job->follow_links ? O_CREAT : 0), 0666);
     if (fd < 0 || (job->out = fdopen(fd, "wb")) == NULL) {
       job->write_err = errno;
       if (fd >= 0)
@@ -126,7 +138,8 @@ void tool_output_finish(struct tool_job *job, int ok)
   } else if (job->out == stdout && fflush(stdout) != 0 && job->write_err == 0) {
     job->write_err = errno;
   }
-  if (job->path != NULL && job->own_file && (!ok || job->write_err != 0))
+  if (job->path != NULL && job->created && !job->follow_links &&
+      (!ok || job->write_err != 0))
     unlink(job->path);
   else if (job->path != NULL && !job->own_file && ok && job->write_err == 0) {
     /* An empty body: the file exists all the same. */
@@ -135,4 +148,5 @@ void tool_output_finish(struct tool_job *job, int ok)
   }
   job->out = NULL;
   job->own_file = 0;
+  job->created = 0;
 }

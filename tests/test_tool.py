@@ -88,6 +88,43 @@ class OneUrl(unittest.TestCase):
             with open(path, "rb") as f:
                 self.assertEqual(f.read(), b"x" * 300)
 
+    def test_output_file_never_removed(self):
+        # A transfer cut after its first body bytes: -o keeps what came, as
+        # curl does, whether the file existed, is a link or is new; the
+        # tool never removes what it did not create (it removed /dev/null).
+        with tempfile.TemporaryDirectory() as d:
+            old = os.path.join(d, "old")
+            with open(old, "wb") as f:
+                f.write(b"precious")
+            target = os.path.join(d, "target")
+            link = os.path.join(d, "link")
+            os.symlink(target, link)
+            new = os.path.join(d, "new")
+            for path in (old, link, new):
+                rc, _, err = run(["-o", path, url("/reset-body")])
+                self.assertEqual(rc, 1, err)
+                self.assertTrue(os.path.exists(path), path)
+                with open(path, "rb") as f:
+                    self.assertTrue(f.read().startswith(b"r" * 100), path)
+            self.assertTrue(os.path.islink(link))
+            self.assertTrue(os.path.isfile(target))
+        # /dev/stdout is standard output, as in curl.
+        rc, out, _ = run(["-o", "/dev/stdout", url("/size/5")])
+        self.assertEqual((rc, out), (0, b"xxxxx"))
+
+    def test_output_dir_removes_only_its_own(self):
+        with tempfile.TemporaryDirectory() as d:
+            out_dir = os.path.join(d, "out")
+            name = "0-127.0.0.1_%s_reset-body" % BASE.rsplit(":", 1)[1]
+            rc, _, _ = run(["--output-dir", out_dir, url("/reset-body")])
+            self.assertEqual(rc, 1)
+            self.assertEqual(os.listdir(out_dir), [])  # made here, cut: removed
+            with open(os.path.join(out_dir, name), "wb") as f:
+                f.write(b"earlier")
+            rc, _, _ = run(["--output-dir", out_dir, url("/reset-body")])
+            self.assertEqual(rc, 1)
+            self.assertEqual(os.listdir(out_dir), [name])  # there before: kept
+
     def test_failure_exit_status_and_message(self):
         rc, out, err = run(["http://127.0.0.1:1/"])
         self.assertEqual(rc, 1)
