@@ -30,6 +30,9 @@ struct ah__curl_caps {
    * in its trace; but it is the only HTTP/2 resend of 7.88 that writes no
    * error text first (lib/http2.c, curl-7_88_1): see refused_resend. */
   int h2_refusal_silent;
+  /* Before 8.8 CURLINFO_OS_ERRNO keeps the errno of an earlier transfer
+   * of the handle (multi.c resets it at curl_multi_add_handle from 8.8). */
+  int os_errno_sticky;
   int tls;                /* built with TLS: https can be fetched */
   int http2;              /* built with nghttp2: HTTP/2 can be asked for */
   /* "Accept-Encoding: ..." listing the decoders this libcurl has, in the

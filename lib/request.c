@@ -1723,6 +1723,8 @@ int ah__request_setup(struct ah__request *q, const char **why)
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
+  if (ah__curl_caps()->os_errno_sticky)
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &slot->errno_before);
   slot->addr_ok = 0;
   if (d->on_event != NULL) {
     slot->ph_dns = slot->ph_connect = slot->ph_tls = 0;
@@ -1890,6 +1892,24 @@ static void resp_info(struct ah__request *q, struct ah__resp_info *in)
   in->url_plain = 0;
 }
 
+/* The OS errno of this transfer's failure, 0 if none. Before 8.8 the
+ * handle keeps an earlier transfer's: the same value as at setup is this
+ * transfer's only if its error text names it (libcurl writes "Recv
+ * failure: Connection reset by peer" for a reset); a reset and then a bad
+ * chunk on one handle read as two resets otherwise. */
+static long transfer_errno(const struct ah__request *q)
+{
+  const struct ah__slot *slot = q->slot;
+  long e = 0;
+  char buf[128];
+
+  curl_easy_getinfo(slot->easy, CURLINFO_OS_ERRNO, &e);
+  if (e != 0 && ah__curl_caps()->os_errno_sticky && e == slot->errno_before &&
+      strstr(slot->errbuf, strerror_r((int)e, buf, sizeof buf)) == NULL)
+    return 0;
+  return e;
+}
+
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp)
 {
@@ -1927,8 +1947,7 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
   } else {
     struct ah__failure fl;
     fl.rc = rc;
-    fl.os_errno = 0;
-    curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &fl.os_errno);
+    fl.os_errno = transfer_errno(q);
     if (q->socket_err != 0 && rc == CURLE_COULDNT_CONNECT)
       fl.os_errno = q->socket_err;
     fl.real_oom = ah__alloc_failures() != q->oom_mark;

@@ -102,6 +102,8 @@ struct ah__slot {
    * libcurl's prereq callback tells them (addr_ok: told and not cut). */
   char remote_ip[64], local_ip[64];
   int remote_port, local_port, addr_ok;
+  long errno_before;            /* CURLINFO_OS_ERRNO when the request was
+                                   set up, where it is sticky (curl_caps.h) */
   /* With a lifecycle hook: libcurl's phase times (cumulative over the
    * redirects of a transfer) at the last request sent, and whether the
    * first byte was told, for this attempt. */

@@ -230,6 +230,36 @@ static void test_no_stale_error_message(void **state)
   ah_session_free(s);
 }
 
+/* One easy handle serves one request after another: a reset, then a bad
+ * chunk, must read as a reset and then a protocol error. libcurl before
+ * 8.8 keeps the reset's errno on the handle, and the bad chunk read as
+ * another reset (AH_EIO). A reset twice stays a reset twice. */
+static void test_no_stale_errno(void **state)
+{
+  static const struct { const char *path; int code; } t[] = {
+    {"/reset-body", AH_EIO}, {"/bad-chunk", AH_EPROTO},
+    {"/reset-body", AH_EIO}, {"/reset-body", AH_EIO},
+    {"/truncated-chunk", AH_EPROTO},
+  };
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  size_t i;
+
+  (void)state;
+  ah_session_opts_set_max_connections(o, 1, 0); /* one pooled handle */
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  for (i = 0; i < sizeof t / sizeof *t; i++) {
+    ah_future *f = ah_session_fetch(s, tu_url(t[i].path), NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    if (ah_future_error(f) != t[i].code)
+      fail_msg("%zu %s: got %s (%s)", i, t[i].path,
+               ah_strerror(ah_future_error(f)), ah_future_errmsg(f));
+    ah_future_free(f);
+  }
+  ah_session_free(s);
+}
+
 /* CR or LF in header input or the method: refused before anything is
  * sent, on that future alone. */
 static void test_crlf_injection_refused(void **state)
@@ -396,6 +426,7 @@ int main(void)
     TU_TEST(test_dns_failure),
     TU_TEST(test_credentials_never_reported),
     TU_TEST(test_no_stale_error_message),
+    TU_TEST(test_no_stale_errno),
     TU_TEST(test_crlf_injection_refused),
     TU_TEST(test_auth_not_forwarded_cross_host),
     TU_TEST(test_out_of_descriptors),
