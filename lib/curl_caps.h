@@ -33,6 +33,10 @@ struct ah__curl_caps {
   /* Before 8.8 CURLINFO_OS_ERRNO keeps the errno of an earlier transfer
    * of the handle (multi.c resets it at curl_multi_add_handle from 8.8). */
   int os_errno_sticky;
+  /* Before 8.1 an HTTP/2 header block decoded larger than the receive
+   * buffer (CURLOPT_BUFFERSIZE) stalls: the rest waits for more input
+   * that may never come. */
+  int h2_header_stall;
   int tls;                /* built with TLS: https can be fetched */
   int http2;              /* built with nghttp2: HTTP/2 can be asked for */
   /* "Accept-Encoding: ..." listing the decoders this libcurl has, in the

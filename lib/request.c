@@ -1104,6 +1104,19 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
   return fd;
 }
 
+/* libcurl's receive buffer (CURLOPT_BUFFERSIZE), and what of it an HTTP/2
+ * header block may fill where a larger one stalls (h2_header_stall): the
+ * status line and the blank line fit beside it. */
+#define AH__RECV_BUFFER 65536
+#define AH__H2_HEADER_ROOM (AH__RECV_BUFFER - 512)
+
+/* 1 when q may go over HTTP/2. */
+static int may_be_h2(const struct ah__request *q, const struct ah__defaults *d)
+{
+  return ah__curl_caps()->http2 && d->http_version != AH_HTTP_1_1 &&
+         (q->https || d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE);
+}
+
 /* libcurl tells of HTTP/2 refusals only in its trace, and in other
  * words in each release: the stream a request went out on ("Using Stream
  * ID: 1" in 7.88, "[HTTP/2] [1] OPENED stream" in 8.x), a GOAWAY
@@ -1155,9 +1168,7 @@ static int watch_refusals(const struct ah__request *q, const struct ah__defaults
 {
   const struct ah__retrier *rt = d->rt;
 
-  return ah__curl_caps()->http2 && d->http_version != AH_HTTP_1_1 &&
-         (q->https || d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE) &&
-         rt != NULL && ah__retry_wanted(&rt->p, AH__OUT_REFUSED, 0) &&
+  return may_be_h2(q, d) && rt != NULL && ah__retry_wanted(&rt->p, AH__OUT_REFUSED, 0) &&
          ah__request_attempts(q, rt->p.attempts) > 1 && !ah__request_resendable(q);
 }
 
@@ -1513,7 +1524,7 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   /* libcurl's 16 KiB default halves the rate of 1 MiB responses under
    * multi_socket; 64 KiB measured best (bench W3: 1,244 -> 3,001 req/s,
    * 128 KiB 2,423, 256 KiB 2,101), for 3.6 MiB more peak RSS. */
-  SET(CURLOPT_BUFFERSIZE, 65536L);
+  SET(CURLOPT_BUFFERSIZE, (long)AH__RECV_BUFFER);
   /* Proxy environment variables are not obeyed, as in aiohttp (trust_env
    * off): a library should not change where a service's requests go
    * behind its back. A proxy is an explicit option. This also spares
@@ -1755,6 +1766,11 @@ int ah__request_setup(struct ah__request *q, const char **why)
   slot->watch.sid = 0;
   slot->watch.goaway_last = -1;
   slot->watch.refused = 0;
+  /* A header block libcurl would stall on ends at once, AH_ETOOLARGE
+   * (the receiver is reset to the session's limit at recycle). */
+  if (ah__curl_caps()->h2_header_stall && d->max_header > AH__H2_HEADER_ROOM &&
+      may_be_h2(q, d))
+    q->rx->max_header = AH__H2_HEADER_ROOM;
   if (watch_refusals(q, d)) {
     ah__curl_trace_h2();
     slot->dirty |= DIRTY_TRACE;

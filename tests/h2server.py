@@ -11,6 +11,7 @@ given --tls CERT KEY. Each connection runs on its own thread.
 Paths:
   /echo                  method, target, headers and body, one per line
   /status/N              status N
+  /many-headers/N[?empty]  N small response headers (and no body)
   /redirect-code/N?LOC   status N with Location LOC
   /refuse/KEY/N          RST_STREAM(REFUSED_STREAM) for the first N
                          requests of KEY (before reading their body), then
@@ -122,6 +123,12 @@ class Conn:
             except OSError:
                 pass
             self.closed = True
+            return
+        if name == "many-headers":
+            # /many-headers/N: N small headers (about 11 bytes each).
+            n = int(parts[1])
+            self.respond(sid, 200, b"" if query == "empty" else b"many",
+                         [("x-h%d" % i, "v") for i in range(n)])
             return
         if name == "status":
             self.respond(sid, int(parts[1]), b"status " + parts[1].encode())

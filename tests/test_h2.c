@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_caps.h"
 #include "journey.h"
 #include "request.h"
 #include "testutil.h"
@@ -266,6 +267,48 @@ static void test_dropped_connection_not_resent(void **state)
   ah_session_free(s);
 }
 
+/* A large header block over HTTP/2 ends at once: under the limit it
+ * arrives whole; over what the running libcurl can take (before 8.1 a
+ * block larger than its receive buffer stalled until the total timeout,
+ * forever without one; 8.14 on refuse more than 5,000 lines) it is
+ * AH_ETOOLARGE, never a wait. */
+static void test_large_header_block(void **state)
+{
+  static const int counts[] = {3000, 8000};
+  ah_session *s;
+  ah_session_opts *so;
+  int tls, i;
+
+  (void)state;
+  for (tls = 0; tls < 2; tls++) {
+    so = ah_session_opts_new();
+    ah_session_opts_set_http_version(so, tls ? AH_HTTP_2 : AH_HTTP_2_PRIOR_KNOWLEDGE);
+    ah_session_opts_set_ca(so, ca, NULL);
+    ah_session_opts_set_timeouts(so, 0, 5000); /* no total timeout */
+    s = ah_session_new(so);
+    ah_session_opts_free(so);
+    for (i = 0; i < 2; i++) {
+      char path[64];
+      ah_future *f;
+      snprintf(path, sizeof path, "/many-headers/%d?empty", counts[i]);
+      f = ah_session_fetch(s, url_of(tls, path), NULL);
+      if (ah_future_wait(f, 3000) != AH_OK)
+        fail_msg("%s %s: still waiting after 3 s", tls ? "h2" : "h2c", path);
+      if (counts[i] == 3000 || (!ah__curl_caps()->h2_header_stall &&
+                                ah__curl_caps()->version_num < 0x080e00)) {
+        if (ah_future_error(f) != AH_OK)
+          fail_msg("%s: %s", path, ah_future_errmsg(f));
+        assert_int_equal(ah_response_header_count(ah_future_response(f)),
+                         (size_t)counts[i] + 1); /* and content-length */
+      } else {
+        assert_int_equal(ah_future_error(f), AH_ETOOLARGE);
+      }
+      ah_future_free(f);
+    }
+    ah_session_free(s);
+  }
+}
+
 /* libcurl's trace, as each release words it, read for refusals: only
  * what proves a stream went unprocessed counts. */
 static void test_refusal_lines(void **state)
@@ -302,6 +345,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     TU_TEST(test_refusal_lines),
+    TU_TEST(test_large_header_block),
     TU_TEST(test_journey_h2c),
     TU_TEST(test_journey_tls),
     TU_TEST(test_refused_streams_sent_again),
