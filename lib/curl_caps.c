@@ -6,7 +6,6 @@
 #include "curl_caps.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,6 +47,7 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
   c->h2_refusal_silent = v->version_num < 0x080000;
   c->os_errno_sticky = v->version_num < 0x080800;
   c->h2_header_stall = v->version_num < 0x080100;
+  c->multi_quick_exit = v->version_num >= 0x081400;
   c->tls = (v->features & CURL_VERSION_SSL) != 0;
   c->http2 = (v->features & CURL_VERSION_HTTP2) != 0;
   /* Only what this build of libcurl decodes: offering br to a libcurl
@@ -62,14 +62,9 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
   c->accept_encoding = strchr(room->accept_encoding, ' ') ? room->accept_encoding : NULL;
 }
 
-void ah__curl_caps_init(void)
-{
-  ah__curl_caps_read(&caps, &caps_room, curl_version_info(CURLVERSION_NOW));
-}
-
 /* curl_global_trace is 8.3's: looked up at run time, since a library
  * built on 7.88's headers may run on 8.5. */
-static void trace_h2_once(void)
+static void trace_h2(void)
 {
   CURLcode (*set)(const char *) = NULL;
   void *sym = dlsym(RTLD_DEFAULT, "curl_global_trace");
@@ -79,12 +74,15 @@ static void trace_h2_once(void)
     set("http/2");
 }
 
-void ah__curl_trace_h2(void)
+void ah__curl_caps_init(void)
 {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-  if (in_use->h2_trace_component)
-    pthread_once(&once, trace_h2_once);
+  ah__curl_caps_read(&caps, &caps_room, curl_version_info(CURLVERSION_NOW));
+  /* With libcurl's global init, before any transfer of ahttp's: libcurl
+   * wants its trace set then. It shows only in the verbose output of the
+   * handles that ask for it (ahttp's when they watch for refusals, and
+   * any other code's), and adds libcurl's http/2 lines there. */
+  if (caps.h2_trace_component)
+    trace_h2();
 }
 
 const struct ah__curl_caps *ah__curl_caps(void)

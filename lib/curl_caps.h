@@ -23,7 +23,7 @@ struct ah__curl_caps {
   int h2c_reuse_broken;
   /* 8.3 to 8.18 tell of a refused HTTP/2 stream only through the http/2
    * trace component (curl_global_trace), off by default: see
-   * ah__curl_trace_h2. 8.0 to 8.2 cannot be asked; 8.19 on say it in
+   * ah__curl_caps_init. 8.0 to 8.2 cannot be asked; 8.19 on say it in
    * their plain verbose output. */
   int h2_trace_component;
   /* 7.88 says nothing of a stream refused on a shared connection, even
@@ -37,6 +37,10 @@ struct ah__curl_caps {
    * buffer (CURLOPT_BUFFERSIZE) stalls: the rest waits for more input
    * that may never come. */
   int h2_header_stall;
+  /* 8.20 on resolve in a thread pool of the multi handle, which
+   * curl_multi_cleanup waits for unless CURLMOPT_QUICK_EXIT is set (an
+   * option newer than the headers ahttp may be built with). */
+  int multi_quick_exit;
   int tls;                /* built with TLS: https can be fetched */
   int http2;              /* built with nghttp2: HTTP/2 can be asked for */
   /* "Accept-Encoding: ..." listing the decoders this libcurl has, in the
@@ -52,13 +56,12 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
 
 /* The running libcurl's, read once; valid after ah__global_init(). */
 const struct ah__curl_caps *ah__curl_caps(void);
-/* Read them (called once by ah__global_init). */
+/* Read them (called once by ah__global_init), and where refusals are
+ * told only by the http/2 trace component (h2_trace_component), turn it
+ * on (curl_global_trace): it adds lines to the verbose output of the
+ * handles that ask for it, ahttp's and any other code's, and costs
+ * nothing elsewhere. */
 void ah__curl_caps_init(void);
-/* Turn on libcurl's http/2 trace component where refusals are told only
- * there (h2_trace_component), once per process. It adds lines to the
- * verbose output of the handles that ask for it, ahttp's and any other
- * code's, and costs nothing elsewhere. */
-void ah__curl_trace_h2(void);
 /* Tests only: pretend the running libcurl has c (NULL: what it has). */
 void ah__curl_caps_pretend(const struct ah__curl_caps *c);
 

@@ -951,8 +951,8 @@ static int tell_headers(struct ah__request *q)
 static int digest_challenge(struct ah__request *q)
 {
   if (q->spec == NULL || !q->spec->digest || q->challenged ||
-      q->rx->status != 401)
-    return 0;
+      q->rx->status != 401 || (q->j != NULL && q->j->foreign))
+    return 0; /* off the origin no credentials answer it: final */
   q->challenged = 1;
   return 1;
 }
@@ -1011,9 +1011,12 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
   (void)size;
   if (q->retry_ns >= 0)
     return n; /* an attempt that will be retried */
-  /* A redirect's body goes to the receiver, under its limit, and is
-   * dropped at the next hop: the caller's callback never sees it. */
-  if (sp != NULL && sp->on_data.fn != NULL && !ah__rx_redirect_headers(q->rx)) {
+  /* A redirect's body is read and dropped, as libcurl's following did:
+   * neither stored nor counted against the body limit, and the caller's
+   * callback never sees it (the total timeout bounds it). */
+  if (ah__rx_redirect_headers(q->rx))
+    return n;
+  if (sp != NULL && sp->on_data.fn != NULL) {
     int verdict;
     q->told = 1;
     ah__future_cb_enter();
@@ -1123,28 +1126,45 @@ static int may_be_h2(const struct ah__request *q, const struct ah__defaults *d)
  * ("recveived GOAWAY, error=0, last_stream=0" in 7.88, "received ..." in
  * 8.x), a refused stream ("REFUSED_STREAM, retrying a fresh connect" in
  * 7.88; "[HTTP/2] [1] RESET: REFUSED_STREAM" from the http/2 trace
- * component in 8.3 to 8.18, see ah__curl_trace_h2; "stream 1 refused by
+ * component in 8.3 to 8.18, see ah__curl_caps_init; "stream 1 refused by
  * server" in 8.19 on). Each is read as positive evidence only: a line
  * not understood proves nothing, and the request is then not sent twice. */
+/* 1 when line is all of fmt (one %ld, into *v, then %n): a whole line in
+ * libcurl's exact words, never a part of one, since other lines of the
+ * trace echo the URL, the request's headers and a server's GOAWAY text. */
+static int whole(const char *line, const char *fmt, long *v)
+{
+  int end = -1;
+
+  return sscanf(line, fmt, v, &end) == 1 && end > 0 && line[end] == '\0';
+}
+
 void ah__refusal_note(struct ah__refusal *w, const char *text, size_t len)
 {
   char line[160];
-  const char *p;
-  long v;
+  long v = 0, e;
+  int end = -1;
 
   if (len >= sizeof line)
-    len = sizeof line - 1;
+    return; /* none of the lines read here is that long */
   memcpy(line, text, len);
   line[len] = '\0';
-  if (strstr(line, "REFUSED_STREAM") != NULL || strstr(line, "refused by server") != NULL)
-    w->refused = 1;
-  else if (sscanf(line, "Using Stream ID: %ld", &v) == 1 ||
-           sscanf(line, "[HTTP/2] [%ld] OPENED stream", &v) == 1)
+  if (len > 0 && line[len - 1] == '\n')
+    line[len - 1] = '\0';
+  if (strcmp(line, "REFUSED_STREAM, retrying a fresh connect") == 0) {
+    w->refused = 1; /* 7.88, 8.5: this transfer's own stream */
+  } else if (whole(line, "HTTP/2 stream %ld refused by server, try again on a new connection%n", &v) ||
+             whole(line, "[HTTP/2] [%ld] REFUSED_STREAM, try again on a new connection%n", &v)) {
+    if (w->sid > 0 && v == w->sid)
+      w->refused = 1;
+  } else if (whole(line, "Using Stream ID: %ld (easy handle 0x%*x)%n", &v) ||
+             (sscanf(line, "[HTTP/2] [%ld] OPENED stream for %n", &v, &end) == 1 && end > 0)) {
     w->sid = v > 0 && v <= INT32_MAX ? (int32_t)v : 0;
-  else if (strstr(line, "GOAWAY, error=") != NULL &&
-           (p = strstr(line, "last_stream=")) != NULL &&
-           sscanf(p, "last_stream=%ld", &v) == 1 && v >= 0 && v <= INT32_MAX)
+  } else if ((sscanf(line, "recveived GOAWAY, error=%ld, last_stream=%ld%n", &e, &v, &end) == 2 ||
+              sscanf(line, "received GOAWAY, error=%ld, last_stream=%ld%n", &e, &v, &end) == 2) &&
+             end > 0 && line[end] == '\0' && v >= 0 && v <= INT32_MAX) {
     w->goaway_last = (int32_t)v;
+  }
 }
 
 int ah__refusal_unprocessed(const struct ah__refusal *w)
@@ -1490,6 +1510,11 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_PRIVATE, slot);
   SET(CURLOPT_ERRORBUFFER, slot->errbuf);
   SET(CURLOPT_NOSIGNAL, 1L);
+  /* A request still resolving its host name is let go at once (canceled,
+   * timed out, its session freed): without this libcurl joins the
+   * resolver thread, and a cancel waited for getaddrinfo (3 s for a slow
+   * resolver). The thread finishes on its own and frees what it has. */
+  SET(CURLOPT_QUICK_EXIT, 1L);
   /* Naming a protocol this libcurl lacks fails the option: no https
    * without TLS (ah__request_supported refuses such URLs). */
   SET(CURLOPT_PROTOCOLS_STR, ah__curl_caps()->tls ? "http,https" : "http");
@@ -1653,10 +1678,11 @@ void ah__slot_recycle(struct ah__slot *slot)
 }
 
 /* The header names a hop after a redirect leaves behind: the secrets
- * when it left the original origin, the body's when it became a GET (as
- * the Fetch standard drops them on a redirect). */
+ * when it left the original origin (and a Host the caller set, which
+ * names that origin), the body's when it became a GET (as the Fetch
+ * standard drops them on a redirect). */
 static const char *const secret_names[] = {"Authorization", "Proxy-Authorization",
-                                           "Cookie", NULL};
+                                           "Cookie", "Host", NULL};
 static const char *const body_names[] = {"Content-Type", "Content-Length",
                                          "Content-Encoding", "Content-Language",
                                          "Content-Location", "Transfer-Encoding",
@@ -1772,7 +1798,6 @@ int ah__request_setup(struct ah__request *q, const char **why)
       may_be_h2(q, d))
     q->rx->max_header = AH__H2_HEADER_ROOM;
   if (watch_refusals(q, d)) {
-    ah__curl_trace_h2();
     slot->dirty |= DIRTY_TRACE;
     SET(CURLOPT_VERBOSE, 1L);
   }

@@ -351,7 +351,7 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
 int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
                      int *https, const char **why)
 {
-  size_t n = scheme_len(location);
+  size_t i, n = scheme_len(location);
   char *encoded = NULL, *scheme = NULL;
   unsigned long mark = ah__alloc_failures();
   CURLU *u;
@@ -363,16 +363,34 @@ int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
     *why = "a redirect points to a scheme other than http or https";
     return AH_EREDIRECTS;
   }
+  /* Control bytes: 7.88 and 8.5 refuse them, 8.21 escapes them. One
+   * outcome on every release, and the server's fault. */
+  for (i = 0; location[i]; i++)
+    if ((unsigned char)location[i] < 0x20 || location[i] == 0x7f) {
+      *why = "a redirect's Location holds a control character";
+      return AH_EPROTO;
+    }
   /* Browsers and libcurl's own following send a space in a Location as
-   * %20; raw bytes above ASCII are escaped as in any URL ahttp sends. */
-  if (encode_high(location, n, 1, &encoded) != AH_OK ||
-      (u = curl_url_dup((CURLU *)base)) == NULL) { /* 7.88: not const */
-    ah__free(encoded);
-    *why = "no memory for the redirect's URL";
-    return AH_ENOMEM;
+   * %20; raw bytes above ASCII are escaped as in any URL ahttp sends. A
+   * fragment is never sent: it goes before the reference is resolved,
+   * since releases resolve "#f" differently (7.88 drops the last path
+   * segment), and a Location that is only one names the same URL. */
+  if (encode_high(location, n, 1, &encoded) != AH_OK)
+    goto nomem;
+  if (encoded == NULL && strchr(location, '#') != NULL) {
+    if ((encoded = ah__malloc(strlen(location) + 1)) == NULL)
+      goto nomem;
+    strcpy(encoded, location);
   }
-  uc = curl_url_set(u, CURLUPART_URL, encoded ? encoded : location, 0);
+  if (encoded != NULL)
+    encoded[strcspn(encoded, "#")] = '\0';
+  if ((u = curl_url_dup((CURLU *)base)) == NULL) /* 7.88: not const */
+    goto nomem;
+  uc = curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+  if (uc == CURLUE_OK && (encoded ? encoded : location)[0] != '\0')
+    uc = curl_url_set(u, CURLUPART_URL, encoded ? encoded : location, 0);
   ah__free(encoded);
+  encoded = NULL;
   if (uc == CURLUE_OK)
     uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
   if (uc != CURLUE_OK) {
@@ -390,19 +408,27 @@ int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
   curl_free(scheme);
   *out = u;
   return AH_OK;
+nomem:
+  ah__free(encoded);
+  *why = "no memory for the redirect's URL";
+  return AH_ENOMEM;
 }
 
 char *ah__url_origin(const CURLU *url)
 {
   CURLU *u = (CURLU *)url; /* 7.88's curl_url_get takes no const */
-  char *scheme = NULL, *host = NULL, *port = NULL, *origin = NULL;
+  char *scheme = NULL, *host = NULL, *port = NULL, *zone = NULL, *origin = NULL;
   size_t i, n;
 
+  /* An IPv6 zone names another interface: another origin. */
+  curl_url_get(u, CURLUPART_ZONEID, &zone, 0);
   if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
       curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
       curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
-      (origin = ah__malloc(n = strlen(scheme) + strlen(host) + strlen(port) + 5)) != NULL) {
-    snprintf(origin, n, "%s://%s:%s", scheme, host, port);
+      (origin = ah__malloc(n = strlen(scheme) + strlen(host) + strlen(port) +
+                               (zone ? strlen(zone) + 1 : 0) + 5)) != NULL) {
+    snprintf(origin, n, "%s://%s%s%s:%s", scheme, host, zone ? "%" : "",
+             zone ? zone : "", port);
     for (i = 0; origin[i]; i++) /* scheme and host compare in any case */
       if (origin[i] >= 'A' && origin[i] <= 'Z')
         origin[i] = (char)(origin[i] - 'A' + 'a');
@@ -410,5 +436,6 @@ char *ah__url_origin(const CURLU *url)
   curl_free(scheme);
   curl_free(host);
   curl_free(port);
+  curl_free(zone);
   return origin;
 }

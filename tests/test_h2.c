@@ -259,6 +259,12 @@ static void test_dropped_connection_not_resent(void **state)
     fail_msg("a POST was sent again after its connection died");
   ah_future_free(f);
   assert_int_equal(seen(0, "/drop/post/1"), 1);
+  /* Words libcurl would use, in the URL: proof of nothing. */
+  f = fetch(s, url_of(0, "/drop/REFUSED_STREAM-in-the-url/1"), o);
+  if (ah_future_error(f) == AH_OK)
+    fail_msg("a POST was sent again: its URL named a refusal");
+  ah_future_free(f);
+  assert_int_equal(seen(0, "/drop/REFUSED_STREAM-in-the-url/1"), 1);
   f = fetch(s, url_of(0, "/drop/get/1"), NULL);
   assert_non_null(strstr(body_of(f), "method GET\n"));
   ah_future_free(f);
@@ -320,14 +326,26 @@ static void test_refusal_lines(void **state)
     {{"Using Stream ID: 3 (easy handle 0x5600)\n", "recveived GOAWAY, error=0, last_stream=3\n"}, 0},
     {{"Connection died, retrying a fresh connect (retry count: 1)\n"}, 0},
     /* 8.5 with the http/2 trace component */
-    {{"[HTTP/2] [1] OPENED stream for http://a/\n", "[HTTP/2] [1] RESET: REFUSED_STREAM (err 7)\n"}, 1},
+    {{"[HTTP/2] [1] OPENED stream for http://a/\n", "[HTTP/2] [1] RESET: REFUSED_STREAM (err 7)\n",
+      "[HTTP/2] [1] REFUSED_STREAM, try again on a new connection\n"}, 1},
+    {{"[HTTP/2] [1] OPENED stream for http://a/\n", "[HTTP/2] [1] RESET: REFUSED_STREAM (err 7)\n"}, 0},
     {{"[HTTP/2] [7] OPENED stream for http://a/\n", "received GOAWAY, error=0, last_stream=5\n"}, 1},
     {{"[HTTP/2] [7] OPENED stream for http://a/\n", "received GOAWAY, error=0, last_stream=2147483647\n"}, 0},
     /* 8.21 */
-    {{"HTTP/2 stream 3 refused by server, try again on a new connection\n"}, 1},
+    {{"[HTTP/2] [3] OPENED stream for http://a/\n",
+      "HTTP/2 stream 3 refused by server, try again on a new connection\n"}, 1},
     /* A GOAWAY with no stream of ours known proves nothing. */
     {{"received GOAWAY, error=0, last_stream=0\n"}, 0},
     {{"received GOAWAY, error=2, last_stream=x\n", "[HTTP/2] [1] OPENED stream\n"}, 0},
+    /* Lines that echo the URL, the request's headers or a server's text
+     * prove nothing, whatever they hold (a review found a key named
+     * REFUSED_STREAM made a dropped POST go twice). */
+    {{"[HTTP/2] [1] OPENED stream for http://h/REFUSED_STREAM, retrying a fresh connect\n"}, 0},
+    {{"[HTTP/2] [1] OPENED stream for http://h/\n", "[HTTP/2] [1] [x-a: REFUSED_STREAM]\n"}, 0},
+    {{"h2h3 [:path: /refused by server]\n"}, 0},
+    {{"[HTTP/2] [3] OPENED stream for http://h/\n",
+      "[HTTP/2] [0] <- FRAME[GOAWAY, error=0, reason='received GOAWAY, error=0, last_stream=0', last_stream=9]\n"}, 0},
+    {{"Using Stream ID: 3 (easy handle 0x5600)\n", "HTTP/2 stream 5 refused by server, try again on a new connection\n"}, 0},
   };
   size_t i, k;
 

@@ -373,6 +373,7 @@ static void test_secrets_by_origin(void **state)
   second_pid = tu_server_start(&port2);
   assert_true(second_pid > 0);
   ah_session_opts_add_header(so, "Cookie", "session=secret-s");
+  ah_session_opts_add_header(so, "Host", "api.internal"); /* names the origin */
   s = ah_session_new(so);
   ah_session_opts_free(so);
   ah_request_opts_add_header(o, "Proxy-Authorization", "Basic secret-p");
@@ -387,6 +388,7 @@ static void test_secrets_by_origin(void **state)
   assert_non_null(strstr(b, "header Cookie: session=secret-s\n"));
   assert_non_null(strstr(b, "header Proxy-Authorization: Basic secret-p\n"));
   assert_non_null(strstr(b, "header X-Token: secret-t\n"));
+  assert_non_null(strstr(b, "header Host: api.internal\n"));
   ah_future_free(f);
   /* Another port, then back to the first: nothing secret either way. */
   snprintf(back, sizeof back, "http://127.0.0.1:%d/echo", tu_port);
@@ -397,7 +399,8 @@ static void test_secrets_by_origin(void **state)
   b = body_of(f);
   assert_int_equal(ah_response_redirects(ah_future_response(f)), 2);
   assert_non_null(strstr(b, "header X-Plain: open\n"));
-  if (strstr(b, "secret") != NULL || strstr(b, "Authorization") != NULL)
+  if (strstr(b, "secret") != NULL || strstr(b, "Authorization") != NULL ||
+      strstr(b, "api.internal") != NULL)
     fail_msg("a secret came back after leaving the origin:\n%s", b);
   ah_future_free(f);
   ah_request_opts_free(o);
@@ -513,6 +516,62 @@ static void test_redirect_body_not_told(void **state)
   ah_session_free(s);
 }
 
+/* A redirect's body is read and dropped, as libcurl's following did: not
+ * held to the body limit, which is the final response's. */
+static void test_redirect_body_not_limited(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_future *f;
+
+  (void)state;
+  ah_session_opts_set_max_body(so, 16);
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  f = fetch(s, tu_url("/redirect-body/302?/size/16"), NULL); /* a 23-byte 302 */
+  assert_string_equal(body_of(f), "xxxxxxxxxxxxxxxx");
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+static int heads;
+static int count_heads(ah_future *f, const ah_response *head, void *ud)
+{
+  (void)f;
+  (void)head;
+  (void)ud;
+  heads++;
+  return 0;
+}
+
+/* Digest credentials stay with their origin: a 401 from another origin
+ * is the final response, and the headers callback sees it. */
+static void test_digest_off_origin(void **state)
+{
+  ah_request_opts *o = ah_request_opts_new();
+  ah_session *s = ah_session_new(NULL);
+  char url[256];
+  ah_future *f;
+
+  (void)state;
+  ah_request_opts_set_digest_auth(o, "u", "p");
+  ah_request_opts_on_headers(o, count_heads, NULL);
+  heads = 0;
+  f = fetch(s, tu_url("/digest/u/p"), o); /* same origin: answered */
+  assert_string_equal(body_of(f), "digest ok u");
+  assert_int_equal(heads, 1);
+  ah_future_free(f);
+  heads = 0;
+  snprintf(url, sizeof url, "%s%d/digest/u/p", tu_url("/redirect-to?http://localhost:"), tu_port);
+  f = fetch(s, url, o);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 401);
+  assert_int_equal(heads, 1);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -527,6 +586,8 @@ int main(void)
     TU_TEST(test_total_timeout_spans_hops),
     TU_TEST(test_retry_resumes_at_the_hop),
     TU_TEST(test_redirect_body_not_told),
+    TU_TEST(test_redirect_body_not_limited),
+    TU_TEST(test_digest_off_origin),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "testutil.h"
 #include "url.h"
 
@@ -331,6 +332,91 @@ static void test_one_handle_two_origins(void **state)
   ah_session_free(s);
 }
 
+/* A redirect's next URL: its Location resolved against the URL that
+ * answered, the same on every libcurl release, or refused with the code
+ * that names why. */
+static void test_redirect_resolved(void **state)
+{
+  static const struct { const char *base, *loc, *want; int err; } t[] = {
+    {"http://h/a/b?q=1", "/x", "http://h/x", AH_OK},
+    {"http://h/a/b?q=1", "c?d", "http://h/a/c?d", AH_OK},
+    {"http://h/a/b?q=1", "../c", "http://h/c", AH_OK},
+    {"http://h/a/b?q=1", "//other:81/p", "http://other:81/p", AH_OK},
+    {"https://h/a", "HTTP://X.test/", "http://X.test/", AH_OK},
+    /* A fragment is never sent, and releases resolved "#f" apart. */
+    {"http://h/a/b?q=1", "#frag", "http://h/a/b?q=1", AH_OK},
+    {"http://h/a/b#old", "/x#new", "http://h/x", AH_OK},
+    /* Spaces and raw UTF-8 go escaped; the host is not touched. */
+    {"http://h/", "/a b?c d\xc3\xbc", "http://h/a%20b?c%20d%C3%BC", AH_OK},
+    /* Credentials of the answering URL stay only with a relative one. */
+    {"http://u:p@h/a", "b", "http://u:p@h/b", AH_OK},
+    {"http://h/", "file:///etc/passwd", NULL, AH_EREDIRECTS},
+    {"http://h/", "javascript:alert(1)", NULL, AH_EREDIRECTS},
+    {"http://h/", "http://a b/", NULL, AH_EPROTO},
+    {"http://h/", "http://h:99999/", NULL, AH_EPROTO},
+    {"http://h/", "/x\x01y", NULL, AH_EPROTO}, /* the server's fault, not EINVAL */
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof t / sizeof *t; i++) {
+    CURLU *base = curl_url(), *next = NULL;
+    const char *why = NULL;
+    char *got = NULL;
+    int https = -1, err;
+    assert_int_equal(curl_url_set(base, CURLUPART_URL, t[i].base, 0), CURLUE_OK);
+    err = ah__url_redirect(base, t[i].loc, &next, &https, &why);
+    if (err != t[i].err)
+      fail_msg("%s + %s: %s (%s)", t[i].base, t[i].loc, ah_strerror(err), why);
+    if (err == AH_OK) {
+      curl_url_get(next, CURLUPART_URL, &got, 0);
+      if (strcmp(got, t[i].want) != 0)
+        fail_msg("%s + %s: %s, want %s", t[i].base, t[i].loc, got, t[i].want);
+      assert_int_equal(https, strncmp(t[i].want, "https", 5) == 0);
+      curl_free(got);
+    } else {
+      assert_null(next);
+      assert_non_null(why);
+    }
+    curl_url_cleanup(next);
+    curl_url_cleanup(base);
+  }
+}
+
+/* Origins: scheme, host and port, the default port explicit, in any
+ * case; an IPv6 zone is part of it. */
+static void test_origins(void **state)
+{
+  static const struct { const char *a, *b; int same; } t[] = {
+    {"http://h/", "http://H:80/x", 1},
+    {"https://h/", "https://h:443/", 1},
+    {"http://h/", "https://h/", 0},
+    {"http://h/", "http://h:81/", 0},
+    {"http://h/", "http://g/", 0},
+    {"http://[fe80::1%25eth0]/", "http://[fe80::1%25eth1]/", 0},
+    {"http://u:p@h/", "http://h/", 1},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof t / sizeof *t; i++) {
+    CURLU *a = curl_url(), *b = curl_url();
+    char *oa, *ob;
+    curl_url_set(a, CURLUPART_URL, t[i].a, 0);
+    curl_url_set(b, CURLUPART_URL, t[i].b, 0);
+    oa = ah__url_origin(a);
+    ob = ah__url_origin(b);
+    assert_non_null(oa);
+    assert_non_null(ob);
+    if ((strcmp(oa, ob) == 0) != t[i].same)
+      fail_msg("%s (%s) vs %s (%s)", t[i].a, oa, t[i].b, ob);
+    ah__free(oa);
+    ah__free(ob);
+    curl_url_cleanup(a);
+    curl_url_cleanup(b);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -340,6 +426,8 @@ int main(void)
     TU_TEST(test_cache_same_as_libcurl),
     TU_TEST(test_fetch_plain_url),
     TU_TEST(test_one_handle_two_origins),
+    TU_TEST(test_redirect_resolved),
+    TU_TEST(test_origins),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
