@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "curl_caps.h"
 #include "reactor.h"
 
 #define PROBE_SLOTS 8
@@ -213,6 +214,10 @@ int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
     if (probed)
       take_multi_fds(b, base, was_free);
   }
+  /* A session freed while a name resolves returns at once; the resolver
+   * threads end on their own (CURLMOPT_QUICK_EXIT, 21, in 8.20 on). */
+  if (ah__curl_caps()->multi_quick_exit)
+    curl_multi_setopt(b->multi, (CURLMoption)21, 1L);
   curl_multi_setopt(b->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(b->multi, CURLMOPT_SOCKETDATA, b);
   curl_multi_setopt(b->multi, CURLMOPT_TIMERFUNCTION, on_timer);

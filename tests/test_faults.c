@@ -3,6 +3,8 @@
  * the same session completes with the right body. */
 #include <ahttp.h>
 #include <arpa/inet.h>
+#include <dlfcn.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -260,6 +263,74 @@ static void test_no_stale_errno(void **state)
   ah_session_free(s);
 }
 
+/* A slow resolver: names under .slow.test take 2 s to resolve, to
+ * 127.0.0.1. This program's getaddrinfo stands in for the C library's
+ * (libcurl's resolver thread calls it); any other name goes to the real
+ * one. */
+int getaddrinfo(const char *node, const char *service,
+                const struct addrinfo *hints, struct addrinfo **res)
+{
+  static int (*real)(const char *, const char *, const struct addrinfo *,
+                     struct addrinfo **);
+  size_t n = node ? strlen(node) : 0;
+
+  if (real == NULL)
+    *(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
+  if (n > 10 && strcmp(node + n - 10, ".slow.test") == 0) {
+    struct timespec two = {2, 0};
+    nanosleep(&two, NULL);
+    node = "127.0.0.1";
+  }
+  return real(node, service, hints, res);
+}
+
+static double now_s(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Cancel, a timeout and freeing the session return at once while a name
+ * is still resolving; libcurl would wait for its resolver thread. */
+static void test_slow_resolver_does_not_hold(void **state)
+{
+  ah_request_opts *o = ah_request_opts_new();
+  ah_session *s = ah_session_new(NULL);
+  char url[128];
+  ah_future *c, *t, *left;
+  double t0;
+
+  (void)state;
+  snprintf(url, sizeof url, "http://a.slow.test:%d/size/1", tu_port);
+  c = ah_session_fetch(s, url, NULL);
+  ah_request_opts_set_timeout(o, 200);
+  t = ah_session_fetch(s, url, o);
+  ah_session_run(s, 50);
+  t0 = now_s();
+  assert_int_equal(ah_future_cancel(c), AH_OK);
+  assert_true(now_s() - t0 < 0.2);
+  assert_int_equal(ah_future_error(c), AH_ECANCELED);
+  assert_int_equal(ah_future_wait(t, 5000), AH_OK);
+  assert_int_equal(ah_future_error(t), AH_ETIMEDOUT);
+  if (now_s() - t0 > 0.8)
+    fail_msg("a 200 ms timeout ended after %.2f s", now_s() - t0);
+  left = ah_session_fetch(s, url, NULL);
+  ah_session_run(s, 50);
+  t0 = now_s();
+  ah_session_free(s);
+  assert_true(now_s() - t0 < 0.2);
+  assert_int_equal(ah_future_error(left), AH_ECANCELED);
+  ah_future_free(c);
+  ah_future_free(t);
+  ah_future_free(left);
+  ah_request_opts_free(o);
+  /* The resolver threads end by themselves: wait, so that none is left
+   * running when the test's descriptor count is taken. */
+  nanosleep(&(struct timespec){2, 200000000}, NULL);
+}
+
 /* CR or LF in header input or the method: refused before anything is
  * sent, on that future alone. */
 static void test_crlf_injection_refused(void **state)
@@ -427,6 +498,7 @@ int main(void)
     TU_TEST(test_credentials_never_reported),
     TU_TEST(test_no_stale_error_message),
     TU_TEST(test_no_stale_errno),
+    TU_TEST(test_slow_resolver_does_not_hold),
     TU_TEST(test_crlf_injection_refused),
     TU_TEST(test_auth_not_forwarded_cross_host),
     TU_TEST(test_out_of_descriptors),
