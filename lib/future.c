@@ -211,7 +211,7 @@ static int run_sessions(ah_session **ss, size_t nss, struct pollfd *pfd,
       return 0;
   }
   for (i = 0; i < nss; i++) {
-    pfd[i].fd = ah_session_fd(ss[i]);
+    pfd[i].fd = ah__session_poll_fd(ss[i]); /* -1, skipped: being freed */
     pfd[i].events = POLLIN;
   }
   if (poll(pfd, nss, ms > 2147483647L ? -1 : (int)ms) < 0)

@@ -1170,6 +1170,11 @@ void ah__session_release(ah_session *s)
     destroy(s);
 }
 
+int ah__session_poll_fd(const ah_session *s)
+{
+  return s->closing ? -1 : s->reactor.epfd;
+}
+
 int ah__session_mark(ah_session *s, unsigned long mark)
 {
   if (s->mark == mark)

@@ -15,6 +15,10 @@ void ah__session_cancel(ah_session *s, struct ah__request *q, int err);
  * free the session: the free then happens at the last release. */
 void ah__session_hold(ah_session *s);
 void ah__session_release(ah_session *s);
+/* The descriptor a wait on several sessions polls for s: its epoll fd,
+ * or -1 once s is being freed (its events are no longer read, and a
+ * ready one would make poll return at once, forever). */
+int ah__session_poll_fd(const ah_session *s);
 /* 1 the first time s is seen with this mark, else 0 (distinct sessions). */
 int ah__session_mark(ah_session *s, unsigned long mark);
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +421,46 @@ static void test_gather_two_sessions(void **state)
   }
   ah_session_free(a);
   ah_session_free(b);
+}
+
+static void free_the_session(ah_future *f, void *ud)
+{
+  (void)f;
+  ah_session_free(ud);
+}
+
+static double cpu_s(void)
+{
+  struct rusage ru;
+
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Two sessions in one gather, one freed from an on_done callback: the
+ * wait goes on for the other without spinning on the freed one's epoll
+ * descriptor (it took 1.8 s of CPU in 2 s of waiting). */
+static void test_gather_two_sessions_one_freed(void **state)
+{
+  ah_session *a = new_session(), *b = new_session();
+  ah_future *fs[2];
+  double cpu;
+
+  (void)state;
+  fs[0] = ah_session_fetch(a, tu_url("/delay/1000"), NULL);
+  fs[1] = ah_session_fetch(b, tu_url("/size/10"), NULL);
+  ah_future_on_done(fs[1], free_the_session, b);
+  cpu = cpu_s();
+  assert_int_equal(ah_gather(fs, 2, 10000), AH_OK);
+  cpu = cpu_s() - cpu;
+  if (cpu > 0.3)
+    fail_msg("%.2f s of CPU in a gather of about 1 s of waiting", cpu);
+  assert_int_equal(ah_future_error(fs[0]), AH_OK);
+  assert_int_equal(ah_future_error(fs[1]), AH_OK);
+  ah_future_free(fs[0]);
+  ah_future_free(fs[1]);
+  ah_session_free(a);
 }
 
 static void test_session_opts(void **state)
@@ -890,6 +931,7 @@ int main(void)
     TU_TEST(test_host_loop_fd),
     TU_TEST(test_wakeup_from_thread),
     TU_TEST(test_gather_two_sessions),
+    TU_TEST(test_gather_two_sessions_one_freed),
     TU_TEST(test_session_opts),
     TU_TEST(test_descriptors_close_on_exec),
     TU_TEST(test_session_default_headers),
