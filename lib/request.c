@@ -976,6 +976,13 @@ static int retry_status(struct ah__request *q)
   return q->retry_ns >= 0;
 }
 
+/* A byte came or went: the idle time starts over. */
+static void moved(struct ah__slot *slot)
+{
+  if (slot->idle_ns != 0)
+    slot->last_byte_ns = ah__now_ns();
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__slot *slot = arg;
@@ -983,6 +990,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
   int err;
 
   (void)size; /* always 1 */
+  moved(slot);
   if (slot->d->on_event != NULL && !slot->ph_first_byte) {
     slot->ph_first_byte = 1;
     tell(slot->d, q, AH_EVENT_FIRST_BYTE, ah__now_ns());
@@ -1009,6 +1017,7 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
   int err;
 
   (void)size;
+  moved(arg);
   if (q->retry_ns >= 0)
     return n; /* an attempt that will be retried */
   /* A redirect's body is read and dropped, as libcurl's following did:
@@ -1070,10 +1079,24 @@ static int on_seek(void *arg, curl_off_t offset, int origin)
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
                        curl_off_t ultotal, curl_off_t ulnow)
 {
-  struct ah__request *q = ((struct ah__slot *)arg)->q;
+  struct ah__slot *slot = arg;
+  struct ah__request *q = slot->q;
   const struct ah__reqspec *sp = q ? q->spec : NULL;
   int verdict;
 
+  /* The idle time runs once the request is sent (the connect timeout
+   * covers what comes before); bytes sent count as bytes moving. */
+  if (slot->idle_ns != 0 && q != NULL && q->sent) {
+    int64_t now = ah__now_ns();
+    if (ulnow != slot->last_ul) {
+      slot->last_ul = ulnow;
+      slot->last_byte_ns = now;
+    } else if (now - slot->last_byte_ns >= slot->idle_ns) {
+      q->abort_err = AH_ETIMEDOUT;
+      q->abort_why = "no byte came or went for the idle timeout";
+      return 1;
+    }
+  }
   if (sp == NULL || sp->on_progress.fn == NULL)
     return 0;
   ah__future_cb_enter();
@@ -1259,6 +1282,8 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
   }
   q->sent = 1;
   q->sent_finals = (uint8_t)q->rx->finals;
+  if (slot->idle_ns != 0)
+    slot->last_byte_ns = ah__now_ns();
   if (slot->d->on_event != NULL)
     tell_connection(slot, q);
   return CURL_PREREQFUNC_OK;
@@ -1479,17 +1504,23 @@ static int add_body_defaults(struct curl_slist **l, int need)
   return need == 0 ? AH_OK : AH_ENOMEM;
 }
 
-/* Idle: below 1 byte a second for the whole idle time (libcurl counts in
- * seconds, so the time is rounded up to one). 0: none. */
+/* Idle: no byte for the idle time, header lines and 1xx responses
+ * counted (libcurl's low-speed limit counts body bytes only, and in whole
+ * seconds). ahttp keeps the time itself (on_progress), and asks libcurl
+ * only for its low-speed check's tick: a limit it never reaches in time
+ * (a year) keeps the progress callback coming once a second while
+ * nothing moves. 0: none. */
 static CURLcode set_idle(CURL *e, long idle_ms)
 {
   CURLcode rc = curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, idle_ms > 0 ? 1L : 0L);
 
   if (rc == CURLE_OK)
-    rc = curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                          idle_ms > 0 ? (idle_ms + 999) / 1000 : 0L);
+    rc = curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, idle_ms > 0 ? 365L * 86400 : 0L);
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(e, CURLOPT_NOPROGRESS, idle_ms > 0 ? 0L : 1L);
   return rc;
 }
+
 
 struct ah__slot *ah__slot_new(const struct ah__defaults *d)
 {
@@ -1656,7 +1687,7 @@ void ah__slot_recycle(struct ah__slot *slot)
   if (dirty & DIRTY_UNIX)
     curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
   if (dirty & DIRTY_PROGRESS)
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, d->idle_ms > 0 ? 0L : 1L);
   if (dirty & DIRTY_PIPEWAIT)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L);
   if (dirty & DIRTY_TRACE)
@@ -1760,6 +1791,8 @@ int ah__request_setup(struct ah__request *q, const char **why)
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
+  slot->idle_ns = (int64_t)d->idle_ms * 1000000; /* a request may change it */
+  slot->last_ul = 0;
   if (ah__curl_caps()->os_errno_sticky)
     curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &slot->errno_before);
   slot->addr_ok = 0;
@@ -1815,8 +1848,9 @@ int ah__request_setup(struct ah__request *q, const char **why)
     OVERRIDE(DIRTY_CONNECT, sp->connect_ms >= 0 && sp->connect_ms != d->connect_ms,
              CURLOPT_CONNECTTIMEOUT_MS, sp->connect_ms);
     if (sp->idle_ms >= 0 && sp->idle_ms != d->idle_ms && rc == CURLE_OK) {
-      slot->dirty |= DIRTY_IDLE;
+      slot->dirty |= DIRTY_IDLE | DIRTY_PROGRESS;
       rc = set_idle(e, sp->idle_ms);
+      slot->idle_ns = (int64_t)sp->idle_ms * 1000000;
     }
     /* A body that goes no further (a redirect made the request a GET)
      * has no defaults; one that cannot be sent again stops the redirects

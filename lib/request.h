@@ -110,6 +110,10 @@ struct ah__slot {
   curl_off_t ph_dns, ph_connect, ph_tls;
   long ph_conns;
   int ph_first_byte;
+  /* The idle timeout of the request under way (0: none), and when a byte
+   * last came or went: any byte, header lines and 1xx responses too. */
+  int64_t idle_ns, last_byte_ns;
+  curl_off_t last_ul;
   /* HTTP/2 refusals libcurl's trace told of, for a request that watches
    * for them (ah__refusal_note). */
   struct ah__refusal watch;

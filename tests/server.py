@@ -382,6 +382,23 @@ class Handler(socketserver.BaseRequestHandler):
             self.send(reply(200, b"set", [("Set-Cookie", cookie)]))
         elif name == "form":
             self.send(reply(200, parse_form(headers, body)))
+        elif name == "slow-headers":
+            # /slow-headers/N/MS: a header line every MS ms, N of them,
+            # then a short body.
+            n, gap = int(arg), int(parts[2])
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n")
+            for i in range(n):
+                time.sleep(gap / 1000.0)
+                self.send(b"X-Slow-%d: v\r\n" % i)
+            self.send(b"\r\nbody")
+        elif name == "informational":
+            # /informational/N/MS: N "102 Processing" responses MS ms
+            # apart, then the response.
+            n, gap = int(arg), int(parts[2])
+            for i in range(n):
+                time.sleep(gap / 1000.0)
+                self.send(b"HTTP/1.1 102 Processing\r\n\r\n")
+            self.send(reply(200, b"done"))
         elif name == "slowdrip":
             # arg bytes, one every parts[2] ms: slower than an idle timeout.
             n, gap = int(arg), int(parts[2])

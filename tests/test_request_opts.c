@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -568,6 +569,32 @@ static void test_idle_timeout(void **state)
   assert_int_equal(ah_future_error(steady), AH_OK);
   ah_future_free(slow);
   ah_future_free(steady);
+  /* Any byte counts: header lines 400 ms apart for 4 s, and 1xx
+   * responses as often, under an idle limit of 1.5 s (libcurl's limit
+   * counted body bytes only, and fired). */
+  assert_int_equal(ah_request_opts_set_timeouts(o, -1, -1, 1500), AH_OK);
+  slow = ah_session_fetch(s, tu_url("/slow-headers/10/400"), o);
+  steady = ah_session_fetch(s, tu_url("/informational/10/400"), o);
+  assert_int_equal(ah_future_wait(slow, 20000), AH_OK);
+  if (ah_future_error(slow) != AH_OK)
+    fail_msg("slow header lines: %s", ah_future_errmsg(slow));
+  assert_int_equal(ah_future_wait(steady, 20000), AH_OK);
+  if (ah_future_error(steady) != AH_OK)
+    fail_msg("1xx responses: %s", ah_future_errmsg(steady));
+  assert_string_equal(ah_response_body(ah_future_response(steady), NULL), "done");
+  ah_future_free(slow);
+  ah_future_free(steady);
+  /* And silence still ends it, within a second of the limit. */
+  {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    slow = ah_session_fetch(s, tu_url("/slowdrip/2/4000"), o);
+    assert_int_equal(ah_future_wait(slow, 20000), AH_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(ah_future_error(slow), AH_ETIMEDOUT);
+    assert_true(t1.tv_sec - t0.tv_sec < 4);
+    ah_future_free(slow);
+  }
   ah_request_opts_free(o);
   ah_session_free(s);
 }
