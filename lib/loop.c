@@ -118,6 +118,11 @@ static void cancel_unlink(struct ah__submit *sub)
   sub->cpprev = NULL;
 }
 
+/* The outer future whose callback runs on this thread: it may read the
+ * outcome it announces, though the other threads see it pending until its
+ * release. */
+static __thread const ah_future *announcing;
+
 /* On the loop thread: the outcome goes to the outer future, its callback
  * runs, then it is released to the other threads. */
 static void complete_outer(struct ah_loop *l, struct ah__submit *sub, int err,
@@ -135,9 +140,12 @@ static void complete_outer(struct ah_loop *l, struct ah__submit *sub, int err,
   cancel_unlink(sub); /* a cancel asked too late must not name it */
   pthread_mutex_unlock(&l->lock);
   if (f->cb != NULL) {
+    const ah_future *outer_cb = announcing; /* a callback's fetch may nest */
+    announcing = f;
     ah__future_cb_enter(); /* a wait from it would deadlock: refused */
     f->cb(f, f->ud);
     ah__future_cb_leave();
+    announcing = outer_cb;
   }
   pthread_mutex_lock(&l->lock);
   f->released = 1;
@@ -346,6 +354,8 @@ int ah__loop_future_done(const ah_future *f)
   struct ah_loop *l = of(f);
   int done;
 
+  if (f == announcing)
+    return 1; /* its own callback, on the thread that stored the outcome */
   pthread_mutex_lock(&l->lock);
   done = f->released;
   pthread_mutex_unlock(&l->lock);
@@ -357,6 +367,8 @@ int ah__loop_future_error(const ah_future *f)
   struct ah_loop *l = of(f);
   int err;
 
+  if (f == announcing)
+    return f->err;
   pthread_mutex_lock(&l->lock);
   err = f->released ? f->err : AH_EPENDING;
   pthread_mutex_unlock(&l->lock);

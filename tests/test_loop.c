@@ -128,6 +128,46 @@ static void test_cancel_free_and_outlive(void **state)
   }
 }
 
+/* The callback reads the outcome it announces, as a session future's
+ * does (it read as pending, with no response). */
+struct told {
+  int err, status, done;
+  char msg[128];
+};
+
+static void read_outcome(ah_future *f, void *ud)
+{
+  struct told *t = ud;
+
+  t->done = ah_future_done(f);
+  t->err = ah_future_error(f);
+  t->status = ah_future_response(f) ? ah_response_status(ah_future_response(f)) : -1;
+  snprintf(t->msg, sizeof t->msg, "%s", ah_future_errmsg(f));
+}
+
+static void test_callback_reads_its_outcome(void **state)
+{
+  ah_loop *loop = ah_loop_new(NULL);
+  struct told ok = {0, 0, 0, ""}, bad = {0, 0, 0, ""};
+  ah_future *fs[2];
+
+  (void)state;
+  fs[0] = ah_loop_fetch(loop, tu_url("/status/404"), NULL, read_outcome, &ok);
+  fs[1] = ah_loop_fetch(loop, "http://127.0.0.1:1/", NULL, read_outcome, &bad);
+  assert_int_equal(ah_gather(fs, 2, 10000), AH_OK);
+  assert_int_equal(ok.done, 1);
+  assert_int_equal(ok.err, AH_OK);
+  assert_int_equal(ok.status, 404);
+  assert_string_equal(ok.msg, "success");
+  assert_int_equal(bad.done, 1);
+  assert_int_equal(bad.err, AH_ECONNECT);
+  assert_int_equal(bad.status, -1);
+  assert_non_null(strstr(bad.msg, "refused"));
+  ah_future_free(fs[0]);
+  ah_future_free(fs[1]);
+  ah_loop_free(loop);
+}
+
 /* A callback on the loop's thread may fetch again (a chain), and may
  * free the loop itself. */
 struct chain {
@@ -226,6 +266,7 @@ int main(void)
     TU_TEST(test_many_submitting_threads),
     TU_TEST(test_cancel_free_and_outlive),
     TU_TEST(test_chain_and_free_from_callback),
+    TU_TEST(test_callback_reads_its_outcome),
     TU_TEST(test_wakeup_from_second_thread),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
