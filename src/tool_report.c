@@ -33,22 +33,59 @@ const char *tool_error_name(int err)
   return "AH_E?";
 }
 
-/* s as a JSON string: quotes, backslashes and control bytes escaped. */
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+  size_t n, i;
+  unsigned long cp;
+
+  if (s[0] < 0x80)
+    return 1;
+  if (s[0] >= 0xc2 && s[0] <= 0xdf)
+    n = 2, cp = s[0] & 0x1f;
+  else if (s[0] >= 0xe0 && s[0] <= 0xef)
+    n = 3, cp = s[0] & 0x0f;
+  else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+    n = 4, cp = s[0] & 0x07;
+  else
+    return 0;
+  for (i = 1; i < n; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0; /* the NUL ends it too */
+    cp = cp << 6 | (s[i] & 0x3f);
+  }
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+      (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+    return 0;
+  return n;
+}
+
+/* s as a JSON string: quotes, backslashes and control bytes escaped, and
+ * each byte that is not well-formed UTF-8 written as U+FFFD, so that
+ * every line parses whatever bytes a URL or a server's text holds. */
 static void json_string(FILE *out, const char *s)
 {
+  const unsigned char *p = (const unsigned char *)s;
+
   if (s == NULL) {
     fputs("null", out);
     return;
   }
   putc('"', out);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      fprintf(out, "\\%c", ch);
-    else if (ch < 0x20 || ch == 0x7f)
-      fprintf(out, "\\u%04x", ch);
-    else
-      putc(ch, out);
+  while (*p) {
+    size_t n = utf8_len(p);
+    if (n == 0) {
+      fputs("\\ufffd", out);
+      p++;
+    } else if (*p == '"' || *p == '\\') {
+      fprintf(out, "\\%c", *p++);
+    } else if (*p < 0x20 || *p == 0x7f) {
+      fprintf(out, "\\u%04x", *p++);
+    } else {
+      fwrite(p, 1, n, out);
+      p += n;
+    }
   }
   putc('"', out);
 }
@@ -95,7 +132,9 @@ void tool_report_json(FILE *out, const struct tool_job *job,
     }
     fputc(']', out);
   } else {
-    fputs(",\"status\":null", out);
+    /* The same keys on every line: null where there is no response. */
+    fputs(",\"status\":null,\"http_version\":null,\"redirects\":null,"
+          "\"attempts\":null,\"final_url\":null,\"history\":null", out);
   }
   fprintf(out, ",\"bytes\":%llu,\"seconds\":%.6f", job->bytes, job->seconds);
   if (r != NULL) {
@@ -108,6 +147,8 @@ void tool_report_json(FILE *out, const struct tool_job *job,
     json_ms(out, "first_byte", r, AH_TIME_FIRST_BYTE);
     json_ms(out, "total", r, AH_TIME_TOTAL);
     putc('}', out);
+  } else {
+    fputs(",\"time_ms\":null", out);
   }
   fputs(",\"file\":", out);
   json_string(out, job->path != NULL && err == AH_OK && job->write_err == 0

@@ -256,6 +256,33 @@ class ManyUrls(unittest.TestCase):
         self.assertEqual(by[43]["history"], [{"status": 302, "url": url("/redirect/1")}])
         self.assertEqual(by[0]["history"], [])
 
+    def test_json_lines_always_parse_with_the_same_keys(self):
+        # Bytes that are not UTF-8 in a URL (the tool had written them raw:
+        # the line did not parse), and the same keys whatever the outcome
+        # (null where absent), as ahttp(1) lists them.
+        keys = {"index", "url", "status", "http_version", "redirects", "attempts",
+                "final_url", "history", "bytes", "seconds", "time_ms", "file",
+                "error", "message"}
+        odd = os.fsencode(url("/size/3?q=")) + b"\xff\xc3(\xed\xa0\x80"
+        args = [b"--json", odd, os.fsencode(url("/size/2?q=\u00fc")),
+                b"http://127.0.0.1:1/", b"ftp://x.test/"]
+        p = subprocess.run([TOOL] + args, capture_output=True, timeout=60)
+        lines = p.stdout.decode("utf-8").splitlines()  # strict: valid UTF-8
+        self.assertEqual(len(lines), 4)
+        by = {}
+        for line in lines:
+            r = json.loads(line)
+            self.assertEqual(set(r), keys, line)
+            by[r["index"]] = r
+        self.assertEqual(by[0]["url"], url("/size/3?q=") + "\ufffd\ufffd(\ufffd\ufffd\ufffd")
+        self.assertEqual((by[0]["status"], by[0]["bytes"]), (200, 3))
+        self.assertEqual(by[1]["url"], url("/size/2?q=\u00fc"))
+        for i in (2, 3):
+            self.assertIsNone(by[i]["status"])
+            self.assertIsNone(by[i]["time_ms"])
+            self.assertIsNone(by[i]["history"])
+            self.assertIsNotNone(by[i]["error"])
+
     def test_output_dir(self):
         urls = url_list(12, ["http://127.0.0.1:1/", url("/size/7?x=../../escape"),
                              url("/size/0")])
