@@ -2030,7 +2030,8 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
      * or "SSL_write:"; with no OS errno behind them they are TLS errors. */
     fl.tls_layer = q->https && fl.os_errno == 0 &&
                    strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0;
-    fl.headers_done = ah__rx_headers_complete(q->rx);
+    /* The final response's headers, not a 1xx block's. */
+    fl.headers_done = ah__rx_headers_complete(q->rx) && q->rx->status >= 200;
     /* No response byte, and the connection or its HTTP/2 stream ended:
      * a reset, as far as retries go (7.88 says CURLE_HTTP2 for a stream
      * above a GOAWAY's last id and CURLE_PARTIAL_FILE for an HTTP/2
@@ -2062,6 +2063,15 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     why = q->slot->errbuf[0] ? q->slot->errbuf : curl_easy_strerror(rc);
     if (err == AH_ENOFD)
       why = "the process or the system is out of file descriptors";
+    /* 7.88 and 8.0 refuse an HTTP/2 header block over 128 KiB decoded
+     * (an HPACK bomb, a flood of 1xx) only as nghttp2's "callback
+     * failed" (-902): before any final status, that is a block too large
+     * for them, as ahttp's own limit there (63.5 KiB) says. */
+    if (err == AH_EPROTO && ah__curl_caps()->h2_header_stall && q->rx->status < 200 &&
+        strstr(q->slot->errbuf, "returned -902:") != NULL) {
+      err = AH_ETOOLARGE;
+      why = "the response's HTTP/2 header block is larger than this libcurl takes";
+    }
   }
   *msg = ah__message(err, why, eff);
   return err;

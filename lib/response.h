@@ -16,6 +16,11 @@
 
 #include "ahttp.h"
 
+/* Lines a response's header blocks may have, status lines and 1xx blocks
+ * included: libcurl 8.14 and later refuse 5,000, and ahttp stops first,
+ * so that every release ends the same way, with the same words. */
+#define AH__MAX_HEADER_LINES 4000
+
 /* Bodies up to this size are copied into the result's block. */
 #define AH__INLINE_BODY 256
 
@@ -28,6 +33,7 @@ struct ah__rx {
   uint32_t *hdr_off;  /* offset of each name in hdr */
   size_t nhdr, hdr_off_cap;
   size_t max_body, max_header, block_bytes;
+  uint32_t lines;     /* header lines of this response, 1xx blocks too */
   int64_t content_length; /* of the current header block, -1 if none */
   int status;
   int version;        /* of the current block's status line: 10, 11, 20 */
@@ -35,6 +41,7 @@ struct ah__rx {
   unsigned in_block : 1;   /* a status line was seen, blank line not yet */
   unsigned complete : 1;   /* the last header block ended properly */
   unsigned location : 1;   /* the current block has a Location header */
+  unsigned interim : 1;    /* the current block is a 1xx response's */
   uint8_t follow;          /* the redirect statuses followed (journey.h) */
 };
 

@@ -12,6 +12,10 @@ Paths:
   /echo                  method, target, headers and body, one per line
   /status/N              status N
   /many-headers/N[?empty]  N small response headers (and no body)
+  /early-hints/N         N 103 responses before the 200
+  /ping-flood/N, /settings-flood/N   N PING or SETTINGS frames first
+  /reset/CODE            RST_STREAM with error CODE instead of a response
+  /hpack-bomb/N          one 4 KiB header repeated N times (HPACK-indexed)
   /redirect-code/N?LOC   status N with Location LOC
   /refuse/KEY/N          RST_STREAM(REFUSED_STREAM) for the first N
                          requests of KEY (before reading their body), then
@@ -42,6 +46,7 @@ except ImportError:
     raise
 
 import h2.config
+import h2.settings
 import h2.connection
 import h2.events
 import h2.errors
@@ -123,6 +128,37 @@ class Conn:
             except OSError:
                 pass
             self.closed = True
+            return
+        if name in ("ping-flood", "settings-flood"):
+            # /ping-flood/N, /settings-flood/N: N PING or SETTINGS frames
+            # before the response.
+            for i in range(int(parts[1])):
+                if name == "ping-flood":
+                    self.h2.ping(b"%08d" % i)
+                else:
+                    self.h2.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100 + i % 7})
+                if i % 100 == 99:
+                    self.flush()
+            self.respond(sid, 200, b"after the flood")
+            return
+        if name == "reset":
+            # /reset/CODE: RST_STREAM with that error code, no response.
+            self.h2.reset_stream(sid, int(parts[1]))
+            return
+        if name == "early-hints":
+            # /early-hints/N: N 103 responses, then 200.
+            for i in range(int(parts[1])):
+                self.h2.send_headers(sid, [(":status", "103"), ("link", "</s%d>" % i)])
+                if i % 100 == 99:
+                    self.flush()
+            self.respond(sid, 200, b"after hints")
+            return
+        if name == "hpack-bomb":
+            # /hpack-bomb/N: one 4 KiB header value sent once into the
+            # dynamic table, then referenced N times: a few bytes each on
+            # the wire, 4 KiB each decoded.
+            big = "b" * 4000
+            self.respond(sid, 200, b"bomb", [("x-bomb", big)] * int(parts[1]))
             return
         if name == "many-headers":
             # /many-headers/N: N small headers (about 11 bytes each).
