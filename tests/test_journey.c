@@ -176,38 +176,11 @@ static void test_methods_across_redirects(void **state)
   ah_session_free(s);
 }
 
-struct text_body {
-  const char *text;
-  size_t at;
-  int rewinds;
-};
-
-static long read_text(ah_future *f, char *buf, size_t max, void *ud)
-{
-  struct text_body *b = ud;
-  size_t n = strlen(b->text + b->at);
-
-  (void)f;
-  if (n > max)
-    n = max;
-  memcpy(buf, b->text + b->at, n);
-  b->at += n;
-  return (long)n;
-}
-
 static int rewind_fails(ah_future *f, void *ud)
 {
   (void)f;
   (void)ud;
   return -1;
-}
-
-static int rewind_text(ah_future *f, void *ud)
-{
-  (void)f;
-  ((struct text_body *)ud)->at = 0;
-  ((struct text_body *)ud)->rewinds++;
-  return 0;
 }
 
 /* A body from a reader with no rewind cannot go again: a redirect that
@@ -225,9 +198,9 @@ static void test_reader_body_and_redirects(void **state)
   for (run = 0; run < 4; run++) {
     for (code = 307; code <= 308; code++) {
       ah_request_opts *o = ah_request_opts_new();
-      struct text_body b = {text, 0, 0};
+      struct tu_text b = {text, 0, 0};
       ah_future *f;
-      ah_request_opts_set_body_reader(o, read_text, &b, run % 2 ? -1 : (long long)strlen(text));
+      ah_request_opts_set_body_reader(o, tu_text_read, &b, run % 2 ? -1 : (long long)strlen(text));
       snprintf(target, sizeof target, "/echo?reader-%d-%d", code, run);
       snprintf(url, sizeof url, "%s%d?%s", tu_url("/redirect-code/"), code, target);
       f = fetch(s, url, o);
@@ -242,10 +215,10 @@ static void test_reader_body_and_redirects(void **state)
   /* A PUT keeps its method on 302: so it is not followed either. */
   {
     ah_request_opts *o = ah_request_opts_new();
-    struct text_body b = {text, 0, 0};
+    struct tu_text b = {text, 0, 0};
     ah_future *f;
     ah_request_opts_set_method(o, "PUT");
-    ah_request_opts_set_body_reader(o, read_text, &b, -1);
+    ah_request_opts_set_body_reader(o, tu_text_read, &b, -1);
     f = fetch(s, tu_url("/redirect-code/302?/echo"), o);
     assert_int_equal(ah_response_status(ah_future_response(f)), 302);
     ah_future_free(f);
@@ -256,7 +229,7 @@ static void test_reader_body_and_redirects(void **state)
     assert_null(strstr(body_of(f), text));
     ah_future_free(f);
     /* With a rewind: the PUT goes again with its whole body. */
-    ah_request_opts_set_body_rewind(o, rewind_text);
+    ah_request_opts_set_body_rewind(o, tu_text_rewind);
     b.at = 0;
     f = fetch(s, tu_url("/redirect-code/302?/echo"), o);
     assert_non_null(strstr(body_of(f), "method PUT\n"));

@@ -427,37 +427,6 @@ static void test_redirected_post_sent_once(void **state)
   ah_session_free(s);
 }
 
-struct text_body {
-  const char *text;
-  size_t at;
-  int rewinds;
-};
-
-static long read_text(ah_future *f, char *buf, size_t max, void *ud)
-{
-  struct text_body *b = ud;
-  size_t n = strlen(b->text + b->at);
-
-  (void)f;
-  if (n > 7)
-    n = 7; /* several reads */
-  if (n > max)
-    n = max;
-  memcpy(buf, b->text + b->at, n);
-  b->at += n;
-  return (long)n;
-}
-
-static int rewind_text(ah_future *f, void *ud)
-{
-  struct text_body *b = ud;
-
-  (void)f;
-  b->at = 0;
-  b->rewinds++;
-  return 0;
-}
-
 /* A body from a reader goes again only through its rewind callback: a
  * PUT retried after a 503 (idempotent, so retried) must not go out empty
  * or hang for its Content-Length. Without a rewind the 503 is the answer;
@@ -474,14 +443,14 @@ static void test_reader_body_sent_again_only_with_rewind(void **state)
   for (with = 0; with < 2; with++) {
     for (chunked = 0; chunked < 2; chunked++) {
       ah_request_opts *o = ah_request_opts_new();
-      struct text_body b = {text, 0, 0};
+      struct tu_text b = {text, 0, 0};
       ah_future *f;
       const ah_response *r;
       ah_request_opts_set_method(o, "PUT");
-      ah_request_opts_set_body_reader(o, read_text, &b,
+      ah_request_opts_set_body_reader(o, tu_text_read, &b,
                                       chunked ? -1 : (long long)strlen(text));
       if (with)
-        ah_request_opts_set_body_rewind(o, rewind_text);
+        ah_request_opts_set_body_rewind(o, tu_text_rewind);
       snprintf(path, sizeof path, "/flaky/rw%d%d/1/503", with, chunked);
       f = get(s, path, o);
       if (ah_future_error(f) != AH_OK)
@@ -506,10 +475,10 @@ static void test_reader_body_sent_again_only_with_rewind(void **state)
    * every time (libcurl rewinds through the callback). */
   for (i = 0; i < 6; i++) {
     ah_request_opts *o = ah_request_opts_new();
-    struct text_body b = {text, 0, 0};
+    struct tu_text b = {text, 0, 0};
     ah_future *f;
-    ah_request_opts_set_body_reader(o, read_text, &b, -1);
-    ah_request_opts_set_body_rewind(o, rewind_text);
+    ah_request_opts_set_body_reader(o, tu_text_read, &b, -1);
+    ah_request_opts_set_body_rewind(o, tu_text_rewind);
     f = get(s, "/redirect-code/307?/echo", o);
     if (ah_future_error(f) != AH_OK)
       fail_msg("307 run %d: %s", i, ah_future_errmsg(f));
@@ -551,12 +520,12 @@ static void test_rewind_callback_ends_the_request(void **state)
   static const char text[] = "body for the rewind test";
   ah_session *s = retrying(3);
   ah_request_opts *o = ah_request_opts_new();
-  struct text_body b = {text, 0, 0};
+  struct tu_text b = {text, 0, 0};
   ah_future *f;
 
   (void)state;
   ah_request_opts_set_method(o, "PUT");
-  ah_request_opts_set_body_reader(o, read_text, &b, -1);
+  ah_request_opts_set_body_reader(o, tu_text_read, &b, -1);
   ah_request_opts_set_body_rewind(o, rewind_and_cancel);
   f = get(s, "/flaky/rc1/1/503", o);
   assert_int_equal(ah_future_error(f), AH_ECANCELED);

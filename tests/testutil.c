@@ -193,3 +193,28 @@ int tu_listener(int *port, int backlog_full, int *fill, int *nfill)
   }
   return fd;
 }
+
+long tu_text_read(struct ah_future *f, char *buf, size_t max, void *ud)
+{
+  struct tu_text *b = ud;
+  size_t n = strlen(b->text + b->at);
+
+  (void)f;
+  if (n > 7)
+    n = 7; /* several reads */
+  if (n > max)
+    n = max;
+  memcpy(buf, b->text + b->at, n);
+  b->at += n;
+  return (long)n;
+}
+
+int tu_text_rewind(struct ah_future *f, void *ud)
+{
+  struct tu_text *b = ud;
+
+  (void)f;
+  b->at = 0;
+  b->rewinds++;
+  return 0;
+}

@@ -27,6 +27,18 @@ const char *tu_url(const char *path);
  * *nfill), so that a further connect never completes (-1 if it cannot
  * be filled). The caller closes them all. */
 int tu_listener(int *port, int backlog_full, int *fill, int *nfill);
+/* A request body from a reader, a few bytes per call, that can start
+ * over: tu_text_read and tu_text_rewind take a struct tu_text as their
+ * userdata ({text, 0, 0}); rewinds counts the rewinds. */
+struct tu_text {
+  const char *text;
+  size_t at;
+  int rewinds;
+};
+struct ah_future;
+long tu_text_read(struct ah_future *f, char *buf, size_t max, void *ud);
+int tu_text_rewind(struct ah_future *f, void *ud);
+
 /* Open descriptors of this process. */
 int tu_fd_count(void);
 
