@@ -263,7 +263,8 @@ static void test_no_stale_errno(void **state)
   ah_session_free(s);
 }
 
-/* A slow resolver: names under .slow.test take 2 s to resolve, to
+/* A slow resolver: names under .slow.test take 2 s (times the run's
+ * slowdown) to resolve, to
  * 127.0.0.1. This program's getaddrinfo stands in for the C library's
  * (libcurl's resolver thread calls it); any other name goes to the real
  * one. */
@@ -277,8 +278,9 @@ int getaddrinfo(const char *node, const char *service,
   if (real == NULL)
     *(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
   if (n > 10 && strcmp(node + n - 10, ".slow.test") == 0) {
-    struct timespec two = {2, 0};
-    nanosleep(&two, NULL);
+    double s = 2 * tu_slowdown();
+    struct timespec slow = {(time_t)s, (long)((s - (time_t)s) * 1e9)};
+    nanosleep(&slow, NULL);
     node = "127.0.0.1";
   }
   return real(node, service, hints, res);
@@ -300,7 +302,7 @@ static void test_slow_resolver_does_not_hold(void **state)
   ah_session *s = ah_session_new(NULL);
   char url[128];
   ah_future *c, *t, *left;
-  double t0;
+  double t0, k = tu_slowdown();
 
   (void)state;
   snprintf(url, sizeof url, "http://a.slow.test:%d/size/1", tu_port);
@@ -310,17 +312,17 @@ static void test_slow_resolver_does_not_hold(void **state)
   ah_session_run(s, 50);
   t0 = now_s();
   assert_int_equal(ah_future_cancel(c), AH_OK);
-  assert_true(now_s() - t0 < 0.2);
+  assert_true(now_s() - t0 < 0.2 * k);
   assert_int_equal(ah_future_error(c), AH_ECANCELED);
   assert_int_equal(ah_future_wait(t, 5000), AH_OK);
   assert_int_equal(ah_future_error(t), AH_ETIMEDOUT);
-  if (now_s() - t0 > 0.8)
+  if (now_s() - t0 > 0.8 * k)
     fail_msg("a 200 ms timeout ended after %.2f s", now_s() - t0);
   left = ah_session_fetch(s, url, NULL);
   ah_session_run(s, 50);
   t0 = now_s();
   ah_session_free(s);
-  assert_true(now_s() - t0 < 0.2);
+  assert_true(now_s() - t0 < 0.2 * k);
   assert_int_equal(ah_future_error(left), AH_ECANCELED);
   ah_future_free(c);
   ah_future_free(t);
@@ -328,7 +330,10 @@ static void test_slow_resolver_does_not_hold(void **state)
   ah_request_opts_free(o);
   /* The resolver threads end by themselves: wait, so that none is left
    * running when the test's descriptor count is taken. */
-  nanosleep(&(struct timespec){2, 200000000}, NULL);
+  {
+    double rest = 2 * k + 0.2;
+    nanosleep(&(struct timespec){(time_t)rest, (long)((rest - (time_t)rest) * 1e9)}, NULL);
+  }
 }
 
 /* CR or LF in header input or the method: refused before anything is

@@ -298,7 +298,7 @@ static void test_large_header_block(void **state)
       ah_future *f;
       snprintf(path, sizeof path, "/many-headers/%d?empty", counts[i]);
       f = ah_session_fetch(s, url_of(tls, path), NULL);
-      if (ah_future_wait(f, 3000) != AH_OK)
+      if (ah_future_wait(f, (long)(3000 * tu_slowdown())) != AH_OK)
         fail_msg("%s %s: still waiting after 3 s", tls ? "h2" : "h2c", path);
       if (counts[i] == 3000) {
         if (ah_future_error(f) != AH_OK)
@@ -338,7 +338,7 @@ static void test_hostile_frames(void **state)
   (void)state;
   for (i = 0; i < sizeof t / sizeof *t; i++) {
     ah_future *f = ah_session_fetch(s, url_of(0, t[i].path), NULL);
-    if (ah_future_wait(f, 5000) != AH_OK)
+    if (ah_future_wait(f, (long)(5000 * tu_slowdown())) != AH_OK)
       fail_msg("%s: still waiting after 5 s", t[i].path);
     if (t[i].err == FLOOD ? ah_future_error(f) != AH_OK && ah_future_error(f) != AH_EPROTO
                           : ah_future_error(f) != t[i].err)

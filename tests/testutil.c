@@ -218,3 +218,16 @@ int tu_text_rewind(struct ah_future *f, void *ud)
   b->rewinds++;
   return 0;
 }
+
+double tu_slowdown(void)
+{
+  if (getenv("AH_UNDER_VALGRIND") != NULL)
+    return 10;
+#if defined(__SANITIZE_THREAD__)
+  return 5;
+#elif defined(__SANITIZE_ADDRESS__)
+  return 2;
+#else
+  return 1;
+#endif
+}

@@ -39,6 +39,11 @@ struct ah_future;
 long tu_text_read(struct ah_future *f, char *buf, size_t max, void *ud);
 int tu_text_rewind(struct ah_future *f, void *ud);
 
+/* How much slower this run is than a plain one, for the tests that bound
+ * a time: 10 under valgrind (make check VALGRIND=1), 5 under
+ * ThreadSanitizer, 2 under AddressSanitizer, else 1. */
+double tu_slowdown(void);
+
 /* Open descriptors of this process. */
 int tu_fd_count(void);
 
