@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "cookies.h"
 #include "curl_bridge.h"
 #include "curl_caps.h"
 #include "error.h"
@@ -2091,6 +2092,19 @@ static const CURLU *current_url(const struct ah__request *q)
   if (q->j != NULL)
     return q->j->url;
   return q->url != NULL ? q->url : q->slot->urls.u;
+}
+
+void ah__request_cookies(struct ah__request *q)
+{
+  CURLU *u = (CURLU *)current_url(q);
+  char *host = NULL;
+
+  if (!q->rx->set_cookie || q->slot->d->no_cookies || q->slot->d->share == NULL)
+    return; /* the common case: one bit */
+  if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+    ah__cookies_bound(q->slot->easy, q->slot->d->share, q->rx, host,
+                      AH__COOKIES_PER_DOMAIN, AH__COOKIES_TOTAL);
+  curl_free(host);
 }
 
 /* URL credentials go only to the original origin: a hop elsewhere has

@@ -188,6 +188,9 @@ int ah__request_setup(struct ah__request *q, const char **why);
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp);
 
+/* After q's transfer: when its response set cookies, hold the session's
+ * jar to its caps (cookies.c). */
+void ah__request_cookies(struct ah__request *q);
 /* 1 when q's transfer, ended with rc, is a redirect q follows (ahttp
  * follows them, not libcurl): ah__request_redirect takes the next hop. */
 int ah__request_redirected(const struct ah__request *q, CURLcode rc);

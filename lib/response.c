@@ -50,7 +50,7 @@ void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
   rx->content_length = -1;
   rx->status = rx->version = 0;
   rx->finals = 0;
-  rx->in_block = rx->complete = rx->location = rx->interim = 0;
+  rx->in_block = rx->complete = rx->location = rx->interim = rx->set_cookie = 0;
   rx->lines = 0;
   rx->follow = (uint8_t)follow;
 }
@@ -195,6 +195,7 @@ static int start_block(struct ah__rx *r, const char *line, size_t len,
   r->in_block = 1;
   r->complete = 0;
   r->location = 0;
+  r->set_cookie = 0;
   return AH_OK;
 }
 
@@ -293,6 +294,8 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
     v++, vlen--;
   while (vlen > 0 && is_ows(v[vlen - 1]))
     vlen--;
+  if (nlen == 10 && strncasecmp(line, "set-cookie", 10) == 0)
+    r->set_cookie = 1;
   if (nlen == 14 && strncasecmp(line, "content-length", 14) == 0) {
     int64_t cl;
     if (parse_content_length(v, vlen, &cl) < 0 ||

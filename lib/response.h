@@ -42,6 +42,7 @@ struct ah__rx {
   unsigned complete : 1;   /* the last header block ended properly */
   unsigned location : 1;   /* the current block has a Location header */
   unsigned interim : 1;    /* the current block is a 1xx response's */
+  unsigned set_cookie : 1; /* the current block sets a cookie */
   uint8_t follow;          /* the redirect statuses followed (journey.h) */
 };
 

@@ -785,6 +785,8 @@ static void finish(ah_session *s, struct ah__request *q, CURLcode rc, int err)
   }
   if (q->doom_err)
     s->ndoomed--;
+  if (err == AH_OK && rc == CURLE_OK)
+    ah__request_cookies(q);
   if (err == AH_OK && q->doom_err == 0 && !s->closing &&
       ah__request_redirected(q, rc)) {
     const char *why;

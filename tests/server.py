@@ -380,6 +380,16 @@ class Handler(socketserver.BaseRequestHandler):
         elif name == "set-cookie":
             cookie = "%s=%s; Path=/" % (arg, parts[2] if len(parts) > 2 else "")
             self.send(reply(200, b"set", [("Set-Cookie", cookie)]))
+        elif name == "set-cookies":
+            # /set-cookies/KEY/N: N new cookies on each response (their
+            # names never repeat), as a hostile server floods a jar.
+            n = int(parts[2])
+            with LOCK:
+                FLAKY["cookies"] = FLAKY.get("cookies", 0) + 1
+                round_ = FLAKY["cookies"]
+            out = reply(200, b"set %d" % n,
+                        [("Set-Cookie", "%s-%d-%d=v; Path=/" % (arg, round_, i)) for i in range(n)])
+            self.send(out)
         elif name == "form":
             self.send(reply(200, parse_form(headers, body)))
         elif name == "slow-headers":
