@@ -37,6 +37,12 @@ struct ah__curl_caps {
    * buffer (CURLOPT_BUFFERSIZE) stalls: the rest waits for more input
    * that may never come. */
   int h2_header_stall;
+  /* 7.88 keeps an HTTP/2 connection in its pool after one of its streams
+   * was reset (CURLE_HTTP2_STREAM), and every later request on it fails
+   * at once with CURLE_HTTP2, nothing sent. 8.5 and 8.21 do not; the
+   * releases between are not proved either way, so they are counted with
+   * 7.88: what that costs is a fresh connection. */
+  int h2_reset_breaks_conn;
   /* 8.20 on resolve in a thread pool of the multi handle, which
    * curl_multi_cleanup waits for unless CURLMOPT_QUICK_EXIT is set (an
    * option newer than the headers ahttp may be built with). */

@@ -977,6 +977,14 @@ static int retry_status(struct ah__request *q)
   return q->retry_ns >= 0;
 }
 
+/* What a request changed on its slot, undone by ah__slot_recycle. */
+enum {
+  DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,
+  DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_AUTH = 128,
+  DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048,
+  DIRTY_FRESH = 4096, DIRTY_TRACE = 8192
+};
+
 /* A byte came or went: the idle time starts over. */
 static void moved(struct ah__slot *slot)
 {
@@ -998,6 +1006,16 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
   }
   if ((err = ah__rx_header_line(q->rx, buf, n, &q->abort_why)) != AH_OK) {
     q->abort_err = err;
+    /* A header block refused: over HTTP/2, libcurl goes on decoding the
+     * rest of it into its own header store after the stream is refused,
+     * up to its own limits (8.21: 5,000 lines or 300 KiB), where nghttp2
+     * fails and the connection is left with input it will feed again to
+     * the next stream. Whatever sent such a block gets no other request
+     * on that connection: libcurl closes it at the end of this transfer
+     * (with no other stream on it; otherwise the first of those to fail
+     * shuts it, see curl_bridge.c). */
+    slot->dirty |= DIRTY_FRESH;
+    curl_easy_setopt(slot->easy, CURLOPT_FORBID_REUSE, 1L);
     return 0;
   }
   if (!q->rx->complete)
@@ -1289,14 +1307,6 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
     tell_connection(slot, q);
   return CURL_PREREQFUNC_OK;
 }
-
-/* What a request changed on its slot, undone by ah__slot_recycle. */
-enum {
-  DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,
-  DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_AUTH = 128,
-  DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048,
-  DIRTY_FRESH = 4096, DIRTY_TRACE = 8192
-};
 
 static long curl_http_version(int v)
 {
