@@ -18,6 +18,7 @@
 #include "future.h"
 #include "reactor.h"
 #include "request.h"
+#include "request_opts.h"
 #include "response.h"
 #include "session.h"
 

@@ -1,11 +1,6 @@
-/* request.h - request options and one request's life on an easy handle.
- *
- * Options are a builder over an immutable, reference-counted spec: a
- * fetch takes a reference, so 100,000 fetches with one ah_request_opts
- * share one copy of its headers and body, and setters called later copy
- * the spec first (copy on write). The count is atomic, so one options
- * object may serve fetches on sessions of several threads at once; only
- * its setters must not run concurrently with those fetches. */
+/* request.h - one request in flight, from fetch to completion: its
+ * policy (what may be sent again), its URL, the verdict on its transfer
+ * and its redirects. */
 #ifndef AH_REQUEST_H
 #define AH_REQUEST_H
 
@@ -18,106 +13,8 @@
 #include "url.h"
 
 struct ah__reqspec;
-struct ah__bridge;
+struct ah__slot;
 struct ah__journey;
-
-/* What libcurl's trace tells of the HTTP/2 stream of a transfer: a
- * request sent on a stream the server refused unprocessed
- * (REFUSED_STREAM, or a stream above a GOAWAY's last stream id) may be
- * sent again whatever its method (SPEC 4b). libcurl says so in no other
- * way, and in other words in each release (see request.c). */
-struct ah__refusal {
-  int32_t sid;         /* the stream the request went out on, 0: unknown */
-  int32_t goaway_last; /* a GOAWAY's last stream id, -1: none seen */
-  int refused;         /* the stream was refused */
-};
-/* Note one line of libcurl's trace (CURLINFO_TEXT) in w. */
-void ah__refusal_note(struct ah__refusal *w, const char *text, size_t len);
-/* 1 when w shows the request's stream went unprocessed. */
-int ah__refusal_unprocessed(const struct ah__refusal *w);
-
-/* Session-wide defaults a request falls back on. */
-struct ah__defaults {
-  size_t max_body, max_header;
-  long max_redirects, total_ms, connect_ms, idle_ms;
-  char *user_agent;
-  int http_version;             /* ah_http_version */
-  char *ca_file, *ca_dir, *cert, *key;
-  char *proxy, *unix_path, *base_url;
-  char *pinned_key;             /* CURLOPT_PINNEDPUBLICKEY, NULL: none */
-  int insecure, no_cookies;
-  struct curl_slist *extra;     /* ah_session_opts_add_header lines */
-  struct curl_slist *connect_to; /* host overrides, CURLOPT_CONNECT_TO */
-  CURLSH *share;                /* the session's TLS session cache */
-  struct ah__retrier *rt;       /* the session's retrying */
-  ah_event_cb on_event;         /* the lifecycle hook, NULL: none */
-  void *event_ud;
-  struct ah__bridge *bridge;    /* drives the slots; sees their sockets */
-  /* "User-Agent: ..." and "Accept-Encoding: ..." as prebuilt header lines:
-   * libcurl formats its own with a slow printf on every request unless a
-   * header of that name is in the list. Built by ah__defaults_headers. */
-  struct curl_slist *headers;
-};
-
-/* 1 when url is a proxy ahttp accepts: http://, socks5:// or socks5h://
- * (the proxy resolves names), with no CR or LF. */
-int ah__proxy_ok(const char *url);
-
-/* 1 when s is a non-empty HTTP token (RFC 9110 tchar): a method or a
- * header name. */
-int ah__is_token(const char *s);
-
-/* Append the line for header name: value to *list, as libcurl reads it
- * (value NULL: do not send a header of libcurl's with that name; "": send
- * it empty). Name and value already checked. AH_OK or AH_ENOMEM. */
-int ah__header_append(struct curl_slist **list, const char *name,
-                      const char *value);
-
-/* *to = a copy of the list from; 0, or -1 without memory (what was
- * copied stays in *to, for the caller to free). */
-int ah__slist_dup(struct curl_slist **to, const struct curl_slist *from);
-
-/* Build d->headers from d->user_agent and d->extra. AH_OK or AH_ENOMEM. */
-int ah__defaults_headers(struct ah__defaults *d);
-
-/* A pooled easy handle, configured once with the session's defaults. A
- * request borrows it; the options a request changed are undone when it is
- * returned, so the common request sets nothing but its URL. libcurl's
- * callbacks get the slot, and the slot names its current request. */
-struct ah__slot {
-  CURL *easy;
-  const struct ah__defaults *d; /* the session's, restored after a request */
-  struct ah__bridge *bridge;    /* told of each socket the slot opens */
-  struct ah__rx *rx;            /* the receiver, reset for each request */
-  int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
-  int h2c_fresh;                /* cleartext prior knowledge: no reuse */
-  struct ah__request *q;        /* the borrower, NULL while pooled */
-  unsigned dirty;               /* options to undo (DIRTY_* in request.c) */
-  struct curl_slist *merged;    /* session and request headers, if both */
-  struct curl_slist *stripped;  /* merged without the sensitive ones */
-  curl_mime *mime;              /* a multipart body being sent */
-  char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
-  struct ah__url_cache urls;    /* the URL handle of plain requests */
-  /* The addresses of the connection the last request went out on, as
-   * libcurl's prereq callback tells them (addr_ok: told and not cut). */
-  char remote_ip[64], local_ip[64];
-  int remote_port, local_port, addr_ok;
-  long errno_before;            /* CURLINFO_OS_ERRNO when the request was
-                                   set up, where it is sticky (curl_caps.h) */
-  /* With a lifecycle hook: libcurl's phase times (cumulative over the
-   * redirects of a transfer) at the last request sent, and whether the
-   * first byte was told, for this attempt. */
-  curl_off_t ph_dns, ph_connect, ph_tls;
-  long ph_conns;
-  int ph_first_byte;
-  /* The idle timeout of the request under way (0: none), and when a byte
-   * last came or went: any byte, header lines and 1xx responses too. */
-  int64_t idle_ns, last_byte_ns;
-  curl_off_t last_ul;
-  /* HTTP/2 refusals libcurl's trace told of, for a request that watches
-   * for them (ah__refusal_note). */
-  struct ah__refusal watch;
-};
 
 /* One request in flight, from fetch to completion. */
 struct ah__request {
@@ -162,26 +59,6 @@ struct ah__request {
   int64_t starved_ns;           /* first ran out of descriptors, or 0 */
 };
 
-/* Another options object sharing o's spec (a counted reference: safe on
- * any thread, as fetches are); NULL for o == NULL or without memory. */
-ah_request_opts *ah__request_opts_share(const ah_request_opts *o);
-/* A counted reference to the spec of o, or NULL for o == NULL. */
-struct ah__reqspec *ah__reqspec_ref(const ah_request_opts *o);
-void ah__reqspec_unref(struct ah__reqspec *spec);
-/* AH_OK, or the code of the first bad input given to the builder, with
- * a sentence saying which input in *why. */
-int ah__reqspec_error(const struct ah__reqspec *spec, const char **why);
-
-/* A new easy handle with the session's defaults; NULL without memory. */
-struct ah__slot *ah__slot_new(const struct ah__defaults *d);
-/* Undo what the last request changed, ready for the next. */
-void ah__slot_recycle(struct ah__slot *slot);
-void ah__slot_free(struct ah__slot *slot);
-
-/* Lend q->slot to q and set its per-request options (URL, method, body,
- * headers, timeouts, auth...), and ready its receiver. AH_OK, or
- * AH_ENOMEM or AH_EINVAL with *why. */
-int ah__request_setup(struct ah__request *q, const char **why);
 /* The outcome of a finished transfer: an ahttp code, and either the
  * compact response in *resp (on success) or a message for the failure in
  * *msg (NULL without memory). */
@@ -210,11 +87,6 @@ int ah__request_replayable(const struct ah__request *q);
  * ends q (no rewind callback, or it failed) with *why. */
 int ah__request_rewind(struct ah__request *q, const char **why);
 
-/* AH_OK when the running libcurl can serve q with the session's
- * defaults d; AH_ENOTSUP with *why when it lacks TLS or HTTP/2 for it. */
-int ah__request_supported(const struct ah__request *q, const struct ah__defaults *d,
-                          const char **why);
-
 /* q->url and q->https from url (and base), with q->spec's query
  * parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
 int ah__request_url(struct ah__request *q, const char *url,
@@ -229,15 +101,6 @@ enum ah__outcome ah__request_outcome(const struct ah__request *q, int err);
 /* Forget the ended attempt's state (its slot is the caller's to return):
  * ready for the next attempt. */
 void ah__request_rearm(struct ah__request *q);
-
-/* Tell the session's hook (d->on_event, not NULL) of ev, an event of q
- * whose type, time and details are set: its future and attempt are
- * filled in here. */
-void ah__event(const struct ah__defaults *d, const struct ah__request *q,
-               ah_event *ev);
-/* An event of q of this type and time, with a status, error and delay. */
-void ah__tell(const struct ah__defaults *d, const struct ah__request *q,
-              int type, int64_t t_ns, int status, int err, int64_t delay_ns);
 
 /* An allocated message "text (url)", url credentials removed. */
 char *ah__message(int err, const char *detail, const char *url);

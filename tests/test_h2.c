@@ -11,6 +11,7 @@
 
 #include "curl_caps.h"
 #include "journey.h"
+#include "refusal.h"
 #include "request.h"
 #include "testutil.h"
 

@@ -1,0 +1,640 @@
+/* easy.c - the pooled easy handle (ah__slot): configured once with the
+ * session's defaults, set for each request with only what that request
+ * changes, and undone when it is returned. */
+#include "easy.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "curl_bridge.h"
+#include "curl_caps.h"
+#include "journey.h"
+#include "request.h"
+#include "request_opts.h"
+#include "response.h"
+#include "retry.h"
+#include "transfer.h"
+#include "url.h"
+
+/* libcurl's receive buffer (CURLOPT_BUFFERSIZE), and what of it an HTTP/2
+ * header block may fill where a larger one stalls (h2_header_stall): the
+ * status line and the blank line fit beside it. */
+#define AH__RECV_BUFFER 65536
+#define AH__H2_HEADER_ROOM (AH__RECV_BUFFER - 512)
+
+/* 1 when q may go over HTTP/2. */
+static int may_be_h2(const struct ah__request *q, const struct ah__defaults *d)
+{
+  return ah__curl_caps()->http2 && d->http_version != AH_HTTP_1_1 &&
+         (q->https || d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE);
+}
+
+/* Whether q reads libcurl's trace for refusals: only where it changes
+ * the outcome (a request not sent twice without proof, over HTTP/2, with
+ * retries of resets on), since the trace makes libcurl format every line
+ * of its verbose output. */
+static int watch_refusals(const struct ah__request *q, const struct ah__defaults *d)
+{
+  const struct ah__retrier *rt = d->rt;
+
+  return may_be_h2(q, d) && rt != NULL && ah__retry_wanted(&rt->p, AH__OUT_REFUSED, 0) &&
+         ah__request_attempts(q, rt->p.attempts) > 1 && !ah__request_resendable(q);
+}
+
+static long curl_http_version(int v)
+{
+  switch (v) {
+  case AH_HTTP_1_1: return CURL_HTTP_VERSION_1_1;
+  case AH_HTTP_2_PRIOR_KNOWLEDGE: return CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+  case AH_HTTP_2: return CURL_HTTP_VERSION_2TLS;
+  default: /* AH_HTTP_DEFAULT: HTTP/2 when this libcurl has it */
+    return ah__curl_caps()->http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1;
+  }
+}
+
+int ah__request_supported(const struct ah__request *q, const struct ah__defaults *d,
+                          const char **why)
+{
+  const struct ah__curl_caps *c = ah__curl_caps();
+
+  if (q->https && !c->tls) {
+    *why = "the libcurl in use was built without TLS: https cannot be fetched";
+    return AH_ENOTSUP;
+  }
+  if (!c->http2 && (d->http_version == AH_HTTP_2 ||
+                    d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE)) {
+    *why = "the libcurl in use was built without HTTP/2";
+    return AH_ENOTSUP;
+  }
+  return AH_OK;
+}
+
+#define SET(opt, val) \
+  do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+
+/* A multipart body from the spec's parts, on the slot's handle. */
+static int build_form(struct ah__slot *slot, const struct ah__reqspec *sp,
+                      const char **why)
+{
+  const struct ah__form *p;
+  curl_mime *m = curl_mime_init(slot->easy);
+  CURLcode rc = CURLE_OK;
+
+  if (m == NULL)
+    return AH_ENOMEM;
+  slot->mime = m;
+  for (p = sp->form; p && rc == CURLE_OK; p = p->next) {
+    curl_mimepart *part = curl_mime_addpart(m);
+    if (part == NULL)
+      return AH_ENOMEM;
+    rc = curl_mime_name(part, p->name);
+    if (rc == CURLE_OK && p->is_file) {
+      FILE *fp = fopen(p->value, "rb"); /* refuse a missing file now */
+      if (fp == NULL) {
+        *why = "a form file cannot be read";
+        return AH_EINVAL;
+      }
+      fclose(fp);
+      rc = curl_mime_filedata(part, p->value);
+      if (rc == CURLE_OK && p->filename)
+        rc = curl_mime_filename(part, p->filename);
+    } else if (rc == CURLE_OK) {
+      rc = curl_mime_data(part, p->value, CURL_ZERO_TERMINATED);
+    }
+    if (rc == CURLE_OK && p->type)
+      rc = curl_mime_type(part, p->type);
+  }
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(slot->easy, CURLOPT_MIMEPOST, m);
+  return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
+}
+
+static CURLcode set_method(struct ah__slot *slot, const struct ah__reqspec *sp)
+{
+  const char *m = sp->method;
+  CURL *e = slot->easy;
+  CURLcode rc = CURLE_OK;
+  int body = ah__reqspec_has_body(sp);
+
+  if (m != NULL && strcmp(m, "HEAD") == 0) {
+    SET(CURLOPT_NOBODY, 1L);
+  } else if (sp->form != NULL) {
+    /* set by build_form */
+  } else if (sp->reader != NULL) {
+    /* Unknown length: chunked over HTTP/1.1. */
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sp->reader_len);
+  } else if (sp->has_body || (m != NULL && strcmp(m, "POST") == 0)) {
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sp->body_len);
+    SET(CURLOPT_POSTFIELDS, sp->body ? sp->body : "");
+  }
+  /* GET with a body needs the method named, or libcurl sends POST. */
+  if (m != NULL && strcmp(m, "HEAD") != 0 && strcmp(m, "POST") != 0 &&
+      (strcmp(m, "GET") != 0 || body))
+    SET(CURLOPT_CUSTOMREQUEST, m);
+  return rc;
+}
+
+int ah__defaults_headers(struct ah__defaults *d)
+{
+  struct curl_slist *l = NULL, *n, *x;
+  char *ua = NULL;
+
+  if (d->user_agent != NULL) {
+    if ((ua = ah__malloc(strlen(d->user_agent) + 13)) == NULL)
+      return AH_ENOMEM;
+    strcpy(ua, "User-Agent: ");
+    strcat(ua, d->user_agent);
+    n = curl_slist_append(l, ua);
+    ah__free(ua);
+    if (n == NULL)
+      return AH_ENOMEM;
+    l = n;
+  }
+  /* What libcurl sends for CURLOPT_ACCEPT_ENCODING "" with the decoders
+   * of the libcurl running; sent from the prebuilt list, libcurl still
+   * decodes. */
+  if (ah__curl_caps()->accept_encoding != NULL) {
+    if ((n = curl_slist_append(l, ah__curl_caps()->accept_encoding)) == NULL)
+      goto nomem;
+    l = n;
+  }
+  for (x = d->extra; x; x = x->next) {
+    if ((n = curl_slist_append(l, x->data)) == NULL)
+      goto nomem;
+    l = n;
+  }
+  d->headers = l;
+  return AH_OK;
+nomem:
+  curl_slist_free_all(l);
+  return AH_ENOMEM;
+}
+
+/* The name of a header line ("Name: v", "Name:" or "Name;"): its length. */
+static size_t header_name_len(const char *line)
+{
+  return strcspn(line, ":;");
+}
+
+static int has_header(const struct curl_slist *l, const char *line)
+{
+  size_t n = header_name_len(line);
+
+  for (; l; l = l->next)
+    if (header_name_len(l->data) == n && strncasecmp(l->data, line, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* The session's lines a request did not name itself, then the request's:
+ * a request's header replaces the session's of the same name. */
+static struct curl_slist *merge_headers(const struct curl_slist *session,
+                                        const struct curl_slist *request)
+{
+  struct curl_slist *l = NULL, *n;
+  const struct curl_slist *h;
+
+  for (h = session; h; h = h->next) {
+    if (has_header(request, h->data))
+      continue;
+    if ((n = curl_slist_append(l, h->data)) == NULL)
+      goto nomem;
+    l = n;
+  }
+  for (h = request; h; h = h->next) {
+    if ((n = curl_slist_append(l, h->data)) == NULL)
+      goto nomem;
+    l = n;
+  }
+  return l;
+nomem:
+  curl_slist_free_all(l);
+  return NULL;
+}
+
+/* A body goes as what it is. libcurl labels a raw body (memory or
+ * reader) application/x-www-form-urlencoded, as curl -d does; ahttp sends
+ * application/octet-stream, as aiohttp does, unless the caller named a
+ * Content-Type (request or session). And libcurl asks for "100 Continue"
+ * before a chunked or large body, then waits up to a second for a server
+ * that never sends one: ahttp sends the body at once, unless the caller
+ * set Expect. The lines a request needs, as BODY_* bits. */
+enum { BODY_TYPE = 1, BODY_NO_EXPECT = 2 };
+static int body_defaults(const struct ah__defaults *d, const struct ah__reqspec *sp)
+{
+  int need = 0;
+
+  if (!ah__reqspec_has_body(sp))
+    return 0;
+  if (sp->form == NULL && !has_header(sp->headers, "Content-Type") &&
+      !has_header(d->headers, "Content-Type"))
+    need |= BODY_TYPE;
+  if (!has_header(sp->headers, "Expect") && !has_header(d->headers, "Expect"))
+    need |= BODY_NO_EXPECT;
+  return need;
+}
+
+static int add_body_defaults(struct curl_slist **l, int need)
+{
+  struct curl_slist *n;
+
+  if ((need & BODY_TYPE) &&
+      (n = curl_slist_append(*l, "Content-Type: application/octet-stream")) != NULL)
+    *l = n, need &= ~BODY_TYPE;
+  if ((need & BODY_NO_EXPECT) && (n = curl_slist_append(*l, "Expect:")) != NULL)
+    *l = n, need &= ~BODY_NO_EXPECT;
+  return need == 0 ? AH_OK : AH_ENOMEM;
+}
+
+/* Idle: no byte for the idle time, header lines and 1xx responses
+ * counted (libcurl's low-speed limit counts body bytes only, and in whole
+ * seconds). ahttp keeps the time itself (on_progress), and asks libcurl
+ * only for its low-speed check's tick: a limit it never reaches in time
+ * (a year) keeps the progress callback coming once a second while
+ * nothing moves. 0: none. */
+static CURLcode set_idle(CURL *e, long idle_ms)
+{
+  CURLcode rc = curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, idle_ms > 0 ? 1L : 0L);
+
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, idle_ms > 0 ? 365L * 86400 : 0L);
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(e, CURLOPT_NOPROGRESS, idle_ms > 0 ? 0L : 1L);
+  return rc;
+}
+
+struct ah__slot *ah__slot_new(const struct ah__defaults *d)
+{
+  struct ah__slot *slot = ah__calloc(1, sizeof *slot);
+  CURLcode rc = CURLE_OK;
+  CURL *e;
+
+  if (slot == NULL)
+    return NULL;
+  if ((slot->rx = ah__rx_new(d->max_body, d->max_header,
+                             d->max_redirects > 0 ? AH__FOLLOW_ALL : 0)) == NULL ||
+      (e = slot->easy = curl_easy_init()) == NULL) {
+    ah__rx_free(slot->rx);
+    ah__free(slot);
+    return NULL;
+  }
+  slot->d = d;
+  SET(CURLOPT_PRIVATE, slot);
+  SET(CURLOPT_ERRORBUFFER, slot->errbuf);
+  SET(CURLOPT_NOSIGNAL, 1L);
+  /* A request still resolving its host name is let go at once (canceled,
+   * timed out, its session freed): without this libcurl joins the
+   * resolver thread, and a cancel waited for getaddrinfo (3 s for a slow
+   * resolver). The thread finishes on its own and frees what it has. */
+  SET(CURLOPT_QUICK_EXIT, 1L);
+  /* Naming a protocol this libcurl lacks fails the option: no https
+   * without TLS (ah__request_supported refuses such URLs). */
+  SET(CURLOPT_PROTOCOLS_STR, ah__curl_caps()->tls ? "http,https" : "http");
+  /* libcurl's following stays off (its default): each redirect is a
+   * transfer of its own, decided by ahttp (ah__request_redirect). */
+  SET(CURLOPT_TIMEOUT_MS, d->total_ms);
+  SET(CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
+  if (rc == CURLE_OK)
+    rc = set_idle(e, d->idle_ms);
+  SET(CURLOPT_ACCEPT_ENCODING, ""); /* every decoder libcurl has */
+  if (rc == CURLE_OK)
+    rc = ah__transfer_hook(e, slot);
+  /* A proxy's answer to CONNECT is not a response of the request: it
+   * must not count as one (sent once, retries, the headers callback). */
+  SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  if ((slot->bridge = d->bridge) != NULL && rc == CURLE_OK)
+    rc = ah__bridge_prepare(d->bridge, e);
+  /* libcurl's 16 KiB default halves the rate of 1 MiB responses under
+   * multi_socket; 64 KiB measured best (bench W3: 1,244 -> 3,001 req/s,
+   * 128 KiB 2,423, 256 KiB 2,101), for 3.6 MiB more peak RSS. */
+  SET(CURLOPT_BUFFERSIZE, (long)AH__RECV_BUFFER);
+  /* Proxy environment variables are not obeyed, as in aiohttp (trust_env
+   * off): a library should not change where a service's requests go
+   * behind its back. A proxy is an explicit option. This also spares
+   * libcurl's per-request getenv() probing. */
+  SET(CURLOPT_PROXY, d->proxy ? d->proxy : "");
+  SET(CURLOPT_NOPROXY, "");
+  if (d->unix_path)
+    SET(CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
+  if (!d->no_cookies)
+    SET(CURLOPT_COOKIEFILE, ""); /* the engine on; the jar is shared */
+  SET(CURLOPT_HTTP_VERSION, curl_http_version(d->http_version));
+  /* libcurl before 8.0 breaks a cleartext HTTP/2 connection it reuses
+   * with prior knowledge ("Error in the HTTP2 framing layer" on every
+   * request after the first; curl issue 10634): there each such request
+   * gets a connection of its own (see ah__request_setup). */
+  slot->h2c_fresh = d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE &&
+                    ah__curl_caps()->h2c_reuse_broken;
+  /* With prior knowledge every request may share one connection: wait
+   * for it rather than open another. Over TLS, per request (https). */
+  if (d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE && !slot->h2c_fresh)
+    SET(CURLOPT_PIPEWAIT, 1L);
+  slot->multiplex_tls = d->http_version != AH_HTTP_1_1 &&
+                        d->http_version != AH_HTTP_2_PRIOR_KNOWLEDGE;
+  if (d->share)
+    SET(CURLOPT_SHARE, d->share);
+  if (d->ca_file)
+    SET(CURLOPT_CAINFO, d->ca_file);
+  if (d->ca_dir)
+    SET(CURLOPT_CAPATH, d->ca_dir);
+  if (d->cert)
+    SET(CURLOPT_SSLCERT, d->cert);
+  if (d->key)
+    SET(CURLOPT_SSLKEY, d->key);
+  if (d->insecure) {
+    SET(CURLOPT_SSL_VERIFYPEER, 0L);
+    SET(CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (d->pinned_key)
+    SET(CURLOPT_PINNEDPUBLICKEY, d->pinned_key);
+  if (d->connect_to)
+    SET(CURLOPT_CONNECT_TO, d->connect_to);
+  SET(CURLOPT_HTTPHEADER, d->headers);
+  if (rc != CURLE_OK) {
+    ah__slot_free(slot);
+    return NULL;
+  }
+  return slot;
+}
+
+void ah__slot_free(struct ah__slot *slot)
+{
+  if (slot == NULL)
+    return;
+  curl_easy_cleanup(slot->easy);
+  ah__url_cache_free(&slot->urls); /* the handle pointed to it: after */
+  curl_mime_free(slot->mime);
+  curl_slist_free_all(slot->merged);
+  curl_slist_free_all(slot->stripped);
+  ah__rx_free(slot->rx);
+  ah__free(slot);
+}
+
+void ah__slot_recycle(struct ah__slot *slot)
+{
+  const struct ah__defaults *d = slot->d;
+  CURL *e = slot->easy;
+  unsigned dirty = slot->dirty;
+
+  /* Setting NULL or a number allocates nothing and cannot fail; nor does
+   * a string the handle held before (libcurl frees the old copy first). */
+  if (dirty & (DIRTY_METHOD | DIRTY_FORM)) {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+    curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  }
+  if (dirty & DIRTY_FORM) {
+    curl_easy_setopt(e, CURLOPT_MIMEPOST, NULL);
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl_mime_free(slot->mime);
+    slot->mime = NULL;
+  }
+  if (dirty & DIRTY_HEADERS) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers);
+    curl_slist_free_all(slot->merged);
+    curl_slist_free_all(slot->stripped);
+    slot->merged = slot->stripped = NULL;
+  }
+  if (dirty & DIRTY_TIMEOUT)
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->total_ms);
+  if (dirty & DIRTY_CONNECT)
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
+  if (dirty & DIRTY_IDLE)
+    set_idle(e, d->idle_ms);
+  if (dirty & DIRTY_AUTH) {
+    curl_easy_setopt(e, CURLOPT_USERNAME, NULL);
+    curl_easy_setopt(e, CURLOPT_PASSWORD, NULL);
+    curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, NULL);
+    curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+  }
+  if (dirty & DIRTY_PROXY)
+    curl_easy_setopt(e, CURLOPT_PROXY, d->proxy ? d->proxy : "");
+  if (dirty & DIRTY_UNIX)
+    curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
+  if (dirty & DIRTY_PROGRESS)
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, d->idle_ms > 0 ? 0L : 1L);
+  if (dirty & DIRTY_PIPEWAIT)
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L);
+  if (dirty & DIRTY_TRACE)
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
+  if (dirty & DIRTY_FRESH) {
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 0L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 0L);
+  }
+  curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+  /* libcurl 7.88 turns a CURLU into its URL string only while the handle
+   * has none: without this the next request's effective URL (the
+   * response's URL, the URL in an error message) would be this one's. */
+  curl_easy_setopt(e, CURLOPT_URL, NULL);
+  /* A failed request may leave a large partial body: let it go now. */
+  ah__rx_reset(slot->rx, d->max_body, d->max_header,
+               d->max_redirects > 0 ? AH__FOLLOW_ALL : 0);
+  slot->dirty = 0;
+  slot->q = NULL;
+}
+
+/* The header names a hop after a redirect leaves behind: the secrets
+ * when it left the original origin (and a Host the caller set, which
+ * names that origin), the body's when it became a GET (as the Fetch
+ * standard drops them on a redirect). */
+static const char *const secret_names[] = {"Authorization", "Proxy-Authorization",
+                                           "Cookie", "Host", NULL};
+static const char *const body_names[] = {"Content-Type", "Content-Length",
+                                         "Content-Encoding", "Content-Language",
+                                         "Content-Location", "Transfer-Encoding",
+                                         NULL};
+
+static int named(const char *const *names, const char *line)
+{
+  size_t n = header_name_len(line);
+
+  for (; *names; names++)
+    if (strlen(*names) == n && strncasecmp(*names, line, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* A hop after a redirect, on top of what the request itself sets: the
+ * header lines it leaves behind, and what is left of the total timeout
+ * (it spans the hops of an attempt). AH_OK, AH_ETIMEDOUT or AH_ENOMEM. */
+static int setup_hop(struct ah__request *q, long total, const char **why)
+{
+  struct ah__slot *slot = q->slot;
+  const struct ah__journey *j = q->j;
+  const struct curl_slist *from = slot->merged ? slot->merged : slot->d->headers, *h;
+  const struct curl_slist *sensitive = q->spec ? q->spec->sensitive : NULL;
+  struct curl_slist *out = NULL, *n;
+  CURL *e = slot->easy;
+
+  if (total > 0 && j->spent_us > 0) {
+    long left = total - (long)(j->spent_us / 1000);
+    if (left <= 0) {
+      *why = "the total timeout passed while following redirects";
+      return AH_ETIMEDOUT;
+    }
+    slot->dirty |= DIRTY_TIMEOUT;
+    if (curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left) != CURLE_OK)
+      return AH_ENOMEM;
+  }
+  if (!j->foreign && !j->get)
+    return AH_OK;
+  for (h = from; h; h = h->next) {
+    if ((j->foreign && (named(secret_names, h->data) || has_header(sensitive, h->data))) ||
+        (j->get && named(body_names, h->data)))
+      continue;
+    if ((n = curl_slist_append(out, h->data)) == NULL)
+      goto nomem;
+    out = n;
+  }
+  if (out == NULL && (out = curl_slist_append(NULL, ":")) == NULL)
+    goto nomem; /* a line libcurl ignores: NULL would mean its defaults */
+  slot->stripped = out;
+  slot->dirty |= DIRTY_HEADERS;
+  if (curl_easy_setopt(e, CURLOPT_HTTPHEADER, out) != CURLE_OK)
+    return AH_ENOMEM;
+  return AH_OK;
+nomem:
+  curl_slist_free_all(out);
+  return AH_ENOMEM;
+}
+
+/* Override a session default with the request's value when it differs. */
+#define OVERRIDE(flag, cond, opt, val) \
+  do { if (cond) { slot->dirty |= (flag); SET(opt, val); } } while (0)
+
+int ah__request_setup(struct ah__request *q, const char **why)
+{
+  struct ah__slot *slot = q->slot;
+  const struct ah__defaults *d = slot->d;
+  const struct ah__reqspec *sp = q->spec;
+  CURL *e = slot->easy;
+  const struct ah__journey *j = q->j;
+  CURLcode rc = CURLE_OK;
+  long redirects = d->max_redirects, total = d->total_ms;
+  int err, need;
+  unsigned follow = AH__FOLLOW_ALL;
+
+  slot->q = q;
+  slot->errbuf[0] = '\0'; /* never an earlier request's message */
+  slot->idle_ns = (int64_t)d->idle_ms * 1000000; /* a request may change it */
+  slot->last_ul = 0;
+  if (ah__curl_caps()->os_errno_sticky)
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &slot->errno_before);
+  slot->addr_ok = 0;
+  if (d->on_event != NULL) {
+    slot->ph_dns = slot->ph_connect = slot->ph_tls = 0;
+    slot->ph_conns = 0;
+    slot->ph_first_byte = 0;
+  }
+  *why = "no memory to set the request up";
+  if (j != NULL) {
+    SET(CURLOPT_CURLU, j->url);
+  } else if (q->url != NULL) {
+    SET(CURLOPT_CURLU, q->url);
+  } else {
+    CURLU *u;
+    CURLUcode uc = ah__url_cache_set(&slot->urls, q->url_str, q->plain_path, &u);
+    if (uc != CURLUE_OK)
+      return ah__url_error(uc, why);
+    SET(CURLOPT_CURLU, u);
+  }
+  /* libcurl 7.88 turns the CURLU into the URL string it reports with a
+   * curl_url_get of about 6,000 instructions, unless the handle has a
+   * string already: the one given to the fetch, when it is the whole URL. */
+  if (q->url_str != NULL && j == NULL)
+    SET(CURLOPT_URL, q->url_str);
+  if (q->https && slot->multiplex_tls) {
+    slot->dirty |= DIRTY_PIPEWAIT;
+    SET(CURLOPT_PIPEWAIT, 1L);
+  }
+  slot->watch.sid = 0;
+  slot->watch.goaway_last = -1;
+  slot->watch.refused = 0;
+  /* A header block libcurl would stall on ends at once, AH_ETOOLARGE
+   * (the receiver is reset to the session's limit at recycle). */
+  if (ah__curl_caps()->h2_header_stall && d->max_header > AH__H2_HEADER_ROOM &&
+      may_be_h2(q, d))
+    q->rx->max_header = AH__H2_HEADER_ROOM;
+  if (watch_refusals(q, d)) {
+    slot->dirty |= DIRTY_TRACE;
+    SET(CURLOPT_VERBOSE, 1L);
+  }
+  if (!q->https && slot->h2c_fresh) {
+    slot->dirty |= DIRTY_FRESH;
+    SET(CURLOPT_FRESH_CONNECT, 1L);
+    SET(CURLOPT_FORBID_REUSE, 1L);
+  }
+  if (sp != NULL) {
+    if (sp->max_redirects >= 0)
+      redirects = sp->max_redirects;
+    if (sp->timeout_ms >= 0)
+      total = sp->timeout_ms;
+    OVERRIDE(DIRTY_TIMEOUT, total != d->total_ms, CURLOPT_TIMEOUT_MS, total);
+    OVERRIDE(DIRTY_CONNECT, sp->connect_ms >= 0 && sp->connect_ms != d->connect_ms,
+             CURLOPT_CONNECTTIMEOUT_MS, sp->connect_ms);
+    if (sp->idle_ms >= 0 && sp->idle_ms != d->idle_ms && rc == CURLE_OK) {
+      slot->dirty |= DIRTY_IDLE | DIRTY_PROGRESS;
+      rc = set_idle(e, sp->idle_ms);
+      slot->idle_ns = (int64_t)sp->idle_ms * 1000000;
+    }
+    /* A body that goes no further (a redirect made the request a GET)
+     * has no defaults; one that cannot be sent again stops the redirects
+     * that would need it. */
+    need = j != NULL && j->get ? 0 : body_defaults(d, sp); /* 0 without a body */
+    if (j == NULL || !j->get)
+      follow = ah__journey_follows(sp->method, ah__reqspec_has_body(sp),
+                                   sp->reader == NULL || sp->rewind != NULL);
+    if (sp->headers != NULL || need != 0) {
+      slot->dirty |= DIRTY_HEADERS;
+      if ((slot->merged = merge_headers(d->headers, sp->headers)) == NULL ||
+          add_body_defaults(&slot->merged, need) != AH_OK)
+        return AH_ENOMEM;
+      SET(CURLOPT_HTTPHEADER, slot->merged);
+    }
+    if ((sp->user != NULL || sp->bearer != NULL) && (j == NULL || !j->foreign)) {
+      slot->dirty |= DIRTY_AUTH;
+      if (sp->bearer != NULL) {
+        SET(CURLOPT_XOAUTH2_BEARER, sp->bearer);
+        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+      } else {
+        SET(CURLOPT_USERNAME, sp->user);
+        SET(CURLOPT_PASSWORD, sp->password);
+        SET(CURLOPT_HTTPAUTH, sp->digest ? (long)CURLAUTH_DIGEST
+                                         : (long)CURLAUTH_BASIC);
+      }
+    }
+    OVERRIDE(DIRTY_PROXY, sp->proxy != NULL, CURLOPT_PROXY, sp->proxy);
+    OVERRIDE(DIRTY_UNIX, sp->unix_path != NULL, CURLOPT_UNIX_SOCKET_PATH,
+             sp->unix_path);
+    OVERRIDE(DIRTY_PROGRESS, sp->on_progress.fn != NULL, CURLOPT_NOPROGRESS, 0L);
+    if (j != NULL && j->get) {
+      /* the handle's default: GET, no body */
+    } else {
+      if (sp->form != NULL && rc == CURLE_OK) {
+        slot->dirty |= DIRTY_FORM;
+        if ((err = build_form(slot, sp, why)) != AH_OK)
+          return err;
+      }
+      if (sp->method != NULL || sp->has_body || sp->reader != NULL) {
+        slot->dirty |= DIRTY_METHOD;
+        if (rc == CURLE_OK)
+          rc = set_method(slot, sp);
+      }
+    }
+  }
+  if (j != NULL && rc == CURLE_OK && (err = setup_hop(q, total, why)) != AH_OK)
+    return err;
+  /* The receiver was reset when the slot was made or last recycled. */
+  q->rx->follow = (uint8_t)(redirects > 0 ? follow : 0);
+  return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
+}
+#undef OVERRIDE
+#undef SET

@@ -1,0 +1,77 @@
+/* easy.h - the pooled easy handle a request borrows. */
+#ifndef AH_EASY_H
+#define AH_EASY_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+#include "refusal.h"
+#include "session_opts.h"
+#include "url.h"
+
+struct ah__request;
+
+/* What a request changed on its slot, undone by ah__slot_recycle. */
+enum {
+  DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,
+  DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_AUTH = 128,
+  DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048,
+  DIRTY_FRESH = 4096, DIRTY_TRACE = 8192
+};
+
+/* A pooled easy handle, configured once with the session's defaults. A
+ * request borrows it; the options a request changed are undone when it is
+ * returned, so the common request sets nothing but its URL. libcurl's
+ * callbacks get the slot, and the slot names its current request. */
+struct ah__slot {
+  CURL *easy;
+  const struct ah__defaults *d; /* the session's, restored after a request */
+  struct ah__bridge *bridge;    /* told of each socket the slot opens */
+  struct ah__rx *rx;            /* the receiver, reset for each request */
+  int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
+  int h2c_fresh;                /* cleartext prior knowledge: no reuse */
+  struct ah__request *q;        /* the borrower, NULL while pooled */
+  unsigned dirty;               /* options to undo (DIRTY_*) */
+  struct curl_slist *merged;    /* session and request headers, if both */
+  struct curl_slist *stripped;  /* merged without the sensitive ones */
+  curl_mime *mime;              /* a multipart body being sent */
+  char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
+  struct ah__url_cache urls;    /* the URL handle of plain requests */
+  /* The addresses of the connection the last request went out on, as
+   * libcurl's prereq callback tells them (addr_ok: told and not cut). */
+  char remote_ip[64], local_ip[64];
+  int remote_port, local_port, addr_ok;
+  long errno_before;            /* CURLINFO_OS_ERRNO when the request was
+                                   set up, where it is sticky (curl_caps.h) */
+  /* With a lifecycle hook: libcurl's phase times (cumulative over the
+   * redirects of a transfer) at the last request sent, and whether the
+   * first byte was told, for this attempt. */
+  curl_off_t ph_dns, ph_connect, ph_tls;
+  long ph_conns;
+  int ph_first_byte;
+  /* The idle timeout of the request under way (0: none), and when a byte
+   * last came or went: any byte, header lines and 1xx responses too. */
+  int64_t idle_ns, last_byte_ns;
+  curl_off_t last_ul;
+  /* HTTP/2 refusals libcurl's trace told of, for a request that watches
+   * for them (ah__refusal_note). */
+  struct ah__refusal watch;
+};
+
+/* A new easy handle with the session's defaults; NULL without memory. */
+struct ah__slot *ah__slot_new(const struct ah__defaults *d);
+/* Undo what the last request changed, ready for the next. */
+void ah__slot_recycle(struct ah__slot *slot);
+void ah__slot_free(struct ah__slot *slot);
+
+/* Lend q->slot to q and set its per-request options (URL, method, body,
+ * headers, timeouts, auth...), and ready its receiver. AH_OK, or
+ * AH_ENOMEM or AH_EINVAL with *why. */
+int ah__request_setup(struct ah__request *q, const char **why);
+
+/* AH_OK when the running libcurl can serve q with the session's
+ * defaults d; AH_ENOTSUP with *why when it lacks TLS or HTTP/2 for it. */
+int ah__request_supported(const struct ah__request *q, const struct ah__defaults *d,
+                          const char **why);
+
+#endif

@@ -1,0 +1,89 @@
+/* request_opts.h - the request option builder's spec.
+ *
+ * Options are a builder over an immutable, reference-counted spec: a
+ * fetch takes a reference, so 100,000 fetches with one ah_request_opts
+ * share one copy of its headers and body, and setters called later copy
+ * the spec first (copy on write). The count is atomic, so one options
+ * object may serve fetches on sessions of several threads at once; only
+ * its setters must not run concurrently with those fetches. */
+#ifndef AH_REQUEST_OPTS_H
+#define AH_REQUEST_OPTS_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+#include "ahttp.h"
+
+/* A caller's callback and its pointer. A function pointer converts to
+ * another function pointer type and back unchanged (C11 6.3.2.3), so one
+ * type holds the data, headers and progress callbacks alike. */
+struct ah__cb {
+  void (*fn)(void);
+  void *ud;
+};
+
+struct ah__form {
+  struct ah__form *next;
+  char *name, *value;          /* value: the text, or a file part's path */
+  char *filename, *type;       /* a file part's name and content type */
+  int is_file;
+};
+
+struct ah__reqspec {
+  unsigned refs;      /* atomic: fetches on several threads may share it */
+  int err;            /* first bad input, AH_OK if none */
+  const char *why;    /* static text naming it */
+  char *method;       /* NULL: GET */
+  struct curl_slist *headers;
+  struct curl_slist *sensitive; /* names of headers kept off other hosts */
+  char *body;
+  size_t body_len;
+  int has_body;
+  long timeout_ms;    /* -1: the session's default, for each of these */
+  long connect_ms, idle_ms, max_redirects;
+  char *query;        /* encoded "k=v&k=v" to append, NULL: none */
+  char *user, *password, *bearer;
+  int digest;         /* user and password by digest, not basic */
+  int retries;        /* attempts, -1: the session's */
+  int retry_unsafe;   /* may be resent though not idempotent */
+  char *proxy;        /* NULL: the session's; "": none */
+  char *unix_path;    /* NULL: the session's */
+  ah_read_cb reader;
+  void *reader_ud;
+  long long reader_len;
+  ah_rewind_cb rewind;
+  struct ah__form *form, **form_tail;
+  struct ah__cb on_data, on_headers, on_progress;
+};
+
+/* Another options object sharing o's spec (a counted reference: safe on
+ * any thread, as fetches are); NULL for o == NULL or without memory. */
+ah_request_opts *ah__request_opts_share(const ah_request_opts *o);
+/* A counted reference to the spec of o, or NULL for o == NULL. */
+struct ah__reqspec *ah__reqspec_ref(const ah_request_opts *o);
+void ah__reqspec_unref(struct ah__reqspec *spec);
+/* AH_OK, or the code of the first bad input given to the builder, with
+ * a sentence saying which input in *why. */
+int ah__reqspec_error(const struct ah__reqspec *spec, const char **why);
+/* 1 when the request has a body: bytes, a reader or a form. */
+int ah__reqspec_has_body(const struct ah__reqspec *sp);
+
+/* 1 when url is a proxy ahttp accepts: http://, socks5:// or socks5h://
+ * (the proxy resolves names), with no CR or LF. */
+int ah__proxy_ok(const char *url);
+
+/* 1 when s is a non-empty HTTP token (RFC 9110 tchar): a method or a
+ * header name. */
+int ah__is_token(const char *s);
+
+/* Append the line for header name: value to *list, as libcurl reads it
+ * (value NULL: do not send a header of libcurl's with that name; "": send
+ * it empty). Name and value already checked. AH_OK or AH_ENOMEM. */
+int ah__header_append(struct curl_slist **list, const char *name,
+                      const char *value);
+
+/* *to = a copy of the list from; 0, or -1 without memory (what was
+ * copied stays in *to, for the caller to free). */
+int ah__slist_dup(struct curl_slist **to, const struct curl_slist *from);
+
+#endif
