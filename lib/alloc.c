@@ -1,11 +1,8 @@
-/* alloc.c - allocation wrappers, failure accounting, libcurl global init. */
+/* alloc.c - allocation wrappers and failure accounting. */
 #include "alloc.h"
-#include "curl_caps.h"
 
 #include "ahttp.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +19,7 @@ static int started; /* libcurl was handed the wrappers: no change now */
 
 /* The first allocation fixes the allocator: memory must be freed by the
  * allocator that made it. */
-static void mark_started(void)
+void ah__alloc_freeze(void)
 {
   if (!__atomic_load_n(&started, __ATOMIC_RELAXED))
     __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
@@ -42,13 +39,13 @@ unsigned long ah__alloc_failures(void)
 
 void *ah__malloc(size_t n)
 {
-  mark_started();
+  ah__alloc_freeze();
   return count_failure(use.malloc(n ? n : 1));
 }
 
 void *ah__calloc(size_t n, size_t size)
 {
-  mark_started();
+  ah__alloc_freeze();
   if (n == 0 || size == 0)
     n = size = 1;
   return count_failure(use.calloc(n, size));
@@ -56,7 +53,7 @@ void *ah__calloc(size_t n, size_t size)
 
 void *ah__realloc(void *p, size_t n)
 {
-  mark_started();
+  ah__alloc_freeze();
   return count_failure(use.realloc(p, n ? n : 1));
 }
 
@@ -93,7 +90,7 @@ void *ah__reallocarray(void *p, size_t n, size_t size)
 }
 
 /* libcurl's strdup hook: the caller's strdup, counted like the rest. */
-static char *curl_strdup_hook(const char *s)
+char *ah__curl_strdup(const char *s)
 {
   return count_failure(use.strdup(s));
 }
@@ -109,24 +106,4 @@ int ah_set_allocator(const ah_allocator *a)
     return AH_EBUSY;
   use = a ? *a : libc;
   return AH_OK;
-}
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static int init_result = -1;
-
-static void global_init(void)
-{
-  mark_started();
-  CURLcode rc = curl_global_init_mem(CURL_GLOBAL_ALL, ah__malloc, ah__free,
-                                     ah__realloc, curl_strdup_hook,
-                                     ah__calloc);
-  init_result = rc == CURLE_OK ? 0 : -1;
-  if (rc == CURLE_OK)
-    ah__curl_caps_init();
-}
-
-int ah__global_init(void)
-{
-  pthread_once(&init_once, global_init);
-  return init_result;
 }

@@ -1,4 +1,4 @@
-/* alloc.h - the library's one allocator and the process-wide libcurl init. */
+/* alloc.h - the library's one allocator. */
 #ifndef AH_ALLOC_H
 #define AH_ALLOC_H
 
@@ -21,8 +21,10 @@ void *ah__reallocarray(void *p, size_t n, size_t size);
  * short of memory (libcurl 7.88 says so for an oversized header line). */
 unsigned long ah__alloc_failures(void);
 
-/* curl_global_init once per process, thread-safely, with the wrappers
- * above. Returns 0 or -1. */
-int ah__global_init(void);
+/* The allocator is fixed from now on (the first allocation, or libcurl
+ * handed the wrappers): ah_set_allocator then says AH_EBUSY. */
+void ah__alloc_freeze(void);
+/* strdup through the allocator in use, counted: libcurl's strdup hook. */
+char *ah__curl_strdup(const char *s);
 
 #endif

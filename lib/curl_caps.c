@@ -17,7 +17,6 @@
 #endif
 
 #include "ahttp.h"
-#include "alloc.h"
 
 static struct ah__curl_caps caps, pretended;
 static struct ah__curl_caps_room caps_room;
@@ -96,21 +95,4 @@ void ah__curl_caps_pretend(const struct ah__curl_caps *c)
   if (c != NULL)
     pretended = *c;
   in_use = c != NULL ? &pretended : &caps;
-}
-
-int ah_libcurl_check(const char **why)
-{
-  if (ah__global_init() < 0) {
-    if (why != NULL)
-      *why = "libcurl's global initialization failed";
-    return AH_ENOMEM;
-  }
-  if (!in_use->supported) {
-    if (why != NULL)
-      *why = in_use->why;
-    return AH_ENOTSUP;
-  }
-  if (why != NULL)
-    *why = NULL;
-  return AH_OK;
 }

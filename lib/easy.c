@@ -140,42 +140,6 @@ static CURLcode set_method(struct ah__slot *slot, const struct ah__reqspec *sp)
   return rc;
 }
 
-int ah__defaults_headers(struct ah__defaults *d)
-{
-  struct curl_slist *l = NULL, *n, *x;
-  char *ua = NULL;
-
-  if (d->user_agent != NULL) {
-    if ((ua = ah__malloc(strlen(d->user_agent) + 13)) == NULL)
-      return AH_ENOMEM;
-    strcpy(ua, "User-Agent: ");
-    strcat(ua, d->user_agent);
-    n = curl_slist_append(l, ua);
-    ah__free(ua);
-    if (n == NULL)
-      return AH_ENOMEM;
-    l = n;
-  }
-  /* What libcurl sends for CURLOPT_ACCEPT_ENCODING "" with the decoders
-   * of the libcurl running; sent from the prebuilt list, libcurl still
-   * decodes. */
-  if (ah__curl_caps()->accept_encoding != NULL) {
-    if ((n = curl_slist_append(l, ah__curl_caps()->accept_encoding)) == NULL)
-      goto nomem;
-    l = n;
-  }
-  for (x = d->extra; x; x = x->next) {
-    if ((n = curl_slist_append(l, x->data)) == NULL)
-      goto nomem;
-    l = n;
-  }
-  d->headers = l;
-  return AH_OK;
-nomem:
-  curl_slist_free_all(l);
-  return AH_ENOMEM;
-}
-
 /* The name of a header line ("Name: v", "Name:" or "Name;"): its length. */
 static size_t header_name_len(const char *line)
 {

@@ -7,9 +7,10 @@
 #include <stddef.h>
 
 #include "ahttp.h"
+#include "rate.h"
+#include "retry.h"
 
 struct ah__bridge;
-struct ah__retrier;
 
 /* Session-wide defaults a request falls back on. */
 struct ah__defaults {
@@ -36,5 +37,21 @@ struct ah__defaults {
 
 /* Build d->headers from d->user_agent and d->extra. AH_OK or AH_ENOMEM. */
 int ah__defaults_headers(struct ah__defaults *d);
+
+/* The builder: the defaults, and what the session itself takes. */
+struct ah_session_opts {
+  struct ah__defaults d;
+  long max_total, max_host, queue_ms;
+  struct ah__retry_policy retry;
+  struct ah__rates rates;
+};
+
+/* d as a new options object leaves it. */
+void ah__defaults_init(struct ah__defaults *d);
+/* Copy the strings of from into to (the shallow copy is the caller's):
+ * AH_OK or AH_ENOMEM (what was copied stays for ah__defaults_free). */
+int ah__defaults_copy(struct ah__defaults *to, const struct ah__defaults *from);
+/* The strings of d, each freed. */
+void ah__defaults_free(struct ah__defaults *d);
 
 #endif

@@ -439,3 +439,16 @@ char *ah__url_origin(const CURLU *url)
   curl_free(zone);
   return origin;
 }
+
+int ah__url_host_ok(const char *h)
+{
+  size_t n = strlen(h);
+
+  if (n == 0 || n > 255)
+    return 0;
+  if (h[0] == '[')
+    return n > 2 && h[n - 1] == ']' &&
+           strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+  return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789-._") == n;
+}

@@ -61,4 +61,9 @@ int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
  * without a host. */
 char *ah__url_origin(const CURLU *url);
 
+/* 1 when h is a host name or address as the session options take it
+ * (rates, host overrides): letters, digits, '-', '.', '_', or an IPv6
+ * address in brackets; 1 to 255 bytes. */
+int ah__url_host_ok(const char *h);
+
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "global.h"
 #include "testutil.h"
 
 static void test_overflow_checked_arrays(void **state)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "global.h"
 #include "curl_bridge.h"
 #include "reactor.h"
 #include "testutil.h"
