@@ -4,10 +4,8 @@
 #include <poll.h>
 
 #include "alloc.h"
-#include "loop.h"
 #include "reactor.h"
 #include "response.h"
-#include "session.h"
 
 /* Callbacks nest per thread; a session is used by one thread at a time. */
 static __thread int cb_depth;
@@ -29,13 +27,14 @@ void ah__future_cb_leave(void)
   cb_depth--;
 }
 
-ah_future *ah__future_new(ah_session *s)
+ah_future *ah__future_new(const struct ah__future_ops *ops, void *owner)
 {
   ah_future *f = ah__calloc(1, sizeof *f);
 
   if (f != NULL) {
     f->err = AH_EPENDING;
-    f->s = s;
+    f->ops = ops;
+    f->owner = owner;
   }
   return f;
 }
@@ -86,7 +85,7 @@ void ah__future_complete(ah_future *f, int err, ah_response *resp, char *msg)
   f->err = err;
   f->resp = resp;
   f->msg = msg;
-  f->s = NULL;
+  f->owner = NULL;
   f->u.req = NULL;
   if (f->w) {
     f->w->pending--;
@@ -104,15 +103,15 @@ void ah__future_complete(ah_future *f, int err, ah_response *resp, char *msg)
 
 int ah_future_done(const ah_future *f)
 {
-  if (f != NULL && f->loop != NULL)
-    return ah__loop_future_done(f);
+  if (f != NULL && f->ops->shared)
+    return f->ops->done(f);
   return f != NULL && f->err != AH_EPENDING;
 }
 
 int ah_future_error(const ah_future *f)
 {
-  if (f != NULL && f->loop != NULL)
-    return ah__loop_future_error(f);
+  if (f != NULL && f->ops->shared)
+    return f->ops->error(f);
   return f ? f->err : AH_EINVAL;
 }
 
@@ -132,12 +131,12 @@ const ah_response *ah_future_response(const ah_future *f)
 
 ah_session *ah_future_session(const ah_future *f)
 {
-  return f ? f->s : NULL;
+  return f != NULL && !f->ops->shared ? f->owner : NULL;
 }
 
 int ah_future_on_done(ah_future *f, ah_done_cb cb, void *userdata)
 {
-  if (f == NULL || cb == NULL || f->loop != NULL)
+  if (f == NULL || cb == NULL || f->ops->shared)
     return AH_EINVAL; /* a loop's future: the callback goes to the fetch */
   f->cb = cb;
   f->ud = userdata;
@@ -150,10 +149,8 @@ int ah_future_cancel(ah_future *f)
 {
   if (f == NULL)
     return AH_EINVAL;
-  if (f->loop != NULL)
-    return ah__loop_future_cancel(f);
-  if (f->err == AH_EPENDING)
-    ah__session_cancel(f->s, f->u.req, AH_ECANCELED);
+  if (f->ops->shared || f->err == AH_EPENDING)
+    return f->ops->cancel(f);
   return AH_OK;
 }
 
@@ -161,8 +158,8 @@ void ah_future_free(ah_future *f)
 {
   if (f == NULL)
     return;
-  if (f->loop != NULL) {
-    ah__loop_future_free(f);
+  if (f->ops->shared) {
+    f->ops->free(f);
     return;
   }
   if (f->in_cb) {
@@ -172,7 +169,7 @@ void ah_future_free(ah_future *f)
   if (f->err == AH_EPENDING) {
     /* Completing it frees it, after its callback if it has one. */
     f->free_later = 1;
-    ah__session_cancel(f->s, f->u.req, AH_ECANCELED);
+    f->ops->cancel(f);
     return;
   }
   destroy(f);
@@ -197,21 +194,22 @@ static int satisfied(const struct ah__waiter *w, int any)
 
 /* Futures of several sessions: run each without blocking, then block on
  * all their epoll fds at once. */
-static int run_sessions(ah_session **ss, size_t nss, struct pollfd *pfd,
-                        const struct ah__waiter *w, int any, long ms)
+static int run_owners(const struct ah__future_ops *ops, void **ss, size_t nss,
+                      struct pollfd *pfd, const struct ah__waiter *w, int any,
+                      long ms)
 {
   size_t i;
   int rc;
 
   for (i = 0; i < nss; i++) {
-    rc = ah__session_run(ss[i], 0);
+    rc = ops->run(ss[i], 0);
     if (rc != 0)
       return rc;
     if (satisfied(w, any))
       return 0;
   }
   for (i = 0; i < nss; i++) {
-    pfd[i].fd = ah__session_poll_fd(ss[i]); /* -1, skipped: being freed */
+    pfd[i].fd = ops->poll_fd(ss[i]); /* -1, skipped: being freed */
     pfd[i].events = POLLIN;
   }
   if (poll(pfd, nss, ms > 2147483647L ? -1 : (int)ms) < 0)
@@ -223,7 +221,8 @@ static int wait_for(ah_future *const *fs, size_t n, long timeout_ms, int any,
                     ah_future **first)
 {
   struct ah__waiter w = {NULL, 0, NULL};
-  ah_session *one = NULL, **ss = NULL;
+  const struct ah__future_ops *ops = NULL;
+  void *one = NULL, **ss = NULL;
   struct pollfd *pfd = NULL;
   size_t i, nss = 0;
   int64_t deadline;
@@ -235,10 +234,10 @@ static int wait_for(ah_future *const *fs, size_t n, long timeout_ms, int any,
   if (n > 0 && fs == NULL)
     return AH_EINVAL;
   for (i = 0; i < n; i++)
-    if (fs[i] == NULL || (fs[i]->loop != NULL) != (fs[0]->loop != NULL))
+    if (fs[i] == NULL || fs[i]->ops->shared != fs[0]->ops->shared)
       return AH_EINVAL; /* a wait is on a loop's futures or on sessions' */
-  if (n > 0 && fs[0]->loop != NULL)
-    return ah__loop_wait(fs, n, timeout_ms, any, first);
+  if (n > 0 && fs[0]->ops->shared)
+    return fs[0]->ops->wait(fs, n, timeout_ms, any, first);
   deadline = timeout_ms < 0 ? AH__NO_DEADLINE
                             : ah__now_ns() + (int64_t)timeout_ms * 1000000;
   for (i = 0; i < n; i++) {
@@ -263,10 +262,12 @@ static int wait_for(ah_future *const *fs, size_t n, long timeout_ms, int any,
       w.head->wprev = f;
     w.head = f;
     w.pending++;
-    if (one == NULL)
-      one = f->s;
-    else if (f->s != one)
+    if (one == NULL) {
+      one = f->owner;
+      ops = f->ops; /* a pending one's: a session's */
+    } else if (f->owner != one) {
       multi = 1;
+    }
   }
   if (w.pending == 0)
     goto out;
@@ -280,17 +281,17 @@ static int wait_for(ah_future *const *fs, size_t n, long timeout_ms, int any,
     }
     wait_gen++;
     for (f = w.head; f; f = f->wnext)
-      if (ah__session_mark(f->s, wait_gen))
-        ss[nss++] = f->s;
+      if (ops->mark(f->owner, wait_gen))
+        ss[nss++] = f->owner;
     for (i = 0; i < nss; i++)
-      ah__session_hold(ss[i]);
+      ops->hold(ss[i]);
   } else {
-    ah__session_hold(one);
+    ops->hold(one);
   }
   while (!satisfied(&w, any)) {
     long ms = ms_left(deadline);
-    int r = multi ? run_sessions(ss, nss, pfd, &w, any, ms)
-                  : ah__session_run(one, ms);
+    int r = multi ? run_owners(ops, ss, nss, pfd, &w, any, ms)
+                  : ops->run(one, ms);
     if (satisfied(&w, any))
       break;
     if (r == 1) {
@@ -310,9 +311,9 @@ static int wait_for(ah_future *const *fs, size_t n, long timeout_ms, int any,
     *first = w.first;
   if (multi) {
     for (i = 0; i < nss; i++)
-      ah__session_release(ss[i]);
+      ops->release(ss[i]);
   } else {
-    ah__session_release(one);
+    ops->release(one);
   }
 out:
   while (w.head)

@@ -51,7 +51,7 @@ struct ah_loop {
 
 static struct ah_loop *of(const ah_future *f)
 {
-  return f->loop;
+  return f->owner;
 }
 
 /* Wake the loop thread; the lock is held, so the session cannot be
@@ -302,11 +302,29 @@ void ah_loop_free(ah_loop *l)
   loop_unref(l);
 }
 
+/* What a loop's futures ask of it (future.h): each is shared with the
+ * loop's thread. A future refused before any loop saw it is done as it
+ * is, and needs nothing of anyone. */
+static int loop_future_done(const ah_future *f);
+static int loop_future_error(const ah_future *f);
+static int loop_future_cancel(ah_future *f);
+static void loop_future_free(ah_future *f);
+static int loop_wait(ah_future *const *fs, size_t n, long timeout_ms, int any,
+                     ah_future **first);
+
+static const struct ah__future_ops future_ops = {
+  1, loop_future_done, loop_future_error, loop_future_free, loop_wait,
+  loop_future_cancel, NULL, NULL, NULL, NULL, NULL
+};
+static const struct ah__future_ops done_ops = {
+  0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+};
+
 ah_future *ah_loop_fetch(ah_loop *l, const char *url,
                          const ah_request_opts *opts, ah_done_cb cb,
                          void *userdata)
 {
-  ah_future *f = ah__future_new(NULL);
+  ah_future *f = ah__future_new(&done_ops, NULL);
   struct ah__submit *sub;
 
   if (f == NULL)
@@ -329,7 +347,8 @@ ah_future *ah_loop_fetch(ah_loop *l, const char *url,
   }
   sub->outer = f;
   f->u.sub = sub;
-  f->loop = l;
+  f->ops = &future_ops;
+  f->owner = l;
   pthread_mutex_lock(&l->lock);
   l->refs++;
   if (l->closed) {
@@ -350,7 +369,7 @@ ah_future *ah_loop_fetch(ah_loop *l, const char *url,
 
 /* The future functions, for a loop's futures. */
 
-int ah__loop_future_done(const ah_future *f)
+static int loop_future_done(const ah_future *f)
 {
   struct ah_loop *l = of(f);
   int done;
@@ -363,7 +382,7 @@ int ah__loop_future_done(const ah_future *f)
   return done;
 }
 
-int ah__loop_future_error(const ah_future *f)
+static int loop_future_error(const ah_future *f)
 {
   struct ah_loop *l = of(f);
   int err;
@@ -389,7 +408,7 @@ static void cancel_locked(struct ah_loop *l, ah_future *f)
   wake_locked(l);
 }
 
-int ah__loop_future_cancel(ah_future *f)
+static int loop_future_cancel(ah_future *f)
 {
   struct ah_loop *l = of(f);
 
@@ -399,7 +418,7 @@ int ah__loop_future_cancel(ah_future *f)
   return AH_OK;
 }
 
-void ah__loop_future_free(ah_future *f)
+static void loop_future_free(ah_future *f)
 {
   struct ah_loop *l = of(f);
   int released;
@@ -415,7 +434,7 @@ void ah__loop_future_free(ah_future *f)
     outer_destroy(f);
 }
 
-int ah__loop_wait(ah_future *const *fs, size_t n, long timeout_ms, int any,
+static int loop_wait(ah_future *const *fs, size_t n, long timeout_ms, int any,
                   ah_future **first)
 {
   struct ah_loop *l = of(fs[0]);
@@ -427,7 +446,7 @@ int ah__loop_wait(ah_future *const *fs, size_t n, long timeout_ms, int any,
   if (ah__future_in_callback())
     return AH_EBUSY;
   for (i = 0; i < n; i++)
-    if (fs[i]->loop != fs[0]->loop)
+    if (fs[i]->owner != fs[0]->owner)
       return AH_EINVAL; /* one loop per wait */
   clock_gettime(CLOCK_REALTIME, &until);
   if (timeout_ms >= 0) {

@@ -14,14 +14,4 @@
 
 #include "ahttp.h"
 
-/* The future functions for a loop's futures (f->loop set). */
-int ah__loop_future_done(const ah_future *f);
-int ah__loop_future_error(const ah_future *f);
-int ah__loop_future_cancel(ah_future *f);
-void ah__loop_future_free(ah_future *f);
-/* Wait until all (any: one) of fs, all futures of one loop, are released
- * to the caller, or timeout_ms passes. AH_OK, AH_ETIMEDOUT, AH_EBUSY. */
-int ah__loop_wait(ah_future *const *fs, size_t n, long timeout_ms, int any,
-                  ah_future **first);
-
 #endif

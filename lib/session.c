@@ -110,6 +110,8 @@ static void request_free(ah_session *s, struct ah__request *q)
   ah__free(q);
 }
 
+static void session_hold(ah_session *s);
+static void session_release(ah_session *s);
 static void pump(ah_session *s);
 static void queue_timer_update(ah_session *s);
 static void retry_timer_update(ah_session *s);
@@ -214,7 +216,7 @@ static void on_retry_timer(void *arg)
   ah_session *s = arg;
   int64_t now = ah__now_ns();
 
-  ah__session_hold(s);
+  session_hold(s);
   while (!s->closing && s->waiting.head && s->waiting.head->retry_ns <= now) {
     struct ah__request *q = s->waiting.head;
     ah__list_remove(&s->waiting, q);
@@ -234,7 +236,7 @@ static void on_retry_timer(void *arg)
     }
   }
   retry_timer_update(s);
-  ah__session_release(s);
+  session_release(s);
 }
 
 /* Out of descriptors before anything was sent: q goes back to the head of
@@ -364,7 +366,7 @@ static void on_rate_timer(void *arg)
   int64_t now = ah__now_ns();
   size_t i;
 
-  ah__session_hold(s);
+  session_hold(s);
   s->rate_due = AH__NO_DEADLINE;
   for (i = 0; i < s->rates.cap && !s->closing; i++) {
     struct ah__bucket *b = s->rates.table[i];
@@ -383,17 +385,17 @@ static void on_rate_timer(void *arg)
   }
   queue_timer_update(s);
   pump(s);
-  ah__session_release(s);
+  session_release(s);
 }
 
 static void on_fd_timer(void *arg)
 {
   ah_session *s = arg;
 
-  ah__session_hold(s);
+  session_hold(s);
   s->starved = 0; /* the pause's length is kept: it doubles if it fails */
   pump(s);
-  ah__session_release(s);
+  session_release(s);
 }
 
 /* End a request: out of libcurl (or the queue), start the next queued
@@ -558,12 +560,12 @@ static void on_queue_timer(void *arg)
   ah_session *s = arg;
   int64_t now = ah__now_ns();
 
-  ah__session_hold(s);
+  session_hold(s);
   while (!s->closing && s->queue.head &&
          s->queue.head->queued_ns + s->queue_ns <= now)
     finish(s, s->queue.head, CURLE_OK, AH_ETIMEDOUT);
   queue_timer_update(s);
-  ah__session_release(s);
+  session_release(s);
 }
 
 /* Move queued requests into libcurl while there is room. One that cannot
@@ -797,23 +799,23 @@ static void destroy(ah_session *s)
   ah__free(s);
 }
 
-void ah__session_hold(ah_session *s)
+static void session_hold(ah_session *s)
 {
   s->holds++;
 }
 
-void ah__session_release(ah_session *s)
+static void session_release(ah_session *s)
 {
   if (--s->holds == 0 && s->closing)
     destroy(s);
 }
 
-int ah__session_poll_fd(const ah_session *s)
+static int session_poll_fd(const ah_session *s)
 {
   return s->closing ? -1 : s->reactor.epfd;
 }
 
-int ah__session_mark(ah_session *s, unsigned long mark)
+static int session_mark(ah_session *s, unsigned long mark)
 {
   if (s->mark == mark)
     return 0;
@@ -832,7 +834,7 @@ void ah_session_free(ah_session *s)
     return;
   }
   s->closing = 1;
-  ah__session_hold(s);
+  session_hold(s);
   /* Each completion may run callbacks that cancel or free others. */
   /* Queued first, so that nothing moves up into libcurl meanwhile. */
   while (s->waiting.head != NULL)
@@ -844,10 +846,10 @@ void ah_session_free(ah_session *s)
     finish(s, s->queue.head, CURLE_OK, AH_ECANCELED);
   while (s->active.head != NULL)
     finish(s, s->active.head, CURLE_OK, AH_ECANCELED);
-  ah__session_release(s);
+  session_release(s);
 }
 
-void ah__session_cancel(ah_session *s, struct ah__request *q, int err)
+static void session_cancel(ah_session *s, struct ah__request *q, int err)
 {
   if (s->bridge.in_curl) {
     /* From a transfer callback: libcurl cannot let go of a handle inside
@@ -858,10 +860,47 @@ void ah__session_cancel(ah_session *s, struct ah__request *q, int err)
     }
     return;
   }
-  ah__session_hold(s);
+  session_hold(s);
   finish(s, q, CURLE_OK, err);
-  ah__session_release(s);
+  session_release(s);
 }
+
+/* What a session's futures ask of it (future.h). */
+static int future_cancel(ah_future *f)
+{
+  session_cancel(f->owner, f->u.req, AH_ECANCELED);
+  return AH_OK;
+}
+
+static int future_run(void *s, long timeout_ms)
+{
+  return ah__session_run(s, timeout_ms);
+}
+
+static int future_poll_fd(const void *s)
+{
+  return session_poll_fd(s);
+}
+
+static int future_mark(void *s, unsigned long mark)
+{
+  return session_mark(s, mark);
+}
+
+static void future_hold(void *s)
+{
+  session_hold(s);
+}
+
+static void future_release(void *s)
+{
+  session_release(s);
+}
+
+static const struct ah__future_ops future_ops = {
+  0, NULL, NULL, NULL, NULL, future_cancel,
+  future_run, future_poll_fd, future_mark, future_hold, future_release
+};
 
 /* A future that failed before reaching libcurl. */
 static ah_future *failed(ah_future *f, int err, const char *why,
@@ -881,7 +920,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   size_t ulen;
   int err;
 
-  f = ah__future_new(s);
+  f = ah__future_new(&future_ops, s);
   if (f == NULL)
     return NULL;
   if (s == NULL)
@@ -931,7 +970,7 @@ int ah__session_run(ah_session *s, long timeout_ms)
 
   if (s->closing)
     return 0;
-  ah__session_hold(s);
+  session_hold(s);
   r = ah__reactor_run(&s->reactor, timeout_ms);
   if (s->ndoomed > 0)
     fail_doomed(s);
@@ -943,7 +982,7 @@ int ah__session_run(ah_session *s, long timeout_ms)
     s->free_later = 0;
     ah_session_free(s); /* destroyed by the release below */
   }
-  ah__session_release(s);
+  session_release(s);
   if (r < 0)
     return AH_EIO;
   return r;

@@ -7,6 +7,9 @@
 #include "future.h"
 #include "testutil.h"
 
+/* An owner of nothing: the futures here are completed by the test. */
+static const struct ah__future_ops no_owner;
+
 struct rec {
   int calls, err, busy_rc;
   int free_self;
@@ -24,7 +27,7 @@ static void rec_cb(ah_future *f, void *ud)
 
 static void test_complete_runs_callback_once(void **state)
 {
-  ah_future *f = ah__future_new(NULL);
+  ah_future *f = ah__future_new(&no_owner, NULL);
   struct rec r = {0, 0, 0, 0};
 
   (void)state;
@@ -44,7 +47,7 @@ static void test_complete_runs_callback_once(void **state)
 
 static void test_free_inside_callback_is_deferred(void **state)
 {
-  ah_future *f = ah__future_new(NULL);
+  ah_future *f = ah__future_new(&no_owner, NULL);
   struct rec r = {0, 0, 0, 1};
 
   (void)state;
@@ -56,7 +59,7 @@ static void test_free_inside_callback_is_deferred(void **state)
 
 static void test_callback_set_after_done_runs_at_once(void **state)
 {
-  ah_future *f = ah__future_new(NULL);
+  ah_future *f = ah__future_new(&no_owner, NULL);
   struct rec r = {0, 0, 0, 0};
 
   (void)state;
@@ -76,7 +79,7 @@ static void test_waits_on_done_futures(void **state)
 
   (void)state;
   for (i = 0; i < 3; i++) {
-    fs[i] = ah__future_new(NULL);
+    fs[i] = ah__future_new(&no_owner, NULL);
     ah__future_complete(fs[i], AH_OK, NULL, NULL);
   }
   assert_int_equal(ah_gather(fs, 3, -1), AH_OK); /* returns at once */
@@ -90,6 +93,82 @@ static void test_waits_on_done_futures(void **state)
   assert_int_equal(ah_future_wait(NULL, 0), AH_EINVAL);
   for (i = 0; i < 3; i++)
     ah_future_free(fs[i]);
+}
+
+/* A pretend owner: futures reach it only through its table. */
+struct owner {
+  int runs, holds, releases, cancels, marks;
+  ah_future *complete_on_run; /* completed by the second run */
+};
+
+static int o_cancel(ah_future *f)
+{
+  ((struct owner *)f->owner)->cancels++;
+  ah__future_complete(f, AH_ECANCELED, NULL, NULL);
+  return AH_OK;
+}
+
+static int o_run(void *owner, long ms)
+{
+  struct owner *o = owner;
+
+  (void)ms;
+  if (++o->runs == 2)
+    ah__future_complete(o->complete_on_run, AH_OK, NULL, NULL);
+  return 0;
+}
+
+static int o_poll_fd(const void *owner)
+{
+  (void)owner;
+  return -1;
+}
+
+static int o_mark(void *owner, unsigned long mark)
+{
+  (void)mark;
+  return ((struct owner *)owner)->marks++ == 0;
+}
+
+static void o_hold(void *owner)
+{
+  ((struct owner *)owner)->holds++;
+}
+
+static void o_release(void *owner)
+{
+  ((struct owner *)owner)->releases++;
+}
+
+static const struct ah__future_ops owner_ops = {
+  0, NULL, NULL, NULL, NULL, o_cancel, o_run, o_poll_fd, o_mark, o_hold, o_release
+};
+
+static void test_owner_reached_through_ops(void **state)
+{
+  struct owner o;
+  ah_future *f, *g;
+
+  (void)state;
+  memset(&o, 0, sizeof o);
+  f = ah__future_new(&owner_ops, &o);
+  g = ah__future_new(&owner_ops, &o);
+  o.complete_on_run = f;
+  assert_ptr_equal(ah_future_session(f), &o); /* the owner, while pending */
+  assert_int_equal(ah_future_wait(f, 5000), AH_OK);
+  assert_int_equal(o.runs, 2); /* run until done, no more */
+  assert_int_equal(o.holds, 1);
+  assert_int_equal(o.releases, 1);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_null(ah_future_session(f)); /* done: no owner */
+  /* A cancel of a pending future goes to its owner; of a done one, not. */
+  assert_int_equal(ah_future_cancel(g), AH_OK);
+  assert_int_equal(o.cancels, 1);
+  assert_int_equal(ah_future_error(g), AH_ECANCELED);
+  assert_int_equal(ah_future_cancel(f), AH_OK);
+  assert_int_equal(o.cancels, 1);
+  ah_future_free(f);
+  ah_future_free(g);
 }
 
 static void test_null_getters(void **state)
@@ -115,6 +194,7 @@ int main(void)
     TU_TEST(test_free_inside_callback_is_deferred),
     TU_TEST(test_callback_set_after_done_runs_at_once),
     TU_TEST(test_waits_on_done_futures),
+    TU_TEST(test_owner_reached_through_ops),
     TU_TEST(test_null_getters),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
