@@ -1,47 +1,732 @@
-/* queue.c - the request lists behind the session's queue. */
+/* queue.c - the session's admission (queue.h): the FIFO queue and its
+ * timeout, the connection window, per-host rate parking, the retry list,
+ * the pause when descriptors run out, and a request's start and end. */
 #include "queue.h"
 
-#include "request.h"
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
-void ah__list_append(struct ah__list *l, struct ah__request *q)
+#include "alloc.h"
+#include "easy.h"
+#include "error.h"
+#include "event.h"
+#include "future.h"
+#include "journey.h"
+#include "reactor.h"
+#include "request.h"
+#include "request_opts.h"
+#include "response.h"
+#include "session_opts.h"
+
+#define POOL_MAX 256 /* idle easy handles kept for reuse */
+
+/* An event of q, now. */
+static void event(struct ah__queue *aq, struct ah__request *q, int type, int status,
+                  int err, int64_t delay_ns)
 {
-  q->next = NULL;
-  q->prev = l->tail;
-  if (l->tail)
-    l->tail->next = q;
-  else
-    l->head = q;
-  l->tail = q;
-  l->n++;
+  ah__tell(aq->d, q, type, ah__now_ns(), status, err, delay_ns);
 }
 
-void ah__list_insert(struct ah__list *l, struct ah__request *before,
-                     struct ah__request *q)
+/* Easy handles: configured once, reused. */
+
+static struct ah__slot *slot_get(struct ah__queue *aq)
 {
-  if (before == NULL) {
-    ah__list_append(l, q);
+  if (aq->npool > 0)
+    return aq->pool[--aq->npool];
+  return ah__slot_new(aq->d);
+}
+
+static void slot_put(struct ah__queue *aq, struct ah__slot *slot)
+{
+  if (aq->npool < POOL_MAX) {
+    ah__slot_recycle(slot);
+    aq->pool[aq->npool++] = slot;
+  } else {
+    ah__slot_free(slot);
+  }
+}
+
+/* Requests. */
+
+static void request_free(struct ah__queue *aq, struct ah__request *q)
+{
+  if (q->slot)
+    slot_put(aq, q->slot);
+  curl_url_cleanup(q->url);
+  ah__journey_free(q->j);
+  ah__reqspec_unref(q->spec);
+  ah__free(q);
+}
+
+static void pump(struct ah__queue *aq);
+static void queue_timer_update(struct ah__queue *aq);
+static void retry_timer_update(struct ah__queue *aq);
+static int rate_admit(struct ah__queue *aq, struct ah__request *q);
+static int start(struct ah__queue *aq, struct ah__request *q, const char **why);
+static int follow(struct ah__queue *aq, struct ah__request *q, const char **why);
+
+/* Start q, taken off a list; if it cannot start, it ends with the reason. */
+static void start_or_fail(struct ah__queue *aq, struct ah__request *q)
+{
+  const char *why = NULL;
+  int err;
+
+  if ((err = start(aq, q, &why)) != AH_OK) {
+    ah_future *f = q->f;
+    request_free(aq, q);
+    ah__future_complete(f, err, NULL, ah__message(err, why, NULL));
+  }
+}
+
+/* msg + " (after N attempts)": the failure of the last attempt. */
+static char *with_attempts(char *msg, int n)
+{
+  size_t len = strlen(msg) + 32;
+  char *m = ah__malloc(len);
+
+  if (m == NULL)
+    return msg; /* the message without the count */
+  snprintf(m, len, "%s, after %d attempts", msg, n);
+  ah__free(msg);
+  return m;
+}
+
+/* q's attempt is over and another will follow: let go of the easy
+ * handle (others may use it meanwhile) and forget the attempt. */
+static void end_attempt(struct ah__queue *aq, struct ah__request *q)
+{
+  slot_put(aq, q->slot);
+  ah__request_rearm(q);
+}
+
+/* Retry q later if the policy says so (on its response's headers for a
+ * status, now for a failure): 1 when it waits in aq->waiting. */
+static int retry_later(struct ah__queue *aq, struct ah__request *q, int err)
+{
+  int64_t now, delay = q->retry_ns;
+  struct ah__request *at;
+
+  if (delay < 0 && err == AH_OK)
+    return 0; /* the common case: a response, not to be retried */
+  now = ah__now_ns();
+  if (delay < 0)
+    delay = ah__retry_decide(&aq->rt, q->attempt,
+                             ah__request_attempts(q, aq->rt.p.attempts),
+                             ah__request_outcome(q, err), 0,
+                             ah__request_resendable(q) && ah__request_replayable(q),
+                             NULL, now, time(NULL));
+  if (delay < 0)
+    return 0;
+  if (aq->d->on_event != NULL)
+    event(aq, q, AH_EVENT_RETRY, q->rx->status, err, delay);
+  end_attempt(aq, q);
+  q->attempt++;
+  q->queued_ns = 0;
+  q->retry_ns = now + delay; /* now the time it falls due */
+  /* Sorted by due time; most retries fall due after those waiting. */
+  for (at = aq->waiting.tail; at != NULL && at->retry_ns > q->retry_ns; at = at->prev)
+    ;
+  ah__list_insert(&aq->waiting, at ? at->next : aq->waiting.head, q);
+  q->waiting = 1;
+  retry_timer_update(aq);
+  pump(aq);
+  return 1;
+}
+
+static void on_retry_timer(void *arg);
+static void on_fd_timer(void *arg);
+
+/* Set the timer *id (registered at its first use, so that a session that
+ * never needs it pays nothing for it in every timer update). */
+static void set_timer(struct ah__queue *aq, int *id, ah__timer_cb cb, int64_t at)
+{
+  if (*id == 0) {
+    if (at == AH__NO_DEADLINE)
+      return;
+    *id = ah__reactor_timer(aq->reactor, cb, aq); /* room for all four */
+  }
+  ah__reactor_set_timer(aq->reactor, *id, at);
+}
+
+static void retry_timer_update(struct ah__queue *aq)
+{
+  set_timer(aq, &aq->retry_timer, on_retry_timer,
+                        aq->waiting.head ? aq->waiting.head->retry_ns
+                                        : AH__NO_DEADLINE);
+}
+
+/* Requests whose wait is over go back in: started if there is room, else
+ * at the tail of the queue like a new fetch. */
+static void on_retry_timer(void *arg)
+{
+  struct ah__queue *aq = arg;
+  int64_t now = ah__now_ns();
+
+  while (!aq->closing && aq->waiting.head && aq->waiting.head->retry_ns <= now) {
+    struct ah__request *q = aq->waiting.head;
+    ah__list_remove(&aq->waiting, q);
+    q->waiting = 0;
+    q->retry_ns = -1;
+    if (aq->active.n < aq->window && aq->queue.head == NULL && !aq->starved) {
+      if (rate_admit(aq, q))
+        start_or_fail(aq, q);
+    } else {
+      q->queued = 1;
+      q->queued_ns = now;
+      ah__list_append(&aq->queue, q);
+      if (aq->queue.head == q)
+        queue_timer_update(aq);
+      if (aq->d->on_event != NULL)
+        event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
+    }
+  }
+  retry_timer_update(aq);
+}
+
+/* Out of descriptors before anything was sent: q goes back to the head of
+ * the queue, and admission pauses until a request of the session ends or
+ * a timer (10 ms, doubling to 1 aq) lets it try again. It fails with
+ * AH_ENOFD once it has waited the connect timeout. 1 when requeued. */
+static int starve(struct ah__queue *aq, struct ah__request *q)
+{
+  int64_t now = ah__now_ns(), limit;
+
+  limit = (int64_t)(aq->d->connect_ms > 0 ? aq->d->connect_ms : 30000) * 1000000;
+  if (q->sent)
+    return 0;
+  if (q->starved_ns == 0)
+    q->starved_ns = now;
+  else if (now - q->starved_ns >= limit)
+    return 0;
+  end_attempt(aq, q);
+  /* Its place in the queue's order: where it would be had it waited. */
+  q->queued_ns = now - q->queued_ns;
+  q->queued = 1;
+  ah__list_insert(&aq->queue, aq->queue.head, q);
+  queue_timer_update(aq);
+  aq->starve_ns = aq->starved ? aq->starve_ns * 2 : 10000000;
+  if (aq->starve_ns > 1000000000)
+    aq->starve_ns = 1000000000;
+  aq->starved = 1;
+  set_timer(aq, &aq->fd_timer, on_fd_timer, now + aq->starve_ns);
+  return 1;
+}
+
+static void unstarve(struct ah__queue *aq)
+{
+  aq->starved = 0;
+  set_timer(aq, &aq->fd_timer, on_fd_timer, AH__NO_DEADLINE);
+}
+
+/* Per-host rates. */
+
+static void on_rate_timer(void *arg);
+
+static struct ah__bucket *bucket_of(struct ah__queue *aq, const struct ah__request *q)
+{
+  struct ah__bucket *b;
+  char *host = NULL;
+  int nomem;
+
+  if (q->url == NULL) { /* plain: the host as written */
+    struct ah__plain pl;
+    char name[256];
+    if (!ah__url_plain_scan(q->url_str, &pl) || pl.host_len >= sizeof name)
+      return NULL;
+    memcpy(name, q->url_str + pl.host, pl.host_len);
+    name[pl.host_len] = '\0';
+    return ah__rates_bucket(&aq->rates, name, &nomem);
+  }
+  if (curl_url_get(q->url, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    return NULL; /* without memory to tell: not limited */
+  b = ah__rates_bucket(&aq->rates, host, &nomem);
+  curl_free(host);
+  return b;
+}
+
+/* Take q out of the bucket it waits in. Its host names the bucket; if
+ * the host cannot be had (no memory), the buckets are searched. */
+static void unpark(struct ah__queue *aq, struct ah__request *q)
+{
+  struct ah__bucket *b = bucket_of(aq, q);
+  size_t i;
+
+  for (i = 0; b == NULL && i < aq->rates.cap; i++) {
+    struct ah__request *p;
+    if (aq->rates.table[i] == NULL)
+      continue;
+    for (p = aq->rates.table[i]->parked.head; p != NULL && p != q; p = p->next)
+      ;
+    if (p == q)
+      b = aq->rates.table[i];
+  }
+  ah__list_remove(&b->parked, q);
+  q->parked = 0;
+}
+
+static void rate_timer_at(struct ah__queue *aq, int64_t at)
+{
+  if (at < aq->rate_due) {
+    aq->rate_due = at;
+    set_timer(aq, &aq->rate_timer, on_rate_timer, at);
+  }
+}
+
+/* 1 when q may start now as far as its host's rate goes; else 0, q waits
+ * in its host's bucket (behind the others waiting there). */
+static int rate_admit(struct ah__queue *aq, struct ah__request *q)
+{
+  struct ah__bucket *b;
+  int64_t now, next;
+
+  if (!aq->limited)
+    return 1;
+  if (q->rate_paid) {
+    q->rate_paid = 0;
+    return 1;
+  }
+  if ((b = bucket_of(aq, q)) == NULL)
+    return 1;
+  now = ah__now_ns();
+  if (b->parked.n == 0) {
+    if (ah__bucket_take(b, now, &next))
+      return 1;
+    rate_timer_at(aq, next);
+  } /* else: behind those waiting, for whom the timer is set */
+  ah__list_append(&b->parked, q);
+  q->parked = 1;
+  if (q->queued_ns == 0)
+    q->queued_ns = now; /* the wait counts as time queued */
+  if (aq->d->on_event != NULL)
+    event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
+  return 0;
+}
+
+/* Tokens are due: move as many waiting requests as there are tokens to
+ * the head of the queue, their tokens taken, in the order they came. */
+static void on_rate_timer(void *arg)
+{
+  struct ah__queue *aq = arg;
+  int64_t now = ah__now_ns();
+  size_t i;
+
+  aq->rate_due = AH__NO_DEADLINE;
+  for (i = 0; i < aq->rates.cap && !aq->closing; i++) {
+    struct ah__bucket *b = aq->rates.table[i];
+    struct ah__request *before = aq->queue.head;
+    int64_t next = AH__NO_DEADLINE;
+    while (b != NULL && b->parked.head != NULL && ah__bucket_take(b, now, &next)) {
+      struct ah__request *q = b->parked.head;
+      ah__list_remove(&b->parked, q);
+      q->parked = 0;
+      q->rate_paid = 1;
+      q->queued = 1;
+      ah__list_insert(&aq->queue, before, q);
+    }
+    if (b != NULL && b->parked.head != NULL)
+      rate_timer_at(aq, next);
+  }
+  queue_timer_update(aq);
+  pump(aq);
+}
+
+static void on_fd_timer(void *arg)
+{
+  struct ah__queue *aq = arg;
+
+  aq->starved = 0; /* the pause's length is kept: it doubles if it fails */
+  pump(aq);
+}
+
+/* End a request: out of libcurl (or the queue), start the next queued
+ * request in its place, then complete its future. Starting the next one
+ * first keeps the queue FIFO: a fetch from the callback queues behind it.
+ * rc is the transfer's result, or err (not AH_OK) overrides it. */
+static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int err)
+{
+  ah_future *f = q->f;
+  ah_response *resp = NULL;
+  char *msg = NULL;
+
+  if (q->waiting) {
+    ah__list_remove(&aq->waiting, q);
+    q->waiting = 0;
+    retry_timer_update(aq);
+  } else if (q->parked) {
+    unpark(aq, q);
+  } else if (q->queued) {
+    ah__list_remove(&aq->queue, q);
+    queue_timer_update(aq);
+  } else {
+    ah__bridge_remove(aq->bridge, q->slot->easy);
+    ah__list_remove(&aq->active, q);
+  }
+  if (q->doom_err)
+    aq->ndoomed--;
+  if (err == AH_OK && rc == CURLE_OK)
+    ah__request_cookies(q);
+  if (err == AH_OK && q->doom_err == 0 && !aq->closing &&
+      ah__request_redirected(q, rc)) {
+    const char *why;
+    if ((err = ah__request_redirect(q, &why)) == AH_OK) {
+      if ((err = follow(aq, q, &why)) == AH_OK)
+        return; /* the next hop is under way */
+      msg = ah__message(err, why, NULL);
+      goto done;
+    }
+    /* A redirect that cannot be followed ends the transfer: the
+     * response's URL names where it was. */
+    q->abort_err = err;
+    q->abort_why = why;
+    rc = CURLE_ABORTED_BY_CALLBACK;
+    err = AH_OK;
+  }
+  if (err == AH_OK) {
+    err = ah__request_result(q, rc, &msg, &resp);
+    if (!aq->closing && q->doom_err == 0 &&
+        (err == AH_ENOFD ? starve(aq, q) : retry_later(aq, q, err))) {
+      ah__free(msg);
+      ah__response_free(resp);
+      return;
+    }
+    if (q->attempt > 1 && msg != NULL)
+      msg = with_attempts(msg, q->attempt);
+  } else if (err == AH_ECANCELED) {
+    msg = ah__message(err, aq->closing ? "the session was freed"
+                                      : "canceled by the caller", NULL);
+  } else if (err == AH_ETIMEDOUT) {
+    msg = ah__message(err, "the request waited in the session's queue longer "
+                           "than its queue timeout", NULL);
+  } else {
+    msg = ah__message(err, q->doom_why ? q->doom_why
+                           : q->watch_err ? "the reactor could not watch a socket"
+                                          : "the request could not be started",
+                      NULL);
+  }
+done:
+  if (aq->d->on_event != NULL)
+    event(aq, q, AH_EVENT_DONE, resp ? ah_response_status(resp) : 0, err, 0);
+  request_free(aq, q);
+  if (aq->starved)
+    unstarve(aq); /* a request ended: a descriptor may be free again */
+  pump(aq);
+  ah__future_complete(f, err, resp, msg);
+}
+
+/* Start a reader's body over before it is sent again. The rewind runs
+ * the caller's code, which may cancel or free this very future: as inside
+ * libcurl, that is deferred, and ends it here. */
+static int rewind_body(struct ah__queue *aq, struct ah__request *q, const char **why)
+{
+  int err;
+
+  aq->bridge->in_curl++;
+  err = ah__request_rewind(q, why);
+  aq->bridge->in_curl--;
+  if (q->doom_err != 0) {
+    err = q->doom_err;
+    q->doom_err = 0;
+    aq->ndoomed--;
+    *why = "canceled by the caller";
+  }
+  return err;
+}
+
+/* Set q up on its slot and hand it to libcurl. */
+static int launch(struct ah__queue *aq, struct ah__request *q, const char **why)
+{
+  CURLMcode mc;
+  int err;
+
+  if ((err = ah__request_setup(q, why)) != AH_OK)
+    return err;
+  if ((mc = ah__bridge_add(aq->bridge, q->slot->easy)) != CURLM_OK) {
+    *why = mc == CURLM_OUT_OF_MEMORY ? "no memory to start the request"
+                                     : "libcurl refused to start the request";
+    return ah__error_from_multi(mc);
+  }
+  ah__list_append(&aq->active, q);
+  return AH_OK;
+}
+
+/* Hand q to libcurl: an easy handle, a response, its options. */
+static int start(struct ah__queue *aq, struct ah__request *q, const char **why)
+{
+  int err;
+
+  if ((err = ah__request_supported(q, aq->d, why)) != AH_OK ||
+      (err = rewind_body(aq, q, why)) != AH_OK)
+    return err;
+  *why = "no memory to start the request";
+  q->oom_mark = ah__alloc_failures();
+  if (q->queued_ns != 0)
+    q->queued_ns = ah__now_ns() - q->queued_ns;
+  if ((q->slot = slot_get(aq)) == NULL)
+    return AH_ENOMEM;
+  q->rx = q->slot->rx;
+  if (aq->d->on_event != NULL)
+    event(aq, q, AH_EVENT_DEQUEUED, 0, 0, 0);
+  q->queued = 0;
+  return launch(aq, q, why);
+}
+
+/* The next hop of q's journey (ah__request_redirect decided it), on the
+ * same easy handle: libcurl's connection pool serves it on the same
+ * connection when it goes to the same place. */
+static int follow(struct ah__queue *aq, struct ah__request *q, const char **why)
+{
+  int err;
+
+  ah__slot_recycle(q->slot); /* the hop is set up from the journey */
+  if ((err = ah__request_supported(q, aq->d, why)) != AH_OK ||
+      (err = rewind_body(aq, q, why)) != AH_OK)
+    return err;
+  return launch(aq, q, why);
+}
+
+/* The queue timeout: one timer, for the head of the queue, since the queue
+ * is FIFO and every request waits at most the same time. */
+static void queue_timer_update(struct ah__queue *aq)
+{
+  if (aq->queue_ns == 0)
+    return;
+  ah__reactor_set_timer(aq->reactor, aq->queue_timer,
+                        aq->queue.head ? aq->queue.head->queued_ns + aq->queue_ns
+                                      : AH__NO_DEADLINE);
+}
+
+static void on_queue_timer(void *arg)
+{
+  struct ah__queue *aq = arg;
+  int64_t now = ah__now_ns();
+
+  while (!aq->closing && aq->queue.head &&
+         aq->queue.head->queued_ns + aq->queue_ns <= now)
+    finish(aq, aq->queue.head, CURLE_OK, AH_ETIMEDOUT);
+  queue_timer_update(aq);
+}
+
+/* Move queued requests into libcurl while there is room. One that cannot
+ * start (no memory) fails on its own future. */
+static void pump(struct ah__queue *aq)
+{
+  if (aq->bridge->in_curl) {
+    aq->pump_later = 1; /* libcurl cannot take a handle from its callback */
     return;
   }
-  q->next = before;
-  q->prev = before->prev;
-  if (before->prev)
-    before->prev->next = q;
-  else
-    l->head = q;
-  before->prev = q;
-  l->n++;
+  while (!aq->closing && !aq->starved && aq->queue.head &&
+         aq->active.n < aq->window) {
+    struct ah__request *q = aq->queue.head;
+    if (q->doom_err) { /* canceled from a transfer callback, queued */
+      finish(aq, q, CURLE_OK, q->doom_err);
+      continue;
+    }
+    ah__list_remove(&aq->queue, q);
+    queue_timer_update(aq);
+    q->queued = 0;
+    if (rate_admit(aq, q))
+      start_or_fail(aq, q);
+  }
 }
 
-void ah__list_remove(struct ah__list *l, struct ah__request *q)
+static struct ah__request *request_of(CURL *easy)
 {
-  if (q->prev)
-    q->prev->next = q->next;
-  else
-    l->head = q->next;
-  if (q->next)
-    q->next->prev = q->prev;
-  else
-    l->tail = q->prev;
-  q->prev = q->next = NULL;
-  l->n--;
+  struct ah__slot *slot = NULL;
+
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&slot);
+  return slot ? slot->q : NULL;
+}
+
+static void on_done(void *arg, CURL *easy, CURLcode rc)
+{
+  struct ah__request *q = request_of(easy);
+
+  if (q != NULL)
+    finish(arg, q, rc, AH_OK);
+}
+
+/* End every request still running with err (after the current libcurl
+ * call), for a failure that is the whole session's, not one request's. */
+static void doom_active(struct ah__queue *aq, int err, int watch_err, const char *why)
+{
+  struct ah__request *q;
+
+  for (q = aq->active.head; q; q = q->next)
+    if (q->doom_err == 0) {
+      q->watch_err = watch_err;
+      q->doom_err = err;
+      q->doom_why = why;
+      aq->ndoomed++;
+    }
+}
+
+static void on_watch_failed(void *arg, CURL *easy, int err)
+{
+  struct ah__queue *aq = arg;
+  struct ah__request *q = request_of(easy);
+  int code = err == EMFILE || err == ENFILE ? AH_ENOFD : AH_ENOMEM;
+
+  if (q != NULL && q->doom_err == 0) {
+    q->watch_err = err;
+    q->doom_err = code;
+    aq->ndoomed++;
+  } else if (q == NULL) {
+    /* A descriptor of the multi's own (8.21 watches its wake-up eventfd
+     * through the multi's internal handle, and a resolver thread reports
+     * only through it): unwatched, any request could wait forever. */
+    doom_active(aq, code, err, "the reactor could not watch libcurl's wake-up descriptor");
+  }
+}
+
+/* libcurl ran short of memory while serving the session: end every
+ * request still running with AH_ENOMEM (after this call), rather than
+ * trust libcurl to have kept track of each. */
+static void on_oom(void *arg)
+{
+  doom_active(arg, AH_ENOMEM, 0, "an allocation failed inside libcurl while it "
+                                 "served the request");
+}
+
+const struct ah__bridge_ops ah__queue_bridge_ops = {on_done, on_watch_failed, on_oom};
+
+/* A doomed request waiting for a token, or NULL. */
+static struct ah__request *doomed_parked(struct ah__queue *aq)
+{
+  size_t i;
+
+  for (i = 0; i < aq->rates.cap; i++) {
+    struct ah__request *q;
+    if (aq->rates.table[i] == NULL)
+      continue;
+    for (q = aq->rates.table[i]->parked.head; q; q = q->next)
+      if (q->doom_err != 0)
+        return q;
+  }
+  return NULL;
+}
+
+/* End the requests that could not be ended inside libcurl (a socket the
+ * reactor refused, a cancel from a transfer callback), now that no
+ * libcurl call is under way. Rare: a scan of the lists is fine. */
+static void fail_doomed(struct ah__queue *aq)
+{
+  while (aq->ndoomed > 0) {
+    struct ah__request *q = aq->active.head;
+    while (q && q->doom_err == 0)
+      q = q->next;
+    if (q == NULL)
+      for (q = aq->queue.head; q && q->doom_err == 0;)
+        q = q->next;
+    if (q == NULL)
+      for (q = aq->waiting.head; q && q->doom_err == 0;)
+        q = q->next;
+    if (q == NULL)
+      q = doomed_parked(aq);
+    if (q == NULL)
+      break;
+    finish(aq, q, CURLE_OK, q->doom_err);
+  }
+}
+
+
+/* The queue's entry points (queue.h). Its timers fire only inside the
+ * reactor's turn, which the session holds itself across, as it does
+ * across every call into here: a callback that frees the session does not
+ * free the queue under these functions. */
+
+int ah__queue_init(struct ah__queue *aq, struct ah__reactor *r,
+                   struct ah__bridge *b, const struct ah__defaults *d,
+                   size_t window, long queue_ms)
+{
+  aq->reactor = r;
+  aq->bridge = b;
+  aq->d = d;
+  /* HTTP/1.1: one request per connection, so the connection limit is the
+   * window; the rest wait in ahttp's queue holding no easy handle. */
+  aq->window = window == 0 ? (size_t)-1 : window;
+  if (queue_ms > 0) {
+    aq->queue_ns = (int64_t)queue_ms * 1000000;
+    aq->queue_timer = ah__reactor_timer(r, on_queue_timer, aq);
+  }
+  aq->rt.rng = (uint64_t)ah__now_ns() ^ (uint64_t)(uintptr_t)aq;
+  aq->rate_due = AH__NO_DEADLINE;
+  aq->limited = ah__rates_any(&aq->rates);
+  aq->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *aq->pool);
+  return aq->pool != NULL ? 0 : -1;
+}
+
+void ah__queue_close(struct ah__queue *aq)
+{
+  while (aq->npool > 0)
+    ah__slot_free(aq->pool[--aq->npool]);
+  ah__free(aq->pool);
+  aq->pool = NULL;
+  ah__rates_free(&aq->rates);
+}
+
+void ah__queue_request_free(struct ah__queue *aq, struct ah__request *q)
+{
+  request_free(aq, q);
+}
+
+int ah__queue_submit(struct ah__queue *aq, struct ah__request *q, const char **why)
+{
+  if (ah__request_attempts(q, aq->rt.p.attempts) > 1)
+    ah__budget_first(&aq->rt.budget, ah__now_ns());
+  if (aq->active.n < aq->window && aq->queue.head == NULL && !aq->bridge->in_curl)
+    return rate_admit(aq, q) ? start(aq, q, why) : AH_OK;
+  if (aq->bridge->in_curl)
+    aq->pump_later = 1;
+  q->queued = 1;
+  q->queued_ns = ah__now_ns();
+  ah__list_append(&aq->queue, q);
+  if (aq->queue.head == q)
+    queue_timer_update(aq);
+  if (aq->d->on_event != NULL)
+    event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
+  return AH_OK;
+}
+
+void ah__queue_cancel(struct ah__queue *aq, struct ah__request *q, int err)
+{
+  if (aq->bridge->in_curl) {
+    /* From a transfer callback: libcurl cannot let go of a handle inside
+     * its own callback, so the request ends when the call returns. */
+    if (q->doom_err == 0) {
+      q->doom_err = err;
+      aq->ndoomed++;
+    }
+    return;
+  }
+  finish(aq, q, CURLE_OK, err);
+}
+
+void ah__queue_cancel_all(struct ah__queue *aq)
+{
+  size_t i;
+
+  /* Each completion may run callbacks that cancel or free others. */
+  while (aq->waiting.head != NULL)
+    finish(aq, aq->waiting.head, CURLE_OK, AH_ECANCELED);
+  for (i = 0; i < aq->rates.cap; i++)
+    while (aq->rates.table[i] != NULL && aq->rates.table[i]->parked.head != NULL)
+      finish(aq, aq->rates.table[i]->parked.head, CURLE_OK, AH_ECANCELED);
+  while (aq->queue.head != NULL)
+    finish(aq, aq->queue.head, CURLE_OK, AH_ECANCELED);
+  while (aq->active.head != NULL)
+    finish(aq, aq->active.head, CURLE_OK, AH_ECANCELED);
+}
+
+void ah__queue_after_run(struct ah__queue *aq)
+{
+  if (aq->ndoomed > 0)
+    fail_doomed(aq);
+  if (aq->pump_later) {
+    aq->pump_later = 0;
+    pump(aq);
+  }
 }

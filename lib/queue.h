@@ -1,24 +1,81 @@
-/* queue.h - intrusive doubly linked lists of requests: the session's FIFO
- * of requests waiting for room in libcurl, its list of those in libcurl,
- * and its list of those waiting to be retried, by due time. O(1) append and removal, so canceling a queued request is O(1). */
+/* queue.h - the session's admission: where each of its requests is
+ * (waiting for room in libcurl, for a token of its host's rate, for its
+ * retry, or running in libcurl), when it moves on, and how it ends.
+ *
+ * Knows nothing of the session's lifecycle: the session embeds one queue,
+ * hands it each new request (ah__queue_submit) and the reactor's turns
+ * (ah__queue_after_run), and the curl bridge reports to it
+ * (ah__queue_bridge_ops, with the queue as the argument). Completing a
+ * request runs the caller's callbacks, which may fetch, cancel or free
+ * the session: the session holds itself across every call into here. */
 #ifndef AH_QUEUE_H
 #define AH_QUEUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "curl_bridge.h"
+#include "list.h"
+#include "rate.h"
+#include "retry.h"
+
+struct ah__defaults;
+struct ah__reactor;
 struct ah__request;
+struct ah__slot;
 
-struct ah__list {
-  struct ah__request *head, *tail;
-  size_t n;
+struct ah__queue {
+  struct ah__reactor *reactor;
+  struct ah__bridge *bridge;
+  const struct ah__defaults *d;
+  struct ah__list active;    /* requests handed to libcurl */
+  struct ah__list queue;     /* requests waiting for room, FIFO */
+  struct ah__list waiting;   /* requests waiting to be retried, by due time */
+  struct ah__retrier rt;     /* retry policy, budget, jitter */
+  int retry_timer;           /* fires for the head of waiting; 0: none yet */
+  int fd_timer;              /* ends a pause of admission; 0: none yet */
+  int starved;               /* out of descriptors: admission paused */
+  struct ah__rates rates;    /* per-host rate limits and their buckets */
+  int limited;               /* some rule limits a host */
+  int rate_timer;            /* the next token of a bucket with requests */
+  int64_t rate_due;          /* when it fires, AH__NO_DEADLINE: not set */
+  int64_t starve_ns;         /* the pause's length, doubled each time */
+  size_t window;             /* most requests in libcurl at once */
+  int64_t queue_ns;          /* queue timeout, 0: none */
+  int queue_timer;           /* the reactor's timer for it */
+  size_t ndoomed;            /* requests with doom_err, to fail */
+  struct ah__slot **pool;    /* idle easy handles, configured */
+  size_t npool;
+  int closing;               /* the session is being freed */
+  int pump_later;            /* fetched inside libcurl: start it after */
 };
 
-/* Append q at the tail; q's prev/next links belong to one list at a time. */
-void ah__list_append(struct ah__list *l, struct ah__request *q);
-/* Insert q before before (NULL: at the tail). */
-void ah__list_insert(struct ah__list *l, struct ah__request *before,
-                     struct ah__request *q);
-/* Remove q, which is in l. */
-void ah__list_remove(struct ah__list *l, struct ah__request *q);
+/* What the curl bridge reports to a queue (its argument). */
+extern const struct ah__bridge_ops ah__queue_bridge_ops;
+
+/* Ready aq (zeroed by the caller, rt.p and rates already set): at most
+ * window requests in libcurl (0: no limit), queue_ms the longest wait in
+ * the queue (0: none). 0, or -1 without memory. */
+int ah__queue_init(struct ah__queue *aq, struct ah__reactor *r,
+                   struct ah__bridge *b, const struct ah__defaults *d,
+                   size_t window, long queue_ms);
+/* Free the idle easy handles and the rates (every request has ended). */
+void ah__queue_close(struct ah__queue *aq);
+/* Admit q, a new request: it starts now, or waits its turn. AH_OK, or
+ * the code that ends it at once (q is then the caller's to free) with
+ * *why. */
+int ah__queue_submit(struct ah__queue *aq, struct ah__request *q, const char **why);
+/* End q, wherever it is, with err (AH_ECANCELED for a cancel): at once,
+ * or inside libcurl's callbacks once the call returns. */
+void ah__queue_cancel(struct ah__queue *aq, struct ah__request *q, int err);
+/* End every request with AH_ECANCELED: those waiting first, so that none
+ * moves up into libcurl meanwhile. */
+void ah__queue_cancel_all(struct ah__queue *aq);
+/* After a turn of the reactor: end the requests doomed inside libcurl
+ * and start those fetched inside it. */
+void ah__queue_after_run(struct ah__queue *aq);
+/* Free a request that never started or has ended (its slot back to the
+ * pool). */
+void ah__queue_request_free(struct ah__queue *aq, struct ah__request *q);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "queue.h"
+#include "list.h"
 
 struct ah__rate_rule {
   char *host;        /* NULL: every host without a rule of its own */
