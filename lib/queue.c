@@ -66,6 +66,65 @@ static void pump(struct ah__queue *aq);
 static void queue_timer_update(struct ah__queue *aq);
 static void retry_timer_update(struct ah__queue *aq);
 static int rate_admit(struct ah__queue *aq, struct ah__request *q);
+
+static struct ah__bucket *bucket_of(struct ah__queue *aq, const struct ah__request *q);
+static struct ah__bucket *parked_in(struct ah__queue *aq, struct ah__request *q);
+
+/* The one transition of a request's place (enum ah__place, request.h):
+ * out of the list of the place it is in (out of libcurl, for ACTIVE),
+ * then into the list of place to, before before (NULL: at the tail; the
+ * queue and the retry list take a position, the others append). The
+ * timers of the queue's head and of the retry list's head follow. */
+static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
+                 struct ah__request *before)
+{
+  struct ah__bucket *b;
+
+  switch ((enum ah__place)q->place) {
+  case AH__QUEUED:
+    ah__list_remove(&aq->queue, q);
+    queue_timer_update(aq);
+    break;
+  case AH__PARKED:
+    if ((b = parked_in(aq, q)) != NULL)
+      ah__list_remove(&b->parked, q);
+    break;
+  case AH__WAITING:
+    ah__list_remove(&aq->waiting, q);
+    retry_timer_update(aq);
+    break;
+  case AH__ACTIVE:
+    ah__bridge_remove(aq->bridge, q->slot->easy);
+    ah__list_remove(&aq->active, q);
+    break;
+  case AH__NOWHERE:
+    break;
+  }
+  q->place = (uint8_t)to;
+  switch (to) {
+  case AH__QUEUED:
+    ah__list_insert(&aq->queue, before, q);
+    if (aq->queue.head == q)
+      queue_timer_update(aq);
+    break;
+  case AH__PARKED:
+    /* rate_admit found the bucket: its host has one */
+    if ((b = bucket_of(aq, q)) != NULL)
+      ah__list_append(&b->parked, q);
+    else
+      q->place = AH__NOWHERE;
+    break;
+  case AH__WAITING:
+    ah__list_insert(&aq->waiting, before, q);
+    retry_timer_update(aq);
+    break;
+  case AH__ACTIVE:
+    ah__list_append(&aq->active, q);
+    break;
+  case AH__NOWHERE:
+    break;
+  }
+}
 static int start(struct ah__queue *aq, struct ah__request *q, const char **why);
 static int follow(struct ah__queue *aq, struct ah__request *q, const char **why);
 
@@ -130,9 +189,7 @@ static int retry_later(struct ah__queue *aq, struct ah__request *q, int err)
   /* Sorted by due time; most retries fall due after those waiting. */
   for (at = aq->waiting.tail; at != NULL && at->retry_ns > q->retry_ns; at = at->prev)
     ;
-  ah__list_insert(&aq->waiting, at ? at->next : aq->waiting.head, q);
-  q->waiting = 1;
-  retry_timer_update(aq);
+  move(aq, q, AH__WAITING, at ? at->next : aq->waiting.head);
   pump(aq);
   return 1;
 }
@@ -168,23 +225,19 @@ static void on_retry_timer(void *arg)
 
   while (!aq->closing && aq->waiting.head && aq->waiting.head->retry_ns <= now) {
     struct ah__request *q = aq->waiting.head;
-    ah__list_remove(&aq->waiting, q);
-    q->waiting = 0;
+    move(aq, q, AH__NOWHERE, NULL);
     q->retry_ns = -1;
     if (aq->active.n < aq->window && aq->queue.head == NULL && !aq->starved) {
       if (rate_admit(aq, q))
         start_or_fail(aq, q);
     } else {
-      q->queued = 1;
       q->queued_ns = now;
-      ah__list_append(&aq->queue, q);
-      if (aq->queue.head == q)
-        queue_timer_update(aq);
+      move(aq, q, AH__QUEUED, NULL);
       if (aq->d->on_event != NULL)
         event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
     }
   }
-  retry_timer_update(aq);
+  retry_timer_update(aq); /* also when it fired early, with none due */
 }
 
 /* Out of descriptors before anything was sent: q goes back to the head of
@@ -205,9 +258,7 @@ static int starve(struct ah__queue *aq, struct ah__request *q)
   end_attempt(aq, q);
   /* Its place in the queue's order: where it would be had it waited. */
   q->queued_ns = now - q->queued_ns;
-  q->queued = 1;
-  ah__list_insert(&aq->queue, aq->queue.head, q);
-  queue_timer_update(aq);
+  move(aq, q, AH__QUEUED, aq->queue.head);
   aq->starve_ns = aq->starved ? aq->starve_ns * 2 : 10000000;
   if (aq->starve_ns > 1000000000)
     aq->starve_ns = 1000000000;
@@ -248,9 +299,9 @@ static struct ah__bucket *bucket_of(struct ah__queue *aq, const struct ah__reque
   return b;
 }
 
-/* Take q out of the bucket it waits in. Its host names the bucket; if
- * the host cannot be had (no memory), the buckets are searched. */
-static void unpark(struct ah__queue *aq, struct ah__request *q)
+/* The bucket q waits in. Its host names the bucket; if the host cannot
+ * be had (no memory), the buckets are searched. */
+static struct ah__bucket *parked_in(struct ah__queue *aq, struct ah__request *q)
 {
   struct ah__bucket *b = bucket_of(aq, q);
   size_t i;
@@ -264,8 +315,7 @@ static void unpark(struct ah__queue *aq, struct ah__request *q)
     if (p == q)
       b = aq->rates.table[i];
   }
-  ah__list_remove(&b->parked, q);
-  q->parked = 0;
+  return b;
 }
 
 static void rate_timer_at(struct ah__queue *aq, int64_t at)
@@ -297,8 +347,7 @@ static int rate_admit(struct ah__queue *aq, struct ah__request *q)
       return 1;
     rate_timer_at(aq, next);
   } /* else: behind those waiting, for whom the timer is set */
-  ah__list_append(&b->parked, q);
-  q->parked = 1;
+  move(aq, q, AH__PARKED, NULL);
   if (q->queued_ns == 0)
     q->queued_ns = now; /* the wait counts as time queued */
   if (aq->d->on_event != NULL)
@@ -321,11 +370,9 @@ static void on_rate_timer(void *arg)
     int64_t next = AH__NO_DEADLINE;
     while (b != NULL && b->parked.head != NULL && ah__bucket_take(b, now, &next)) {
       struct ah__request *q = b->parked.head;
-      ah__list_remove(&b->parked, q);
-      q->parked = 0;
+      move(aq, q, AH__NOWHERE, NULL);
       q->rate_paid = 1;
-      q->queued = 1;
-      ah__list_insert(&aq->queue, before, q);
+      move(aq, q, AH__QUEUED, before);
     }
     if (b != NULL && b->parked.head != NULL)
       rate_timer_at(aq, next);
@@ -352,19 +399,7 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
   ah_response *resp = NULL;
   char *msg = NULL;
 
-  if (q->waiting) {
-    ah__list_remove(&aq->waiting, q);
-    q->waiting = 0;
-    retry_timer_update(aq);
-  } else if (q->parked) {
-    unpark(aq, q);
-  } else if (q->queued) {
-    ah__list_remove(&aq->queue, q);
-    queue_timer_update(aq);
-  } else {
-    ah__bridge_remove(aq->bridge, q->slot->easy);
-    ah__list_remove(&aq->active, q);
-  }
+  move(aq, q, AH__NOWHERE, NULL);
   if (q->doom_err)
     aq->ndoomed--;
   if (err == AH_OK && rc == CURLE_OK)
@@ -449,7 +484,7 @@ static int launch(struct ah__queue *aq, struct ah__request *q, const char **why)
                                      : "libcurl refused to start the request";
     return ah__error_from_multi(mc);
   }
-  ah__list_append(&aq->active, q);
+  move(aq, q, AH__ACTIVE, NULL);
   return AH_OK;
 }
 
@@ -470,7 +505,6 @@ static int start(struct ah__queue *aq, struct ah__request *q, const char **why)
   q->rx = q->slot->rx;
   if (aq->d->on_event != NULL)
     event(aq, q, AH_EVENT_DEQUEUED, 0, 0, 0);
-  q->queued = 0;
   return launch(aq, q, why);
 }
 
@@ -525,9 +559,7 @@ static void pump(struct ah__queue *aq)
       finish(aq, q, CURLE_OK, q->doom_err);
       continue;
     }
-    ah__list_remove(&aq->queue, q);
-    queue_timer_update(aq);
-    q->queued = 0;
+    move(aq, q, AH__NOWHERE, NULL);
     if (rate_admit(aq, q))
       start_or_fail(aq, q);
   }
@@ -681,11 +713,8 @@ int ah__queue_submit(struct ah__queue *aq, struct ah__request *q, const char **w
     return rate_admit(aq, q) ? start(aq, q, why) : AH_OK;
   if (aq->bridge->in_curl)
     aq->pump_later = 1;
-  q->queued = 1;
   q->queued_ns = ah__now_ns();
-  ah__list_append(&aq->queue, q);
-  if (aq->queue.head == q)
-    queue_timer_update(aq);
+  move(aq, q, AH__QUEUED, NULL);
   if (aq->d->on_event != NULL)
     event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
   return AH_OK;

@@ -16,6 +16,17 @@ struct ah__reqspec;
 struct ah__slot;
 struct ah__journey;
 
+/* Where a request is, each place a list of the session's queue (or of
+ * its host's bucket): it is in at most one, and only queue.c's move()
+ * takes it from one to another. */
+enum ah__place {
+  AH__NOWHERE = 0, /* new, between two places, or ended */
+  AH__QUEUED,      /* the queue: waiting for room in libcurl (no slot) */
+  AH__PARKED,      /* its host's bucket: waiting for a token of its rate */
+  AH__WAITING,     /* the retry list: waiting for its next attempt */
+  AH__ACTIVE       /* in libcurl: its transfer runs on a slot */
+};
+
 /* One request in flight, from fetch to completion. */
 struct ah__request {
   ah_future *f;
@@ -28,12 +39,10 @@ struct ah__request {
   struct ah__rx *rx;            /* the slot's receiver while it has one */
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue, active or retry list */
-  unsigned queued : 1;          /* waiting in the queue: no slot, no resp */
+  uint8_t place;                /* enum ah__place: where it is (queue.c) */
   unsigned https : 1;           /* the URL's scheme is https */
   unsigned literal : 1;         /* q->url is its string as given: absolute,
                                    no query parameters added */
-  unsigned waiting : 1;         /* in the session's retry list */
-  unsigned parked : 1;          /* in its host's bucket, for a token */
   unsigned rate_paid : 1;       /* holds its host's token already */
   /* Of the hop under way (ah__request_rearm and a redirect clear them): */
   unsigned challenged : 1;      /* a digest challenge was answered */
