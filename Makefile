@@ -176,6 +176,7 @@ fuzz: deps $(FUZZ_DIR)/fuzz_response $(FUZZ_DIR)/fuzz_request
 
 TEST_TIMEOUT ?= 300
 check: deps lib examples tool $(TEST_BIN) $(if $(SANITIZE),,contract)
+	@$(PYTHON) tests/layers.py $(B)/obj
 	@VALGRIND=$(filter 1,$(VALGRIND)) PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py \
 	  sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
 	@$(PYTHON) tests/test_tool.py $(TOOL)

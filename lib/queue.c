@@ -21,6 +21,7 @@
 #include "request_opts.h"
 #include "response.h"
 #include "session_opts.h"
+#include "url.h"
 
 #define POOL_MAX 256 /* idle easy handles kept for reuse */
 
@@ -279,24 +280,12 @@ static void on_rate_timer(void *arg);
 
 static struct ah__bucket *bucket_of(struct ah__queue *aq, const struct ah__request *q)
 {
-  struct ah__bucket *b;
-  char *host = NULL;
+  char host[256];
   int nomem;
 
-  if (q->url == NULL) { /* plain: the host as written */
-    struct ah__plain pl;
-    char name[256];
-    if (!ah__url_plain_scan(q->url_str, &pl) || pl.host_len >= sizeof name)
-      return NULL;
-    memcpy(name, q->url_str + pl.host, pl.host_len);
-    name[pl.host_len] = '\0';
-    return ah__rates_bucket(&aq->rates, name, &nomem);
-  }
-  if (curl_url_get(q->url, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+  if (ah__url_host(q->url, q->url_str, host, sizeof host) < 0)
     return NULL; /* without memory to tell: not limited */
-  b = ah__rates_bucket(&aq->rates, host, &nomem);
-  curl_free(host);
-  return b;
+  return ah__rates_bucket(&aq->rates, host, &nomem);
 }
 
 /* The bucket q waits in. Its host names the bucket; if the host cannot

@@ -360,15 +360,13 @@ static const CURLU *current_url(const struct ah__request *q)
 
 void ah__request_cookies(struct ah__request *q)
 {
-  CURLU *u = (CURLU *)current_url(q);
-  char *host = NULL;
+  char host[256];
 
   if (!q->rx->set_cookie || q->slot->d->no_cookies || q->slot->d->share == NULL)
     return; /* the common case: one bit */
-  if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+  if (ah__url_host(current_url(q), NULL, host, sizeof host) == 0)
     ah__cookies_bound(q->slot->easy, q->slot->d->share, q->rx, host,
                       AH__COOKIES_PER_DOMAIN, AH__COOKIES_TOTAL);
-  curl_free(host);
 }
 
 /* URL credentials go only to the original origin: a hop elsewhere has

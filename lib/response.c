@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "journey.h"
+#include "url.h"
 
 /* What a receiver keeps between responses; larger buffers are let go,
  * so that a pooled slot does not pin the memory of one big response. */
@@ -381,46 +382,6 @@ nomem:
   return AH_ENOMEM;
 }
 
-/* The userinfo of url ("user:password@" after "://"), as the range
- * [*from, *to) to leave out; an empty range when there is none. */
-static void credentials_of(const char *url, size_t *from, size_t *to)
-{
-  const char *auth = strstr(url, "://");
-  const char *end, *at = NULL, *p;
-
-  *from = *to = 0;
-  if (auth == NULL)
-    return;
-  auth += 3;
-  end = auth + strcspn(auth, "/?#");
-  for (p = auth; p < end; p++)
-    if (*p == '@')
-      at = p;
-  if (at != NULL) {
-    *from = (size_t)(auth - url);
-    *to = (size_t)(at + 1 - url);
-  }
-}
-
-/* url without its credentials into out (len - (to - from) + 1 bytes). */
-static void copy_without(char *out, const char *url, size_t len, size_t from,
-                         size_t to)
-{
-  memcpy(out, url, from);
-  memcpy(out + from, url + to, len - to + 1);
-}
-
-char *ah__url_without_credentials(const char *url)
-{
-  size_t len = strlen(url), from, to;
-  char *out;
-
-  credentials_of(url, &from, &to);
-  if ((out = ah__malloc(len - (to - from) + 1)) != NULL)
-    copy_without(out, url, len, from, to);
-  return out;
-}
-
 /* The result. */
 
 /* Where the parts of a result block are. */
@@ -452,7 +413,7 @@ static size_t hops_size(const struct ah__resp_info *info)
     const char *u = info->hops + at + 2;
     len = strlen(u);
     from = to = 0;
-    credentials_of(u, &from, &to);
+    ah__url_credentials(u, &from, &to);
     n += 2 + len - (to - from) + 1;
     at += 2 + len + 1;
   }
@@ -468,9 +429,9 @@ static void copy_hops(char *out, const struct ah__resp_info *info)
     const char *u = info->hops + at + 2;
     len = strlen(u);
     from = to = 0;
-    credentials_of(u, &from, &to);
+    ah__url_credentials(u, &from, &to);
     memcpy(out, info->hops + at, 2);
-    copy_without(out + 2, u, len, from, to);
+    ah__url_copy_without(out + 2, u, len, from, to);
     out += 2 + len - (to - from) + 1;
     at += 2 + len + 1;
   }
@@ -495,7 +456,7 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   len = strlen(url);
   from = to = 0;
   if (info == NULL || !info->url_plain)
-    credentials_of(url, &from, &to);
+    ah__url_credentials(url, &from, &to);
   ulen = len - (to - from) + 1;
   hlen = hops_size(info);
   size = sizeof *r + rx->nhdr * sizeof(uint32_t) + rx->hdr_len + ulen +
@@ -515,7 +476,7 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
     memcpy(p + at, rx->hdr, rx->hdr_len);
   at += rx->hdr_len;
   r->url_at = (uint32_t)at;
-  copy_without(p + at, url, len, from, to);
+  ah__url_copy_without(p + at, url, len, from, to);
   at += ulen;
   memcpy(p + at, rip, rlen);
   at += rlen;

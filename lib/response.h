@@ -113,7 +113,5 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
                                 int status, const struct ah__resp_info *info);
 void ah__response_free(ah_response *r);
 
-/* Copy of url with any user:password@ removed; NULL without memory. */
-char *ah__url_without_credentials(const char *url);
 
 #endif

@@ -452,3 +452,67 @@ int ah__url_host_ok(const char *h)
   return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                    "0123456789-._") == n;
 }
+
+/* The userinfo of url ("user:password@" after "://"), as the range
+ * [*from, *to) to leave out; an empty range when there is none. */
+void ah__url_credentials(const char *url, size_t *from, size_t *to)
+{
+  const char *auth = strstr(url, "://");
+  const char *end, *at = NULL, *p;
+
+  *from = *to = 0;
+  if (auth == NULL)
+    return;
+  auth += 3;
+  end = auth + strcspn(auth, "/?#");
+  for (p = auth; p < end; p++)
+    if (*p == '@')
+      at = p;
+  if (at != NULL) {
+    *from = (size_t)(auth - url);
+    *to = (size_t)(at + 1 - url);
+  }
+}
+
+/* url without its credentials into out (len - (to - from) + 1 bytes). */
+void ah__url_copy_without(char *out, const char *url, size_t len, size_t from,
+                         size_t to)
+{
+  memcpy(out, url, from);
+  memcpy(out + from, url + to, len - to + 1);
+}
+
+char *ah__url_without_credentials(const char *url)
+{
+  size_t len = strlen(url), from, to;
+  char *out;
+
+  ah__url_credentials(url, &from, &to);
+  if ((out = ah__malloc(len - (to - from) + 1)) != NULL)
+    ah__url_copy_without(out, url, len, from, to);
+  return out;
+}
+
+/* The host of a request's URL: from the string of a plain URL (u NULL),
+ * else from its handle, as libcurl gives it. */
+int ah__url_host(const CURLU *u, const char *plain, char *out, size_t cap)
+{
+  char *host = NULL;
+  size_t n;
+
+  if (u == NULL) {
+    struct ah__plain pl;
+    if (plain == NULL || !ah__url_plain_scan(plain, &pl) || pl.host_len >= cap)
+      return -1;
+    memcpy(out, plain + pl.host, pl.host_len);
+    out[pl.host_len] = '\0';
+    return 0;
+  }
+  if (curl_url_get((CURLU *)u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    return -1;
+  n = strlen(host);
+  if (n < cap)
+    memcpy(out, host, n + 1);
+  curl_free(host);
+  return n < cap ? 0 : -1;
+}

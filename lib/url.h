@@ -66,4 +66,18 @@ char *ah__url_origin(const CURLU *url);
  * address in brackets; 1 to 255 bytes. */
 int ah__url_host_ok(const char *h);
 
+/* The userinfo of url ("user:password@" after "://"), as the range
+ * [*from, *to) to leave out; an empty range when there is none. */
+void ah__url_credentials(const char *url, size_t *from, size_t *to);
+/* url (len bytes) without [from, to) into out (len - (to - from) + 1
+ * bytes, with the NUL). */
+void ah__url_copy_without(char *out, const char *url, size_t len, size_t from,
+                          size_t to);
+/* An allocated copy of url without its credentials; NULL without memory. */
+char *ah__url_without_credentials(const char *url);
+/* The host of a request's URL into out (cap bytes, with the NUL): from
+ * the string of a plain URL (u NULL), else from u. 0, or -1 (no host, too
+ * long, or no memory). */
+int ah__url_host(const CURLU *u, const char *plain, char *out, size_t cap);
+
 #endif

@@ -319,25 +319,6 @@ static void test_reset_reuses_small_buffers_only(void **state)
   ah__rx_free(r);
 }
 
-static void test_url_credentials_removed(void **state)
-{
-  static const char *cases[][2] = {
-    {"http://u:p@h.test/x", "http://h.test/x"},
-    {"https://user@h.test:8443/a?b=c@d", "https://h.test:8443/a?b=c@d"},
-    {"http://h.test/path@x", "http://h.test/path@x"},
-    {"http://a@b@h.test/", "http://h.test/"},
-    {"http://h.test", "http://h.test"},
-  };
-  size_t i;
-
-  (void)state;
-  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
-    char *u = ah__url_without_credentials(cases[i][0]);
-    assert_string_equal(u, cases[i][1]);
-    ah__free(u);
-  }
-}
-
 /* A small body lives in the result's one block; a large one is handed
  * over, shrunk to its size when growth left much unused. */
 static void test_result_is_compact(void **state)
@@ -393,7 +374,6 @@ int main(void)
     TU_TEST(test_body_limit_and_presize),
     TU_TEST(test_body_grows_geometrically),
     TU_TEST(test_reset_reuses_small_buffers_only),
-    TU_TEST(test_url_credentials_removed),
     TU_TEST(test_result_is_compact),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

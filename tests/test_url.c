@@ -385,6 +385,53 @@ static void test_redirect_resolved(void **state)
 
 /* Origins: scheme, host and port, the default port explicit, in any
  * case; an IPv6 zone is part of it. */
+static void test_url_credentials_removed(void **state)
+{
+  static const char *cases[][2] = {
+    {"http://u:p@h.test/x", "http://h.test/x"},
+    {"https://user@h.test:8443/a?b=c@d", "https://h.test:8443/a?b=c@d"},
+    {"http://h.test/path@x", "http://h.test/path@x"},
+    {"http://a@b@h.test/", "http://h.test/"},
+    {"http://h.test", "http://h.test"},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char *u = ah__url_without_credentials(cases[i][0]);
+    assert_string_equal(u, cases[i][1]);
+    ah__free(u);
+  }
+}
+
+/* The host a rate limit and the cookie jar are keyed by: the same from a
+ * plain URL's string as from libcurl's parse of it. */
+static void test_host(void **state)
+{
+  static const struct { const char *url, *host; } t[] = {
+    {"http://example.com/a", "example.com"},
+    {"http://u:p@Example.COM:8080/a?q", NULL},
+    {"http://[::1]:8080/", "[::1]"},
+    {"https://127.0.0.1/x", "127.0.0.1"},
+  };
+  char plain[256], parsed[256], tiny[4];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof t / sizeof *t; i++) {
+    CURLU *u = curl_url();
+    assert_int_equal(curl_url_set(u, CURLUPART_URL, t[i].url, 0), CURLUE_OK);
+    assert_int_equal(ah__url_host(u, NULL, parsed, sizeof parsed), 0);
+    if (t[i].host != NULL)
+      assert_string_equal(parsed, t[i].host);
+    if (ah__url_host(NULL, t[i].url, plain, sizeof plain) == 0)
+      assert_string_equal(plain, parsed); /* when the fast path takes it */
+    assert_int_equal(ah__url_host(u, NULL, tiny, sizeof tiny), -1);
+    curl_url_cleanup(u);
+  }
+  assert_int_equal(ah__url_host(NULL, NULL, plain, sizeof plain), -1);
+}
+
 static void test_origins(void **state)
 {
   static const struct { const char *a, *b; int same; } t[] = {
@@ -427,6 +474,8 @@ int main(void)
     TU_TEST(test_fetch_plain_url),
     TU_TEST(test_one_handle_two_origins),
     TU_TEST(test_redirect_resolved),
+    TU_TEST(test_url_credentials_removed),
+    TU_TEST(test_host),
     TU_TEST(test_origins),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
