@@ -5,7 +5,7 @@
 #include <curl/curl.h>
 #include <stddef.h>
 
-#include "response.h"
+#include "rx.h"
 
 /* The jar's caps: RFC 6265 section 6.1 asks for at least 50 cookies per
  * domain and 3000 in all; browsers keep about 150-180 per domain. */

@@ -17,6 +17,7 @@
 #include "request.h"
 #include "request_opts.h"
 #include "response.h"
+#include "rx.h"
 #include "retry.h"
 #include "transfer.h"
 #include "url.h"

@@ -20,6 +20,7 @@
 #include "request.h"
 #include "request_opts.h"
 #include "response.h"
+#include "rx.h"
 #include "session_opts.h"
 #include "url.h"
 

@@ -24,6 +24,7 @@
 #include "refusal.h"
 #include "request_opts.h"
 #include "response.h"
+#include "rx.h"
 #include "url.h"
 
 int ah__request_attempts(const struct ah__request *q, int session_attempts)

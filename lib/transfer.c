@@ -21,6 +21,7 @@
 #include "request.h"
 #include "request_opts.h"
 #include "response.h"
+#include "rx.h"
 #include "retry.h"
 #include "session_opts.h"
 

@@ -12,6 +12,7 @@
 
 #include "cookies.h"
 #include "response.h"
+#include "rx.h"
 #include "testutil.h"
 
 static size_t jar_size(CURL *e, const char *domain)

@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "journey.h"
 #include "response.h"
+#include "rx.h"
 #include "testutil.h"
 
 #define LINE(r, s) ah__rx_header_line(r, s, strlen(s), &why)
