@@ -165,6 +165,9 @@ AH_EXTERN unsigned ah_version(void);
 AH_EXTERN int ah_libcurl_check(const char **why);
 /* Static text for an error code; never NULL, never allocates. */
 AH_EXTERN const char *ah_strerror(int err);
+/* The code's name ("AH_ETIMEDOUT"), for logs and machine-read output;
+ * "AH_EUNKNOWN" for a code it does not know. Static, never NULL. */
+AH_EXTERN const char *ah_errname(int err);
 
 /* Session options: a builder whose setters copy what they are given. */
 AH_EXTERN ah_session_opts *ah_session_opts_new(void);
@@ -187,7 +190,7 @@ AH_EXTERN int ah_session_opts_set_user_agent(ah_session_opts *o,
 
 /* HTTP version policy (default AH_HTTP_DEFAULT); HTTP/2 multiplexes. */
 AH_EXTERN int ah_session_opts_set_http_version(ah_session_opts *o,
-                                               int version);
+                                               ah_http_version version);
 /* Trusted CA certificates: a PEM bundle file and/or a hashed directory. */
 AH_EXTERN int ah_session_opts_set_ca(ah_session_opts *o, const char *file,
                                      const char *dir);
@@ -197,7 +200,7 @@ AH_EXTERN int ah_session_opts_set_client_cert(ah_session_opts *o,
                                               const char *key);
 /* Turn off TLS certificate and host name verification (default: on). */
 AH_EXTERN int ah_session_opts_set_tls_insecure_no_verify(ah_session_opts *o,
-                                                         int yes);
+                                                         int on);
 
 /* A header sent with every request (a request's own header of the same
  * name replaces it). */
@@ -364,9 +367,14 @@ AH_EXTERN ah_future *ah_session_fetch(ah_session *s, const char *url,
 AH_EXTERN int ah_future_wait(ah_future *f, long timeout_ms);
 /* Run the reactor until all n futures are done or timeout_ms passes. */
 AH_EXTERN int ah_gather(ah_future *const *fs, size_t n, long timeout_ms);
-/* The first done future of fs, waiting up to timeout_ms; NULL on timeout. */
+/* The first done future of fs, waiting up to timeout_ms; NULL on timeout
+ * or any other failure (ah_wait_first says which). */
 AH_EXTERN ah_future *ah_wait_any(ah_future *const *fs, size_t n,
                                  long timeout_ms);
+/* As ah_wait_any, with the outcome as a code: AH_OK and *first the done
+ * future, or AH_ETIMEDOUT, AH_EINTR, AH_EBUSY, AH_EINVAL, AH_ENOMEM. */
+AH_EXTERN int ah_wait_first(ah_future *const *fs, size_t n, long timeout_ms,
+                            ah_future **first);
 /* 1 when f has completed (success, error or canceled), else 0. */
 AH_EXTERN int ah_future_done(const ah_future *f);
 /* AH_OK, an AH_E* code, or AH_EPENDING. */
@@ -410,7 +418,7 @@ AH_EXTERN int ah_response_header_at(const ah_response *r, size_t i,
 /* URL of the final response after redirects, without credentials. */
 AH_EXTERN const char *ah_response_url(const ah_response *r);
 /* A mark of the response's timeline in microseconds (ah_time), or -1. */
-AH_EXTERN long long ah_response_time_us(const ah_response *r, int which);
+AH_EXTERN long long ah_response_time_us(const ah_response *r, ah_time which);
 /* Number of redirects followed to reach this response. */
 AH_EXTERN int ah_response_redirects(const ah_response *r);
 /* The i-th redirect of the journey (0: the first, i < ah_response_redirects):

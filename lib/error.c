@@ -30,6 +30,31 @@ const char *ah_strerror(int err)
   return "unknown error code";
 }
 
+const char *ah_errname(int err)
+{
+  switch ((ah_error)err) {
+  case AH_OK: return "AH_OK";
+  case AH_EINVAL: return "AH_EINVAL";
+  case AH_ENOMEM: return "AH_ENOMEM";
+  case AH_ERESOLVE: return "AH_ERESOLVE";
+  case AH_ECONNECT: return "AH_ECONNECT";
+  case AH_ETLS: return "AH_ETLS";
+  case AH_ETIMEDOUT: return "AH_ETIMEDOUT";
+  case AH_EPROTO: return "AH_EPROTO";
+  case AH_EIO: return "AH_EIO";
+  case AH_ETOOLARGE: return "AH_ETOOLARGE";
+  case AH_EREDIRECTS: return "AH_EREDIRECTS";
+  case AH_ECANCELED: return "AH_ECANCELED";
+  case AH_EPENDING: return "AH_EPENDING";
+  case AH_EBUSY: return "AH_EBUSY";
+  case AH_EINTR: return "AH_EINTR";
+  case AH_ENOFD: return "AH_ENOFD";
+  case AH_ESTOPPED: return "AH_ESTOPPED";
+  case AH_ENOTSUP: return "AH_ENOTSUP";
+  }
+  return "AH_EUNKNOWN";
+}
+
 static int out_of_fds(long e)
 {
   return e == EMFILE || e == ENFILE;

@@ -335,11 +335,25 @@ int ah_gather(ah_future *const *fs, size_t n, long timeout_ms)
   return wait_for(fs, n, timeout_ms, 0, NULL);
 }
 
+int ah_wait_first(ah_future *const *fs, size_t n, long timeout_ms,
+                  ah_future **first)
+{
+  int rc;
+
+  if (first == NULL)
+    return AH_EINVAL;
+  *first = NULL;
+  if (n == 0)
+    return AH_EINVAL; /* no future to be the first */
+  rc = wait_for(fs, n, timeout_ms, 1, first);
+  return rc == AH_OK && *first == NULL ? AH_ETIMEDOUT : rc;
+}
+
 ah_future *ah_wait_any(ah_future *const *fs, size_t n, long timeout_ms)
 {
   ah_future *first = NULL;
 
-  if (wait_for(fs, n, timeout_ms, 1, &first) != AH_OK)
+  if (ah_wait_first(fs, n, timeout_ms, &first) != AH_OK)
     return NULL;
   return first;
 }

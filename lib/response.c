@@ -212,7 +212,7 @@ const char *ah_response_url(const ah_response *r)
   return r ? text_at(r, r->url_at) : NULL;
 }
 
-long long ah_response_time_us(const ah_response *r, int which)
+long long ah_response_time_us(const ah_response *r, ah_time which)
 {
   if (r == NULL || which < 0 || which >= AH__NTIMES)
     return -1;

@@ -98,7 +98,7 @@ static int set_string(char **slot, const char *value)
   return AH_OK;
 }
 
-int ah_session_opts_set_http_version(ah_session_opts *o, int version)
+int ah_session_opts_set_http_version(ah_session_opts *o, ah_http_version version)
 {
   if (o == NULL || version < AH_HTTP_DEFAULT ||
       version > AH_HTTP_2_PRIOR_KNOWLEDGE)
@@ -131,11 +131,11 @@ int ah_session_opts_set_client_cert(ah_session_opts *o, const char *cert,
   return set_string(&o->d.key, key);
 }
 
-int ah_session_opts_set_tls_insecure_no_verify(ah_session_opts *o, int yes)
+int ah_session_opts_set_tls_insecure_no_verify(ah_session_opts *o, int on)
 {
   if (o == NULL)
     return AH_EINVAL;
-  o->d.insecure = yes ? 1 : 0;
+  o->d.insecure = on ? 1 : 0;
   return AH_OK;
 }
 

@@ -124,8 +124,6 @@ void tool_progress(FILE *tty, struct tool_stats *st, double now, int force);
 void tool_progress_clear(FILE *tty, struct tool_stats *st);
 /* The p-th percentile (0..100) of sorted values v[0..n). */
 double tool_percentile(const double *v, size_t n, double p);
-/* The name of an error code, "AH_ECONNECT"; "AH_E?" when unknown. */
-const char *tool_error_name(int err);
 /* Seconds on the monotonic clock. */
 double tool_now(void);
 

@@ -19,20 +19,6 @@ double tool_now(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-const char *tool_error_name(int err)
-{
-  static const char *const names[] = {
-    "AH_OK", "AH_EINVAL", "AH_ENOMEM", "AH_ERESOLVE", "AH_ECONNECT",
-    "AH_ETLS", "AH_ETIMEDOUT", "AH_EPROTO", "AH_EIO", "AH_ETOOLARGE",
-    "AH_EREDIRECTS", "AH_ECANCELED", "AH_EPENDING", "AH_EBUSY", "AH_EINTR",
-    "AH_ENOFD", "AH_ESTOPPED", "AH_ENOTSUP"
-  };
-
-  if (err <= 0 && -err < (int)(sizeof names / sizeof names[0]))
-    return names[-err];
-  return "AH_E?";
-}
-
 /* The length of the well-formed UTF-8 sequence at s (RFC 3629: no
  * overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
 static size_t utf8_len(const unsigned char *s)
@@ -163,7 +149,7 @@ void tool_report_json(FILE *out, const struct tool_job *job,
     fputs("}\n", out);
     return;
   }
-  json_string(out, err == AH_OK ? NULL : tool_error_name(err));
+  json_string(out, err == AH_OK ? NULL : ah_errname(err));
   fputs(",\"message\":", out);
   json_string(out, err == AH_OK ? NULL : ah_future_errmsg(f));
   fputs("}\n", out);
@@ -276,7 +262,7 @@ void tool_report_summary(FILE *out, const struct tool_stats *st, double now)
     if (st->errors[i] == 0)
       continue;
     fprintf(out, "%s %s %zu (%s)", first ? "errors:" : ",",
-            tool_error_name(-(int)i), st->errors[i], ah_strerror(-(int)i));
+            ah_errname(-(int)i), st->errors[i], ah_strerror(-(int)i));
     first = 0;
   }
   if (st->write_errors > 0) {

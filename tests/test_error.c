@@ -91,6 +91,30 @@ static void test_every_code_has_its_own_text(void **state)
   assert_string_equal(ah_strerror(12345), "unknown error code");
 }
 
+/* Each code's name is its enumerator's, spelled as in ahttp.h. */
+static void test_every_code_has_its_name(void **state)
+{
+  static const struct { int code; const char *name; } t[] = {
+    {AH_OK, "AH_OK"}, {AH_EINVAL, "AH_EINVAL"}, {AH_ENOMEM, "AH_ENOMEM"},
+    {AH_ERESOLVE, "AH_ERESOLVE"}, {AH_ECONNECT, "AH_ECONNECT"},
+    {AH_ETLS, "AH_ETLS"}, {AH_ETIMEDOUT, "AH_ETIMEDOUT"},
+    {AH_EPROTO, "AH_EPROTO"}, {AH_EIO, "AH_EIO"}, {AH_ETOOLARGE, "AH_ETOOLARGE"},
+    {AH_EREDIRECTS, "AH_EREDIRECTS"}, {AH_ECANCELED, "AH_ECANCELED"},
+    {AH_EPENDING, "AH_EPENDING"}, {AH_EBUSY, "AH_EBUSY"}, {AH_EINTR, "AH_EINTR"},
+    {AH_ENOFD, "AH_ENOFD"}, {AH_ESTOPPED, "AH_ESTOPPED"},
+    {AH_ENOTSUP, "AH_ENOTSUP"},
+  };
+  size_t i;
+
+  (void)state;
+  /* The table covers every code from AH_OK down to the last. */
+  assert_int_equal(sizeof t / sizeof *t, (size_t)(AH_OK - AH_ENOTSUP + 1));
+  for (i = 0; i < sizeof t / sizeof *t; i++)
+    assert_string_equal(ah_errname(t[i].code), t[i].name);
+  assert_string_equal(ah_errname(AH_ENOTSUP - 1), "AH_EUNKNOWN");
+  assert_string_equal(ah_errname(1), "AH_EUNKNOWN");
+}
+
 /* A failure's code is one of these: never AH_OK or AH_EPENDING. */
 static int is_failure(int code)
 {
@@ -155,6 +179,7 @@ int main(void)
     TU_TEST(test_every_curl_code_has_a_row),
     TU_TEST(test_every_multi_code_has_a_row),
     TU_TEST(test_every_code_has_its_own_text),
+    TU_TEST(test_every_code_has_its_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

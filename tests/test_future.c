@@ -171,6 +171,31 @@ static void test_owner_reached_through_ops(void **state)
   ah_future_free(g);
 }
 
+/* ah_wait_first tells a timeout from the other failures that
+ * ah_wait_any reports as NULL alike. */
+static void test_wait_first_says_why(void **state)
+{
+  struct owner o;
+  ah_future *f, *g, *first = (ah_future *)1;
+
+  (void)state;
+  memset(&o, 0, sizeof o);
+  f = ah__future_new(&owner_ops, &o);
+  g = ah__future_new(&owner_ops, &o);
+  o.complete_on_run = g; /* a future that is not waited for */
+  assert_int_equal(ah_wait_first(&f, 1, 0, &first), AH_ETIMEDOUT);
+  assert_null(first);
+  assert_null(first = ah_wait_any(&f, 1, 0));
+  assert_int_equal(ah_wait_first(NULL, 1, 0, &first), AH_EINVAL);
+  assert_int_equal(ah_wait_first(&f, 0, 0, &first), AH_EINVAL);
+  assert_int_equal(ah_wait_first(&f, 1, 0, NULL), AH_EINVAL);
+  ah__future_complete(f, AH_EIO, NULL, NULL);
+  assert_int_equal(ah_wait_first(&f, 1, 0, &first), AH_OK);
+  assert_ptr_equal(first, f); /* done, failed or not, it is the first */
+  ah_future_free(f);
+  ah_future_free(g);
+}
+
 static void test_null_getters(void **state)
 {
   (void)state;
@@ -195,6 +220,7 @@ int main(void)
     TU_TEST(test_callback_set_after_done_runs_at_once),
     TU_TEST(test_waits_on_done_futures),
     TU_TEST(test_owner_reached_through_ops),
+    TU_TEST(test_wait_first_says_why),
     TU_TEST(test_null_getters),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
