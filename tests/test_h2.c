@@ -88,21 +88,13 @@ static ah_session *session(int tls, int attempts)
   return s;
 }
 
-static ah_future *fetch(ah_session *s, const char *url, const ah_request_opts *o)
-{
-  ah_future *f = ah_session_fetch(s, url, o);
-
-  assert_non_null(f);
-  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
-  return f;
-}
-
+/* The body of an HTTP/2 response. */
 static const char *body_of(ah_future *f)
 {
-  if (ah_future_error(f) != AH_OK)
-    fail_msg("%s", ah_future_errmsg(f));
+  const char *b = tu_body(f);
+
   assert_int_equal(ah_response_http_version(ah_future_response(f)), 20);
-  return ah_response_body(ah_future_response(f), NULL);
+  return b;
 }
 
 static int seen(int tls, const char *target)
@@ -114,7 +106,7 @@ static int seen(int tls, const char *target)
 
   snprintf(q, sizeof q, "%s", url_of(tls, "/seen?"));
   strncat(q, target, sizeof q - strlen(q) - 1);
-  f = fetch(s, q, NULL);
+  f = tu_fetch(s, q, NULL);
   n = atoi(body_of(f));
   ah_future_free(f);
   ah_session_free(s);
@@ -140,7 +132,7 @@ static void journey(int tls)
   for (c = 0; c < sizeof codes / sizeof *codes; c++) {
     int get = ah__journey_to_get(codes[c], NULL, 1);
     snprintf(path, sizeof path, "/redirect-code/%d?/echo", codes[c]);
-    f = fetch(s, url_of(tls, path), o);
+    f = tu_fetch(s, url_of(tls, path), o);
     b = body_of(f);
     snprintf(want, sizeof want, "method %s\n", get ? "GET" : "POST");
     if (strstr(b, want) == NULL)
@@ -159,7 +151,7 @@ static void journey(int tls)
   /* Another origin (the same server by another name): no secret. */
   snprintf(path, sizeof path, "/redirect-code/307?%s://localhost:%d/echo",
            tls ? "https" : "http", tls ? tls_port : h2c_port);
-  f = fetch(s, url_of(tls, path), o);
+  f = tu_fetch(s, url_of(tls, path), o);
   b = body_of(f);
   assert_non_null(strstr(b, "method POST\n"));
   assert_non_null(strstr(b, "\npay-load"));
@@ -231,7 +223,7 @@ static void test_refused_without_retries(void **state)
 
   (void)state;
   ah_request_opts_set_body(o, "order", 5);
-  f = fetch(s, url_of(0, "/refuse/no-retry/1"), o);
+  f = tu_fetch(s, url_of(0, "/refuse/no-retry/1"), o);
   assert_int_equal(ah_future_error(f), AH_EIO);
   ah_future_free(f);
   assert_int_equal(seen(0, "/refuse/no-retry/1"), 0);
@@ -250,22 +242,22 @@ static void test_dropped_connection_not_resent(void **state)
 
   (void)state;
   /* A first request, so that the connection is a reused one. */
-  f = fetch(s, url_of(0, "/echo"), NULL);
+  f = tu_fetch(s, url_of(0, "/echo"), NULL);
   body_of(f);
   ah_future_free(f);
   ah_request_opts_set_body(o, "order", 5);
-  f = fetch(s, url_of(0, "/drop/post/1"), o);
+  f = tu_fetch(s, url_of(0, "/drop/post/1"), o);
   if (ah_future_error(f) == AH_OK)
     fail_msg("a POST was sent again after its connection died");
   ah_future_free(f);
   assert_int_equal(seen(0, "/drop/post/1"), 1);
   /* Words libcurl would use, in the URL: proof of nothing. */
-  f = fetch(s, url_of(0, "/drop/REFUSED_STREAM-in-the-url/1"), o);
+  f = tu_fetch(s, url_of(0, "/drop/REFUSED_STREAM-in-the-url/1"), o);
   if (ah_future_error(f) == AH_OK)
     fail_msg("a POST was sent again: its URL named a refusal");
   ah_future_free(f);
   assert_int_equal(seen(0, "/drop/REFUSED_STREAM-in-the-url/1"), 1);
-  f = fetch(s, url_of(0, "/drop/get/1"), NULL);
+  f = tu_fetch(s, url_of(0, "/drop/get/1"), NULL);
   assert_non_null(strstr(body_of(f), "method GET\n"));
   ah_future_free(f);
   assert_int_equal(seen(0, "/drop/get/1"), 2);

@@ -85,21 +85,6 @@ static void test_record(void **state)
 
 /* Against the test server. */
 
-static ah_future *fetch(ah_session *s, const char *url, const ah_request_opts *o)
-{
-  ah_future *f = ah_session_fetch(s, url, o);
-
-  assert_non_null(f);
-  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
-  return f;
-}
-
-static const char *body_of(ah_future *f)
-{
-  if (ah_future_error(f) != AH_OK)
-    fail_msg("%s", ah_future_errmsg(f));
-  return ah_response_body(ah_future_response(f), NULL);
-}
 
 static int seen(const char *target)
 {
@@ -110,8 +95,8 @@ static int seen(const char *target)
 
   snprintf(q, sizeof q, "%s", tu_url("/seen?"));
   strncat(q, target, sizeof q - strlen(q) - 1);
-  f = fetch(s, q, NULL);
-  n = atoi(body_of(f));
+  f = tu_fetch(s, q, NULL);
+  n = atoi(tu_body(f));
   ah_future_free(f);
   ah_session_free(s);
   return n;
@@ -141,8 +126,8 @@ static void test_methods_across_redirects(void **state)
       ah_request_opts_set_body(o, "pay-load", 8);
       snprintf(url, sizeof url, "%s", tu_url("/redirect-code/"));
       snprintf(url + strlen(url), sizeof url - strlen(url), "%d?/echo", codes[c]);
-      f = fetch(s, url, o);
-      b = body_of(f);
+      f = tu_fetch(s, url, o);
+      b = tu_body(f);
       snprintf(want, sizeof want, "method %s\n", get ? "GET" : sent);
       if (strstr(b, want) == NULL)
         fail_msg("%s %d: wanted %s, the server saw:\n%s", sent, codes[c], want, b);
@@ -165,7 +150,7 @@ static void test_methods_across_redirects(void **state)
     ah_future *f;
     size_t n = 99;
     ah_request_opts_set_method(o, "HEAD");
-    f = fetch(s, tu_url("/redirect-code/303?/size/100"), o);
+    f = tu_fetch(s, tu_url("/redirect-code/303?/size/100"), o);
     assert_int_equal(ah_future_error(f), AH_OK);
     assert_int_equal(ah_response_status(ah_future_response(f)), 200);
     ah_response_body(ah_future_response(f), &n);
@@ -203,7 +188,7 @@ static void test_reader_body_and_redirects(void **state)
       ah_request_opts_set_body_reader(o, tu_text_read, &b, run % 2 ? -1 : (long long)strlen(text));
       snprintf(target, sizeof target, "/echo?reader-%d-%d", code, run);
       snprintf(url, sizeof url, "%s%d?%s", tu_url("/redirect-code/"), code, target);
-      f = fetch(s, url, o);
+      f = tu_fetch(s, url, o);
       assert_int_equal(ah_future_error(f), AH_OK);
       assert_int_equal(ah_response_status(ah_future_response(f)), code);
       assert_int_equal(ah_response_redirects(ah_future_response(f)), 0);
@@ -219,27 +204,27 @@ static void test_reader_body_and_redirects(void **state)
     ah_future *f;
     ah_request_opts_set_method(o, "PUT");
     ah_request_opts_set_body_reader(o, tu_text_read, &b, -1);
-    f = fetch(s, tu_url("/redirect-code/302?/echo"), o);
+    f = tu_fetch(s, tu_url("/redirect-code/302?/echo"), o);
     assert_int_equal(ah_response_status(ah_future_response(f)), 302);
     ah_future_free(f);
     /* 303: followed as a GET, the body left behind. */
     b.at = 0;
-    f = fetch(s, tu_url("/redirect-code/303?/echo"), o);
-    assert_non_null(strstr(body_of(f), "method GET\n"));
-    assert_null(strstr(body_of(f), text));
+    f = tu_fetch(s, tu_url("/redirect-code/303?/echo"), o);
+    assert_non_null(strstr(tu_body(f), "method GET\n"));
+    assert_null(strstr(tu_body(f), text));
     ah_future_free(f);
     /* With a rewind: the PUT goes again with its whole body. */
     ah_request_opts_set_body_rewind(o, tu_text_rewind);
     b.at = 0;
-    f = fetch(s, tu_url("/redirect-code/302?/echo"), o);
-    assert_non_null(strstr(body_of(f), "method PUT\n"));
-    assert_non_null(strstr(body_of(f), "\na streamed body"));
+    f = tu_fetch(s, tu_url("/redirect-code/302?/echo"), o);
+    assert_non_null(strstr(tu_body(f), "method PUT\n"));
+    assert_non_null(strstr(tu_body(f), "\na streamed body"));
     ah_future_free(f);
     /* A rewind that fails ends the request: AH_ESTOPPED, nothing sent
      * to the next place. */
     ah_request_opts_set_body_rewind(o, rewind_fails);
     b.at = 0;
-    f = fetch(s, tu_url("/redirect-code/307?/echo?rewind-fails"), o);
+    f = tu_fetch(s, tu_url("/redirect-code/307?/echo?rewind-fails"), o);
     assert_int_equal(ah_future_error(f), AH_ESTOPPED);
     assert_int_equal(seen("/echo?rewind-fails"), 0);
     ah_future_free(f);
@@ -261,13 +246,13 @@ static void test_not_followed(void **state)
   (void)state;
   for (i = 0; i < sizeof codes / sizeof *codes; i++) {
     snprintf(url, sizeof url, "%s%d?/echo", tu_url("/redirect-code/"), codes[i]);
-    f = fetch(s, url, NULL);
+    f = tu_fetch(s, url, NULL);
     assert_int_equal(ah_future_error(f), AH_OK);
     assert_int_equal(ah_response_status(ah_future_response(f)), codes[i]);
     assert_int_equal(ah_response_redirects(ah_future_response(f)), 0);
     ah_future_free(f);
   }
-  f = fetch(s, tu_url("/status/302"), NULL);
+  f = tu_fetch(s, tu_url("/status/302"), NULL);
   assert_int_equal(ah_future_error(f), AH_OK);
   assert_int_equal(ah_response_status(ah_future_response(f)), 302);
   ah_future_free(f);
@@ -286,9 +271,9 @@ static void test_history_and_url(void **state)
   int st;
 
   (void)state;
-  f = fetch(s, tu_url("/redirect/3"), NULL);
+  f = tu_fetch(s, tu_url("/redirect/3"), NULL);
   r = ah_future_response(f);
-  assert_string_equal(body_of(f), "arrived");
+  assert_string_equal(tu_body(f), "arrived");
   assert_int_equal(ah_response_redirects(r), 3);
   assert_int_equal(ah_response_history_at(r, 0, &st, &url), AH_OK);
   assert_int_equal(st, 302);
@@ -301,14 +286,14 @@ static void test_history_and_url(void **state)
   /* A Location with dot segments, a space and raw UTF-8. */
   snprintf(start, sizeof start, "%s",
            tu_url("/redirect-unquoted?/a/../echo%3Fq%3Dx%20y%C3%BC"));
-  f = fetch(s, start, NULL);
+  f = tu_fetch(s, start, NULL);
   snprintf(want, sizeof want, "%s", tu_url("/echo?q=x%20y%C3%BC"));
   assert_string_equal(ah_response_url(ah_future_response(f)), want);
-  assert_non_null(strstr(body_of(f), "target /echo?q=x%20y%C3%BC\n"));
+  assert_non_null(strstr(tu_body(f), "target /echo?q=x%20y%C3%BC\n"));
   ah_future_free(f);
   /* Credentials in the URL: sent, never reported. */
   snprintf(start, sizeof start, "http://user:pw@127.0.0.1:%d/redirect/1", tu_port);
-  f = fetch(s, start, NULL);
+  f = tu_fetch(s, start, NULL);
   r = ah_future_response(f);
   assert_int_equal(ah_response_history_at(r, 0, NULL, &url), AH_OK);
   assert_null(strstr(url, "pw"));
@@ -355,8 +340,8 @@ static void test_secrets_by_origin(void **state)
   /* URL credentials, an absolute Location to the same origin: kept. */
   snprintf(url, sizeof url, "http://u:secret-u@127.0.0.1:%d/redirect-to?http://127.0.0.1:%d/echo",
            tu_port, tu_port);
-  f = fetch(s, url, o);
-  b = body_of(f);
+  f = tu_fetch(s, url, o);
+  b = tu_body(f);
   assert_non_null(strstr(b, "header Authorization: Basic "));
   assert_non_null(strstr(b, "header Cookie: session=secret-s\n"));
   assert_non_null(strstr(b, "header Proxy-Authorization: Basic secret-p\n"));
@@ -368,8 +353,8 @@ static void test_secrets_by_origin(void **state)
   snprintf(url, sizeof url,
            "http://u:secret-u@127.0.0.1:%d/redirect-unquoted?http://127.0.0.1:%d/redirect-to%%3F%s",
            tu_port, port2, back);
-  f = fetch(s, url, o);
-  b = body_of(f);
+  f = tu_fetch(s, url, o);
+  b = tu_body(f);
   assert_int_equal(ah_response_redirects(ah_future_response(f)), 2);
   assert_non_null(strstr(b, "header X-Plain: open\n"));
   if (strstr(b, "secret") != NULL || strstr(b, "Authorization") != NULL ||
@@ -400,15 +385,15 @@ static void test_total_timeout_spans_hops(void **state)
   (void)state;
   ah_request_opts_set_timeout(o, 700);
   t0 = now_s();
-  f = fetch(s, tu_url("/slow-redirect/200/8"), o); /* 1.8 s in all */
+  f = tu_fetch(s, tu_url("/slow-redirect/200/8"), o); /* 1.8 s in all */
   if (ah_future_error(f) != AH_ETIMEDOUT)
     fail_msg("got %s (%s)", ah_strerror(ah_future_error(f)), ah_future_errmsg(f));
   assert_true(now_s() - t0 < 0.7 + 0.8 * tu_slowdown());
   ah_future_free(f);
   /* Within it: arrives. */
   ah_request_opts_set_timeout(o, 5000);
-  f = fetch(s, tu_url("/slow-redirect/50/3"), o);
-  assert_string_equal(body_of(f), "arrived");
+  f = tu_fetch(s, tu_url("/slow-redirect/50/3"), o);
+  assert_string_equal(tu_body(f), "arrived");
   assert_true(ah_response_time_us(ah_future_response(f), AH_TIME_REDIRECT) >= 150000);
   ah_future_free(f);
   ah_request_opts_free(o);
@@ -431,9 +416,9 @@ static void test_retry_resumes_at_the_hop(void **state)
   s = ah_session_new(so);
   ah_session_opts_free(so);
   ah_request_opts_set_body(o, "order", 5);
-  f = fetch(s, tu_url("/redirect-code/303?/flaky/resume/1/503"), o);
+  f = tu_fetch(s, tu_url("/redirect-code/303?/flaky/resume/1/503"), o);
   r = ah_future_response(f);
-  assert_string_equal(body_of(f), "ok at 2");
+  assert_string_equal(tu_body(f), "ok at 2");
   assert_int_equal(ah_response_attempts(r), 2);
   assert_int_equal(ah_response_redirects(r), 1);
   assert_int_equal(seen("/redirect-code/303?/flaky/resume/1/503"), 1);
@@ -476,12 +461,12 @@ static void test_redirect_body_not_told(void **state)
   (void)state;
   got[0] = '\0';
   ah_request_opts_on_data(o, count_data, got);
-  f = fetch(s, tu_url("/redirect-body/302?/size/5"), o);
+  f = tu_fetch(s, tu_url("/redirect-body/302?/size/5"), o);
   assert_int_equal(ah_future_error(f), AH_OK);
   assert_string_equal(got, "xxxxx");
   ah_future_free(f);
   ah_request_opts_on_headers(o, note_head, NULL);
-  f = fetch(s, tu_url("/redirect/2"), o);
+  f = tu_fetch(s, tu_url("/redirect/2"), o);
   assert_int_equal(ah_future_error(f), AH_OK);
   assert_int_equal(head_redirects, 2);
   ah_future_free(f);
@@ -501,8 +486,8 @@ static void test_redirect_body_not_limited(void **state)
   ah_session_opts_set_max_body(so, 16);
   s = ah_session_new(so);
   ah_session_opts_free(so);
-  f = fetch(s, tu_url("/redirect-body/302?/size/16"), NULL); /* a 23-byte 302 */
-  assert_string_equal(body_of(f), "xxxxxxxxxxxxxxxx");
+  f = tu_fetch(s, tu_url("/redirect-body/302?/size/16"), NULL); /* a 23-byte 302 */
+  assert_string_equal(tu_body(f), "xxxxxxxxxxxxxxxx");
   ah_future_free(f);
   ah_session_free(s);
 }
@@ -530,13 +515,13 @@ static void test_digest_off_origin(void **state)
   ah_request_opts_set_digest_auth(o, "u", "p");
   ah_request_opts_on_headers(o, count_heads, NULL);
   heads = 0;
-  f = fetch(s, tu_url("/digest/u/p"), o); /* same origin: answered */
-  assert_string_equal(body_of(f), "digest ok u");
+  f = tu_fetch(s, tu_url("/digest/u/p"), o); /* same origin: answered */
+  assert_string_equal(tu_body(f), "digest ok u");
   assert_int_equal(heads, 1);
   ah_future_free(f);
   heads = 0;
   snprintf(url, sizeof url, "%s%d/digest/u/p", tu_url("/redirect-to?http://localhost:"), tu_port);
-  f = fetch(s, url, o);
+  f = tu_fetch(s, url, o);
   assert_int_equal(ah_future_error(f), AH_OK);
   assert_int_equal(ah_response_status(ah_future_response(f)), 401);
   assert_int_equal(heads, 1);

@@ -1,6 +1,8 @@
 /* testutil.c - test server control and leak checks. */
 #include "testutil.h"
 
+#include <ahttp.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -230,4 +232,20 @@ double tu_slowdown(void)
 #else
   return 1;
 #endif
+}
+
+ah_future *tu_fetch(ah_session *s, const char *url, const ah_request_opts *o)
+{
+  ah_future *f = ah_session_fetch(s, url, o);
+
+  assert_non_null(f);
+  assert_int_equal(ah_future_wait(f, (long)(20000 * tu_slowdown())), AH_OK);
+  return f;
+}
+
+const char *tu_body(ah_future *f)
+{
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  return ah_response_body(ah_future_response(f), NULL);
 }

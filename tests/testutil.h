@@ -39,6 +39,16 @@ struct ah_future;
 long tu_text_read(struct ah_future *f, char *buf, size_t max, void *ud);
 int tu_text_rewind(struct ah_future *f, void *ud);
 
+/* Fetch url on s and wait for it (20 s, scaled by tu_slowdown): the
+ * future, done (the test fails if it is not). */
+struct ah_session;
+struct ah_request_opts;
+struct ah_future *tu_fetch(struct ah_session *s, const char *url,
+                           const struct ah_request_opts *o);
+/* The body of a future that succeeded (the test fails with its message
+ * if it did not). */
+const char *tu_body(struct ah_future *f);
+
 /* How much slower this run is than a plain one, for the tests that bound
  * a time: 10 under valgrind (make check VALGRIND=1), 5 under
  * ThreadSanitizer, 2 under AddressSanitizer, else 1. */
