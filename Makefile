@@ -80,7 +80,9 @@ LIB_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DAH_BUILDING_LIBRARY $(C
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC))
-SONAME  := libahttp.so.$(MAJOR)
+# Before 1.0 a minor release may change the interface (docs/design.md,
+# "ABI and versioning"): the soname carries the minor then.
+SONAME  := libahttp.so.$(if $(filter 0,$(MAJOR)),0.$(MINOR),$(MAJOR))
 SHARED  := $(B)/libahttp.so.$(VERSION)
 STATIC  := $(B)/libahttp.a
 

@@ -21,7 +21,7 @@ int main(int argc, char **argv)
   }
   so = ah_session_opts_new();
   ah_session_opts_set_user_agent(so, "post-json-example/1.0");
-  ah_session_opts_set_timeouts(so, 10000, 2000);   /* total, connect (ms) */
+  ah_session_opts_set_timeouts(so, 10000, 2000, -1); /* total, connect (ms) */
   s = ah_session_new(so);
   ah_session_opts_free(so);                        /* the session copied it */
 

@@ -22,11 +22,11 @@ extern "C" {
 #endif
 
 #define AH_VERSION_MAJOR 0
-#define AH_VERSION_MINOR 1
+#define AH_VERSION_MINOR 2
 #define AH_VERSION_PATCH 0
 #define AH_VERSION_NUM \
   ((AH_VERSION_MAJOR << 16) | (AH_VERSION_MINOR << 8) | AH_VERSION_PATCH)
-#define AH_VERSION_STRING "0.1.0"
+#define AH_VERSION_STRING "0.2.0"
 
 #if defined(AH_BUILDING_LIBRARY) && defined(__GNUC__)
 #define AH_EXTERN __attribute__((visibility("default")))
@@ -181,9 +181,11 @@ AH_EXTERN int ah_session_opts_set_max_body(ah_session_opts *o, size_t bytes);
 AH_EXTERN int ah_session_opts_set_max_header(ah_session_opts *o, size_t bytes);
 /* Redirects followed before AH_EREDIRECTS (default 10; 0 follows none). */
 AH_EXTERN int ah_session_opts_set_max_redirects(ah_session_opts *o, long n);
-/* Default total and connect timeouts in ms (300000 and 30000; 0: none). */
+/* Default total, connect and idle timeouts of each request, in ms
+ * (300000, 30000 and 0; 0: none; -1 leaves that one as it is). The same
+ * shape as ah_request_opts_set_timeouts. */
 AH_EXTERN int ah_session_opts_set_timeouts(ah_session_opts *o, long total_ms,
-                                           long connect_ms);
+                                           long connect_ms, long idle_ms);
 /* User-Agent sent with every request (default "ahttp/VERSION"). */
 AH_EXTERN int ah_session_opts_set_user_agent(ah_session_opts *o,
                                              const char *ua);
@@ -213,9 +215,6 @@ AH_EXTERN int ah_session_opts_set_base_url(ah_session_opts *o,
  * none, the default). A request's own timeouts start when it leaves. */
 AH_EXTERN int ah_session_opts_set_queue_timeout(ah_session_opts *o,
                                                 long queue_ms);
-/* Default idle timeout in ms: no byte received for that long (0: none). */
-AH_EXTERN int ah_session_opts_set_idle_timeout(ah_session_opts *o,
-                                               long idle_ms);
 /* Default proxy: "http://host:port" (https goes through CONNECT),
  * "socks5://host:port", or "socks5h://host:port" (the proxy resolves). */
 AH_EXTERN int ah_session_opts_set_proxy(ah_session_opts *o, const char *url);

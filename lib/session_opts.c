@@ -240,12 +240,16 @@ int ah_session_opts_set_max_redirects(ah_session_opts *o, long n)
 }
 
 int ah_session_opts_set_timeouts(ah_session_opts *o, long total_ms,
-                                 long connect_ms)
+                                 long connect_ms, long idle_ms)
 {
-  if (o == NULL || total_ms < 0 || connect_ms < 0)
+  if (o == NULL || total_ms < -1 || connect_ms < -1 || idle_ms < -1)
     return AH_EINVAL;
-  o->d.total_ms = total_ms;
-  o->d.connect_ms = connect_ms;
+  if (total_ms >= 0)
+    o->d.total_ms = total_ms;
+  if (connect_ms >= 0)
+    o->d.connect_ms = connect_ms;
+  if (idle_ms >= 0)
+    o->d.idle_ms = idle_ms;
   return AH_OK;
 }
 
@@ -295,13 +299,6 @@ int ah_session_opts_set_queue_timeout(ah_session_opts *o, long queue_ms)
   return AH_OK;
 }
 
-int ah_session_opts_set_idle_timeout(ah_session_opts *o, long idle_ms)
-{
-  if (o == NULL || idle_ms < 0)
-    return AH_EINVAL;
-  o->d.idle_ms = idle_ms;
-  return AH_OK;
-}
 
 int ah_session_opts_set_proxy(ah_session_opts *o, const char *url)
 {

@@ -235,11 +235,8 @@ static ah_session *session(const struct tool_config *c)
 
   if (rc == AH_OK)
     rc = ah_session_opts_set_max_connections(o, c->jobs, 0);
-  if (rc == AH_OK && (c->total_ms >= 0 || c->connect_ms >= 0))
-    rc = ah_session_opts_set_timeouts(o, c->total_ms >= 0 ? c->total_ms : 300000,
-                                      c->connect_ms >= 0 ? c->connect_ms : 30000);
-  if (rc == AH_OK && c->idle_ms >= 0)
-    rc = ah_session_opts_set_idle_timeout(o, c->idle_ms);
+  if (rc == AH_OK)
+    rc = ah_session_opts_set_timeouts(o, c->total_ms, c->connect_ms, c->idle_ms);
   if (rc == AH_OK && c->max_redirects >= 0)
     rc = ah_session_opts_set_max_redirects(o, c->max_redirects);
   if (rc == AH_OK && c->user_agent != NULL)

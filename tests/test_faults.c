@@ -80,7 +80,7 @@ static void check_with(const char *path, int code, const char *msg,
   if (max_header)
     assert_int_equal(ah_session_opts_set_max_header(o, max_header), AH_OK);
   if (total_ms)
-    assert_int_equal(ah_session_opts_set_timeouts(o, total_ms, 5000), AH_OK);
+    assert_int_equal(ah_session_opts_set_timeouts(o, total_ms, 5000, -1), AH_OK);
   check_fault(o, &ft);
   ah_session_opts_free(o);
 }
@@ -380,7 +380,7 @@ static int enofd_child(int room)
   int i, ok = 0, nofd = 0, other = 0, lowest;
 
   /* A request waits for a descriptor as long as it would for a connect. */
-  ah_session_opts_set_timeouts(o, 20000, room > 0 ? 10000 : 300);
+  ah_session_opts_set_timeouts(o, 20000, room > 0 ? 10000 : 300, -1);
   s = ah_session_new(o);
   ah_session_opts_free(o);
   lowest = dup(0);

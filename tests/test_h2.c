@@ -282,7 +282,7 @@ static void test_large_header_block(void **state)
     so = ah_session_opts_new();
     ah_session_opts_set_http_version(so, tls ? AH_HTTP_2 : AH_HTTP_2_PRIOR_KNOWLEDGE);
     ah_session_opts_set_ca(so, ca, NULL);
-    ah_session_opts_set_timeouts(so, 0, 5000); /* no total timeout */
+    ah_session_opts_set_timeouts(so, 0, 5000, -1); /* no total timeout */
     s = ah_session_new(so);
     ah_session_opts_free(so);
     for (i = 0; i < 2; i++) {

@@ -597,6 +597,20 @@ static void test_idle_timeout(void **state)
   }
   ah_request_opts_free(o);
   ah_session_free(s);
+  /* The session's default, set in the same shape (-1 keeps the total
+   * and connect defaults): a request without its own idle limit has it. */
+  {
+    ah_session_opts *so = ah_session_opts_new();
+    assert_int_equal(ah_session_opts_set_timeouts(so, -1, -1, 2000), AH_OK);
+    assert_int_equal(ah_session_opts_set_timeouts(so, -2, 0, 0), AH_EINVAL);
+    s = ah_session_new(so);
+    ah_session_opts_free(so);
+    slow = ah_session_fetch(s, tu_url("/slowdrip/5/5000"), NULL);
+    assert_int_equal(ah_future_wait(slow, 20000), AH_OK);
+    assert_int_equal(ah_future_error(slow), AH_ETIMEDOUT);
+    ah_future_free(slow);
+    ah_session_free(s);
+  }
 }
 
 /* A listener whose accept queue is full drops further SYNs: a connect to

@@ -481,7 +481,7 @@ static void test_session_opts(void **state)
   assert_int_equal(ah_session_opts_set_user_agent(o, "bad\r\nua"), AH_EINVAL);
   assert_int_equal(ah_session_opts_set_max_connections(o, -1, 0), AH_EINVAL);
   assert_int_equal(ah_session_opts_set_max_connections(o, 4, 2), AH_OK);
-  assert_int_equal(ah_session_opts_set_timeouts(o, -5, 0), AH_EINVAL);
+  assert_int_equal(ah_session_opts_set_timeouts(o, -5, 0, 0), AH_EINVAL);
   s = ah_session_new(o);
   ah_session_opts_free(o); /* the session copied what it needed */
   f = ah_session_fetch(s, tu_url("/echo"), NULL);

@@ -21,7 +21,7 @@ static ah_session *session(int version)
   ah_session_opts *o = ah_session_opts_new();
   ah_session *s;
 
-  ah_session_opts_set_timeouts(o, 300, 300); /* a reply that never ends */
+  ah_session_opts_set_timeouts(o, 300, 300, -1); /* a reply that never ends */
   ah_session_opts_set_max_body(o, 1 << 20);
   ah_session_opts_set_http_version(o, version);
   s = ah_session_new(o);
