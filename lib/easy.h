@@ -11,6 +11,17 @@
 
 struct ah__request;
 
+/* A curl_off_t of libcurl's about e's transfer (a time in microseconds,
+ * a count), 0 when libcurl has none. Inline: the transfer callbacks and
+ * the verdict both read them, and neither calls the other. */
+static inline curl_off_t ah__info_off(CURL *e, CURLINFO what)
+{
+  curl_off_t v = 0;
+
+  curl_easy_getinfo(e, what, &v);
+  return v;
+}
+
 /* What a request changed on its slot, undone by ah__slot_recycle. */
 enum {
   DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,

@@ -8,8 +8,10 @@
 #include "request.h"
 #include "session_opts.h"
 
-void ah__event(const struct ah__defaults *d, const struct ah__request *q,
-               ah_event *ev)
+/* Deliver ev, an event of q, to the hook: its future and attempt are
+ * filled in here. */
+static void deliver(const struct ah__defaults *d, const struct ah__request *q,
+                    ah_event *ev)
 {
   ev->future = q->f;
   ev->attempt = q->attempt;
@@ -29,5 +31,30 @@ void ah__tell(const struct ah__defaults *d, const struct ah__request *q,
   ev.status = status;
   ev.error = err;
   ev.delay_us = delay_ns / 1000;
-  ah__event(d, q, &ev);
+  deliver(d, q, &ev);
+}
+
+void ah__tell_connected(const struct ah__defaults *d, const struct ah__request *q,
+                        int64_t t_ns, int reused)
+{
+  ah_event ev;
+
+  memset(&ev, 0, sizeof ev);
+  ev.type = AH_EVENT_CONNECTED;
+  ev.time_ns = t_ns;
+  ev.reused = reused;
+  deliver(d, q, &ev);
+}
+
+void ah__tell_redirect(const struct ah__defaults *d, const struct ah__request *q,
+                       int64_t t_ns, int status, const char *url)
+{
+  ah_event ev;
+
+  memset(&ev, 0, sizeof ev);
+  ev.type = AH_EVENT_REDIRECT;
+  ev.time_ns = t_ns;
+  ev.status = status;
+  ev.url = url;
+  deliver(d, q, &ev);
 }

@@ -172,14 +172,6 @@ char *ah__message(int err, const char *detail, const char *url)
   return m;
 }
 
-static int64_t info_us(CURL *e, CURLINFO what)
-{
-  curl_off_t v = 0;
-
-  curl_easy_getinfo(e, what, &v);
-  return (int64_t)v;
-}
-
 static int64_t at_least(int64_t v, int64_t floor)
 {
   return v > floor ? v : floor;
@@ -195,14 +187,14 @@ static void resp_info(struct ah__request *q, struct ah__resp_info *in)
 
   in->attempts = q->attempt;
   t[AH_TIME_QUEUE] = q->queued_ns / 1000;
-  t[AH_TIME_LOOKUP] = info_us(e, CURLINFO_NAMELOOKUP_TIME_T);
-  t[AH_TIME_CONNECT] = at_least(info_us(e, CURLINFO_CONNECT_TIME_T),
+  t[AH_TIME_LOOKUP] = (int64_t)ah__info_off(e, CURLINFO_NAMELOOKUP_TIME_T);
+  t[AH_TIME_CONNECT] = at_least((int64_t)ah__info_off(e, CURLINFO_CONNECT_TIME_T),
                                 t[AH_TIME_LOOKUP]);
-  t[AH_TIME_TLS] = at_least(info_us(e, CURLINFO_APPCONNECT_TIME_T),
+  t[AH_TIME_TLS] = at_least((int64_t)ah__info_off(e, CURLINFO_APPCONNECT_TIME_T),
                             t[AH_TIME_CONNECT]);
-  t[AH_TIME_FIRST_BYTE] = at_least(info_us(e, CURLINFO_STARTTRANSFER_TIME_T),
+  t[AH_TIME_FIRST_BYTE] = at_least((int64_t)ah__info_off(e, CURLINFO_STARTTRANSFER_TIME_T),
                                    t[AH_TIME_TLS]);
-  t[AH_TIME_TOTAL] = at_least(info_us(e, CURLINFO_TOTAL_TIME_T),
+  t[AH_TIME_TOTAL] = at_least((int64_t)ah__info_off(e, CURLINFO_TOTAL_TIME_T),
                               t[AH_TIME_FIRST_BYTE]);
   /* The marks above are the final hop's (each hop is a transfer of its
    * own); the hops before it took the redirect time. */
@@ -400,17 +392,11 @@ static int hop_credentials(CURLU *next, const CURLU *base, int foreign)
 static void tell_redirect(struct ah__request *q, int status, const CURLU *next)
 {
   char *url = NULL, *safe = NULL;
-  ah_event ev;
 
   curl_url_get((CURLU *)next, CURLUPART_URL, &url, 0);
   if (url != NULL)
     safe = ah__url_without_credentials(url);
-  memset(&ev, 0, sizeof ev);
-  ev.type = AH_EVENT_REDIRECT;
-  ev.time_ns = ah__now_ns();
-  ev.status = status;
-  ev.url = safe != NULL ? safe : "";
-  ah__event(q->slot->d, q, &ev);
+  ah__tell_redirect(q->slot->d, q, ah__now_ns(), status, safe != NULL ? safe : "");
   ah__free(safe);
   curl_free(url);
 }

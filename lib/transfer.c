@@ -32,14 +32,6 @@ static void tell(const struct ah__defaults *d, const struct ah__request *q,
   ah__tell(d, q, type, t_ns, 0, 0, 0);
 }
 
-static curl_off_t info_off(CURL *e, CURLINFO what)
-{
-  curl_off_t v = 0;
-
-  curl_easy_getinfo(e, what, &v);
-  return v;
-}
-
 /* The connection is ready: tell the hook how it came to be. libcurl's
  * phase times add up over the requests of a transfer (a digest
  * challenge and its answer, a resend on a reused connection), so
@@ -50,9 +42,9 @@ static void tell_connection(struct ah__slot *slot, struct ah__request *q)
 {
   const struct ah__defaults *d = slot->d;
   CURL *e = slot->easy;
-  curl_off_t dns = info_off(e, CURLINFO_NAMELOOKUP_TIME_T);
-  curl_off_t con = info_off(e, CURLINFO_CONNECT_TIME_T);
-  curl_off_t tls = info_off(e, CURLINFO_APPCONNECT_TIME_T);
+  curl_off_t dns = ah__info_off(e, CURLINFO_NAMELOOKUP_TIME_T);
+  curl_off_t con = ah__info_off(e, CURLINFO_CONNECT_TIME_T);
+  curl_off_t tls = ah__info_off(e, CURLINFO_APPCONNECT_TIME_T);
   int64_t now = ah__now_ns();
   long conns = 0;
 
@@ -72,12 +64,7 @@ static void tell_connection(struct ah__slot *slot, struct ah__request *q)
     if (d_tls > 0)
       tell(d, q, AH_EVENT_TLS, start + d_tls);
   } else {
-    ah_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = AH_EVENT_CONNECTED;
-    ev.time_ns = now;
-    ev.reused = 1;
-    ah__event(d, q, &ev);
+    ah__tell_connected(d, q, now, 1);
   }
   tell(d, q, AH_EVENT_SENT, now);
   slot->ph_dns = dns;
