@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -240,6 +242,110 @@ static void test_queue_timeout(void **state)
   ah_session_opts_free(o);
 }
 
+static long big_body(ah_future *f, char *buf, size_t max, void *ud)
+{
+  (void)f; (void)ud;
+  memset(buf, 'u', max);
+  return (long)max; /* endless: the peer never reads it anyway */
+}
+
+/* Cancel a request in each state it can be in: queued, resolving,
+ * connecting, sending, receiving. Each time its socket is gone at once
+ * (the descriptor count is back to what it was), the future says
+ * AH_ECANCELED, and the next request gets the one connection slot. */
+static void test_cancel_in_every_state(void **state)
+{
+  enum { QUEUED, RESOLVING, CONNECTING, SENDING, RECEIVING, NSTATES };
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *upload = ah_request_opts_new();
+  ah_session *s;
+  int st, fill[8], nfill, port, lfd;
+
+  (void)state;
+  ah_session_opts_set_max_connections(so, 1, 0);
+  ah_request_opts_set_body_reader(upload, big_body, NULL, -1);
+  for (st = 0; st < NSTATES; st++) {
+    char url[96];
+    ah_future *f, *busy = NULL, *next;
+    int base, i, peer = -1, want;
+    s = ah_session_new(so); /* a session each: no idle connection around */
+    base = tu_fd_count();
+    lfd = -1;
+    nfill = 0;
+    switch (st) {
+    case QUEUED:
+      busy = ah_session_fetch(s, tu_url("/delay/300"), NULL);
+      f = ah_session_fetch(s, tu_url("/size/10"), NULL);
+      break;
+    case RESOLVING: /* a name, not an address: libcurl resolves first */
+      snprintf(url, sizeof url, "http://localhost:%d/size/10", tu_port);
+      f = ah_session_fetch(s, url, NULL);
+      ah_session_run(s, 0); /* the resolver starts (it may hold a pipe) */
+      break;
+    case CONNECTING:
+      lfd = tu_listener(&port, 1, fill, &nfill);
+      assert_true(lfd >= 0);
+      snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+      f = ah_session_fetch(s, url, NULL);
+      for (i = 0; i < 5; i++)
+        ah_session_run(s, 20);
+      break;
+    case SENDING: /* a peer that accepts and never reads */
+      lfd = tu_listener(&port, 0, fill, &nfill);
+      assert_true(lfd >= 0);
+      snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+      f = ah_session_fetch(s, url, upload);
+      for (i = 0; i < 20 && peer < 0; i++) {
+        ah_session_run(s, 20);
+        peer = accept(lfd, NULL, NULL);
+      }
+      assert_true(peer >= 0);
+      for (i = 0; i < 10; i++)
+        ah_session_run(s, 20); /* until the socket buffers are full */
+      break;
+    default: /* RECEIVING: a body arriving a byte at a time */
+      f = ah_session_fetch(s, tu_url("/drip/50"), NULL);
+      for (i = 0; i < 10; i++)
+        ah_session_run(s, 30);
+      break;
+    }
+    assert_false(ah_future_done(f));
+    /* What should be open once it is canceled: for a queued request
+     * whatever is open now (it holds no socket); otherwise what was open
+     * before it, plus this test's own listener and peer sockets. */
+    if (st == QUEUED) {
+      want = tu_fd_count();
+    } else {
+      want = base + (peer >= 0) + (lfd >= 0) + nfill;
+      if (st != RESOLVING && tu_fd_count() <= want)
+        fail_msg("state %d: the request holds no socket yet", st);
+    }
+    assert_int_equal(ah_future_cancel(f), AH_OK);
+    assert_int_equal(ah_future_error(f), AH_ECANCELED);
+    if (tu_fd_count() != want) /* at once */
+      fail_msg("state %d: %d descriptors open, want %d", st, tu_fd_count(), want);
+    ah_future_free(f);
+    if (busy) {
+      assert_int_equal(ah_future_wait(busy, 10000), AH_OK);
+      ah_future_free(busy);
+    }
+    next = ah_session_fetch(s, tu_url("/size/10"), NULL);
+    assert_int_equal(ah_future_wait(next, 10000), AH_OK);
+    if (ah_future_error(next) != AH_OK)
+      fail_msg("state %d: the next request failed: %s", st, ah_future_errmsg(next));
+    ah_future_free(next);
+    if (peer >= 0)
+      close(peer);
+    for (i = 0; i < nfill; i++)
+      close(fill[i]);
+    if (lfd >= 0)
+      close(lfd);
+    ah_session_free(s);
+  }
+  ah_session_opts_free(so);
+  ah_request_opts_free(upload);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -249,6 +355,7 @@ int main(void)
     TU_TEST(test_timeout_starts_at_dequeue),
     TU_TEST(test_cancel_queued),
     TU_TEST(test_callback_fetch_queues_behind),
+    TU_TEST(test_cancel_in_every_state),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

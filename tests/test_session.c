@@ -470,30 +470,6 @@ static void test_gather_two_sessions_one_freed(void **state)
   ah_session_free(a);
 }
 
-static void test_session_opts(void **state)
-{
-  ah_session_opts *o = ah_session_opts_new();
-  ah_session *s;
-  ah_future *f;
-
-  (void)state;
-  assert_int_equal(ah_session_opts_set_user_agent(o, "tester/1"), AH_OK);
-  assert_int_equal(ah_session_opts_set_user_agent(o, "bad\r\nua"), AH_EINVAL);
-  assert_int_equal(ah_session_opts_set_max_connections(o, -1, 0), AH_EINVAL);
-  assert_int_equal(ah_session_opts_set_max_connections(o, 4, 2), AH_OK);
-  assert_int_equal(ah_session_opts_set_timeouts(o, -5, 0, 0), AH_EINVAL);
-  s = ah_session_new(o);
-  ah_session_opts_free(o); /* the session copied what it needed */
-  f = ah_session_fetch(s, tu_url("/echo"), NULL);
-  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
-  assert_non_null(strstr(ah_response_body(ah_future_response(f), NULL),
-                         "header User-Agent: tester/1\n"));
-  ah_future_free(f);
-  ah_session_free(s);
-  ah_session_opts_free(NULL);
-  assert_int_equal(ah_version(), AH_VERSION_NUM);
-}
-
 /* Every descriptor the library opens (epoll, timerfd, eventfd, sockets) is
  * close-on-exec: none leaks into a program the caller executes. */
 /* Session headers go with every request; a request's header of the same
@@ -530,125 +506,6 @@ static void test_session_default_headers(void **state)
   ah_request_opts_free(o);
   ah_session_free(s);
   ah_session_opts_free(so);
-}
-
-/* Lifecycle events: what a tracer sees of each request. */
-#define MAX_EVENTS 64
-struct trace {
-  int n;
-  struct {
-    int type, attempt, reused, status, error;
-    long long time_ns, delay_us;
-    ah_future *f;
-    char url[64];
-  } ev[MAX_EVENTS];
-};
-
-static void record(const ah_event *ev, void *ud)
-{
-  struct trace *t = ud;
-
-  if (t->n == MAX_EVENTS)
-    return;
-  t->ev[t->n].type = ev->type;
-  t->ev[t->n].attempt = ev->attempt;
-  t->ev[t->n].reused = ev->reused;
-  t->ev[t->n].status = ev->status;
-  t->ev[t->n].error = ev->error;
-  t->ev[t->n].time_ns = ev->time_ns;
-  t->ev[t->n].delay_us = ev->delay_us;
-  t->ev[t->n].f = ev->future;
-  snprintf(t->ev[t->n].url, sizeof t->ev[0].url, "%s", ev->url ? ev->url : "");
-  t->n++;
-}
-
-/* The events of future f, as a string of letters (Q queued, S dequeued
- * or started, D dns, C new connection, R reused, T tls, W sent (written),
- * F first byte, L redirect (Location), A retry (again), E done (end)). */
-static const char *story(const struct trace *t, ah_future *f)
-{
-  static char out[MAX_EVENTS + 1];
-  static const char letter[] = "?QSDCTWFLAE";
-  int i, n = 0;
-  long long last = 0;
-
-  for (i = 0; i < t->n; i++) {
-    if (t->ev[i].f != f)
-      continue;
-    out[n++] = t->ev[i].type == AH_EVENT_CONNECTED && t->ev[i].reused
-                   ? 'R' : letter[t->ev[i].type];
-    /* Each event no earlier than the one before (10 us of slack for the
-     * phases placed back from libcurl's microsecond times). */
-    assert_true(t->ev[i].time_ns + 10000 >= last);
-    if (t->ev[i].time_ns > last)
-      last = t->ev[i].time_ns;
-  }
-  out[n] = '\0';
-  return out;
-}
-
-static const struct trace *last_trace;
-static int event_of(ah_future *f, int type)
-{
-  int i;
-
-  for (i = 0; i < last_trace->n; i++)
-    if (last_trace->ev[i].f == f && last_trace->ev[i].type == type)
-      return i;
-  fail_msg("no event %d", type);
-  return -1;
-}
-
-static void test_lifecycle_events(void **state)
-{
-  ah_session_opts *o = ah_session_opts_new();
-  ah_session *s;
-  ah_future *fs[3];
-  static struct trace t;
-  int i;
-
-  (void)state;
-  memset(&t, 0, sizeof t);
-  last_trace = &t;
-  assert_int_equal(ah_session_opts_on_event(o, record, &t), AH_OK);
-  ah_session_opts_set_max_connections(o, 1, 0); /* the second one queues */
-  ah_session_opts_set_retries(o, 2, AH_RETRY_STATUS);
-  ah_session_opts_set_retry_backoff(o, 1, 10);
-  s = ah_session_new(o);
-  ah_session_opts_free(o);
-  fs[0] = ah_session_fetch(s, tu_url("/redirect/1"), NULL);
-  fs[1] = ah_session_fetch(s, tu_url("/flaky/events/1/503"), NULL);
-  assert_int_equal(ah_gather(fs, 2, 20000), AH_OK);
-  /* Alone: with a limit of one connection, libcurl would close the kept
-   * one to try this. */
-  fs[2] = ah_session_fetch(s, "http://127.0.0.1:1/", NULL);
-  assert_int_equal(ah_future_wait(fs[2], 20000), AH_OK);
-  /* A new connection, a redirect followed on the same connection (a
-   * new round: sent, first byte), done. */
-  assert_string_equal(story(&t, fs[0]), "SDCWFLRWFE");
-  i = event_of(fs[0], AH_EVENT_REDIRECT);
-  assert_int_equal(t.ev[i].status, 302);
-  assert_string_equal(t.ev[i].url, tu_url("/redirect/0")); /* resolved */
-  i = event_of(fs[0], AH_EVENT_DONE);
-  assert_int_equal(t.ev[i].status, 200);
-  assert_int_equal(t.ev[i].error, AH_OK);
-  /* Queued behind it, a 503 retried on the kept connection. */
-  assert_string_equal(story(&t, fs[1]), "QSRWFASRWFE");
-  i = event_of(fs[1], AH_EVENT_RETRY);
-  assert_int_equal(t.ev[i].status, 503);
-  assert_int_equal(t.ev[i].attempt, 1);
-  assert_true(t.ev[i].delay_us >= 0 && t.ev[i].delay_us <= 10000);
-  i = event_of(fs[1], AH_EVENT_DONE);
-  assert_int_equal(t.ev[i].attempt, 2);
-  /* Refused: it never got to send. */
-  assert_string_equal(story(&t, fs[2]), "SE");
-  i = event_of(fs[2], AH_EVENT_DONE);
-  assert_int_equal(t.ev[i].error, AH_ECONNECT);
-  for (i = 0; i < 3; i++)
-    ah_future_free(fs[i]);
-  ah_session_free(s);
-  /* Without a hook, nothing is told (and nothing spent: bench-instr). */
-  assert_int_equal(ah_session_opts_on_event(NULL, record, &t), AH_EINVAL);
 }
 
 /* Host overrides: a name no DNS knows reaches the test server, the URL
@@ -787,110 +644,6 @@ static void test_cookie_jar(void **state)
   ah_session_opts_free(off);
 }
 
-static long big_body(ah_future *f, char *buf, size_t max, void *ud)
-{
-  (void)f; (void)ud;
-  memset(buf, 'u', max);
-  return (long)max; /* endless: the peer never reads it anyway */
-}
-
-/* Cancel a request in each state it can be in: queued, resolving,
- * connecting, sending, receiving. Each time its socket is gone at once
- * (the descriptor count is back to what it was), the future says
- * AH_ECANCELED, and the next request gets the one connection slot. */
-static void test_cancel_in_every_state(void **state)
-{
-  enum { QUEUED, RESOLVING, CONNECTING, SENDING, RECEIVING, NSTATES };
-  ah_session_opts *so = ah_session_opts_new();
-  ah_request_opts *upload = ah_request_opts_new();
-  ah_session *s;
-  int st, fill[8], nfill, port, lfd;
-
-  (void)state;
-  ah_session_opts_set_max_connections(so, 1, 0);
-  ah_request_opts_set_body_reader(upload, big_body, NULL, -1);
-  for (st = 0; st < NSTATES; st++) {
-    char url[96];
-    ah_future *f, *busy = NULL, *next;
-    int base, i, peer = -1, want;
-    s = ah_session_new(so); /* a session each: no idle connection around */
-    base = tu_fd_count();
-    lfd = -1;
-    nfill = 0;
-    switch (st) {
-    case QUEUED:
-      busy = ah_session_fetch(s, tu_url("/delay/300"), NULL);
-      f = ah_session_fetch(s, tu_url("/size/10"), NULL);
-      break;
-    case RESOLVING: /* a name, not an address: libcurl resolves first */
-      snprintf(url, sizeof url, "http://localhost:%d/size/10", tu_port);
-      f = ah_session_fetch(s, url, NULL);
-      ah_session_run(s, 0); /* the resolver starts (it may hold a pipe) */
-      break;
-    case CONNECTING:
-      lfd = tu_listener(&port, 1, fill, &nfill);
-      assert_true(lfd >= 0);
-      snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-      f = ah_session_fetch(s, url, NULL);
-      for (i = 0; i < 5; i++)
-        ah_session_run(s, 20);
-      break;
-    case SENDING: /* a peer that accepts and never reads */
-      lfd = tu_listener(&port, 0, fill, &nfill);
-      assert_true(lfd >= 0);
-      snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-      f = ah_session_fetch(s, url, upload);
-      for (i = 0; i < 20 && peer < 0; i++) {
-        ah_session_run(s, 20);
-        peer = accept(lfd, NULL, NULL);
-      }
-      assert_true(peer >= 0);
-      for (i = 0; i < 10; i++)
-        ah_session_run(s, 20); /* until the socket buffers are full */
-      break;
-    default: /* RECEIVING: a body arriving a byte at a time */
-      f = ah_session_fetch(s, tu_url("/drip/50"), NULL);
-      for (i = 0; i < 10; i++)
-        ah_session_run(s, 30);
-      break;
-    }
-    assert_false(ah_future_done(f));
-    /* What should be open once it is canceled: for a queued request
-     * whatever is open now (it holds no socket); otherwise what was open
-     * before it, plus this test's own listener and peer sockets. */
-    if (st == QUEUED) {
-      want = tu_fd_count();
-    } else {
-      want = base + (peer >= 0) + (lfd >= 0) + nfill;
-      if (st != RESOLVING && tu_fd_count() <= want)
-        fail_msg("state %d: the request holds no socket yet", st);
-    }
-    assert_int_equal(ah_future_cancel(f), AH_OK);
-    assert_int_equal(ah_future_error(f), AH_ECANCELED);
-    if (tu_fd_count() != want) /* at once */
-      fail_msg("state %d: %d descriptors open, want %d", st, tu_fd_count(), want);
-    ah_future_free(f);
-    if (busy) {
-      assert_int_equal(ah_future_wait(busy, 10000), AH_OK);
-      ah_future_free(busy);
-    }
-    next = ah_session_fetch(s, tu_url("/size/10"), NULL);
-    assert_int_equal(ah_future_wait(next, 10000), AH_OK);
-    if (ah_future_error(next) != AH_OK)
-      fail_msg("state %d: the next request failed: %s", st, ah_future_errmsg(next));
-    ah_future_free(next);
-    if (peer >= 0)
-      close(peer);
-    for (i = 0; i < nfill; i++)
-      close(fill[i]);
-    if (lfd >= 0)
-      close(lfd);
-    ah_session_free(s);
-  }
-  ah_session_opts_free(so);
-  ah_request_opts_free(upload);
-}
-
 static void test_descriptors_close_on_exec(void **state)
 {
   char before[1024];
@@ -939,14 +692,11 @@ int main(void)
     TU_TEST(test_wakeup_from_thread),
     TU_TEST(test_gather_two_sessions),
     TU_TEST(test_gather_two_sessions_one_freed),
-    TU_TEST(test_session_opts),
     TU_TEST(test_descriptors_close_on_exec),
     TU_TEST(test_session_default_headers),
     TU_TEST(test_base_url),
     TU_TEST(test_host_override),
-    TU_TEST(test_lifecycle_events),
     TU_TEST(test_cookie_jar),
-    TU_TEST(test_cancel_in_every_state),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

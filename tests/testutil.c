@@ -249,3 +249,12 @@ const char *tu_body(ah_future *f)
     fail_msg("%s", ah_future_errmsg(f));
   return ah_response_body(ah_future_response(f), NULL);
 }
+
+int tu_count(const char *hay, const char *needle)
+{
+  int n = 0;
+
+  for (; (hay = strstr(hay, needle)) != NULL; hay++)
+    n++;
+  return n;
+}

@@ -45,6 +45,8 @@ struct ah_session;
 struct ah_request_opts;
 struct ah_future *tu_fetch(struct ah_session *s, const char *url,
                            const struct ah_request_opts *o);
+/* How many times needle occurs in hay. */
+int tu_count(const char *hay, const char *needle);
 /* The body of a future that succeeded (the test fails with its message
  * if it did not). */
 const char *tu_body(struct ah_future *f);
