@@ -4,7 +4,8 @@
   - no lib/ source file is longer than 800 lines;
   - calls go one way: no circle among lib/ files, read from the compiled
     objects (which file defines each symbol another one uses);
-  - includes go one way: no circle among lib/ headers and sources.
+  - includes go one way: no circle among lib/ headers and sources;
+  - tests mirror lib/: each lib/X.c has its tests/test_X.c.
 
 For calls a file and its header are one module (foo.c, foo.h); includes
 go from file to file. Usage:
@@ -100,11 +101,16 @@ def main():
         problems.append("call circle among " + ", ".join(c))
     for c in cycles(include_edges()):
         problems.append("include circle among " + ", ".join(c))
+    for path in sorted(glob.glob("lib/*.c")):
+        test = "tests/test_" + os.path.basename(path)
+        if not os.path.exists(test):
+            problems.append("%s has no %s" % (path, test))
     for p in problems:
         print("layers: " + p)
     if problems:
         return 1
-    print("layers: ok (%d files in lib/, each at most %d lines; calls and includes one way)"
+    print("layers: ok (%d files in lib/, each at most %d lines, each with its test file; "
+          "calls and includes one way)"
           % (len(glob.glob("lib/*.c")), MAX_LINES))
     return 0
 
