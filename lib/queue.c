@@ -65,8 +65,8 @@ static void request_free(struct ah__queue *aq, struct ah__request *q)
 }
 
 static void pump(struct ah__queue *aq);
-static void queue_timer_update(struct ah__queue *aq);
-static void retry_timer_update(struct ah__queue *aq);
+static void arm(struct ah__queue *aq);
+static void on_timer(void *arg);
 static int rate_admit(struct ah__queue *aq, struct ah__request *q);
 
 static struct ah__bucket *bucket_of(struct ah__queue *aq, const struct ah__request *q);
@@ -85,7 +85,7 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
   switch ((enum ah__place)q->place) {
   case AH__QUEUED:
     ah__list_remove(&aq->queue, q);
-    queue_timer_update(aq);
+    arm(aq);
     break;
   case AH__PARKED:
     if ((b = parked_in(aq, q)) != NULL)
@@ -93,7 +93,7 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
     break;
   case AH__WAITING:
     ah__list_remove(&aq->waiting, q);
-    retry_timer_update(aq);
+    arm(aq);
     break;
   case AH__ACTIVE:
     ah__bridge_remove(aq->bridge, q->slot->easy);
@@ -107,7 +107,7 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
   case AH__QUEUED:
     ah__list_insert(&aq->queue, before, q);
     if (aq->queue.head == q)
-      queue_timer_update(aq);
+      arm(aq);
     break;
   case AH__PARKED:
     /* rate_admit found the bucket: its host has one */
@@ -118,7 +118,7 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
     break;
   case AH__WAITING:
     ah__list_insert(&aq->waiting, before, q);
-    retry_timer_update(aq);
+    arm(aq);
     break;
   case AH__ACTIVE:
     ah__list_append(&aq->active, q);
@@ -196,35 +196,10 @@ static int retry_later(struct ah__queue *aq, struct ah__request *q, int err)
   return 1;
 }
 
-static void on_retry_timer(void *arg);
-static void on_fd_timer(void *arg);
-
-/* Set the timer *id (registered at its first use, so that a session that
- * never needs it pays nothing for it in every timer update). */
-static void set_timer(struct ah__queue *aq, int *id, ah__timer_cb cb, int64_t at)
-{
-  if (*id == 0) {
-    if (at == AH__NO_DEADLINE)
-      return;
-    *id = ah__reactor_timer(aq->reactor, cb, aq); /* room for all four */
-  }
-  ah__reactor_set_timer(aq->reactor, *id, at);
-}
-
-static void retry_timer_update(struct ah__queue *aq)
-{
-  set_timer(aq, &aq->retry_timer, on_retry_timer,
-                        aq->waiting.head ? aq->waiting.head->retry_ns
-                                        : AH__NO_DEADLINE);
-}
-
 /* Requests whose wait is over go back in: started if there is room, else
  * at the tail of the queue like a new fetch. */
-static void on_retry_timer(void *arg)
+static void retries_due(struct ah__queue *aq, int64_t now)
 {
-  struct ah__queue *aq = arg;
-  int64_t now = ah__now_ns();
-
   while (!aq->closing && aq->waiting.head && aq->waiting.head->retry_ns <= now) {
     struct ah__request *q = aq->waiting.head;
     move(aq, q, AH__NOWHERE, NULL);
@@ -239,7 +214,6 @@ static void on_retry_timer(void *arg)
         event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
     }
   }
-  retry_timer_update(aq); /* also when it fired early, with none due */
 }
 
 /* Out of descriptors before anything was sent: q goes back to the head of
@@ -265,19 +239,19 @@ static int starve(struct ah__queue *aq, struct ah__request *q)
   if (aq->starve_ns > 1000000000)
     aq->starve_ns = 1000000000;
   aq->starved = 1;
-  set_timer(aq, &aq->fd_timer, on_fd_timer, now + aq->starve_ns);
+  aq->fd_due = now + aq->starve_ns;
+  arm(aq);
   return 1;
 }
 
 static void unstarve(struct ah__queue *aq)
 {
   aq->starved = 0;
-  set_timer(aq, &aq->fd_timer, on_fd_timer, AH__NO_DEADLINE);
+  arm(aq);
 }
 
 /* Per-host rates. */
 
-static void on_rate_timer(void *arg);
 
 static struct ah__bucket *bucket_of(struct ah__queue *aq, const struct ah__request *q)
 {
@@ -312,7 +286,7 @@ static void rate_timer_at(struct ah__queue *aq, int64_t at)
 {
   if (at < aq->rate_due) {
     aq->rate_due = at;
-    set_timer(aq, &aq->rate_timer, on_rate_timer, at);
+    arm(aq);
   }
 }
 
@@ -347,13 +321,10 @@ static int rate_admit(struct ah__queue *aq, struct ah__request *q)
 
 /* Tokens are due: move as many waiting requests as there are tokens to
  * the head of the queue, their tokens taken, in the order they came. */
-static void on_rate_timer(void *arg)
+static void tokens_due(struct ah__queue *aq, int64_t now)
 {
-  struct ah__queue *aq = arg;
-  int64_t now = ah__now_ns();
   size_t i;
 
-  aq->rate_due = AH__NO_DEADLINE;
   for (i = 0; i < aq->rates.cap && !aq->closing; i++) {
     struct ah__bucket *b = aq->rates.table[i];
     struct ah__request *before = aq->queue.head;
@@ -367,17 +338,11 @@ static void on_rate_timer(void *arg)
     if (b != NULL && b->parked.head != NULL)
       rate_timer_at(aq, next);
   }
-  queue_timer_update(aq);
+  arm(aq);
   pump(aq);
 }
 
-static void on_fd_timer(void *arg)
-{
-  struct ah__queue *aq = arg;
 
-  aq->starved = 0; /* the pause's length is kept: it doubles if it fails */
-  pump(aq);
-}
 
 /* End a request: out of libcurl (or the queue), start the next queued
  * request in its place, then complete its future. Starting the next one
@@ -512,26 +477,62 @@ static int follow(struct ah__queue *aq, struct ah__request *q, const char **why)
   return launch(aq, q, why);
 }
 
-/* The queue timeout: one timer, for the head of the queue, since the queue
- * is FIFO and every request waits at most the same time. */
-static void queue_timer_update(struct ah__queue *aq)
+/* The queue's one deadline timer, set to the earliest of: the queue
+ * timeout of the queue's head (the queue is FIFO and every request waits
+ * at most the same time, so only the head's can be due), the retry list's
+ * head, the next token of a bucket with requests, and the end of a pause
+ * for descriptors. It is registered at its first use and set only when
+ * the earliest changes. */
+static void arm(struct ah__queue *aq)
 {
-  if (aq->queue_ns == 0)
+  int64_t at = aq->rate_due;
+
+  if (aq->queue_ns > 0 && aq->queue.head != NULL &&
+      aq->queue.head->queued_ns + aq->queue_ns < at)
+    at = aq->queue.head->queued_ns + aq->queue_ns;
+  if (aq->waiting.head != NULL && aq->waiting.head->retry_ns < at)
+    at = aq->waiting.head->retry_ns;
+  if (aq->starved && aq->fd_due < at)
+    at = aq->fd_due;
+  if (at == aq->armed)
     return;
-  ah__reactor_set_timer(aq->reactor, aq->queue_timer,
-                        aq->queue.head ? aq->queue.head->queued_ns + aq->queue_ns
-                                      : AH__NO_DEADLINE);
+  if (aq->timer == 0) {
+    if (at == AH__NO_DEADLINE)
+      return;
+    aq->timer = ah__reactor_timer(aq->reactor, on_timer, aq);
+  }
+  aq->armed = at;
+  ah__reactor_set_timer(aq->reactor, aq->timer, at);
 }
 
-static void on_queue_timer(void *arg)
+/* Requests that waited in the queue longer than its timeout end. */
+static void queue_expired(struct ah__queue *aq, int64_t now)
+{
+  while (!aq->closing && aq->queue.head &&
+         aq->queue.head->queued_ns + aq->queue_ns <= now)
+    finish(aq, aq->queue.head, CURLE_OK, AH_ETIMEDOUT);
+}
+
+/* Whatever fell due: the reactor disarmed the timer before calling. */
+static void on_timer(void *arg)
 {
   struct ah__queue *aq = arg;
   int64_t now = ah__now_ns();
 
-  while (!aq->closing && aq->queue.head &&
-         aq->queue.head->queued_ns + aq->queue_ns <= now)
-    finish(aq, aq->queue.head, CURLE_OK, AH_ETIMEDOUT);
-  queue_timer_update(aq);
+  aq->armed = AH__NO_DEADLINE;
+  if (aq->queue_ns > 0)
+    queue_expired(aq, now);
+  if (aq->rate_due <= now) {
+    aq->rate_due = AH__NO_DEADLINE;
+    tokens_due(aq, now);
+  }
+  if (aq->waiting.head != NULL && aq->waiting.head->retry_ns <= now)
+    retries_due(aq, now);
+  if (aq->starved && aq->fd_due <= now) {
+    aq->starved = 0; /* the pause's length is kept: it doubles if it fails */
+    pump(aq);
+  }
+  arm(aq); /* also when it fired early, with nothing due */
 }
 
 /* Move queued requests into libcurl while there is room. One that cannot
@@ -670,10 +671,9 @@ int ah__queue_init(struct ah__queue *aq, struct ah__reactor *r,
   /* HTTP/1.1: one request per connection, so the connection limit is the
    * window; the rest wait in ahttp's queue holding no easy handle. */
   aq->window = window == 0 ? (size_t)-1 : window;
-  if (queue_ms > 0) {
+  if (queue_ms > 0)
     aq->queue_ns = (int64_t)queue_ms * 1000000;
-    aq->queue_timer = ah__reactor_timer(r, on_queue_timer, aq);
-  }
+  aq->armed = AH__NO_DEADLINE;
   aq->rt.rng = (uint64_t)ah__now_ns() ^ (uint64_t)(uintptr_t)aq;
   aq->rate_due = AH__NO_DEADLINE;
   aq->limited = ah__rates_any(&aq->rates);

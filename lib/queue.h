@@ -32,17 +32,17 @@ struct ah__queue {
   struct ah__list queue;     /* requests waiting for room, FIFO */
   struct ah__list waiting;   /* requests waiting to be retried, by due time */
   struct ah__retrier rt;     /* retry policy, budget, jitter */
-  int retry_timer;           /* fires for the head of waiting; 0: none yet */
-  int fd_timer;              /* ends a pause of admission; 0: none yet */
+  int timer;                 /* the one deadline timer; 0: none yet */
+  int64_t armed;             /* what it is set to, AH__NO_DEADLINE: none */
   int starved;               /* out of descriptors: admission paused */
+  int64_t fd_due;            /* when the pause ends */
   struct ah__rates rates;    /* per-host rate limits and their buckets */
   int limited;               /* some rule limits a host */
-  int rate_timer;            /* the next token of a bucket with requests */
-  int64_t rate_due;          /* when it fires, AH__NO_DEADLINE: not set */
+  int64_t rate_due;          /* the next token of a bucket with requests,
+                                AH__NO_DEADLINE: none */
   int64_t starve_ns;         /* the pause's length, doubled each time */
   size_t window;             /* most requests in libcurl at once */
   int64_t queue_ns;          /* queue timeout, 0: none */
-  int queue_timer;           /* the reactor's timer for it */
   size_t ndoomed;            /* requests with doom_err, to fail */
   struct ah__slot **pool;    /* idle easy handles, configured */
   size_t npool;
