@@ -182,8 +182,9 @@ AH_EXTERN int ah_session_opts_set_max_header(ah_session_opts *o, size_t bytes);
 /* Redirects followed before AH_EREDIRECTS (default 10; 0 follows none). */
 AH_EXTERN int ah_session_opts_set_max_redirects(ah_session_opts *o, long n);
 /* Default total, connect and idle timeouts of each request, in ms
- * (300000, 30000 and 0; 0: none; -1 leaves that one as it is). The same
- * shape as ah_request_opts_set_timeouts. */
+ * (300000, 30000 and 0; 0: none; -1 leaves that one as it is, where a
+ * request's -1 means the session's). The same shape as
+ * ah_request_opts_set_timeouts. */
 AH_EXTERN int ah_session_opts_set_timeouts(ah_session_opts *o, long total_ms,
                                            long connect_ms, long idle_ms);
 /* User-Agent sent with every request (default "ahttp/VERSION"). */
@@ -371,7 +372,8 @@ AH_EXTERN int ah_gather(ah_future *const *fs, size_t n, long timeout_ms);
 AH_EXTERN ah_future *ah_wait_any(ah_future *const *fs, size_t n,
                                  long timeout_ms);
 /* As ah_wait_any, with the outcome as a code: AH_OK and *first the done
- * future, or AH_ETIMEDOUT, AH_EINTR, AH_EBUSY, AH_EINVAL, AH_ENOMEM. */
+ * future, or AH_ETIMEDOUT, AH_EINTR, AH_EBUSY, AH_EINVAL, AH_ENOMEM,
+ * AH_EIO. */
 AH_EXTERN int ah_wait_first(ah_future *const *fs, size_t n, long timeout_ms,
                             ah_future **first);
 /* 1 when f has completed (success, error or canceled), else 0. */

@@ -86,33 +86,13 @@ static void take_multi_fds(struct ah__bridge *b, int base, const char *was_free)
   }
 }
 
-/* libcurl keeps a multiplexed connection in its pool whatever ended a
- * transfer on it (multi.c closes only a connection that is not
- * multiplexed after a premature end), and some ends leave it unusable:
- * the next request on it fails, with nothing sent or on garbage.
- *  - CURLE_HTTP2: the HTTP/2 session itself failed. 7.88 then fails every
- *    later request on it at once (a SETTINGS flood); 8.21 leaves the input
- *    nghttp2 refused in its buffer and feeds it again to the next stream,
- *    which reads it as a COMPRESSION_ERROR or FRAME_SIZE_ERROR.
- *  - CURLE_RECV_ERROR: what 7.88 and 8.5 say for the same (a PING flood),
- *    and a receive failure anywhere else: the connection is gone anyway.
- *  - CURLE_HTTP2_STREAM, one stream reset, where that breaks the whole
- *    connection (7.88: see h2_reset_breaks_conn).
- * ahttp does not let the next request find out: the connection is shut
- * down here, so that libcurl finds it dead before any reuse and closes
- * it itself. */
-static int breaks_connection(CURLcode rc)
-{
-  return rc == CURLE_HTTP2 || rc == CURLE_RECV_ERROR ||
-         (rc == CURLE_HTTP2_STREAM && ah__curl_caps()->h2_reset_breaks_conn);
-}
-
-static void shut_connection(CURL *easy)
+void ah__bridge_shut_connection(CURL *easy)
 {
   curl_socket_t fd = CURL_SOCKET_BAD;
 
   /* The socket of the connection the transfer last used, while libcurl
-   * keeps it; none once libcurl closed it (then no number is reused). */
+   * keeps it in its pool (found by the connection's id, never by a
+   * number a closed socket left); none once libcurl closed it. */
   if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
       fd != CURL_SOCKET_BAD)
     shutdown(fd, SHUT_RDWR);
@@ -128,8 +108,6 @@ static void drain_done(struct ah__bridge *b)
       /* Copy out: the message dies with the handle's removal. */
       CURL *easy = msg->easy_handle;
       CURLcode rc = msg->data.result;
-      if (breaks_connection(rc))
-        shut_connection(easy);
       b->ops->done(b->arg, easy, rc);
     }
   }

@@ -52,6 +52,11 @@ CURLMcode ah__bridge_add(struct ah__bridge *b, CURL *easy);
 /* Stop a transfer in any state; its connection and socket go at once
  * unless the transfer had finished cleanly. */
 void ah__bridge_remove(struct ah__bridge *b, CURL *easy);
+/* Shut down the connection easy's finished transfer left in libcurl's
+ * pool, if it is still there: libcurl then finds it dead and closes it
+ * itself rather than hand it to the next request. For a connection the
+ * transfer's end left unusable (ah__request_breaks_connection). */
+void ah__bridge_shut_connection(CURL *easy);
 /* Sockets: libcurl closes the sockets of an easy handle given to
  * ah__bridge_prepare through the bridge, and the opener of each such
  * socket (CURLOPT_OPENSOCKETFUNCTION) announces it with ah__bridge_adopt.

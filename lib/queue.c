@@ -312,6 +312,8 @@ static int rate_admit(struct ah__queue *aq, struct ah__request *q)
     rate_timer_at(aq, next);
   } /* else: behind those waiting, for whom the timer is set */
   move(aq, q, AH__PARKED, NULL);
+  if (q->place != AH__PARKED)
+    return 1; /* its bucket could not be found again (no memory): not held */
   if (q->queued_ns == 0)
     q->queued_ns = now; /* the wait counts as time queued */
   if (aq->d->on_event != NULL)
@@ -354,6 +356,8 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
   ah_response *resp = NULL;
   char *msg = NULL;
 
+  if (q->place == AH__ACTIVE && rc != CURLE_OK && ah__request_breaks_connection(q, rc))
+    ah__bridge_shut_connection(q->slot->easy);
   move(aq, q, AH__NOWHERE, NULL);
   if (q->doom_err)
     aq->ndoomed--;
@@ -400,6 +404,11 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
 done:
   if (aq->d->on_event != NULL)
     event(aq, q, AH_EVENT_DONE, resp ? ah_response_status(resp) : 0, err, 0);
+  /* The request goes now, its future completes after the next ones are
+   * started (FIFO): a callback run meanwhile (the next one's start that
+   * failed, a rewind) may cancel or free this future, which then has no
+   * request to end (a cancel is a no-op, a free waits for the end). */
+  f->u.req = NULL;
   request_free(aq, q);
   if (aq->starved)
     unstarve(aq); /* a request ended: a descriptor may be free again */

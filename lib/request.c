@@ -335,6 +335,32 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
   return err;
 }
 
+/* libcurl keeps a multiplexed connection in its pool whatever ended a
+ * transfer on it (multi.c closes only a connection that is not
+ * multiplexed after a premature end), and some ends leave it unusable:
+ * the next request on it fails, with nothing sent or on garbage.
+ *  - CURLE_HTTP2: the HTTP/2 session itself failed. 7.88 then fails every
+ *    later request on it at once (a SETTINGS flood); 8.21 leaves the input
+ *    nghttp2 refused in its buffer and feeds it again to the next stream,
+ *    which reads it as a COMPRESSION_ERROR or FRAME_SIZE_ERROR.
+ *  - CURLE_RECV_ERROR: what 7.88 and 8.5 say for the same (a PING flood),
+ *    and a receive failure anywhere else: the connection is gone anyway.
+ *  - CURLE_HTTP2_STREAM, one stream reset, where that breaks the whole
+ *    connection (7.88: see h2_reset_breaks_conn).
+ * But one stream's own end (a server's RST_STREAM with NO_ERROR before a
+ * body: CURLE_HTTP2 on 8.21, CURLE_RECV_ERROR on 8.5) leaves the
+ * connection as it was, and other streams may be on it: every release
+ * words that "HTTP/2 stream N ..." as the transfer's first error. */
+int ah__request_breaks_connection(const struct ah__request *q, CURLcode rc)
+{
+  if (rc == CURLE_HTTP2_STREAM)
+    return ah__curl_caps()->h2_reset_breaks_conn;
+  if (rc != CURLE_HTTP2 && rc != CURLE_RECV_ERROR)
+    return 0;
+  return ah__curl_caps()->h2_reset_breaks_conn ||
+         strncmp(q->slot->errbuf, "HTTP/2 stream ", 14) != 0;
+}
+
 /* Redirects: ahttp follows them, one transfer per hop (libcurl's own
  * following is off), so that what is judged is what is requested. */
 

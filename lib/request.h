@@ -74,6 +74,10 @@ struct ah__request {
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp);
 
+/* 1 when q's transfer, ended with rc, left its connection unusable for
+ * another request, though libcurl keeps it (see request.c): the caller
+ * shuts it down (ah__bridge_shut_connection). */
+int ah__request_breaks_connection(const struct ah__request *q, CURLcode rc);
 /* After q's transfer: when its response set cookies, hold the session's
  * jar to its caps (cookies.c). */
 void ah__request_cookies(struct ah__request *q);

@@ -193,7 +193,8 @@ static void session_cancel(ah_session *s, struct ah__request *q, int err)
 /* What a session's futures ask of it (future.h). */
 static int future_cancel(ah_future *f)
 {
-  session_cancel(f->owner, f->u.req, AH_ECANCELED);
+  if (f->u.req != NULL) /* NULL: ending already, completes at once */
+    session_cancel(f->owner, f->u.req, AH_ECANCELED);
   return AH_OK;
 }
 

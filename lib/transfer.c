@@ -177,8 +177,9 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
      * fails and the connection is left with input it will feed again to
      * the next stream. Whatever sent such a block gets no other request
      * on that connection: libcurl closes it at the end of this transfer
-     * (with no other stream on it; otherwise the first of those to fail
-     * shuts it, see curl_bridge.c). */
+     * when no other stream is on it (it skips the option otherwise); the
+     * others then fail on the broken session, and the end of each shuts
+     * the connection (ah__request_breaks_connection, in queue.c's finish). */
     slot->dirty |= DIRTY_FRESH;
     curl_easy_setopt(slot->easy, CURLOPT_FORBID_REUSE, 1L);
     return 0;

@@ -346,6 +346,62 @@ static void test_cancel_in_every_state(void **state)
   ah_request_opts_free(upload);
 }
 
+/* A request ends, and before its future completes the next one starts
+ * in its place; that start fails (its body's rewind refuses) and the
+ * failed one's callback cancels the first future. The first request is
+ * already gone: the cancel must not touch it (it did: a use after free,
+ * found by a review under ASan), and the first future completes as it
+ * would have. */
+static ah_future *first_of_pair;
+
+static void cancel_first(ah_future *f, void *ud)
+{
+  (void)f;
+  (void)ud;
+  assert_int_equal(ah_future_cancel(first_of_pair), AH_OK);
+}
+
+static int refuse_rewind(ah_future *f, void *ud)
+{
+  (void)f;
+  (void)ud;
+  return -1;
+}
+
+static void test_cancel_while_ending(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *put_o = ah_request_opts_new();
+  static struct tu_text body = {"hello", 0, 0};
+  ah_session *s;
+  ah_future *b;
+  char path[64];
+
+  (void)state;
+  ah_session_opts_set_max_connections(so, 1, 1);
+  ah_session_opts_set_retries(so, 2, AH_RETRY_STATUS);
+  ah_session_opts_set_retry_backoff(so, 1, 1);
+  ah_session_opts_set_retry_budget(so, -1, 0);
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  ah_request_opts_set_method(put_o, "PUT");
+  ah_request_opts_set_body_reader(put_o, tu_text_read, &body, 5);
+  ah_request_opts_set_body_rewind(put_o, refuse_rewind);
+  /* b: a 503, retried; its retry waits in the queue behind the first. */
+  snprintf(path, sizeof path, "/flaky/cancel-ending-%d/1/503", (int)getpid());
+  b = ah_session_fetch(s, tu_url(path), put_o);
+  ah_future_on_done(b, cancel_first, NULL);
+  first_of_pair = ah_session_fetch(s, tu_url("/delay/300"), NULL);
+  assert_int_equal(ah_future_wait(first_of_pair, 10000), AH_OK);
+  assert_int_equal(ah_future_error(first_of_pair), AH_OK); /* it had ended */
+  assert_int_equal(ah_future_wait(b, 10000), AH_OK);
+  assert_int_equal(ah_future_error(b), AH_ESTOPPED); /* the rewind refused */
+  ah_future_free(first_of_pair);
+  ah_future_free(b);
+  ah_request_opts_free(put_o);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -356,6 +412,7 @@ int main(void)
     TU_TEST(test_cancel_queued),
     TU_TEST(test_callback_fetch_queues_behind),
     TU_TEST(test_cancel_in_every_state),
+    TU_TEST(test_cancel_while_ending),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
