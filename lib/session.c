@@ -1,30 +1,21 @@
-/* session.c - sessions: options, fetch, run, free. The glue between the
- * reactor, the curl bridge, requests and futures. */
+/* session.c - a session's lifecycle: new, fetch, run, free, its fd and
+ * cookie jar files. Where each request waits and runs is queue.c's. */
 #include "session.h"
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <stdio.h>
-#include <math.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "curl_bridge.h"
 #include "curl_caps.h"
-#include "easy.h"
-#include "error.h"
-#include "event.h"
 #include "future.h"
 #include "global.h"
-#include "journey.h"
 #include "queue.h"
 #include "rate.h"
 #include "reactor.h"
 #include "request.h"
 #include "request_opts.h"
-#include "response.h"
 #include "retry.h"
 #include "session_opts.h"
 #include "url.h"
