@@ -3,7 +3,7 @@
 #   make check      every test and the contract checks (README's test command)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make demo       the ahttp tool and examples/gather against a local test server
-# The user's CFLAGS/LDFLAGS are kept; ours are added to them.
+# The user's CPPFLAGS/CFLAGS/LDFLAGS are kept; ours are added to them.
 
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
@@ -97,11 +97,21 @@ EXAMPLES  := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 all: lib examples tool
 
-lib: $(SHARED) $(STATIC) $(B)/libahttp.so
+lib: $(SHARED) $(STATIC) $(B)/libahttp.so $(B)/pkgconfig/ahttp-uninstalled.pc
+
+# A program finds this build uninstalled through pkg-config's own rule:
+# with PKG_CONFIG_PATH=$(B)/pkgconfig, `pkg-config ahttp` reads
+# ahttp-uninstalled.pc (this tree's header, this build's library).
+$(B)/pkgconfig/ahttp-uninstalled.pc: pkgconfig/ahttp.pc.in include/ahttp.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(CURDIR)|' -e 's|@LIBDIR@|$(CURDIR)/$(B)|' \
+	    -e 's|@INCLUDEDIR@|$(CURDIR)/include|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|^Libs: .*|Libs: -L$${libdir} -Wl,-rpath,$${libdir} -lahttp|' \
+	    -e 's|^Name: ahttp|Name: ahttp (uninstalled, $(CURDIR)/$(B))|' $< > $@
 
 $(B)/obj/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(SHARED): $(LIB_OBJ) lib/libahttp.map
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libahttp.map \
@@ -116,14 +126,20 @@ $(STATIC): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 # Examples use the public header and the shared library only; the host
-# loop examples also their loop library (libuv1-dev, libevent-dev).
+# loop examples also their loop library (libuv1-dev, libevent-dev), and
+# are built when pkg-config finds it (said when not).
+LOOPS_MISSING := $(strip $(foreach l,libuv libevent,$(if $(shell $(PKG_CONFIG) --exists $(l) 2>/dev/null && echo y),,$(l))))
+EXAMPLES := $(filter-out $(patsubst %,$(B)/examples/%_loop,$(LOOPS_MISSING)),$(EXAMPLES))
 examples: $(EXAMPLES)
+ifneq ($(LOOPS_MISSING),)
+	@echo "examples: not built: $(patsubst %,examples/%_loop.c,$(LOOPS_MISSING)) (pkg-config finds no $(LOOPS_MISSING))"
+endif
 $(B)/examples/libuv_loop: EX_LIBS = $(shell $(PKG_CONFIG) --cflags --libs libuv)
 $(B)/examples/libevent_loop: EX_LIBS = $(shell $(PKG_CONFIG) --cflags --libs libevent)
 $(B)/examples/threads: EX_LIBS = -lpthread
 $(B)/examples/%: examples/%.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(EX_LIBS) $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(EX_LIBS) $(LDFLAGS)
 
 # The ahttp tool (src/): the public header only, the static library in,
 # so that the installed binary needs nothing of ours at run time.
@@ -133,14 +149,14 @@ TOOL     := $(B)/ahttp
 tool: $(TOOL)
 $(B)/tool/%.o: src/%.c src/tool.h include/ahttp.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 $(TOOL): $(TOOL_OBJ) $(STATIC)
 	$(CC) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) -lpthread -lm
 
 # Tests link the static library: they also reach internal ah__ functions.
 $(B)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -Ilib $(CURL_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(BASE_CFLAGS) -Ilib $(CURL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/tests/test_%: $(B)/tests/test_%.o $(TEST_UTIL) $(STATIC)
 	$(CC) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CURL_LIBS) -lpthread
@@ -177,7 +193,10 @@ fuzz: deps $(FUZZ_DIR)/fuzz_response $(FUZZ_DIR)/fuzz_request
 	done
 
 TEST_TIMEOUT ?= 300
-check: deps lib examples tool $(TEST_BIN) $(if $(SANITIZE),,contract)
+# The examples are made after deps, by a make that looks for libuv and
+# libevent again (deps may just have installed them).
+check: deps lib tool $(TEST_BIN) $(if $(SANITIZE),,contract)
+	@$(MAKE) --no-print-directory examples
 	@$(PYTHON) tests/layers.py $(B)/obj
 	@VALGRIND=$(filter 1,$(VALGRIND)) PYTHON=$(PYTHON) AH_TEST_SERVER=tests/server.py \
 	  sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
@@ -186,6 +205,7 @@ check: deps lib examples tool $(TEST_BIN) $(if $(SANITIZE),,contract)
 	@$(PYTHON) tests/tutorial.py docs/tutorial.md README.md
 ifeq ($(SANITIZE),)
 	@MAKE="$(MAKE)" sh tests/install.sh
+	@MAKE="$(MAKE)" sh tests/dist.sh
 endif
 
 test: check
@@ -214,13 +234,37 @@ check-libcurl-runtime: libcurl-release
 
 contract: $(SHARED) $(STATIC)
 	@sh tests/contract.sh "$(CC)" "$(CXX)" $(SHARED)
+	@sh tests/abi.sh $(SHARED) $(ABI_BASELINE)
+
+# The ABI baseline (tests/abi.sh): one per minor version before 1.0, as
+# a minor may change the interface then; written only when asked.
+ABI_BASELINE := abi/libahttp-$(if $(filter 0,$(MAJOR)),0.$(MINOR),$(MAJOR)).abi
+.PHONY: abi-baseline
+abi-baseline: $(SHARED)
+	@mkdir -p abi
+	abidw --headers-dir include --drop-private-types --no-corpus-path \
+	  --out-file $(ABI_BASELINE) $(SHARED)
 
 deps:
-	@sh tests/deps.sh
+	@AH_NO_INSTALL=$(NO_INSTALL) sh tests/deps.sh
+
+# CMake's package files: paths relative to where they are installed.
+CMAKEDIR ?= $(LIBDIR)/cmake/ahttp
+rel_to_cmakedir = $(shell realpath -m --relative-to=$(CMAKEDIR) $(1))
+SIZEOF_VOID_P := $(shell echo | $(CC) -dM -E - 2>/dev/null | sed -n 's/^\#define __SIZEOF_POINTER__ //p')
+CMAKE_SUBST = -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@MINOR@|$(MINOR)|g' \
+  -e 's|@SONAME@|$(SONAME)|g' -e 's|@SIZEOF_VOID_P@|$(SIZEOF_VOID_P)|g' \
+  -e 's|@REL_INCLUDEDIR@|$(call rel_to_cmakedir,$(INCLUDEDIR))|g' \
+  -e 's|@REL_LIBDIR@|$(call rel_to_cmakedir,$(LIBDIR))|g'
+ADAPTERS := $(wildcard include/ahttp/adapters/*.h)
 
 install: lib tool
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	install -d $(DESTDIR)$(INCLUDEDIR)/ahttp/adapters $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(CMAKEDIR)
 	install -m 644 include/ahttp.h $(DESTDIR)$(INCLUDEDIR)/ahttp.h
+	install -m 644 $(ADAPTERS) $(DESTDIR)$(INCLUDEDIR)/ahttp/adapters/
+	sed $(CMAKE_SUBST) cmake/ahttpConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/ahttpConfig.cmake
+	sed $(CMAKE_SUBST) cmake/ahttpConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/ahttpConfigVersion.cmake
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf libahttp.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libahttp.so
@@ -228,15 +272,19 @@ install: lib tool
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    pkgconfig/ahttp.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc
-	install -m 644 docs/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
+	for f in docs/man3/*.3; do \
+	  sed '1,3s/^\(\.TH .*\)"ahttp[^"]*"/\1"ahttp $(VERSION)"/' $$f > $(DESTDIR)$(MANDIR)/man3/$${f##*/}; done
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/ahttp
-	install -m 644 docs/man1/ahttp.1 $(DESTDIR)$(MANDIR)/man1/
+	sed '1,3s/^\(\.TH .*\)"ahttp[^"]*"/\1"ahttp $(VERSION)"/' docs/man1/ahttp.1 > $(DESTDIR)$(MANDIR)/man1/ahttp.1
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/ahttp.h $(DESTDIR)$(LIBDIR)/libahttp.* \
 	  $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc $(DESTDIR)$(BINDIR)/ahttp \
-	  $(DESTDIR)$(MANDIR)/man1/ahttp.1
+	  $(DESTDIR)$(MANDIR)/man1/ahttp.1 \
+	  $(DESTDIR)$(CMAKEDIR)/ahttpConfig.cmake $(DESTDIR)$(CMAKEDIR)/ahttpConfigVersion.cmake
+	for f in $(ADAPTERS); do rm -f $(DESTDIR)$(INCLUDEDIR)/ahttp/adapters/$${f##*/}; done
+	-rmdir $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(INCLUDEDIR)/ahttp/adapters $(DESTDIR)$(INCLUDEDIR)/ahttp 2>/dev/null
 	for f in docs/man3/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$${f##*/}; done
 
 # Benchmarks (never part of make check): see bench/bench.py.
@@ -244,19 +292,19 @@ BENCH_BIN := $(B)/bench/bench_ahttp $(B)/bench/raw_socket $(B)/bench/raw_poll $(
              $(B)/bench/mem $(B)/bench/soak
 $(B)/bench/bench_ahttp: bench/bench_ahttp.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
 $(B)/bench/soak: bench/soak.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
 $(B)/bench/mem: bench/mem.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
 $(B)/bench/measure: bench/measure.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@
 $(B)/bench/raw_%: bench/raw_%.c bench/raw_common.h include/ahttp.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -Iinclude $(CURL_CFLAGS) $(CFLAGS) $< -o $@ $(CURL_LIBS) $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) -Iinclude $(CURL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(CURL_LIBS) $(LDFLAGS)
 
 .PHONY: bench bench-quick bench-instr bench-deps soak
 soak: bench-deps lib $(BENCH_BIN)
@@ -269,6 +317,26 @@ bench-quick: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/bench.py --bin $(B)/bench --quick $(BENCH_ARGS)
 bench-instr: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/instr.py --bin $(B)/bench
+
+# A release: ahttp-VERSION.tar.gz of the files git tracks, as they are in
+# the work tree (from a tarball, of every file outside build/); ordered,
+# dated and owned the same on every run. tests/dist.sh (make check)
+# unpacks it and builds it on its own.
+DIST_DIR ?= build
+DIST_NAME := ahttp-$(VERSION)
+.PHONY: dist version
+version:
+	@echo $(VERSION)
+dist:
+	@mkdir -p $(DIST_DIR)
+	@if [ -d .git ] && command -v git >/dev/null 2>&1; then git ls-files; \
+	 else find . -path ./build -prune -o -type f -print | sed 's|^\./||'; fi | LC_ALL=C sort > $(DIST_DIR)/$(DIST_NAME).files
+	@tar --create --gzip --file $(DIST_DIR)/$(DIST_NAME).tar.gz --no-recursion \
+	  --transform 's|^|$(DIST_NAME)/|' --owner=0 --group=0 --numeric-owner --mode=go-w \
+	  --mtime="$$(git log -1 --format=@%ct 2>/dev/null || echo @0)" \
+	  --files-from $(DIST_DIR)/$(DIST_NAME).files
+	@rm -f $(DIST_DIR)/$(DIST_NAME).files
+	@echo "dist: $(DIST_DIR)/$(DIST_NAME).tar.gz"
 
 demo: deps lib tool $(B)/examples/gather
 	@PYTHON=$(PYTHON) sh examples/demo.sh $(TOOL) $(B)/examples/gather

@@ -2,14 +2,14 @@
  *
  *   libevent_loop [-t TIMEOUT_MS] URL...
  *
- * A persistent read event on the session's one descriptor
- * (ah_session_fd) calls ah_session_run(s, 0), which processes what is
- * ready and returns at once. ahttp's timers live inside that descriptor,
+ * The adapter <ahttp/adapters/libevent.h> adds a persistent read event on
+ * the session's one descriptor (ah_session_fd) that calls
+ * ah_session_run(s, 0), which processes what is ready and returns at once. ahttp's timers live inside that descriptor,
  * so the program adds no timer event for them. Completions arrive through
  * ah_future_on_done, on libevent's thread; after the last one the event
  * is deleted and event_base_dispatch returns. */
 #include <ahttp.h>
-#include <event2/event.h>
+#include <ahttp/adapters/libevent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +19,6 @@ struct app {
   struct event *ev;
   int pending;
 };
-
-static void on_readable(evutil_socket_t fd, short what, void *arg)
-{
-  struct app *a = arg;
-
-  (void)fd;
-  (void)what;
-  ah_session_run(a->s, 0);
-}
 
 static void on_done(ah_future *f, void *userdata)
 {
@@ -43,7 +34,7 @@ static void on_done(ah_future *f, void *userdata)
   }
   ah_future_free(f);
   if (--a->pending == 0)
-    event_del(a->ev); /* nothing left: the dispatch returns */
+    event_del(a->ev); /* nothing left: the dispatch returns; freed below */
 }
 
 int main(int argc, char **argv)
@@ -67,14 +58,14 @@ int main(int argc, char **argv)
   a.pending = argc - first;
   if (base == NULL || a.s == NULL)
     return 1;
-  a.ev = event_new(base, ah_session_fd(a.s), EV_READ | EV_PERSIST, on_readable, &a);
-  if (a.ev == NULL || event_add(a.ev, NULL) != 0)
+  a.ev = ah_libevent_attach(base, a.s);
+  if (a.ev == NULL)
     return 1;
   for (i = first; i < argc; i++)
     ah_future_on_done(ah_session_fetch(a.s, argv[i], o), on_done, &a);
   ah_request_opts_free(o);
   event_base_dispatch(base);
-  event_free(a.ev);
+  ah_libevent_detach(a.ev);
   event_base_free(base);
   ah_session_free(a.s);
   return 0;

@@ -2,33 +2,23 @@
  *
  *   libuv_loop [-t TIMEOUT_MS] URL...
  *
- * The session's one descriptor (ah_session_fd) is watched with a uv_poll
- * handle; when it is readable, ah_session_run(s, 0) processes what is
- * ready and returns at once. ahttp's timers live inside that descriptor,
- * so the program needs no uv_timer for them. Completions arrive through
- * ah_future_on_done, on libuv's thread; when the last one is in, the poll
- * handle is closed and uv_run returns. */
+ * The adapter <ahttp/adapters/libuv.h> watches the session's one
+ * descriptor (ah_session_fd) with a uv_poll handle and runs the session
+ * when it is readable. ahttp's timers live inside that descriptor, so the
+ * program needs no uv_timer for them. Completions arrive through
+ * ah_future_on_done, on libuv's thread; when the last one is in, the
+ * adapter is detached and uv_run returns. */
 #include <ahttp.h>
+#include <ahttp/adapters/libuv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 struct app {
   ah_session *s;
-  uv_poll_t poll;
+  ah_uv uv;
   int pending;
 };
-
-static void on_readable(uv_poll_t *h, int status, int events)
-{
-  struct app *a = h->data;
-
-  (void)events;
-  if (status < 0)
-    fprintf(stderr, "poll: %s\n", uv_strerror(status));
-  ah_session_run(a->s, 0);
-}
 
 static void on_done(ah_future *f, void *userdata)
 {
@@ -44,7 +34,7 @@ static void on_done(ah_future *f, void *userdata)
   }
   ah_future_free(f);
   if (--a->pending == 0)
-    uv_close((uv_handle_t *)&a->poll, NULL); /* uv_run then returns */
+    ah_uv_detach(&a->uv); /* nothing left: uv_run returns */
 }
 
 int main(int argc, char **argv)
@@ -65,10 +55,8 @@ int main(int argc, char **argv)
   }
   a.s = ah_session_new(NULL);
   a.pending = argc - first;
-  if (a.s == NULL || uv_poll_init(uv_default_loop(), &a.poll, ah_session_fd(a.s)) != 0)
+  if (a.s == NULL || ah_uv_attach(&a.uv, uv_default_loop(), a.s) != 0)
     return 1;
-  a.poll.data = &a;
-  uv_poll_start(&a.poll, UV_READABLE, on_readable);
   for (i = first; i < argc; i++)
     ah_future_on_done(ah_session_fetch(a.s, argv[i], o), on_done, &a);
   ah_request_opts_free(o);

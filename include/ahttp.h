@@ -26,7 +26,13 @@ extern "C" {
 #define AH_VERSION_PATCH 0
 #define AH_VERSION_NUM \
   ((AH_VERSION_MAJOR << 16) | (AH_VERSION_MINOR << 8) | AH_VERSION_PATCH)
-#define AH_VERSION_STRING "0.2.0"
+#define AH_VERSION_STR_(x) #x
+#define AH_VERSION_XSTR_(x) AH_VERSION_STR_(x)
+/* "MAJOR.MINOR.PATCH", made from the three numbers above (the one place
+ * the version is written; the Makefile reads them too). */
+#define AH_VERSION_STRING \
+  AH_VERSION_XSTR_(AH_VERSION_MAJOR) "." AH_VERSION_XSTR_(AH_VERSION_MINOR) "." \
+  AH_VERSION_XSTR_(AH_VERSION_PATCH)
 
 #if defined(AH_BUILDING_LIBRARY) && defined(__GNUC__)
 #define AH_EXTERN __attribute__((visibility("default")))
@@ -145,8 +151,12 @@ typedef long (*ah_read_cb)(ah_future *f, char *buf, size_t max,
  * its first byte again: 0, or -1 when it cannot. */
 typedef int (*ah_rewind_cb)(ah_future *f, void *userdata);
 
-/* The allocator ahttp and its libcurl use. Every member must be set. */
+/* The allocator ahttp and its libcurl use. size is sizeof(ah_allocator)
+ * as the caller was built: a later release may add members after strdup
+ * and reads them only when size covers them. Every member must be set:
+ *   ah_allocator a = {sizeof a, my_malloc, my_calloc, ...}; */
 typedef struct ah_allocator {
+  size_t size;
   void *(*malloc)(size_t size);
   void *(*calloc)(size_t n, size_t size);
   void *(*realloc)(void *p, size_t size);
@@ -154,8 +164,11 @@ typedef struct ah_allocator {
   char *(*strdup)(const char *s);
 } ah_allocator;
 
-/* Use a (copied) for every allocation, before anything else of ahttp is
- * called; NULL restores the C library's. AH_EBUSY once ahttp has started. */
+/* Use a (copied) for every allocation of ahttp and of libcurl, for the
+ * whole process (ahttp initializes libcurl with it), before anything else
+ * of ahttp is called; NULL restores the C library's. AH_EINVAL for a size
+ * below this release's struct or a NULL member; AH_EBUSY once ahttp has
+ * started. */
 AH_EXTERN int ah_set_allocator(const ah_allocator *a);
 
 /* Version of the library at run time, as AH_VERSION_NUM. */

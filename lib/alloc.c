@@ -14,7 +14,7 @@ static __thread unsigned long alloc_failures;
 
 /* The allocator in use: the C library's unless ah_set_allocator said
  * otherwise before the first use. */
-static ah_allocator use = {malloc, calloc, realloc, free, strdup};
+static ah_allocator use = {sizeof use, malloc, calloc, realloc, free, strdup};
 static int started; /* libcurl was handed the wrappers: no change now */
 
 /* The first allocation fixes the allocator: memory must be freed by the
@@ -97,13 +97,16 @@ char *ah__curl_strdup(const char *s)
 
 int ah_set_allocator(const ah_allocator *a)
 {
-  static const ah_allocator libc = {malloc, calloc, realloc, free, strdup};
+  static const ah_allocator libc = {sizeof libc, malloc, calloc, realloc, free, strdup};
 
-  if (a != NULL && (a->malloc == NULL || a->calloc == NULL ||
+  /* A caller built against a later header may pass a bigger struct: the
+   * members this release knows are the first sizeof(ah_allocator) bytes. */
+  if (a != NULL && (a->size < sizeof *a || a->malloc == NULL || a->calloc == NULL ||
                     a->realloc == NULL || a->free == NULL || a->strdup == NULL))
     return AH_EINVAL;
   if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
     return AH_EBUSY;
   use = a ? *a : libc;
+  use.size = sizeof use;
   return AH_OK;
 }

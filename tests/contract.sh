@@ -4,7 +4,9 @@
 #  - the header compiles alone as C99 -pedantic -Werror and as C++;
 #  - every public function has a man page with NAME, SYNOPSIS, DESCRIPTION,
 #    RETURN VALUE, ERRORS, EXAMPLE and SEE ALSO, each rendering cleanly;
-#  - every error code has its own text in ah_strerror.
+#  - every error code has its own text in ah_strerror;
+#  - every ah_ symbol is in the version node AHTTP_0; the loop adapters
+#    compile alone as gnu99 (libuv needs POSIX types) and C++.
 CC=$1; CXX=$2; SO=$3
 fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -18,6 +20,22 @@ printf '#include <ahttp.h>\nint main(void){return ah_version()==AH_VERSION_NUM?0
 $CC -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude -c "$tmp/c.c" -o "$tmp/c.o" || { say "header fails as C99"; fail=1; }
 cp "$tmp/c.c" "$tmp/cxx.cc"
 $CXX -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -c "$tmp/cxx.cc" -o "$tmp/cxx.o" || { say "header fails as C++"; fail=1; }
+
+# Every exported symbol carries the version node (named from the start).
+unversioned=$(objdump -T "$SO" | awk '$NF ~ /^ah_/ && $(NF-1) != "AHTTP_0" {print $NF}')
+[ -z "$unversioned" ] || { say "ah_ symbols outside the node AHTTP_0: $unversioned"; fail=1; }
+
+# The event-loop adapters compile alone, as C99 and as C++, where the
+# loop's headers are here.
+for l in libuv libevent; do
+  pkg-config --exists $l 2>/dev/null || { say "adapter $l not compiled: pkg-config finds no $l"; continue; }
+  printf '#include <ahttp/adapters/%s.h>\nint main(void){return 0;}\n' $l > "$tmp/a.c"
+  $CC -std=gnu99 -pedantic -Wall -Wextra -Werror -Iinclude $(pkg-config --cflags $l) -c "$tmp/a.c" -o "$tmp/a.o" ||
+    { say "adapter $l fails as gnu99"; fail=1; }
+  cp "$tmp/a.c" "$tmp/a.cc"
+  $CXX -std=c++11 -Wall -Wextra -Werror -Iinclude $(pkg-config --cflags $l) -c "$tmp/a.cc" -o "$tmp/a.o" ||
+    { say "adapter $l fails as C++"; fail=1; }
+done
 
 for fn in $(grep -oE '\bah_[a-z0-9_]+[[:space:]]*\(' include/ahttp.h | tr -d ' (' | sort -u); do
   [ -f "docs/man3/$fn.3" ] || { say "no man page for $fn"; fail=1; }
@@ -43,7 +61,11 @@ for page in docs/man3/*.3; do
   grep -q '^\.EX' "$page" || continue
   sed -n '/^\.EX/,/^\.EE/p' "$page" | sed -e '/^\.EX/d' -e '/^\.EE/d' \
     -e 's/\\e/\\/g' -e 's/\\-/-/g' > "$tmp/ex.c"
-  $CC -std=c11 -Wall -Werror -Wno-unused-function -Iinclude -c "$tmp/ex.c" -o "$tmp/ex.o" 2>"$tmp/ex.err" ||
+  std=c11; extra=
+  if grep -q 'ahttp/adapters/' "$tmp/ex.c"; then # the loop's headers want POSIX types
+    std=gnu11; extra=$(pkg-config --cflags libuv libevent 2>/dev/null)
+  fi
+  $CC -std=$std -Wall -Werror -Wno-unused-function -Iinclude $extra -c "$tmp/ex.c" -o "$tmp/ex.o" 2>"$tmp/ex.err" ||
     { say "example in $page does not compile: $(head -3 "$tmp/ex.err")"; fail=1; }
 done
 
@@ -59,5 +81,5 @@ codes=$(sed -n 's/^  \(AH_[A-Z]*\) = .*/\1/p' include/ahttp.h)
 } > "$tmp/err.c"
 $CC -Iinclude "$tmp/err.c" -o "$tmp/err" "$SO" -Wl,-rpath,"$(dirname "$SO")" && "$tmp/err" || { say "error text check failed"; fail=1; }
 
-[ $fail -eq 0 ] && say "ok (symbols, soname, C99, C++, man pages and their examples, error texts)"
+[ $fail -eq 0 ] && say "ok (symbols and their version node, soname, C99, C++, adapters, man pages and their examples, error texts)"
 exit $fail

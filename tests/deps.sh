@@ -1,6 +1,8 @@
 #!/bin/sh
-# Build and test dependencies: install them on Debian when root, otherwise
-# print the exact command. Quiet when everything is there.
+# Build and test dependencies: install the missing ones on Debian when
+# root, otherwise print the exact command. Quiet when everything is there.
+# AH_NO_INSTALL=1 (make check NO_INSTALL=1: pbuilder, sbuild, a packager's
+# chroot) never installs: it names what is missing and fails.
 pkgs=""
 pkg-config --exists libcurl 2>/dev/null || pkgs="$pkgs libcurl4-openssl-dev"
 pkg-config --exists cmocka 2>/dev/null || pkgs="$pkgs libcmocka-dev"
@@ -16,6 +18,9 @@ command -v brotli >/dev/null 2>&1 || pkgs="$pkgs brotli"
 pkg-config --exists libuv 2>/dev/null || pkgs="$pkgs libuv1-dev"
 pkg-config --exists libevent 2>/dev/null || pkgs="$pkgs libevent-dev"
 command -v zstd >/dev/null 2>&1 || pkgs="$pkgs zstd"
+# The packaging checks: the ABI against its baseline, a CMake consumer.
+command -v abidiff >/dev/null 2>&1 || pkgs="$pkgs abigail-tools"
+command -v cmake >/dev/null 2>&1 || pkgs="$pkgs cmake"
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$pkgs nginx-light"
 # test_h2's server is built on Debian's python3-h2 (hyper-h2).
 [ -f /usr/lib/python3/dist-packages/h2/__init__.py ] || python3 -c 'import h2' 2>/dev/null ||
@@ -24,7 +29,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$pkgs nginx-
 locale -a 2>/dev/null | grep -qix 'de_DE.utf-\{0,1\}8' || want_locale=1
 [ -n "$want_locale" ] && [ ! -d /usr/share/i18n/locales ] && pkgs="$pkgs locales"
 [ -z "$pkgs" ] && [ -z "$want_locale" ] && exit 0
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [ -z "$AH_NO_INSTALL" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   if [ -n "$pkgs" ]; then
     echo "installing:$pkgs"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null || exit 1
@@ -34,7 +39,11 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     localedef -i de_DE -f UTF-8 de_DE.UTF-8 || exit 1
   fi
 else
-  echo "missing build dependencies; run as root:"
+  if [ -n "$AH_NO_INSTALL" ]; then
+    echo "missing build dependencies (NO_INSTALL: not installing):"
+  else
+    echo "missing build dependencies; run as root:"
+  fi
   [ -n "$pkgs" ] && echo "  apt-get update && apt-get install -y$pkgs"
   [ -n "$want_locale" ] && echo "  localedef -i de_DE -f UTF-8 de_DE.UTF-8"
   exit 1

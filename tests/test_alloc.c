@@ -1,5 +1,7 @@
 /* test_alloc.c - the allocation wrappers (lib/alloc.c). */
+#include <ahttp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -28,6 +30,29 @@ static void test_copies(void **state)
   ah__free(b);
 }
 
+/* The struct carries its size: one from an older, smaller layout or with
+ * a member unset is refused before anything else is looked at; a bigger
+ * one (a later header) is read for the members this release knows (here
+ * refused only because this process has allocated already). */
+static void test_allocator_checked(void **state)
+{
+  struct { ah_allocator a; void *(*later)(size_t); } big = {
+    {sizeof big, malloc, calloc, realloc, free, strdup}, malloc};
+  ah_allocator a = {sizeof a, malloc, calloc, realloc, free, strdup};
+
+  (void)state;
+  ah__free(ah__malloc(1)); /* started, whatever ran before */
+  assert_int_equal(ah_set_allocator(&a), AH_EBUSY);
+  assert_int_equal(ah_set_allocator(&big.a), AH_EBUSY);
+  a.size = sizeof a - 1;
+  assert_int_equal(ah_set_allocator(&a), AH_EINVAL);
+  a.size = 0;
+  assert_int_equal(ah_set_allocator(&a), AH_EINVAL);
+  a.size = sizeof a;
+  a.strdup = NULL;
+  assert_int_equal(ah_set_allocator(&a), AH_EINVAL);
+}
+
 static void test_failures_counted(void **state)
 {
   unsigned long before = ah__alloc_failures();
@@ -44,6 +69,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     TU_TEST(test_overflow_checked_arrays),
     TU_TEST(test_copies),
+    TU_TEST(test_allocator_checked),
     TU_TEST(test_failures_counted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -431,7 +431,7 @@ static const struct {
 
 int main(void)
 {
-  static const ah_allocator a = {t_malloc, t_calloc, t_realloc, t_free, t_strdup};
+  static const ah_allocator a = {sizeof a, t_malloc, t_calloc, t_realloc, t_free, t_strdup};
   long total = 0, leaks = 0, k, n, start_live;
   size_t i;
   pid_t server;
