@@ -23,6 +23,9 @@ version=$($make -s --no-print-directory version)
 [ "$name" = "ahttp-$version" ] || { echo "dist: $name.tar.gz for version $version"; exit 1; }
 grep -q "^ahttp $version" NEWS || { echo "dist: NEWS has no entry for $version"; exit 1; }
 tar -xzf "$tarball" -C "$tmp"
+# On its own: nothing of this make's variables (a libcurl leg's
+# LIBCURL_V, SANITIZE) reaches the tarball's build.
+unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL LIBCURL_V LIBCURL_RUN LIBCURL_PREFIX SANITIZE
 # Built as a distribution builds it: its CPPFLAGS (fortification) and
 # CFLAGS given, and both must reach the compiler.
 $make -s --no-print-directory -C "$tmp/$name" -j2 lib tool \
