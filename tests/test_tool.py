@@ -102,7 +102,7 @@ class OneUrl(unittest.TestCase):
             new = os.path.join(d, "new")
             for path in (old, link, new):
                 rc, _, err = run(["-o", path, url("/reset-body")])
-                self.assertEqual(rc, 1, err)
+                self.assertEqual(rc, 56, err)  # curl's "failure receiving"
                 self.assertTrue(os.path.exists(path), path)
                 with open(path, "rb") as f:
                     self.assertTrue(f.read().startswith(b"r" * 100), path)
@@ -117,17 +117,17 @@ class OneUrl(unittest.TestCase):
             out_dir = os.path.join(d, "out")
             name = "0-127.0.0.1_%s_reset-body" % BASE.rsplit(":", 1)[1]
             rc, _, _ = run(["--output-dir", out_dir, url("/reset-body")])
-            self.assertEqual(rc, 1)
+            self.assertEqual(rc, 56)
             self.assertEqual(os.listdir(out_dir), [])  # made here, cut: removed
             with open(os.path.join(out_dir, name), "wb") as f:
                 f.write(b"earlier")
             rc, _, _ = run(["--output-dir", out_dir, url("/reset-body")])
-            self.assertEqual(rc, 1)
+            self.assertEqual(rc, 56)
             self.assertEqual(os.listdir(out_dir), [name])  # there before: kept
 
     def test_failure_exit_status_and_message(self):
         rc, out, err = run(["http://127.0.0.1:1/"])
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 7)  # one URL: curl's "failed to connect"
         self.assertEqual(out, b"")
         self.assertIn("connection refused", err)
         self.assertIn("1 of 1 requests failed", err)
@@ -135,7 +135,7 @@ class OneUrl(unittest.TestCase):
     def test_timeout(self):
         start = time.monotonic()
         rc, _, err = run(["-m", "0.3", url("/delay/3000")])
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 28)
         self.assertIn("timed out", err)
         self.assertLess(time.monotonic() - start, 2.5)
 
@@ -143,14 +143,14 @@ class OneUrl(unittest.TestCase):
         rc, out, _ = run([url("/status/404")])
         self.assertEqual((rc, out), (0, b"status 404"))
         rc, _, err = run(["-f", url("/status/404")])
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 22)
         self.assertIn("HTTP status 404", err)
 
     def test_redirects(self):
         rc, out, _ = run([url("/redirect/2")])
         self.assertEqual((rc, out), (0, b"arrived"))
         rc, _, err = run(["--max-redirs", "1", url("/redirect/2")])
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 47)
         self.assertIn("redirect", err)
 
     def test_closed_stdout_is_a_write_error(self):
@@ -161,11 +161,11 @@ class OneUrl(unittest.TestCase):
         p.stdout.close()
         err = p.stderr.read().decode()
         p.stderr.close()
-        self.assertEqual(p.wait(30), 1)
+        self.assertEqual(p.wait(30), 23)
         self.assertIn("cannot write standard output", err)
 
     def test_retry_rate_connect_to_digest(self):
-        rc, out, _ = run(["--retry", "3", "--json", url("/flaky/tool1/2/503")])
+        rc, out, _ = run(["--retry", "3", "--jsonl", url("/flaky/tool1/2/503")])
         r = json.loads(out.decode())
         self.assertEqual((rc, r["status"], r["attempts"]), (0, 200, 3))
         rc, out, _ = run(["--connect-to", "example.test::127.0.0.1",
@@ -235,7 +235,7 @@ class ManyUrls(unittest.TestCase):
     def test_json_lines(self):
         urls = url_list(40, ["http://127.0.0.1:1/", "ftp://example.test/", url("/status/503"),
                              url("/redirect/1")])
-        rc, out, _ = run(["--json", "-j", "8"] + urls)
+        rc, out, _ = run(["--jsonl", "-j", "8"] + urls)
         self.assertEqual(rc, 1)
         rows = [json.loads(line) for line in out.decode().splitlines()]
         self.assertEqual(sorted(r["index"] for r in rows), list(range(len(urls))))
@@ -264,7 +264,7 @@ class ManyUrls(unittest.TestCase):
                 "final_url", "history", "bytes", "seconds", "time_ms", "file",
                 "error", "message"}
         odd = os.fsencode(url("/size/3?q=")) + b"\xff\xc3(\xed\xa0\x80"
-        args = [b"--json", odd, os.fsencode(url("/size/2?q=\u00fc")),
+        args = [b"--jsonl", odd, os.fsencode(url("/size/2?q=\u00fc")),
                 b"http://127.0.0.1:1/", b"ftp://x.test/"]
         p = subprocess.run([TOOL] + args, capture_output=True, timeout=60)
         lines = p.stdout.decode("utf-8").splitlines()  # strict: valid UTF-8
@@ -288,7 +288,7 @@ class ManyUrls(unittest.TestCase):
                              url("/size/0")])
         with tempfile.TemporaryDirectory() as d:
             out_dir = os.path.join(d, "out")
-            rc, out, _ = run(["--output-dir", out_dir, "-j", "5", "--json"] + urls)
+            rc, out, _ = run(["--output-dir", out_dir, "-j", "5", "--jsonl"] + urls)
             self.assertEqual(rc, 1)
             rows = {r["index"]: r for r in map(json.loads, out.decode().splitlines())}
             names = sorted(os.listdir(out_dir))
@@ -319,7 +319,7 @@ class ManyUrls(unittest.TestCase):
             self.assertFalse(os.path.exists(target))
             self.assertIn("1 of 2 requests failed", err)
             self.assertIn("errors: write 1", err)
-            rc, out, _ = run(["--json", "--output-dir", os.path.join(d, "out"),
+            rc, out, _ = run(["--jsonl", "--output-dir", os.path.join(d, "out"),
                               url("/size/9"), url("/size/8")])
             rows = {r["index"]: r for r in map(json.loads, out.decode().splitlines())}
             self.assertEqual((rows[0]["error"], rows[0]["file"]), ("write", None))
@@ -366,7 +366,7 @@ class TlsAndHttp2(unittest.TestCase):
         cls.dir.cleanup()
 
     def json_of(self, args):
-        rc, out, err = run(["--json"] + args)
+        rc, out, err = run(["--jsonl"] + args)
         return rc, json.loads(out.decode()), err
 
     def test_verified_by_default_http2_when_offered(self):
@@ -379,7 +379,7 @@ class TlsAndHttp2(unittest.TestCase):
     def test_untrusted_fails_unless_insecure(self):
         u = "https://127.0.0.1:%d/1k" % self.untrusted
         rc, r, _ = self.json_of(["--cacert", self.ca, u])
-        self.assertEqual((rc, r["status"], r["error"]), (1, None, "AH_ETLS"))
+        self.assertEqual((rc, r["status"], r["error"]), (60, None, "AH_ETLS"))
         rc, r, _ = self.json_of(["-k", u])
         self.assertEqual((rc, r["status"]), (0, 200))
 
