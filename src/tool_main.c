@@ -46,6 +46,8 @@ struct run {
   int to_stdout;          /* one URL, body to standard output */
   int single;             /* one URL, no load run: curl's exit codes */
   int code;               /* single: the request's curl exit code */
+  const char *load_url;   /* a load run's URL, http:// added if need be */
+  char *load_buf;
   struct tool_verbose verbose;
   FILE *tty;              /* where the progress bar goes, or NULL */
   struct tool_stats st;
@@ -399,6 +401,8 @@ static int run_all(const struct tool_config *c)
   run.nslots = nslots;
   run.to_stdout = run.single && c->output == NULL && c->output_dir == NULL &&
                   !c->jsonl;
+  if (c->load && (run.load_url = tool_url_guess(c->urls[0], &run.load_buf)) == NULL)
+    return TOOL_SETUP;
   run.verbose.c = c;
   run.verbose.find = find_job;
   run.verbose.ctx = &run;
@@ -463,7 +467,7 @@ static int run_all(const struct tool_config *c)
   if (show_summary)
     tool_report_summary(stderr, &run.st, tool_now());
   if (c->load)
-    tool_report_load(stdout, &run.st, c->urls[0],
+    tool_report_load(stdout, &run.st, run.load_url,
                      tool_now());
   if (interrupted) {
     fprintf(stderr, "ahttp: interrupted after %zu of %zu requests\n",
@@ -483,6 +487,7 @@ out:
     ah_request_opts_free(run.slots[i].ro);
   free(run.slots);
   free(run.idle);
+  free(run.load_buf);
   tool_stats_free(&run.st);
   if (fflush(stdout) != 0 && status == TOOL_OK) {
     fprintf(stderr, "ahttp: cannot write standard output: %s\n",
