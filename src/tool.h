@@ -6,7 +6,11 @@
  *                  flight from ah_future_on_done, Ctrl-C
  *   tool_args.c    options and the URL list (arguments, a file, stdin)
  *   tool_output.c  where bodies go: standard output, a file, a directory
- *   tool_report.c  what is said: JSON lines, the summary, the progress bar
+ *   tool_report.c  what is said: JSON lines, the summary, the progress bar,
+ *                  --write-out, the load run's summary line
+ *   tool_curl.c    what curl users expect: exit codes, proxy variables,
+ *                  a URL without a scheme
+ *   tool_verbose.c -v: a request's lifecycle events on standard error
  *
  * SPDX-License-Identifier: MIT
  */
@@ -18,13 +22,36 @@
 
 #include <ahttp.h>
 
-/* Exit statuses (ahttp.1, EXIT STATUS). */
+/* Exit statuses (ahttp.1, EXIT STATUS). With several URLs or a load run
+ * these; with one URL, curl's codes (tool_curl_code). */
 enum {
   TOOL_OK = 0,          /* every request succeeded */
   TOOL_FAILED = 1,      /* at least one request failed */
   TOOL_USAGE = 2,       /* bad options */
   TOOL_SETUP = 3,       /* could not start: memory, output, session */
+  TOOL_READ = 26,       /* a file named by an option could not be read */
   TOOL_INTERRUPTED = 130
+};
+
+/* curl's exit codes the tool gives for one URL (curl's libcurl-errors.3). */
+enum {
+  CURL_UNSUPPORTED_PROTOCOL = 1, CURL_FAILED_INIT = 2, CURL_URL_MALFORMAT = 3,
+  CURL_NOT_BUILT_IN = 4, CURL_RESOLVE_PROXY = 5, CURL_RESOLVE_HOST = 6,
+  CURL_CONNECT = 7, CURL_WEIRD_REPLY = 8, CURL_PARTIAL_FILE = 18,
+  CURL_HTTP_ERROR = 22, CURL_WRITE_ERROR = 23, CURL_READ_ERROR = 26,
+  CURL_OUT_OF_MEMORY = 27, CURL_TIMEOUT = 28, CURL_SSL_CONNECT = 35,
+  CURL_ABORTED = 42, CURL_TOO_MANY_REDIRECTS = 47, CURL_GOT_NOTHING = 52,
+  CURL_SEND_ERROR = 55, CURL_RECV_ERROR = 56, CURL_SSL_CERTPROBLEM = 58,
+  CURL_PEER_VERIFICATION = 60, CURL_BAD_CONTENT_ENCODING = 61,
+  CURL_FILESIZE_EXCEEDED = 63, CURL_PINNED_KEY = 90
+};
+
+/* A -F part: name=value, name=<file (the file's text as the value) or
+ * name=@file[;type=T][;filename=F]. Strings owned by the config. */
+struct tool_form {
+  char *name, *value;   /* value: the text, or the file's path */
+  char *filename, *type;
+  int is_file;
 };
 
 /* What the command line asked for. Strings point into argv or are owned
@@ -37,9 +64,22 @@ struct tool_config {
   const char *method;
   const char **headers; /* "Name: value" as given, -H */
   size_t nheaders;
-  char *body;           /* -d, owned (a copy, or a file's contents) */
+  char *body;           /* -d, --json: owned (copies, or files' contents) */
   size_t body_len;
   int has_body;
+  int json_body;        /* --json: Content-Type and Accept application/json */
+  struct tool_form *forms; /* -F, owned */
+  size_t nforms;
+  char *cookies;        /* -b NAME=VALUE...: the Cookie header, owned */
+  const char **cookie_files; /* -b FILE */
+  size_t ncookie_files;
+  const char *cookie_jar; /* -c FILE */
+  const char *cert, *key; /* --cert, --key */
+  const char *noproxy;  /* --noproxy, else no_proxy from the environment */
+  char *write_out;      /* -w, owned (the text, or a file's) */
+  long long requests;   /* -n: a load run of this many requests, 0: none */
+  long duration_ms;     /* --duration: a load run this long, 0: none */
+  int load;             /* -n or --duration */
   const char *user_agent, *userpass, *bearer, *proxy, *unix_socket;
   const char *cacert;
   const char *output;   /* -o FILE: the one URL's body */
@@ -53,7 +93,10 @@ struct tool_config {
   size_t nconnect_to;
   const char *pinned;   /* --pinnedpubkey */
   int digest;
-  int insecure, include, fail_http, json, quiet;
+  int insecure, include, fail_http, jsonl, quiet;
+  int head;             /* -I: HEAD, the headers to standard output */
+  int verbose;          /* -v */
+  int silent, show_error; /* -s, -S */
   int progress;         /* -1: when standard error is a terminal */
   int summary;          /* -1: when there is more than one URL */
 };
@@ -68,6 +111,7 @@ void tool_config_free(struct tool_config *c);
 struct tool_job {
   size_t index;         /* position in the URL list */
   const char *url;
+  char *url_buf;        /* url with http:// added, when it had no scheme */
   ah_future *f;
   FILE *out;            /* standard output, or a file opened on first byte */
   char *path;           /* the file, when bodies go to files */
@@ -77,6 +121,8 @@ struct tool_job {
   int write_err;        /* errno of a failed write, 0 if none */
   unsigned long long bytes;
   double start, seconds;
+  char *hop_url;        /* -v: the URL of the current hop, owned */
+  const char *hop_method; /* -v: its method */
 };
 
 /* Where job's body goes (c->output, c->output_dir, stdout or nowhere):
@@ -101,16 +147,20 @@ struct tool_stats {
   double *latency;      /* seconds of each completed response */
   size_t nlatency;
   size_t status[6];     /* 1xx .. 5xx responses; [0]: others */
+  size_t codes[1000];   /* responses by status code */
+  size_t cap_latency;
   size_t errors[32];    /* failures by -code */
   size_t write_errors;  /* bodies that could not be written */
   double start;
+  double until;          /* a load run's end (--duration), else 0 */
   double last_draw;
   int bar_shown;
 };
 
 int tool_stats_init(struct tool_stats *st, size_t total, double now);
 void tool_stats_free(struct tool_stats *st);
-/* Count a finished job (r NULL when it failed with err). */
+/* Count a finished job (r NULL when it failed with err); latencies are
+ * kept as long as memory allows. */
 void tool_stats_add(struct tool_stats *st, const struct tool_job *job,
                     const ah_response *r, int err, int failed);
 /* A JSON object on one line describing job's outcome. */
@@ -118,6 +168,13 @@ void tool_report_json(FILE *out, const struct tool_job *job,
                       const ah_future *f, int err);
 /* The summary: counts, bytes, rate and latency percentiles. */
 void tool_report_summary(FILE *out, const struct tool_stats *st, double now);
+/* The load run's one line: a JSON object (ahttp.1, LOAD RUNS). */
+void tool_report_load(FILE *out, const struct tool_stats *st, const char *url,
+                      double now);
+/* -w: FORMAT written for a finished job, %{name} replaced, \n \t \r
+ * escapes; code is the job's curl exit code. */
+void tool_write_out(const char *fmt, const struct tool_job *job,
+                    const ah_future *f, int err, int code);
 /* Redraw the progress bar (at most ten times a second unless force). */
 void tool_progress(FILE *tty, struct tool_stats *st, double now, int force);
 /* Erase the progress bar before other text goes to the terminal. */
@@ -126,5 +183,35 @@ void tool_progress_clear(FILE *tty, struct tool_stats *st);
 double tool_percentile(const double *v, size_t n, double p);
 /* Seconds on the monotonic clock. */
 double tool_now(void);
+
+/* curl's exit code for a finished job: 0, or the curl code nearest to what
+ * the library reported (err, its message, a failed write, -f and the
+ * status). */
+int tool_curl_code(const struct tool_job *job, const ah_future *f, int err,
+                   int fail_http);
+/* The proxy for url from the environment (http_proxy, https_proxy,
+ * HTTPS_PROXY, all_proxy, ALL_PROXY) or -x, unless noproxy (a list as
+ * curl's --noproxy) matches its host: NULL for none. */
+const char *tool_proxy_for(const char *url, const char *explicit_proxy,
+                           const char *noproxy);
+/* url as given, or a copy with "http://" in front when it has no scheme
+ * (*buf set to the copy, to free); NULL without memory. */
+const char *tool_url_guess(const char *url, char **buf);
+
+/* -v: the session's lifecycle hook; ud is a struct tool_verbose, whose
+ * find() names the job of a future (the job being started when the
+ * future is not known yet). */
+struct tool_verbose {
+  const struct tool_config *c;
+  struct tool_job *(*find)(void *ctx, const ah_future *f);
+  void *ctx;
+};
+/* 1 when -H gave a header of that name (any case). */
+int tool_has_header(const struct tool_config *c, const char *name);
+/* The method the tool asks for (-X, -I, a body or a form, else GET). */
+const char *tool_method(const struct tool_config *c);
+void tool_verbose_event(const ah_event *ev, void *ud);
+/* -v: the final response's status line and headers, "< " in front. */
+void tool_verbose_headers(const ah_response *head);
 
 #endif /* AHTTP_TOOL_H */

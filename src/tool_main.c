@@ -9,6 +9,9 @@
  * without a lookup. Memory is O(-j), whatever the number of URLs, apart
  * from one latency figure per response for the percentiles.
  *
+ * A load run (-n, --duration) is the same window over one URL, started
+ * again and again until the count or the time is reached.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "tool.h"
@@ -17,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 struct run;
@@ -33,9 +37,18 @@ struct run {
   struct slot *slots;
   struct slot **idle;     /* slots with no request, a stack */
   size_t nidle;
-  size_t next;            /* the next URL to start */
+  size_t nslots;
+  size_t next;            /* the next URL (or a load run's request) to start */
+  size_t total;           /* requests to make (SIZE_MAX: until the deadline) */
+  double deadline;        /* --duration: no request starts after it; 0: none */
+  struct slot *starting;  /* the slot whose fetch is being made (-v) */
   int refilling;
   int to_stdout;          /* one URL, body to standard output */
+  int single;             /* one URL, no load run: curl's exit codes */
+  int code;               /* single: the request's curl exit code */
+  const char *load_url;   /* a load run's URL, http:// added if need be */
+  char *load_buf;
+  struct tool_verbose verbose;
   FILE *tty;              /* where the progress bar goes, or NULL */
   struct tool_stats st;
 };
@@ -56,14 +69,19 @@ static int on_data(ah_future *f, const char *data, size_t len, void *ud)
   return tool_output_write(&sl->job, data, len);
 }
 
-/* -i: the final response's status line and headers before its body. */
+/* -i, -I: the final response's status line and headers before its body
+ * (on standard output); -v: the same on standard error. */
 static int on_headers(ah_future *f, const ah_response *head, void *ud)
 {
+  struct slot *sl = ud;
   size_t i, n = ah_response_header_count(head);
   int v = ah_response_http_version(head);
 
   (void)f;
-  (void)ud;
+  if (sl->run->c->verbose)
+    tool_verbose_headers(head);
+  if (!sl->run->c->include && !sl->run->c->head)
+    return 0;
   if (v >= 20)
     printf("HTTP/%d %d\n", v / 10, ah_response_status(head));
   else
@@ -79,14 +97,21 @@ static int on_headers(ah_future *f, const ah_response *head, void *ud)
 
 static void refill(struct run *run);
 
-/* A line on standard error for a request that failed, unless --json
- * carries it or -q asked for silence. */
+/* Lines on standard error are for errors, unless -q or -s (without -S)
+ * asked for silence. */
+static int errors_shown(const struct tool_config *c)
+{
+  return !c->quiet && (!c->silent || c->show_error);
+}
+
+/* A line on standard error for a request that failed, unless --jsonl
+ * carries it or silence was asked for. */
 static void say_failure(struct run *run, const struct tool_job *job,
                         const ah_future *f, const ah_response *r, int err)
 {
   FILE *e = stderr;
 
-  if (run->c->json || run->c->quiet)
+  if (run->c->jsonl || !errors_shown(run->c))
     return;
   if (run->tty != NULL)
     tool_progress_clear(run->tty, &run->st);
@@ -107,19 +132,28 @@ static void on_done(ah_future *f, void *ud)
   struct run *run = sl->run;
   struct tool_job *job = &sl->job;
   const ah_response *r = ah_future_response(f);
-  int err = ah_future_error(f), failed;
+  int err = ah_future_error(f), failed, code;
 
   job->seconds = tool_now() - job->start;
   tool_output_finish(job, err == AH_OK);
   failed = err != AH_OK || job->write_err != 0 ||
            (run->c->fail_http && r != NULL && ah_response_status(r) >= 400);
-  if (run->c->json)
+  code = tool_curl_code(job, f, err, run->c->fail_http);
+  if (run->single)
+    run->code = code;
+  if (run->c->jsonl)
     tool_report_json(stdout, job, f, err);
+  if (run->c->write_out != NULL)
+    tool_write_out(run->c->write_out, job, f, err, code);
   if (failed)
     say_failure(run, job, f, r, err);
   tool_stats_add(&run->st, job, r, err, failed);
   free(job->path);
   job->path = NULL;
+  free(job->url_buf);
+  job->url_buf = NULL;
+  free(job->hop_url);
+  job->hop_url = NULL;
   job->f = NULL;
   ah_future_free(f);
   run->idle[run->nidle++] = sl;
@@ -128,25 +162,61 @@ static void on_done(ah_future *f, void *ud)
 
 static void start(struct run *run, struct slot *sl)
 {
+  const struct tool_config *c = run->c;
   struct tool_job *job = &sl->job;
   size_t i = run->next++;
+  const char *given = c->urls[c->load ? 0 : i], *proxy;
 
   memset(job, 0, sizeof *job);
   job->index = i;
-  job->url = run->c->urls[i];
   job->start = tool_now();
-  if (tool_output_plan(run->c, job, run->to_stdout) != TOOL_OK ||
+  /* As curl: a URL without "scheme://" is an http one; the proxy (-x or
+   * the environment, unless --noproxy or no_proxy names the host) is
+   * chosen by the URL's scheme and host. */
+  job->url = tool_url_guess(given, &job->url_buf);
+  proxy = job->url ? tool_proxy_for(job->url, c->proxy, c->noproxy) : NULL;
+  run->starting = sl;
+  if (job->url == NULL ||
+      ah_request_opts_set_proxy(sl->ro, proxy ? proxy : "") != AH_OK ||
+      tool_output_plan(c, job, run->to_stdout) != TOOL_OK ||
       (job->f = ah_session_fetch(run->s, job->url, sl->ro)) == NULL) {
     /* Out of memory: this URL fails, the run goes on. */
-    fprintf(stderr, "ahttp: %s: out of memory\n", job->url);
+    run->starting = NULL;
+    fprintf(stderr, "ahttp: %s: out of memory\n", job->url ? job->url : given);
+    if (run->single)
+      run->code = CURL_OUT_OF_MEMORY;
     free(job->path);
     job->path = NULL;
+    free(job->url_buf);
+    job->url_buf = NULL;
+    free(job->hop_url);
+    job->hop_url = NULL;
     tool_stats_add(&run->st, job, NULL, AH_ENOMEM, 1);
     run->idle[run->nidle++] = sl;
     return;
   }
+  run->starting = NULL;
   /* Runs at once when the fetch already failed (a bad URL). */
   ah_future_on_done(job->f, on_done, sl);
+}
+
+/* Another request may start: URLs are left, or a load run goes on. */
+static int more(const struct run *run)
+{
+  return run->next < run->total &&
+         (run->deadline == 0 || tool_now() < run->deadline);
+}
+
+/* -v: the job of f, or the one being started before its future is known. */
+static struct tool_job *find_job(void *ctx, const ah_future *f)
+{
+  struct run *run = ctx;
+  size_t i;
+
+  for (i = 0; i < run->nslots; i++)
+    if (run->slots[i].job.f == f && f != NULL)
+      return &run->slots[i].job;
+  return run->starting ? &run->starting->job : NULL;
 }
 
 /* Start URLs in idle slots. A request that completes at once frees its
@@ -156,7 +226,7 @@ static void refill(struct run *run)
   if (run->refilling)
     return;
   run->refilling = 1;
-  while (!interrupted && run->nidle > 0 && run->next < run->c->nurls)
+  while (!interrupted && run->nidle > 0 && more(run))
     start(run, run->idle[--run->nidle]);
   run->refilling = 0;
 }
@@ -169,12 +239,33 @@ static ah_request_opts *request_opts(const struct tool_config *c,
   int rc = ro ? AH_OK : AH_ENOMEM;
   size_t i;
 
-  if (rc == AH_OK && c->method != NULL)
-    rc = ah_request_opts_set_method(ro, c->method);
-  else if (rc == AH_OK && c->has_body)
-    rc = ah_request_opts_set_method(ro, "POST");
+  if (rc == AH_OK && (c->method != NULL || c->has_body || c->head))
+    rc = ah_request_opts_set_method(ro, tool_method(c));
   if (rc == AH_OK && c->has_body)
     rc = ah_request_opts_set_body(ro, c->body, c->body_len);
+  /* --json: as curl 7.82, unless -H names them. */
+  if (rc == AH_OK && c->json_body && !tool_has_header(c, "Content-Type"))
+    rc = ah_request_opts_add_header(ro, "Content-Type", "application/json");
+  if (rc == AH_OK && c->json_body && !tool_has_header(c, "Accept"))
+    rc = ah_request_opts_add_header(ro, "Accept", "application/json");
+  for (i = 0; rc == AH_OK && i < c->nforms; i++) {
+    const struct tool_form *fm = &c->forms[i];
+    if (fm->is_file) {
+      const char *base = strrchr(fm->value, '/');
+      rc = ah_request_opts_add_form_file(ro, fm->name, fm->value,
+                                         fm->filename ? fm->filename
+                                         : base ? base + 1 : fm->value,
+                                         fm->type);
+    } else {
+      rc = ah_request_opts_add_form_field(ro, fm->name, fm->value);
+    }
+  }
+  if (rc == AH_OK && c->nforms > 0 && c->method != NULL)
+    rc = ah_request_opts_set_method(ro, c->method);
+  /* -b NAME=VALUE: the Cookie header, kept to the request's own origin
+   * by the library. */
+  if (rc == AH_OK && c->cookies != NULL && !tool_has_header(c, "Cookie"))
+    rc = ah_request_opts_add_header(ro, "Cookie", c->cookies);
   for (i = 0; rc == AH_OK && i < c->nheaders; i++) {
     /* "Name: value"; "Name:" alone removes a header libcurl would send. */
     const char *h = c->headers[i], *colon = strchr(h, ':'), *v = colon + 1;
@@ -198,7 +289,7 @@ static ah_request_opts *request_opts(const struct tool_config *c,
    * or only counted. */
   if (rc == AH_OK)
     rc = ah_request_opts_on_data(ro, on_data, sl);
-  if (rc == AH_OK && c->include)
+  if (rc == AH_OK && (c->include || c->head || c->verbose))
     rc = ah_request_opts_on_headers(ro, on_headers, sl);
   if (rc != AH_OK) {
     fprintf(stderr, "ahttp: %s\n", ah_strerror(rc));
@@ -226,7 +317,7 @@ static int connect_to(ah_session_opts *o, const char *spec)
   return rc;
 }
 
-static ah_session *session(const struct tool_config *c)
+static ah_session *session(const struct tool_config *c, struct run *run)
 {
   ah_session_opts *o = ah_session_opts_new();
   ah_session *s = NULL;
@@ -247,8 +338,10 @@ static ah_session *session(const struct tool_config *c)
     rc = ah_session_opts_set_ca(o, c->cacert, NULL);
   if (rc == AH_OK && c->insecure)
     rc = ah_session_opts_set_tls_insecure_no_verify(o, 1);
-  if (rc == AH_OK && c->proxy != NULL)
-    rc = ah_session_opts_set_proxy(o, c->proxy);
+  if (rc == AH_OK && c->cert != NULL)
+    rc = ah_session_opts_set_client_cert(o, c->cert, c->key);
+  if (rc == AH_OK && c->verbose)
+    rc = ah_session_opts_on_event(o, tool_verbose_event, &run->verbose);
   if (rc == AH_OK && c->unix_socket != NULL)
     rc = ah_session_opts_set_unix_socket(o, c->unix_socket);
   if (rc == AH_OK && c->pinned != NULL)
@@ -274,38 +367,73 @@ static ah_session *session(const struct tool_config *c)
   return s;
 }
 
+/* A setup failure: TOOL_SETUP, or with one URL curl's code for it. */
+static int setup_failed(const struct run *run, int curl_code)
+{
+  return run->single ? curl_code : TOOL_SETUP;
+}
+
+/* -b FILE: cookie files into the session's jar. A file that cannot be
+ * read is skipped, as curl does (said with -v). */
+static void load_cookies(const struct tool_config *c, ah_session *s)
+{
+  size_t i;
+
+  for (i = 0; i < c->ncookie_files; i++)
+    if (ah_session_cookies_load(s, c->cookie_files[i]) != AH_OK && c->verbose)
+      fprintf(stderr, "* cannot read the cookie file %s; skipped\n",
+              c->cookie_files[i]);
+}
+
 static int run_all(const struct tool_config *c)
 {
   struct run run;
-  size_t nslots = (size_t)c->jobs < c->nurls ? (size_t)c->jobs : c->nurls, i;
+  size_t nslots, i;
   int status = TOOL_SETUP, show_summary;
   struct sigaction sa;
 
   memset(&run, 0, sizeof run);
   run.c = c;
-  run.to_stdout = c->nurls == 1 && c->output == NULL && c->output_dir == NULL &&
-                  !c->json;
-  if (c->progress == 1 || (c->progress == -1 && c->nurls > 1 &&
+  run.single = c->nurls == 1 && !c->load;
+  run.total = !c->load ? c->nurls : c->requests > 0 ? (size_t)c->requests
+                                                    : (size_t)-1;
+  nslots = (size_t)c->jobs < run.total ? (size_t)c->jobs : run.total;
+  run.nslots = nslots;
+  run.to_stdout = run.single && c->output == NULL && c->output_dir == NULL &&
+                  !c->jsonl;
+  if (c->load && (run.load_url = tool_url_guess(c->urls[0], &run.load_buf)) == NULL)
+    return TOOL_SETUP;
+  run.verbose.c = c;
+  run.verbose.find = find_job;
+  run.verbose.ctx = &run;
+  if (c->progress == 1 || (c->progress == -1 && (c->nurls > 1 || c->load) &&
                            isatty(STDERR_FILENO)))
     run.tty = stderr;
-  show_summary = c->summary == 1 || (c->summary == -1 && c->nurls > 1);
+  show_summary = c->summary == 1 || (c->summary == -1 && !run.single);
   if (c->output_dir != NULL && tool_output_dir(c->output_dir) < 0) {
     fprintf(stderr, "ahttp: cannot use %s as the output directory: %s\n",
             c->output_dir, strerror(errno));
-    return TOOL_SETUP;
+    return setup_failed(&run, CURL_WRITE_ERROR);
   }
-  if (tool_stats_init(&run.st, c->nurls, tool_now()) < 0 ||
+  if (tool_stats_init(&run.st, c->load && c->requests == 0 ? 0 : run.total,
+                      tool_now()) < 0 ||
       (run.slots = calloc(nslots, sizeof *run.slots)) == NULL ||
       (run.idle = calloc(nslots, sizeof *run.idle)) == NULL) {
     fprintf(stderr, "ahttp: out of memory\n");
+    status = setup_failed(&run, CURL_OUT_OF_MEMORY);
     goto out;
   }
-  if ((run.s = session(c)) == NULL)
+  if ((run.s = session(c, &run)) == NULL) {
+    status = setup_failed(&run, CURL_FAILED_INIT);
     goto out;
+  }
+  load_cookies(c, run.s);
   for (i = 0; i < nslots; i++) {
     run.slots[i].run = &run;
-    if ((run.slots[i].ro = request_opts(c, &run.slots[i])) == NULL)
+    if ((run.slots[i].ro = request_opts(c, &run.slots[i])) == NULL) {
+      status = setup_failed(&run, CURL_FAILED_INIT);
       goto out;
+    }
     run.idle[run.nidle++] = &run.slots[nslots - 1 - i];
   }
   memset(&sa, 0, sizeof sa);
@@ -313,13 +441,22 @@ static int run_all(const struct tool_config *c)
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
 
+  run.st.start = tool_now();
+  if (c->duration_ms > 0)
+    run.st.until = run.deadline = run.st.start + (double)c->duration_ms / 1000.0;
   refill(&run);
-  /* Slices of 100 ms: the progress bar moves and Ctrl-C is seen. */
-  while (run.st.done < c->nurls && !interrupted) {
+  /* Slices of 100 ms: the progress bar moves, Ctrl-C is seen, and a load
+   * run's deadline is kept to within them. Done when nothing is in flight
+   * and nothing more may start. */
+  while (!interrupted && (run.nidle < nslots || more(&run))) {
     ah_session_run(run.s, 100);
+    refill(&run); /* a load run's slots wait on a deadline only here */
     if (run.tty != NULL)
       tool_progress(run.tty, &run.st, tool_now(), 0);
   }
+  if (c->cookie_jar != NULL && ah_session_cookies_save(run.s, c->cookie_jar) != AH_OK &&
+      errors_shown(c))
+    fprintf(stderr, "ahttp: cannot write the cookies to %s\n", c->cookie_jar);
   /* Interrupted: what is in flight completes canceled, reported as such. */
   ah_session_free(run.s);
   run.s = NULL;
@@ -329,14 +466,18 @@ static int run_all(const struct tool_config *c)
   }
   if (show_summary)
     tool_report_summary(stderr, &run.st, tool_now());
+  if (c->load)
+    tool_report_load(stdout, &run.st, run.load_url,
+                     tool_now());
   if (interrupted) {
     fprintf(stderr, "ahttp: interrupted after %zu of %zu requests\n",
-            run.st.done, c->nurls);
+            run.st.done, c->load ? run.next : c->nurls);
     status = TOOL_INTERRUPTED;
   } else if (run.st.failed > 0) {
-    fprintf(stderr, "ahttp: %zu of %zu requests failed\n", run.st.failed,
-            c->nurls);
-    status = TOOL_FAILED;
+    if (errors_shown(c))
+      fprintf(stderr, "ahttp: %zu of %zu requests failed\n", run.st.failed,
+              run.st.done);
+    status = run.single ? run.code : TOOL_FAILED;
   } else {
     status = TOOL_OK;
   }
@@ -346,11 +487,12 @@ out:
     ah_request_opts_free(run.slots[i].ro);
   free(run.slots);
   free(run.idle);
+  free(run.load_buf);
   tool_stats_free(&run.st);
   if (fflush(stdout) != 0 && status == TOOL_OK) {
     fprintf(stderr, "ahttp: cannot write standard output: %s\n",
             strerror(errno));
-    status = TOOL_FAILED;
+    status = run.single ? CURL_WRITE_ERROR : TOOL_FAILED;
   }
   return status;
 }

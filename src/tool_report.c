@@ -1,7 +1,8 @@
 /*
- * ahttp(1): what is said about the run. A JSON object per URL (--json),
- * the summary on standard error, and on a terminal a progress bar,
- * redrawn in place at most ten times a second.
+ * ahttp(1): what is said about the run. A JSON object per request
+ * (--jsonl, and -w '%{json}'), -w's format, the summary on standard
+ * error, a load run's JSON line, and on a terminal a progress bar, redrawn
+ * in place at most ten times a second.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -88,8 +89,9 @@ static void json_ms(FILE *out, const char *key, const ah_response *r, int which)
     fprintf(out, "%.3f", (double)us / 1000.0);
 }
 
-void tool_report_json(FILE *out, const struct tool_job *job,
-                      const ah_future *f, int err)
+/* The object of tool_report_json, without the line's end. */
+static void json_object(FILE *out, const struct tool_job *job,
+                        const ah_future *f, int err)
 {
   const ah_response *r = ah_future_response(f);
 
@@ -146,13 +148,144 @@ void tool_report_json(FILE *out, const struct tool_job *job,
              job->path ? "the file" : "standard output", strerror(job->write_err));
     fputs("\"write\",\"message\":", out);
     json_string(out, why);
-    fputs("}\n", out);
+    fputs("}", out);
     return;
   }
   json_string(out, err == AH_OK ? NULL : ah_errname(err));
   fputs(",\"message\":", out);
   json_string(out, err == AH_OK ? NULL : ah_future_errmsg(f));
-  fputs("}\n", out);
+  fputs("}", out);
+}
+
+void tool_report_json(FILE *out, const struct tool_job *job,
+                      const ah_future *f, int err)
+{
+  json_object(out, job, f, err);
+  putc('\n', out);
+}
+
+/* A timeline mark in seconds, as curl's time_* variables: 0 without it. */
+static double mark_s(const ah_response *r, int which)
+{
+  long long us = r != NULL ? ah_response_time_us(r, which) : -1;
+
+  return us < 0 ? 0.0 : (double)us / 1e6;
+}
+
+/* One %{name} of -w; 0, or -1 when the name is unknown. */
+static int write_var(FILE *out, const char *name, size_t n,
+                     const struct tool_job *job, const ah_future *f, int err,
+                     int code)
+{
+  const ah_response *r = ah_future_response(f);
+  int port, v;
+  const char *a;
+
+#define IS(s) (n == sizeof(s) - 1 && strncmp(name, s, n) == 0)
+  if (IS("http_code") || IS("response_code"))
+    fprintf(out, "%03d", r ? ah_response_status(r) : 0);
+  else if (IS("http_version")) {
+    v = r ? ah_response_http_version(r) : 0;
+    if (v == 0 || v >= 20) /* "0" without a response, as curl */
+      fprintf(out, "%d", v / 10);
+    else
+      fprintf(out, "%d.%d", v / 10, v % 10);
+  } else if (IS("time_queue"))
+    fprintf(out, "%.6f", mark_s(r, AH_TIME_QUEUE));
+  else if (IS("time_namelookup"))
+    fprintf(out, "%.6f", mark_s(r, AH_TIME_LOOKUP));
+  else if (IS("time_connect"))
+    fprintf(out, "%.6f", mark_s(r, AH_TIME_CONNECT));
+  else if (IS("time_appconnect"))
+    fprintf(out, "%.6f", r && ah_response_time_us(r, AH_TIME_TLS) >
+                         ah_response_time_us(r, AH_TIME_CONNECT)
+                         ? mark_s(r, AH_TIME_TLS) : 0.0);
+  else if (IS("time_pretransfer"))
+    fprintf(out, "%.6f", mark_s(r, AH_TIME_TLS));
+  else if (IS("time_starttransfer"))
+    fprintf(out, "%.6f", mark_s(r, AH_TIME_FIRST_BYTE));
+  else if (IS("time_redirect"))
+    fprintf(out, "%.6f", mark_s(r, AH_TIME_REDIRECT));
+  else if (IS("time_total"))
+    fprintf(out, "%.6f", r ? mark_s(r, AH_TIME_TOTAL) : job->seconds);
+  else if (IS("url"))
+    fputs(job->url, out);
+  else if (IS("url_effective"))
+    fputs(r && ah_response_url(r) ? ah_response_url(r) : job->url, out);
+  else if (IS("size_download"))
+    fprintf(out, "%llu", job->bytes);
+  else if (IS("speed_download"))
+    fprintf(out, "%.0f", job->seconds > 0 ? (double)job->bytes / job->seconds : 0.0);
+  else if (IS("num_redirects"))
+    fprintf(out, "%d", r ? ah_response_redirects(r) : 0);
+  else if (IS("num_retries"))
+    fprintf(out, "%d", r ? ah_response_attempts(r) - 1 : 0);
+  else if (IS("remote_ip") || IS("remote_port") || IS("local_ip") ||
+           IS("local_port")) {
+    a = r == NULL ? NULL
+        : name[0] == 'r' ? ah_response_remote_addr(r, &port)
+                         : ah_response_local_addr(r, &port);
+    if (name[n - 1] == 't') /* the ports */
+      fprintf(out, "%d", a ? port : 0);
+    else
+      fputs(a ? a : "", out);
+  } else if (IS("content_type"))
+    fputs(r && ah_response_header(r, "Content-Type")
+          ? ah_response_header(r, "Content-Type") : "", out);
+  else if (IS("filename_effective"))
+    fputs(job->path ? job->path : "", out);
+  else if (IS("exitcode"))
+    fprintf(out, "%d", code);
+  else if (IS("errormsg"))
+    fputs(err != AH_OK ? ah_future_errmsg(f) : "", out);
+  else if (IS("errorcode")) /* ahttp's own: the library's code's name */
+    fputs(err != AH_OK ? ah_errname(err) : "", out);
+  else if (IS("json"))
+    json_object(out, job, f, err);
+  else
+    return -1;
+#undef IS
+  return 0;
+}
+
+void tool_write_out(const char *fmt, const struct tool_job *job,
+                    const ah_future *f, int err, int code)
+{
+  FILE *out = stdout;
+  const char *p = fmt;
+
+  while (*p) {
+    if (p[0] == '\\' && (p[1] == 'n' || p[1] == 't' || p[1] == 'r' ||
+                         p[1] == '\\')) {
+      putc(p[1] == 'n' ? '\n' : p[1] == 't' ? '\t' : p[1] == 'r' ? '\r' : '\\',
+           out);
+      p += 2;
+    } else if (p[0] == '%' && p[1] == '%') {
+      putc('%', out);
+      p += 2;
+    } else if (p[0] == '%' && p[1] == '{' && strchr(p, '}') != NULL) {
+      const char *name = p + 2, *end = strchr(p, '}');
+      size_t n = (size_t)(end - name);
+      if (n == 6 && strncmp(name, "stdout", 6) == 0)
+        out = stdout;
+      else if (n == 6 && strncmp(name, "stderr", 6) == 0)
+        out = stderr;
+      else if (write_var(out, name, n, job, f, err, code) < 0)
+        fprintf(stderr, "ahttp: unknown --write-out variable: '%.*s'\n",
+                (int)n, name);
+      p = end + 1;
+    } else if (strncmp(p, "%header{", 8) == 0 && strchr(p, '}') != NULL) {
+      const char *end = strchr(p, '}');
+      const ah_response *r = ah_future_response(f);
+      char *name = strndup(p + 8, (size_t)(end - p - 8));
+      const char *v = r && name ? ah_response_header(r, name) : NULL;
+      fputs(v ? v : "", out);
+      free(name);
+      p = end + 1;
+    } else {
+      putc(*p++, out);
+    }
+  }
 }
 
 int tool_stats_init(struct tool_stats *st, size_t total, double now)
@@ -160,7 +293,9 @@ int tool_stats_init(struct tool_stats *st, size_t total, double now)
   memset(st, 0, sizeof *st);
   st->total = total;
   st->start = now;
-  st->latency = malloc((total ? total : 1) * sizeof *st->latency);
+  /* A load run of --duration has no total: the array grows. */
+  st->cap_latency = total > 0 && total < 1000000 ? total : 1024;
+  st->latency = malloc(st->cap_latency * sizeof *st->latency);
   return st->latency != NULL ? 0 : -1;
 }
 
@@ -180,8 +315,17 @@ void tool_stats_add(struct tool_stats *st, const struct tool_job *job,
   if (job->write_err != 0) {
     st->write_errors++;
   } else if (r != NULL) {
-    int s = ah_response_status(r) / 100;
+    int code = ah_response_status(r), s = code / 100;
     st->status[s >= 1 && s <= 5 ? s : 0]++;
+    if (code >= 0 && code < (int)(sizeof st->codes / sizeof st->codes[0]))
+      st->codes[code]++;
+    if (st->nlatency == st->cap_latency) {
+      double *p = realloc(st->latency, 2 * st->cap_latency * sizeof *p);
+      if (p == NULL)
+        return; /* the percentiles are of the responses kept so far */
+      st->latency = p;
+      st->cap_latency *= 2;
+    }
     st->latency[st->nlatency++] = job->seconds;
   } else if (err < 0 && -err < (int)(sizeof st->errors / sizeof st->errors[0])) {
     st->errors[-err]++;
@@ -274,24 +418,80 @@ void tool_report_summary(FILE *out, const struct tool_stats *st, double now)
     putc('\n', out);
 }
 
+void tool_report_load(FILE *out, const struct tool_stats *st, const char *url,
+                      double now)
+{
+  double secs = now - st->start, sum = 0;
+  size_t i;
+  int first = 1;
+
+  qsort(st->latency, st->nlatency, sizeof *st->latency, cmp_double);
+  for (i = 0; i < st->nlatency; i++)
+    sum += st->latency[i];
+  fputs("{\"url\":", out);
+  json_string(out, url);
+  fprintf(out, ",\"requests\":%zu,\"ok\":%zu,\"failed\":%zu,\"errors\":{",
+          st->done, st->done - st->failed, st->failed);
+  for (i = 1; i < sizeof st->errors / sizeof st->errors[0]; i++) {
+    if (st->errors[i] == 0)
+      continue;
+    fprintf(out, "%s\"%s\":%zu", first ? "" : ",", ah_errname(-(int)i),
+            st->errors[i]);
+    first = 0;
+  }
+  if (st->write_errors > 0)
+    fprintf(out, "%s\"write\":%zu", first ? "" : ",", st->write_errors);
+  fputs("},\"status\":{", out);
+  first = 1;
+  for (i = 0; i < sizeof st->codes / sizeof st->codes[0]; i++) {
+    if (st->codes[i] == 0)
+      continue;
+    fprintf(out, "%s\"%zu\":%zu", first ? "" : ",", i, st->codes[i]);
+    first = 0;
+  }
+  fprintf(out, "},\"seconds\":%.3f,\"rps\":%.1f,\"latency_ms\":", secs,
+          secs > 0 ? (double)st->done / secs : 0.0);
+  if (st->nlatency == 0)
+    fputs("null", out);
+  else
+    fprintf(out, "{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f,"
+                 "\"mean\":%.3f}",
+            1000 * tool_percentile(st->latency, st->nlatency, 50),
+            1000 * tool_percentile(st->latency, st->nlatency, 90),
+            1000 * tool_percentile(st->latency, st->nlatency, 99),
+            1000 * st->latency[st->nlatency - 1],
+            1000 * sum / (double)st->nlatency);
+  fprintf(out, ",\"bytes\":%llu}\n", st->bytes);
+}
+
 void tool_progress(FILE *tty, struct tool_stats *st, double now, int force)
 {
   enum { WIDTH = 30 };
   char bar[WIDTH + 1];
-  size_t fill = st->total ? st->done * WIDTH / st->total : WIDTH;
   double secs = now - st->start;
+  /* A load run for a duration: the bar is the time gone. */
+  double part = st->total ? (double)st->done / (double)st->total
+                : st->until > st->start && now < st->until
+                ? secs / (st->until - st->start) : 1.0;
+  size_t fill = (size_t)(part * WIDTH);
 
   if (!force && now - st->last_draw < 0.1)
     return;
   st->last_draw = now;
+  if (fill > WIDTH)
+    fill = WIDTH;
   memset(bar, '#', fill);
   memset(bar + fill, '.', WIDTH - fill);
   bar[WIDTH] = '\0';
   /* \r returns to the line's start, \033[K erases what was left of it. */
-  fprintf(tty, "\r[%s] %zu/%zu %3.0f%% %.0f req/s %zu failed\033[K", bar,
-          st->done, st->total,
-          st->total ? 100.0 * (double)st->done / (double)st->total : 100.0,
-          secs > 0 ? (double)st->done / secs : 0.0, st->failed);
+  if (st->total)
+    fprintf(tty, "\r[%s] %zu/%zu %3.0f%% %.0f req/s %zu failed\033[K", bar,
+            st->done, st->total, 100.0 * part,
+            secs > 0 ? (double)st->done / secs : 0.0, st->failed);
+  else
+    fprintf(tty, "\r[%s] %zu done %.1f s %.0f req/s %zu failed\033[K", bar,
+            st->done, secs, secs > 0 ? (double)st->done / secs : 0.0,
+            st->failed);
   fflush(tty);
   st->bar_shown = 1;
 }

@@ -9,6 +9,7 @@ to tests/server.py, started here on 127.0.0.1 and stopped by its pid.
 import json
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -41,9 +42,15 @@ def url(path):
     return BASE + path
 
 
-def run(args, stdin=None, timeout=60):
-    """Run the tool with pipes; returns (exit status, stdout bytes, stderr text)."""
-    p = subprocess.run([TOOL] + args, input=stdin, capture_output=True, timeout=timeout)
+def run(args, stdin=None, timeout=60, env=None):
+    """Run the tool with pipes; returns (exit status, stdout bytes, stderr text).
+    env: variables added to the environment."""
+    full = None
+    if env is not None:
+        full = dict(os.environ)
+        full.update(env)
+    p = subprocess.run([TOOL] + args, input=stdin, capture_output=True, timeout=timeout,
+                       env=full)
     return p.returncode, p.stdout, p.stderr.decode()
 
 
@@ -102,7 +109,7 @@ class OneUrl(unittest.TestCase):
             new = os.path.join(d, "new")
             for path in (old, link, new):
                 rc, _, err = run(["-o", path, url("/reset-body")])
-                self.assertEqual(rc, 1, err)
+                self.assertEqual(rc, 56, err)  # curl's "failure receiving"
                 self.assertTrue(os.path.exists(path), path)
                 with open(path, "rb") as f:
                     self.assertTrue(f.read().startswith(b"r" * 100), path)
@@ -117,17 +124,17 @@ class OneUrl(unittest.TestCase):
             out_dir = os.path.join(d, "out")
             name = "0-127.0.0.1_%s_reset-body" % BASE.rsplit(":", 1)[1]
             rc, _, _ = run(["--output-dir", out_dir, url("/reset-body")])
-            self.assertEqual(rc, 1)
+            self.assertEqual(rc, 56)
             self.assertEqual(os.listdir(out_dir), [])  # made here, cut: removed
             with open(os.path.join(out_dir, name), "wb") as f:
                 f.write(b"earlier")
             rc, _, _ = run(["--output-dir", out_dir, url("/reset-body")])
-            self.assertEqual(rc, 1)
+            self.assertEqual(rc, 56)
             self.assertEqual(os.listdir(out_dir), [name])  # there before: kept
 
     def test_failure_exit_status_and_message(self):
         rc, out, err = run(["http://127.0.0.1:1/"])
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 7)  # one URL: curl's "failed to connect"
         self.assertEqual(out, b"")
         self.assertIn("connection refused", err)
         self.assertIn("1 of 1 requests failed", err)
@@ -135,7 +142,7 @@ class OneUrl(unittest.TestCase):
     def test_timeout(self):
         start = time.monotonic()
         rc, _, err = run(["-m", "0.3", url("/delay/3000")])
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 28)
         self.assertIn("timed out", err)
         self.assertLess(time.monotonic() - start, 2.5)
 
@@ -143,14 +150,14 @@ class OneUrl(unittest.TestCase):
         rc, out, _ = run([url("/status/404")])
         self.assertEqual((rc, out), (0, b"status 404"))
         rc, _, err = run(["-f", url("/status/404")])
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 22)
         self.assertIn("HTTP status 404", err)
 
     def test_redirects(self):
         rc, out, _ = run([url("/redirect/2")])
         self.assertEqual((rc, out), (0, b"arrived"))
         rc, _, err = run(["--max-redirs", "1", url("/redirect/2")])
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 47)
         self.assertIn("redirect", err)
 
     def test_closed_stdout_is_a_write_error(self):
@@ -161,11 +168,11 @@ class OneUrl(unittest.TestCase):
         p.stdout.close()
         err = p.stderr.read().decode()
         p.stderr.close()
-        self.assertEqual(p.wait(30), 1)
+        self.assertEqual(p.wait(30), 23)
         self.assertIn("cannot write standard output", err)
 
     def test_retry_rate_connect_to_digest(self):
-        rc, out, _ = run(["--retry", "3", "--json", url("/flaky/tool1/2/503")])
+        rc, out, _ = run(["--retry", "3", "--jsonl", url("/flaky/tool1/2/503")])
         r = json.loads(out.decode())
         self.assertEqual((rc, r["status"], r["attempts"]), (0, 200, 3))
         rc, out, _ = run(["--connect-to", "example.test::127.0.0.1",
@@ -181,6 +188,23 @@ class OneUrl(unittest.TestCase):
         self.assertGreaterEqual(took, 1.8)
         self.assertLess(took, 6)
 
+    def test_usage_errors_are_one_line_and_a_hint(self):
+        for args, what in ((["--no-such-option", url("/")], "option --no-such-option: is unknown"),
+                           (["--no-such=1", url("/")], "option --no-such: is unknown"),
+                           (["-Z", url("/")], "option -Z: is unknown"),
+                           (["-j"], "option -j: requires an argument"),
+                           (["--jobs"], "option --jobs: requires an argument"),
+                           (["--json"], "option --json: requires an argument")):
+            rc, out, err = run(args, stdin=b"")
+            self.assertEqual((rc, out), (2, b""), args)
+            self.assertEqual(err.splitlines(), ["ahttp: " + what,
+                                                "ahttp: try 'ahttp --help' for more information"],
+                             args)
+        rc, _, err = run([], stdin=b"")
+        self.assertEqual(rc, 2)
+        self.assertEqual(err.splitlines()[0], "ahttp: no URL given")
+        self.assertNotIn("--jobs", err)  # not the whole help
+
     def test_usage_errors(self):
         for args in (["-j", "0", url("/")], ["-o", "x", url("/a"), url("/b")],
                      ["--no-such-option", url("/")], ["--retry", "x", url("/")],
@@ -192,10 +216,306 @@ class OneUrl(unittest.TestCase):
     def test_help_and_version(self):
         rc, out, _ = run(["--help"])
         self.assertEqual(rc, 0)
-        self.assertIn(b"--jobs", out)
+        # Every long option the tool accepts is in the help.
+        with open(os.path.join(os.path.dirname(__file__), "..", "src", "tool_args.c")) as f:
+            names = re.findall(r'\{"([a-z0-9.-]+)", (?:no|required)_argument', f.read())
+        self.assertGreater(len(names), 40)
+        for name in names:
+            self.assertIn(("--" + name).encode(), out, name)
+        for group in (b"Request:", b"Output:", b"Connection and TLS:", b"Many requests:"):
+            self.assertIn(group, out)
         rc, out, _ = run(["--version"])
         self.assertEqual(rc, 0)
         self.assertRegex(out.decode(), r"^ahttp \d+\.\d+\.\d+")
+
+
+class CurlOptions(unittest.TestCase):
+    """The options and behaviours curl users expect (issue 18, part 6)."""
+
+    def test_json_sends_a_json_body(self):
+        rc, out, _ = run(["--json", '{"a":1}', url("/echo")])
+        self.assertEqual(rc, 0)
+        self.assertIn(b"method POST\n", out)
+        self.assertIn(b"header Content-Type: application/json\n", out)
+        self.assertIn(b"header Accept: application/json\n", out)
+        self.assertTrue(out.endswith(b'\n{"a":1}'))
+        # Repeated: concatenated as they are; from a file and from stdin.
+        rc, out, _ = run(["--json", "[1,", "--json", "2]", url("/echo")])
+        self.assertTrue(out.endswith(b"\n[1,2]"))
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b'{"from": "file"}\n')
+            f.flush()
+            rc, out, _ = run(["--json", "@" + f.name, url("/echo")])
+        self.assertEqual(rc, 0)
+        self.assertTrue(out.endswith(b'\n{"from": "file"}\n'))
+        rc, out, _ = run(["--json", "@-", url("/echo")], stdin=b'{"from":"stdin"}')
+        self.assertTrue(out.endswith(b'\n{"from":"stdin"}'))
+        # -H names win; -X sets the method.
+        rc, out, _ = run(["--json", "{}", "-H", "Accept: text/plain", "-X", "PUT", url("/echo")])
+        self.assertIn(b"method PUT\n", out)
+        self.assertIn(b"header Accept: text/plain\n", out)
+        self.assertNotIn(b"Accept: application/json", out)
+        # A file that cannot be read: curl's read error.
+        rc, _, err = run(["--json", "@/nonexistent/x.json", url("/echo")])
+        self.assertEqual(rc, 26)
+        self.assertIn("cannot read the body from /nonexistent/x.json", err)
+
+    def test_json_lines_moved_to_jsonl(self):
+        rc, out, _ = run(["--jsonl", url("/size/3")])
+        r = json.loads(out.decode())
+        self.assertEqual((rc, r["status"], r["bytes"]), (0, 200, 3))
+        # --json is no output mode: it takes the next word as its data.
+        rc, out, _ = run(["--json", url("/size/3"), url("/echo")])
+        self.assertEqual(rc, 0)
+        self.assertTrue(out.endswith(b"\n" + url("/size/3").encode()))
+
+    def test_data_joined_with_ampersand_raw_and_binary(self):
+        rc, out, _ = run(["-d", "a=1", "--data-binary", "b=2", "--data-raw", "@c", url("/echo")])
+        self.assertEqual(rc, 0)
+        self.assertTrue(out.endswith(b"\na=1&b=2&@c"))
+
+    def test_url_without_scheme_is_http(self):
+        bare = BASE[len("http://"):]
+        rc, out, _ = run([bare + "/size/4"])
+        self.assertEqual((rc, out), (0, b"xxxx"))
+        rc, out, _ = run(["--jsonl", bare + "/size/2", bare + "/size/1"])
+        urls = sorted(json.loads(line)["url"] for line in out.decode().splitlines())
+        self.assertEqual(urls, [url("/size/1"), url("/size/2")])
+
+    def test_location_is_accepted(self):
+        for flag in ("-L", "--location"):
+            rc, out, _ = run([flag, url("/redirect/2")])
+            self.assertEqual((rc, out), (0, b"arrived"))
+
+    def test_silent_and_show_error(self):
+        rc, out, err = run(["-s", "http://127.0.0.1:1/"])
+        self.assertEqual((rc, out, err), (7, b"", ""))
+        rc, _, err = run(["-s", "-S", "http://127.0.0.1:1/"])
+        self.assertEqual(rc, 7)
+        self.assertIn("connection refused", err)
+        # Several URLs: no summary either.
+        rc, _, err = run(["-s", url("/size/1"), url("/size/2")])
+        self.assertEqual((rc, err), (0, ""))
+        rc, out, err = run(["--silent", url("/size/3")])
+        self.assertEqual((rc, out, err), (0, b"xxx", ""))
+
+    def test_head(self):
+        rc, out, _ = run(["-I", url("/size/5")])
+        self.assertEqual(rc, 0)
+        self.assertTrue(out.startswith(b"HTTP/1.1 200\n"))
+        self.assertIn(b"Content-Length: 5\n", out)
+        self.assertTrue(out.endswith(b"\n\n"))  # the headers, no body
+        self.assertNotIn(b"xxxxx", out)
+        rc, out, err = run(["-v", "--head", url("/size/1")])
+        self.assertIn("> HEAD /size/1\n", err)
+        rc, _, err = run(["-I", "-d", "x", url("/echo")])
+        self.assertEqual(rc, 2)
+        self.assertIn("only one of", err)
+
+    def test_write_out(self):
+        fmt = ("code=%{http_code} size=%{size_download} eff=%{url_effective} url=%{url} "
+               "redirects=%{num_redirects} exit=%{exitcode} v=%{http_version} "
+               "ct=%{content_type} h=%header{content-length} port=%{remote_port} 100%%\t|\n")
+        rc, out, _ = run(["-o", "/dev/null", "-w", fmt, url("/redirect/2")])
+        self.assertEqual(rc, 0)
+        self.assertEqual(out.decode(),
+                         "code=200 size=7 eff=%s url=%s redirects=2 exit=0 v=1.1 ct= h=7 "
+                         "port=%s 100%%\t|\n" % (url("/redirect/0"), url("/redirect/2"),
+                                                 BASE.rsplit(":", 1)[1]))
+        rc, out, _ = run(["-w", "%{time_namelookup} %{time_connect} %{time_starttransfer} "
+                                "%{time_total}", "-o", "/dev/null", url("/delay/100")])
+        t = [float(x) for x in out.split()]
+        self.assertEqual(t, sorted(t))
+        self.assertGreaterEqual(t[3], 0.1)
+        rc, out, _ = run(["-s", "-w", "%{http_code} %{exitcode} %{errorcode}", "http://127.0.0.1:1/"])
+        self.assertEqual((rc, out), (7, b"000 7 AH_ECONNECT"))
+        rc, out, _ = run(["-w", "%{json}", "-o", "/dev/null", url("/size/3")])
+        self.assertEqual((json.loads(out.decode())["bytes"]), 3)
+        rc, out, err = run(["-w", "%{stderr}to err%{stdout}|%{nonesuch}|", url("/size/1")])
+        self.assertEqual((out, err), (b"x||", "to errahttp: unknown --write-out variable: 'nonesuch'\n"))
+        with tempfile.NamedTemporaryFile("w") as f:
+            f.write("%{response_code}\n")
+            f.flush()
+            rc, out, _ = run(["-w", "@" + f.name, "-o", "/dev/null", url("/status/404")])
+        self.assertEqual(out, b"404\n")
+        # Once per request, several URLs too.
+        rc, out, _ = run(["-w", "%{http_code}\n", url("/size/1"), url("/status/503")])
+        self.assertEqual(sorted(out.split()), [b"200", b"503"])
+
+    def test_exit_codes_of_one_url(self):
+        cases = [
+            (["http://name.invalid/"], 6),
+            (["http://127.0.0.1:1/"], 7),
+            (["-m", "0.3", url("/delay/3000")], 28),
+            ([url("/loop")], 47),
+            ([url("/redirect-file")], 1),
+            (["-f", url("/status/500")], 22),
+            ([url("/empty")], 52),
+            ([url("/short")], 18),
+            ([url("/reset-body")], 56),
+            ([url("/bad-chunk")], 56),
+            ([url("/cut-headers")], 8),
+            ([url("/garbage")], 1),
+            (["ftp://example.test/"], 1),
+            (["http://bad host/"], 3),
+            (["-o", "/nonexistent-dir/x", url("/size/3")], 23),
+            (["-d", "@/nonexistent-file", url("/echo")], 26),
+            (["-F", "f=@/nonexistent-file", url("/form")], 26),
+            (["--no-such-option", url("/")], 2),
+            ([url("/status/500")], 0),
+            ([url("/size/1")], 0),
+        ]
+        for args, code in cases:
+            rc, _, err = run(args, stdin=b"")
+            self.assertEqual(rc, code, (args, err))
+
+    def test_exit_code_rule_of_several_urls_is_kept(self):
+        rc, _, err = run(["http://127.0.0.1:1/", url("/size/1")])
+        self.assertEqual(rc, 1)
+        self.assertIn("1 of 2 requests failed", err)
+        rc, _, _ = run(["-f", url("/status/404"), url("/size/1")])
+        self.assertEqual(rc, 1)
+
+    def test_verbose_prints_the_journey(self):
+        rc, out, err = run(["-v", "-H", "X-Test: yes", url("/redirect/1")])
+        self.assertEqual((rc, out), (0, b"arrived"))
+        lines = err.splitlines()
+        port = BASE.rsplit(":", 1)[1]
+        want = ["* Request GET %s (attempt 1)" % url("/redirect/1"),
+                "* Connected to 127.0.0.1 port %s" % port,
+                "> GET /redirect/1",
+                "> User-Agent: ahttp/",
+                "> X-Test: yes",
+                ">",
+                "< 302 redirect",
+                "* Issue another request to this URL: '%s'" % url("/redirect/0"),
+                "> GET /redirect/0",
+                "< HTTP/1.1 200",
+                "< Content-Length: 7",
+                "<",
+                "* Done: status 200"]
+        at = 0
+        for w in want:  # in this order, others between them allowed
+            while at < len(lines) and not lines[at].startswith(w):
+                at += 1
+            self.assertLess(at, len(lines), "missing %r in:\n%s" % (w, err))
+        self.assertTrue(any(l.startswith("* Re-using existing connection") for l in lines), err)
+        # A failure and a POST that a 302 turns into a GET.
+        rc, _, err = run(["-v", "http://127.0.0.1:1/"])
+        self.assertEqual(rc, 7)
+        self.assertIn("* Failed: AH_ECONNECT\n", err)
+        rc, _, err = run(["-v", "-d", "x", url("/redirect/1")])
+        self.assertIn("> POST /redirect/1\n", err)
+        self.assertIn("} [1 bytes of body]\n", err)
+        self.assertIn("> GET /redirect/0\n", err)
+
+    def test_form(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "data.bin")
+            with open(path, "wb") as f:
+                f.write(b"\x00\x01" * 50)
+            text = os.path.join(d, "text.txt")
+            with open(text, "w") as f:
+                f.write("from a file")
+            rc, out, _ = run(["-F", "name=ann", "-F", "up=@" + path,
+                              "-F", "typed=@%s;type=application/x-test;filename=other.bin" % path,
+                              "-F", "t=<" + text, url("/form")])
+        self.assertEqual(rc, 0)
+        self.assertEqual(out.decode().splitlines(),
+                         ["field name=ann", "file up data.bin application/octet-stream 100",
+                          "file typed other.bin application/x-test 100", "field t=from a file"])
+        rc, _, err = run(["-F", "novalue", url("/form")])
+        self.assertEqual(rc, 2)
+
+    def test_cookies(self):
+        rc, out, _ = run(["-b", "a=1", "-b", "b=2", url("/echo")])
+        self.assertIn(b"header Cookie: a=1; b=2\n", out)
+        with tempfile.TemporaryDirectory() as d:
+            jar = os.path.join(d, "jar")
+            rc, _, _ = run(["-c", jar, url("/set-cookie/flavour/oat")])
+            self.assertEqual(rc, 0)
+            with open(jar) as f:
+                self.assertRegex(f.read(), r"127\.0\.0\.1\t.*\tflavour\toat")
+            rc, out, _ = run(["-b", jar, url("/echo")])  # no '=': a file
+            self.assertIn(b"header Cookie: flavour=oat\n", out)
+            # A file that is not there is skipped, as curl does.
+            rc, out, _ = run(["-b", os.path.join(d, "none"), url("/echo")])
+            self.assertEqual(rc, 0)
+            self.assertNotIn(b"Cookie", out)
+
+    def test_proxy_environment(self):
+        # The test server serves absolute-form requests itself, saying
+        # "proxied": it stands in for the proxy.
+        target = "http://example.test/echo"
+        rc, out, _ = run([target], env={"http_proxy": BASE})
+        self.assertEqual(rc, 0)
+        self.assertIn(b"\nproxied\n", out)
+        self.assertIn(b"target http://example.test/echo\n", out)
+        rc, out, _ = run([target], env={"ALL_PROXY": BASE})
+        self.assertIn(b"\nproxied\n", out)
+        # HTTP_PROXY in upper case is ignored (as curl: a CGI's Proxy: header).
+        rc, _, err = run([target], env={"HTTP_PROXY": BASE})
+        self.assertEqual(rc, 6, err)
+        # https_proxy is not for http URLs.
+        rc, _, _ = run([target], env={"https_proxy": BASE, "HTTPS_PROXY": BASE})
+        self.assertEqual(rc, 6)
+        # no_proxy, NO_PROXY and --noproxy: names, subdomains, addresses, CIDR, *.
+        direct = url("/echo")
+        for env, extra in (({"no_proxy": "127.0.0.1"}, []),
+                           ({"NO_PROXY": "127.0.0.0/8"}, []),
+                           ({"no_proxy": "*"}, []),
+                           ({}, ["--noproxy", "localhost, 127.0.0.1"])):
+            env = dict(env, http_proxy="http://127.0.0.1:1")
+            rc, out, err = run(extra + [direct], env=env)
+            self.assertEqual(rc, 0, (env, err))
+            self.assertNotIn(b"proxied", out)
+        rc, out, _ = run(["http://sub.example.test/echo"],
+                         env={"http_proxy": BASE, "no_proxy": "other.test,ample.test"})
+        self.assertIn(b"proxied", out)  # "ample.test" is no domain of it
+        rc, _, _ = run(["http://sub.example.test/echo"],
+                       env={"http_proxy": BASE, "no_proxy": ".example.test"})
+        self.assertEqual(rc, 6)  # not proxied: resolved here, and .test does not
+        # -x wins over the environment.
+        rc, out, _ = run(["-x", BASE, target], env={"http_proxy": "http://127.0.0.1:1"})
+        self.assertIn(b"proxied", out)
+
+    def test_load_run(self):
+        rc, out, err = run(["-n", "60", "-j", "6", url("/size/10")])
+        self.assertEqual(rc, 0)
+        s = json.loads(out.decode())
+        self.assertEqual((s["url"], s["requests"], s["ok"], s["failed"], s["errors"],
+                          s["status"], s["bytes"]),
+                         (url("/size/10"), 60, 60, 0, {}, {"200": 60}, 600))
+        lat = s["latency_ms"]
+        self.assertLessEqual(lat["p50"], lat["p90"])
+        self.assertLessEqual(lat["p90"], lat["p99"])
+        self.assertLessEqual(lat["p99"], lat["max"])
+        self.assertGreater(s["rps"], 0)
+        self.assertIn("60 requests in ", err)  # the human lines on stderr
+        # Errors by code, statuses by code; a failure makes the exit status 1.
+        rc, out, _ = run(["-s", "--requests", "4", "http://127.0.0.1:1/"])
+        s = json.loads(out.decode())
+        self.assertEqual((rc, s["errors"], s["latency_ms"]), (1, {"AH_ECONNECT": 4}, None))
+        rc, out, _ = run(["-s", "-n", "3", url("/status/503")])
+        self.assertEqual(json.loads(out.decode())["status"], {"503": 3})
+        # For a duration: 2 in flight, 100 ms each, 0.6 s: about 12.
+        start = time.monotonic()
+        rc, out, err = run(["-s", "--duration", "0.6", "-j", "2", url("/delay/100")])
+        took = time.monotonic() - start
+        s = json.loads(out.decode())
+        self.assertEqual((rc, err), (0, ""))
+        self.assertGreaterEqual(s["requests"], 6)
+        self.assertLessEqual(s["requests"], 16)
+        self.assertGreaterEqual(s["latency_ms"]["p50"], 100)
+        self.assertLess(took, 5)
+        # -n and --duration together: whichever comes first.
+        rc, out, _ = run(["-s", "-n", "3", "--duration", "30", url("/size/1")])
+        self.assertEqual(json.loads(out.decode())["requests"], 3)
+        # One URL only; no body kept.
+        for args in (["-n", "2", url("/a"), url("/b")], ["-n", "2", "-o", "x", url("/a")],
+                     ["-n", "0", url("/a")], ["--duration", "0", url("/a")]):
+            rc, _, err = run(args)
+            self.assertEqual(rc, 2, args)
 
 
 def url_list(n, bad=()):
@@ -235,7 +555,7 @@ class ManyUrls(unittest.TestCase):
     def test_json_lines(self):
         urls = url_list(40, ["http://127.0.0.1:1/", "ftp://example.test/", url("/status/503"),
                              url("/redirect/1")])
-        rc, out, _ = run(["--json", "-j", "8"] + urls)
+        rc, out, _ = run(["--jsonl", "-j", "8"] + urls)
         self.assertEqual(rc, 1)
         rows = [json.loads(line) for line in out.decode().splitlines()]
         self.assertEqual(sorted(r["index"] for r in rows), list(range(len(urls))))
@@ -264,7 +584,7 @@ class ManyUrls(unittest.TestCase):
                 "final_url", "history", "bytes", "seconds", "time_ms", "file",
                 "error", "message"}
         odd = os.fsencode(url("/size/3?q=")) + b"\xff\xc3(\xed\xa0\x80"
-        args = [b"--json", odd, os.fsencode(url("/size/2?q=\u00fc")),
+        args = [b"--jsonl", odd, os.fsencode(url("/size/2?q=\u00fc")),
                 b"http://127.0.0.1:1/", b"ftp://x.test/"]
         p = subprocess.run([TOOL] + args, capture_output=True, timeout=60)
         lines = p.stdout.decode("utf-8").splitlines()  # strict: valid UTF-8
@@ -288,7 +608,7 @@ class ManyUrls(unittest.TestCase):
                              url("/size/0")])
         with tempfile.TemporaryDirectory() as d:
             out_dir = os.path.join(d, "out")
-            rc, out, _ = run(["--output-dir", out_dir, "-j", "5", "--json"] + urls)
+            rc, out, _ = run(["--output-dir", out_dir, "-j", "5", "--jsonl"] + urls)
             self.assertEqual(rc, 1)
             rows = {r["index"]: r for r in map(json.loads, out.decode().splitlines())}
             names = sorted(os.listdir(out_dir))
@@ -319,7 +639,7 @@ class ManyUrls(unittest.TestCase):
             self.assertFalse(os.path.exists(target))
             self.assertIn("1 of 2 requests failed", err)
             self.assertIn("errors: write 1", err)
-            rc, out, _ = run(["--json", "--output-dir", os.path.join(d, "out"),
+            rc, out, _ = run(["--jsonl", "--output-dir", os.path.join(d, "out"),
                               url("/size/9"), url("/size/8")])
             rows = {r["index"]: r for r in map(json.loads, out.decode().splitlines())}
             self.assertEqual((rows[0]["error"], rows[0]["file"]), ("write", None))
@@ -351,7 +671,8 @@ class TlsAndHttp2(unittest.TestCase):
         if not line or line[0] != "READY":
             raise RuntimeError("nginx did not start")
         ports = [int(p) for p in line[1:]]
-        cls.tls, cls.untrusted, cls.h2c = ports[0], ports[3], ports[5]
+        cls.tls, cls.expired, cls.wrong, cls.untrusted = ports[0:4]
+        cls.mtls, cls.h2c, cls.plain = ports[4:7]
         cls.ca = os.path.join(cls.dir.name, "ca.pem")
         for _ in range(100):  # until nginx listens
             if run(["--cacert", cls.ca, "https://127.0.0.1:%d/1k" % cls.tls])[0] == 0:
@@ -366,7 +687,7 @@ class TlsAndHttp2(unittest.TestCase):
         cls.dir.cleanup()
 
     def json_of(self, args):
-        rc, out, err = run(["--json"] + args)
+        rc, out, err = run(["--jsonl"] + args)
         return rc, json.loads(out.decode()), err
 
     def test_verified_by_default_http2_when_offered(self):
@@ -379,9 +700,33 @@ class TlsAndHttp2(unittest.TestCase):
     def test_untrusted_fails_unless_insecure(self):
         u = "https://127.0.0.1:%d/1k" % self.untrusted
         rc, r, _ = self.json_of(["--cacert", self.ca, u])
-        self.assertEqual((rc, r["status"], r["error"]), (1, None, "AH_ETLS"))
+        self.assertEqual((rc, r["status"], r["error"]), (60, None, "AH_ETLS"))
         rc, r, _ = self.json_of(["-k", u])
         self.assertEqual((rc, r["status"]), (0, 200))
+
+    def test_client_certificate(self):
+        u = "https://127.0.0.1:%d/1k" % self.mtls
+        rc, out, _ = run(["--cacert", self.ca, "-w", "%{http_code}", "-o", "/dev/null", u])
+        self.assertEqual((rc, out), (0, b"400"))  # nginx: no certificate sent
+        rc, out, _ = run(["--cacert", self.ca, "--cert", os.path.join(self.dir.name, "client.pem"),
+                          "--key", os.path.join(self.dir.name, "client.key"),
+                          "-w", "%{http_code}", "-o", "/dev/null", u])
+        self.assertEqual((rc, out), (0, b"200"))
+        rc, _, _ = run(["--cacert", self.ca, "--cert", "/nonexistent.pem", u])
+        self.assertEqual(rc, 58)
+        rc, _, _ = run(["--key", "k.pem", u])
+        self.assertEqual(rc, 2)
+
+    def test_tls_exit_codes(self):
+        d = self.dir.name
+        for port, args, code in ((self.untrusted, [], 60), (self.expired, [], 60),
+                                 (self.wrong, [], 60),
+                                 (self.tls, ["--pinnedpubkey", os.path.join(d, "untrusted.pin")], 90)):
+            rc, _, err = run(["--cacert", self.ca] + args + ["https://127.0.0.1:%d/1k" % port])
+            self.assertEqual(rc, code, (port, err))
+        # TLS to a plain HTTP server.
+        rc, _, _ = run(["https://127.0.0.1:%d/" % self.plain])
+        self.assertEqual(rc, 35)
 
     def test_h2c_prior_knowledge(self):
         rc, r, _ = self.json_of(["--http2-prior-knowledge", "http://127.0.0.1:%d/1k" % self.h2c])
@@ -438,4 +783,8 @@ if __name__ == "__main__":
     # the tool's own exit status 1.
     os.environ["ASAN_OPTIONS"] = "exitcode=86:detect_leaks=1"
     os.environ["UBSAN_OPTIONS"] = "exitcode=87:print_stacktrace=1"
+    # The tool honours proxy variables: none from the caller's environment.
+    for name in ("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                 "no_proxy", "NO_PROXY", "HTTP_PROXY"):
+        os.environ.pop(name, None)
     unittest.main(verbosity=1)
