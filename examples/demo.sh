@@ -33,8 +33,8 @@ echo "\$ ls pages | head -3; ls pages | wc -l"
 ls "$dir/pages" | head -3
 ls "$dir/pages" | wc -l
 echo
-echo "\$ ahttp --json $base/redirect/2"
-"$tool" --json "$base/redirect/2"
+echo "\$ ahttp --jsonl $base/redirect/2"
+"$tool" --jsonl "$base/redirect/2"
 echo
 echo "\$ examples/gather URL...    # the library from C: one future per URL, one ah_gather"
 "$gather" "$base/size/1000" "$base/gzip/200000" "$base/redirect/3" "$base/status/404" "$base/delay/300"
