@@ -395,6 +395,13 @@ AH_EXTERN int ah_future_done(const ah_future *f);
 AH_EXTERN int ah_future_error(const ah_future *f);
 /* A sentence describing the outcome; owned by the future. */
 AH_EXTERN const char *ah_future_errmsg(const ah_future *f);
+/* The libcurl code (CURLcode) of the transfer whose failure f reports,
+ * or 0: success, pending, or a failure ahttp decided itself (cancel,
+ * queue timeout, a redirect or header refused...). libcurl's codes keep
+ * their numbers across releases: they tell apart what one AH_E* code
+ * groups (AH_ETLS: 60 the peer unverified, 58 the client certificate,
+ * 90 the pinned key). */
+AH_EXTERN int ah_future_curl_code(const ah_future *f);
 /* The response when f succeeded, else NULL; owned by the future. */
 AH_EXTERN const ah_response *ah_future_response(const ah_future *f);
 /* Cancel a pending future: it completes with AH_ECANCELED. */

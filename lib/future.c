@@ -124,6 +124,13 @@ const char *ah_future_errmsg(const ah_future *f)
   return f->msg ? f->msg : ah_strerror(err);
 }
 
+int ah_future_curl_code(const ah_future *f)
+{
+  int err = ah_future_error(f); /* a loop's: readable once released */
+
+  return f != NULL && err != AH_OK && err != AH_EPENDING ? f->curl_code : 0;
+}
+
 const ah_response *ah_future_response(const ah_future *f)
 {
   return ah_future_error(f) == AH_OK ? f->resp : NULL;

@@ -69,6 +69,7 @@ struct ah_future {
   } u;
   ah_response *resp;       /* on success */
   char *msg;               /* detail of the outcome, may be NULL */
+  int curl_code;           /* libcurl's code behind a failure, else 0 */
   ah_done_cb cb;
   void *ud;
   struct ah__waiter *w;

@@ -127,7 +127,7 @@ static __thread const ah_future *announcing;
 /* On the loop thread: the outcome goes to the outer future, its callback
  * runs, then it is released to the other threads. */
 static void complete_outer(struct ah_loop *l, struct ah__submit *sub, int err,
-                           ah_response *resp, char *msg)
+                           ah_response *resp, char *msg, int curl_code)
 {
   ah_future *f = sub->outer;
   struct ah__waiter *w;
@@ -136,6 +136,7 @@ static void complete_outer(struct ah_loop *l, struct ah__submit *sub, int err,
   pthread_mutex_lock(&l->lock);
   f->resp = resp;
   f->msg = msg;
+  f->curl_code = curl_code;
   f->err = err;
   f->u.sub = NULL;
   cancel_unlink(sub); /* a cancel asked too late must not name it */
@@ -169,12 +170,12 @@ static void on_inner_done(ah_future *inner, void *ud)
   struct ah_loop *l = of(sub->outer);
   ah_response *resp = inner->resp;
   char *msg = inner->msg;
-  int err = inner->err;
+  int err = inner->err, curl_code = inner->curl_code;
 
   inner->resp = NULL; /* the outer future takes them */
   inner->msg = NULL;
   ah_future_free(inner);
-  complete_outer(l, sub, err, resp, msg);
+  complete_outer(l, sub, err, resp, msg, curl_code);
 }
 
 /* On the loop thread: start what came in, cancel what was asked. */
@@ -196,12 +197,12 @@ static void serve_inbox(struct ah_loop *l)
     pthread_mutex_unlock(&l->lock);
     if (canceled) {
       complete_outer(l, sub, AH_ECANCELED, NULL,
-                     ah__message(AH_ECANCELED, "canceled before it started", NULL));
+                     ah__message(AH_ECANCELED, "canceled before it started", NULL), 0);
       continue;
     }
     sub->inner = ah_session_fetch(l->s, sub->url, sub->opts);
     if (sub->inner == NULL) {
-      complete_outer(l, sub, AH_ENOMEM, NULL, NULL);
+      complete_outer(l, sub, AH_ENOMEM, NULL, NULL, 0);
       continue;
     }
     ah_future_on_done(sub->inner, on_inner_done, sub); /* may run at once */
@@ -247,7 +248,7 @@ static void *loop_main(void *arg)
   for (; left; left = next) {
     next = left->next;
     complete_outer(l, left, AH_ECANCELED,
-                   NULL, ah__message(AH_ECANCELED, "the loop was freed", NULL));
+                   NULL, ah__message(AH_ECANCELED, "the loop was freed", NULL), 0);
   }
   if (l->self_free)
     loop_unref(l); /* freed from its own callback: the loop's reference */

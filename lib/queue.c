@@ -356,6 +356,7 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
   ah_response *resp = NULL;
   char *msg = NULL;
 
+  q->curl_code = 0; /* ah__request_result names libcurl's failure, if any */
   if (q->place == AH__ACTIVE && rc != CURLE_OK && ah__request_breaks_connection(q, rc))
     ah__bridge_shut_connection(q->slot->easy);
   move(aq, q, AH__NOWHERE, NULL);
@@ -409,6 +410,7 @@ done:
    * failed, a rewind) may cancel or free this future, which then has no
    * request to end (a cancel is a no-op, a free waits for the end). */
   f->u.req = NULL;
+  f->curl_code = err != AH_OK ? q->curl_code : 0;
   request_free(aq, q);
   if (aq->starved)
     unstarve(aq); /* a request ended: a descriptor may be free again */

@@ -270,6 +270,7 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     return AH_ENOMEM;
   }
   curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff);
+  q->curl_code = 0;
   if (rc == CURLE_OK) {
     /* libcurl 7.88 calls a response cut inside its headers a success. */
     err = AH_EPROTO;
@@ -279,6 +280,7 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     why = q->abort_why;
   } else {
     struct ah__failure fl;
+    q->curl_code = (int)rc; /* libcurl's own failure: the caller may ask */
     fl.rc = rc;
     fl.os_errno = transfer_errno(q);
     if (q->socket_err != 0 && rc == CURLE_COULDNT_CONNECT)

@@ -55,6 +55,7 @@ struct ah__request {
   struct ah__journey *j;        /* its redirects, NULL until the first */
   uint16_t plain_path;          /* a plain URL's path offset (url is NULL) */
   int abort_err;                /* set by our callbacks to end the transfer */
+  int curl_code;                /* the CURLcode behind the last failure, else 0 */
   const char *abort_why;
   int watch_err;                /* the reactor refused a socket: errno */
   int doom_err;                 /* to end with this code once out of libcurl */

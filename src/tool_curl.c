@@ -12,8 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-/* The library's message holds what, outside the URL it ends with in
- * parentheses (a URL's path must not decide an exit code). */
+/* The library's own message holds what, outside the URL it ends with in
+ * parentheses (a URL's path must not decide an exit code). Only ahttp's
+ * own sentences are read so: libcurl's words change between releases. */
 static int says(const char *msg, const char *what)
 {
   const char *hit, *url;
@@ -25,11 +26,17 @@ static int says(const char *msg, const char *what)
   return url == NULL || hit < url;
 }
 
+/* curl's exit status is the CURLcode of the transfer that failed: where
+ * libcurl's failure is behind the future's, the library names it
+ * (ah_future_curl_code), the same number on every libcurl release. What
+ * ahttp decided itself (its limits, timeouts, refusals, cancels) has no
+ * CURLcode and maps from the ahttp code. */
 int tool_curl_code(const struct tool_job *job, const ah_future *f, int err,
                    int fail_http)
 {
   const char *m = err != AH_OK ? ah_future_errmsg(f) : NULL;
   const ah_response *r;
+  int cc = ah_future_curl_code(f);
 
   if (job->write_err != 0)
     return CURL_WRITE_ERROR;
@@ -38,49 +45,35 @@ int tool_curl_code(const struct tool_job *job, const ah_future *f, int err,
     r = ah_future_response(f);
     return fail_http && r != NULL && ah_response_status(r) >= 400
            ? CURL_HTTP_ERROR : 0;
+  case AH_ENOMEM: /* whatever libcurl called the allocation that failed */
+    return CURL_OUT_OF_MEMORY;
+  case AH_ETOOLARGE: /* ahttp's limit, whichever way libcurl stopped */
+    return CURL_FILESIZE_EXCEEDED;
+  case AH_ECANCELED:
+    return TOOL_INTERRUPTED;
+  default:
+    break;
+  }
+  if (cc > 0 && cc < 256)
+    return cc;
+  switch ((ah_error)err) {
   case AH_EINVAL:
     /* The library refuses other schemes before anything is sent; curl
      * says it does not speak them. */
     return says(m, "scheme") ? CURL_UNSUPPORTED_PROTOCOL : CURL_URL_MALFORMAT;
-  case AH_ENOMEM:
-    return CURL_OUT_OF_MEMORY;
   case AH_ERESOLVE:
-    return says(m, "resolve proxy") ? CURL_RESOLVE_PROXY : CURL_RESOLVE_HOST;
+    return CURL_RESOLVE_HOST;
   case AH_ECONNECT:
   case AH_ENOFD: /* curl has no code of its own for it */
     return CURL_CONNECT;
   case AH_ETLS:
-    if (says(m, "pinned public key"))
-      return CURL_PINNED_KEY;
-    if (says(m, "certificate problem") || says(m, "SSL: no alternative") ||
-        says(m, "does not match target host") || says(m, "certificate verify"))
-      return CURL_PEER_VERIFICATION;
-    if (says(m, "client cert") || says(m, "private key") ||
-        says(m, "could not load PEM"))
-      return CURL_SSL_CERTPROBLEM;
     return CURL_SSL_CONNECT;
   case AH_ETIMEDOUT:
     return CURL_TIMEOUT;
-  case AH_EPROTO:
-    if (says(m, "Empty reply"))
-      return CURL_GOT_NOTHING;
-    if (says(m, "bytes remaining") || says(m, "transfer closed"))
-      return CURL_PARTIAL_FILE;
-    if (says(m, "HTTP/0.9"))
-      return CURL_UNSUPPORTED_PROTOCOL;
-    if (says(m, "chunked"))
-      return CURL_RECV_ERROR;
-    if (says(m, "unencoding") || says(m, "decompress"))
-      return CURL_BAD_CONTENT_ENCODING;
+  case AH_EPROTO: /* a response ahttp refused, or cut in its headers */
     return CURL_WEIRD_REPLY;
   case AH_EIO:
-    if (says(m, "Send failure"))
-      return CURL_SEND_ERROR;
-    if (says(m, "read") && !says(m, "Recv failure"))
-      return CURL_READ_ERROR;
     return CURL_RECV_ERROR;
-  case AH_ETOOLARGE:
-    return CURL_FILESIZE_EXCEEDED;
   case AH_EREDIRECTS:
     return says(m, "scheme") ? CURL_UNSUPPORTED_PROTOCOL
                              : CURL_TOO_MANY_REDIRECTS;
@@ -88,8 +81,10 @@ int tool_curl_code(const struct tool_job *job, const ah_future *f, int err,
     return CURL_ABORTED;
   case AH_ENOTSUP:
     return CURL_NOT_BUILT_IN;
+  case AH_OK:
+  case AH_ENOMEM:
+  case AH_ETOOLARGE:
   case AH_ECANCELED:
-    return TOOL_INTERRUPTED;
   case AH_EPENDING:
   case AH_EBUSY:
   case AH_EINTR:
@@ -226,12 +221,26 @@ const char *tool_proxy_for(const char *url, const char *explicit_proxy,
   return proxy;
 }
 
+int tool_has_scheme(const char *s)
+{
+  size_t i = 0;
+
+  if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+    return 0;
+  while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+         (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.')
+    i++;
+  return strncmp(s + i, "://", 3) == 0;
+}
+
+/* "host/path?next=http://x" has no scheme: only a scheme's characters
+ * may come before the first "://". */
 const char *tool_url_guess(const char *url, char **buf)
 {
   size_t n;
 
   *buf = NULL;
-  if (strstr(url, "://") != NULL)
+  if (tool_has_scheme(url))
     return url;
   n = strlen(url) + sizeof "http://";
   if ((*buf = malloc(n)) == NULL)

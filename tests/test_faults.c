@@ -2,6 +2,7 @@
  * code and a useful message on its own future, while a healthy request on
  * the same session completes with the right body. */
 #include <ahttp.h>
+#include <curl/curl.h>
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <netdb.h>
@@ -145,7 +146,12 @@ static void test_connection_refused(void **state)
   assert_int_equal(ah_future_error(fs[0]), AH_ECONNECT);
   assert_non_null(strstr(ah_future_errmsg(fs[0]), "127.0.0.1"));
   assert_non_null(strstr(ah_future_errmsg(fs[0]), port));
+  /* libcurl's code behind it, the same on every release; none for a
+   * success, a pending future or NULL. */
+  assert_int_equal(ah_future_curl_code(fs[0]), CURLE_COULDNT_CONNECT);
   assert_int_equal(ah_future_error(fs[1]), AH_OK);
+  assert_int_equal(ah_future_curl_code(fs[1]), 0);
+  assert_int_equal(ah_future_curl_code(NULL), 0);
   ah_future_free(fs[0]);
   ah_future_free(fs[1]);
   ah_session_free(s);

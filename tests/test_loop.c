@@ -131,7 +131,7 @@ static void test_cancel_free_and_outlive(void **state)
 /* The callback reads the outcome it announces, as a session future's
  * does (it read as pending, with no response). */
 struct told {
-  int err, status, done;
+  int err, status, done, curl_code;
   char msg[128];
 };
 
@@ -141,6 +141,7 @@ static void read_outcome(ah_future *f, void *ud)
 
   t->done = ah_future_done(f);
   t->err = ah_future_error(f);
+  t->curl_code = ah_future_curl_code(f);
   t->status = ah_future_response(f) ? ah_response_status(ah_future_response(f)) : -1;
   snprintf(t->msg, sizeof t->msg, "%s", ah_future_errmsg(f));
 }
@@ -148,7 +149,7 @@ static void read_outcome(ah_future *f, void *ud)
 static void test_callback_reads_its_outcome(void **state)
 {
   ah_loop *loop = ah_loop_new(NULL);
-  struct told ok = {0, 0, 0, ""}, bad = {0, 0, 0, ""};
+  struct told ok = {0, 0, 0, -1, ""}, bad = {0, 0, 0, -1, ""};
   ah_future *fs[2];
 
   (void)state;
@@ -163,6 +164,9 @@ static void test_callback_reads_its_outcome(void **state)
   assert_int_equal(bad.err, AH_ECONNECT);
   assert_int_equal(bad.status, -1);
   assert_non_null(strstr(bad.msg, "refused"));
+  assert_int_equal(ok.curl_code, 0);
+  assert_int_equal(bad.curl_code, 7); /* CURLE_COULDNT_CONNECT, passed on */
+  assert_int_equal(ah_future_curl_code(fs[1]), 7);
   ah_future_free(fs[0]);
   ah_future_free(fs[1]);
   ah_loop_free(loop);

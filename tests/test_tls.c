@@ -2,6 +2,7 @@
  * checks, the explicit opt-out, client certificates, and a plain server on
  * a TLS URL. Certificates are made for each run with the openssl CLI. */
 #include <ahttp.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,10 +105,25 @@ static void expect(ah_session_opts *o, int port, int code, const char *in_msg)
   ah_session_free(s);
 }
 
+/* Which failure AH_ETLS is: libcurl's code, the same on every release
+ * (its words differ: "certificate verify failed", "OpenSSL verify
+ * result"). */
+static void expect_curl_code(ah_session_opts *o, int port, int code)
+{
+  ah_session *s;
+  ah_future *f = fetch(o, port, &s);
+
+  assert_int_equal(ah_future_error(f), AH_ETLS);
+  assert_int_equal(ah_future_curl_code(f), code);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 static void test_untrusted_by_default(void **state)
 {
   (void)state;
   expect(NULL, good_port, AH_ETLS, "certificate");
+  expect_curl_code(NULL, good_port, CURLE_PEER_FAILED_VERIFICATION);
 }
 
 static void test_trusted_with_ca_file(void **state)
@@ -126,6 +142,7 @@ static void test_wrong_host_refused(void **state)
   /* Trusted, but issued for wrong.test, not 127.0.0.1. */
   ah_session_opts_set_ca(o, path("wrong.pem"), NULL);
   expect(o, wrong_port, AH_ETLS, NULL);
+  expect_curl_code(o, wrong_port, CURLE_PEER_FAILED_VERIFICATION);
   ah_session_opts_free(o);
 }
 
