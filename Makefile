@@ -130,7 +130,11 @@ $(STATIC): $(LIB_OBJ)
 # are built when pkg-config finds it (said when not).
 LOOPS_MISSING := $(strip $(foreach l,libuv libevent,$(if $(shell $(PKG_CONFIG) --exists $(l) 2>/dev/null && echo y),,$(l))))
 EXAMPLES := $(filter-out $(patsubst %,$(B)/examples/%_loop,$(LOOPS_MISSING)),$(EXAMPLES))
-examples: $(EXAMPLES)
+examples: $(EXAMPLES) $(if $(filter libuv,$(LOOPS_MISSING)),,$(B)/tests/adapter_uv)
+$(B)/tests/adapter_uv: tests/adapter_uv.c include/ahttp.h include/ahttp/adapters/libuv.h $(B)/libahttp.so
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' \
+	  $(shell $(PKG_CONFIG) --cflags --libs libuv) $(LDFLAGS)
 ifneq ($(LOOPS_MISSING),)
 	@echo "examples: not built: $(patsubst %,examples/%_loop.c,$(LOOPS_MISSING)) (pkg-config finds no $(LOOPS_MISSING))"
 endif
@@ -246,17 +250,19 @@ abi-baseline: $(SHARED)
 	  --out-file $(ABI_BASELINE) $(SHARED)
 
 deps:
-	@AH_NO_INSTALL=$(NO_INSTALL) sh tests/deps.sh
+	@AH_NO_INSTALL=$(filter 1 yes,$(NO_INSTALL)) sh tests/deps.sh
 
 # CMake's package files: paths relative to where they are installed.
 CMAKEDIR ?= $(LIBDIR)/cmake/ahttp
-rel_to_cmakedir = $(shell realpath -m --relative-to=$(CMAKEDIR) $(1))
-SIZEOF_VOID_P := $(shell echo | $(CC) -dM -E - 2>/dev/null | sed -n 's/^\#define __SIZEOF_POINTER__ //p')
+rel_to_cmakedir = $(shell realpath -m -s --relative-to=$(CMAKEDIR) $(1))
+SIZEOF_VOID_P := $(shell echo | $(CC) $(CFLAGS) -dM -E - 2>/dev/null | sed -n 's/^\#define __SIZEOF_POINTER__ //p')
 CMAKE_SUBST = -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@MINOR@|$(MINOR)|g' \
   -e 's|@SONAME@|$(SONAME)|g' -e 's|@SIZEOF_VOID_P@|$(SIZEOF_VOID_P)|g' \
   -e 's|@REL_INCLUDEDIR@|$(call rel_to_cmakedir,$(INCLUDEDIR))|g' \
   -e 's|@REL_LIBDIR@|$(call rel_to_cmakedir,$(LIBDIR))|g'
 ADAPTERS := $(wildcard include/ahttp/adapters/*.h)
+# The pages' source field (.TH's fourth) gets the version.
+MAN_SUBST := '1,3s/^\(\.TH [^"]* "[^"]*" \)"ahttp"/\1"ahttp $(VERSION)"/'
 
 install: lib tool
 	install -d $(DESTDIR)$(INCLUDEDIR)/ahttp/adapters $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
@@ -265,6 +271,7 @@ install: lib tool
 	install -m 644 $(ADAPTERS) $(DESTDIR)$(INCLUDEDIR)/ahttp/adapters/
 	sed $(CMAKE_SUBST) cmake/ahttpConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/ahttpConfig.cmake
 	sed $(CMAKE_SUBST) cmake/ahttpConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/ahttpConfigVersion.cmake
+	chmod 644 $(DESTDIR)$(CMAKEDIR)/ahttpConfig.cmake $(DESTDIR)$(CMAKEDIR)/ahttpConfigVersion.cmake
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf libahttp.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libahttp.so
@@ -272,11 +279,13 @@ install: lib tool
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    pkgconfig/ahttp.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc
-	for f in docs/man3/*.3; do \
-	  sed '1,3s/^\(\.TH .*\)"ahttp[^"]*"/\1"ahttp $(VERSION)"/' $$f > $(DESTDIR)$(MANDIR)/man3/$${f##*/}; done
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/ahttp.pc
+	for f in docs/man3/*.3; do sed $(MAN_SUBST) $$f > $(DESTDIR)$(MANDIR)/man3/$${f##*/}; done
+	chmod 644 $(DESTDIR)$(MANDIR)/man3/*.3
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/ahttp
-	sed '1,3s/^\(\.TH .*\)"ahttp[^"]*"/\1"ahttp $(VERSION)"/' docs/man1/ahttp.1 > $(DESTDIR)$(MANDIR)/man1/ahttp.1
+	sed $(MAN_SUBST) docs/man1/ahttp.1 > $(DESTDIR)$(MANDIR)/man1/ahttp.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/ahttp.1
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/ahttp.h $(DESTDIR)$(LIBDIR)/libahttp.* \
@@ -329,7 +338,7 @@ version:
 	@echo $(VERSION)
 dist:
 	@mkdir -p $(DIST_DIR)
-	@if [ -d .git ] && command -v git >/dev/null 2>&1; then git ls-files; \
+	@if [ -e .git ] && command -v git >/dev/null 2>&1; then git ls-files; \
 	 else find . -path ./build -prune -o -type f -print | sed 's|^\./||'; fi | LC_ALL=C sort > $(DIST_DIR)/$(DIST_NAME).files
 	@tar --create --gzip --file $(DIST_DIR)/$(DIST_NAME).tar.gz --no-recursion \
 	  --transform 's|^|$(DIST_NAME)/|' --owner=0 --group=0 --numeric-owner --mode=go-w \

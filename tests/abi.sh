@@ -14,7 +14,17 @@ case "$arch:$(uname -m)" in
   *) echo "abi: skipped: the baseline is for $arch, this machine is $(uname -m)"; exit 0 ;;
 esac
 if ! readelf -S "$lib" | grep -q '\.debug_info'; then
-  echo "abi: skipped: $lib has no debug information (CFLAGS without -g), nothing to compare types with"
+  # Without debug information (CFLAGS without -g) there are no types to
+  # compare: the exported symbols and their node still must match.
+  want=$(sed -n "s/.*<elf-symbol name='\(ah_[a-z0-9_]*\)' version='\([^']*\)'.*/\1@\2/p" "$base" | sort)
+  have=$(objdump -T "$lib" | awk '$NF ~ /^ah_/ {print $NF "@" $(NF-1)}' | sort)
+  if [ "$want" != "$have" ]; then
+    echo "abi: the exported symbols differ from $base (no debug information: types not compared):"
+    printf '%s\n' "$want" > "${TMPDIR:-/tmp}/abi-want.$$"; printf '%s\n' "$have" > "${TMPDIR:-/tmp}/abi-have.$$"
+    diff "${TMPDIR:-/tmp}/abi-want.$$" "${TMPDIR:-/tmp}/abi-have.$$"; rm -f "${TMPDIR:-/tmp}/abi-want.$$" "${TMPDIR:-/tmp}/abi-have.$$"
+    exit 1
+  fi
+  echo "abi: symbols ok ($(echo "$have" | wc -l) as in $base); types not compared: $lib has no debug information (CFLAGS without -g)"
   exit 0
 fi
 tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
@@ -27,9 +37,13 @@ if [ $rc -eq 0 ]; then
 fi
 cat "$tmp"
 if [ $((rc & 8)) -ne 0 ]; then
-  echo "abi: INCOMPATIBLE with $base: a program built against it would break"
+  echo "abi: INCOMPATIBLE with $base (a symbol gone): a program built against it would break"
 elif [ $((rc & 4)) -ne 0 ]; then
-  echo "abi: changed (compatibly) from $base: if meant, make abi-baseline and commit it with the change"
+  # abidiff sets this bit for additions and for changed types or
+  # parameters alike: the report above tells which.
+  echo "abi: changed from $base: read the report; an addition is recorded"
+  echo "abi: with make abi-baseline in the same commit, a changed type or parameter"
+  echo "abi: breaks programs built on $base (before 1.0: only in a new minor version)"
 else
   echo "abi: abidiff failed (exit $rc)"
 fi

@@ -69,8 +69,11 @@ for page in docs/man3/*.3; do
     { say "example in $page does not compile: $(head -3 "$tmp/ex.err")"; fail=1; }
 done
 
-# Every enum value has text of its own.
+# Every enum value has text of its own, and ah_strerror(3) lists it.
 codes=$(sed -n 's/^  \(AH_[A-Z]*\) = .*/\1/p' include/ahttp.h)
+for c in $codes; do
+  grep -q "$c" docs/man3/ah_strerror.3 || { say "ah_strerror.3 does not list $c"; fail=1; }
+done
 {
   echo '#include <ahttp.h>'; echo '#include <stdio.h>'; echo '#include <string.h>'
   echo 'int main(void){ int bad=0; const char *u=ah_strerror(-999);'

@@ -10,7 +10,7 @@ out=$($make -s --no-print-directory dist DIST_DIR="$tmp") || { echo "dist: make 
 tarball=$(ls "$tmp"/ahttp-*.tar.gz)
 name=$(basename "$tarball" .tar.gz)
 tar -tzf "$tarball" | sed -n "s|^$name/||p" | grep -v '/$' | grep -v '^$' | sort > "$tmp/in-tarball"
-if [ -d .git ] && command -v git >/dev/null 2>&1; then
+if [ -e .git ] && command -v git >/dev/null 2>&1; then
   git ls-files | sort > "$tmp/tracked"
   if ! cmp -s "$tmp/tracked" "$tmp/in-tarball"; then
     echo "dist: the tarball's files are not the tracked files:"; diff "$tmp/tracked" "$tmp/in-tarball" | head -20; exit 1

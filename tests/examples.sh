@@ -25,6 +25,10 @@ for ex in libuv_loop libevent_loop; do
     echo "examples: $ex failed (exit $rc, ${took}s):"; cat "$log"; fail=1
   fi
 done
+# The libuv adapter where it can fail (tests/adapter_uv.c).
+if [ -x "$b/tests/adapter_uv" ]; then
+  timeout 20 "$b/tests/adapter_uv" "$u/size/10" > "$log" 2>&1 || { echo "examples: adapter_uv failed:"; cat "$log"; fail=1; }
+fi
 # The tutorial's programs (docs/tutorial.md), each doing what it says.
 check() { # name, then grep patterns its output must hold
   name=$1; shift

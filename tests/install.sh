@@ -7,19 +7,19 @@ make=${MAKE:-make}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 $make -s install PREFIX="$tmp/prefix" >/dev/null
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
-cc -o "$tmp/gather" examples/gather.c $(pkg-config --cflags --libs ahttp)
+${CC:-cc} -o "$tmp/gather" examples/gather.c $(pkg-config --cflags --libs ahttp)
 # Static ahttp over the shared libcurl (Debian ships no static libcurl deps).
-cc -o "$tmp/gather-static" examples/gather.c $(pkg-config --cflags ahttp) \
+${CC:-cc} -o "$tmp/gather-static" examples/gather.c $(pkg-config --cflags ahttp) \
    "$tmp/prefix/lib/libahttp.a" $(pkg-config --libs libcurl) -lpthread
 # The tutorial's programs, each built with pkg-config alone.
 for ex in first_fetch window post_json stream threads; do
-  cc -o "$tmp/$ex" "examples/$ex.c" $(pkg-config --cflags --libs ahttp) -lpthread ||
+  ${CC:-cc} -o "$tmp/$ex" "examples/$ex.c" $(pkg-config --cflags --libs ahttp) -lpthread ||
     { echo "install: examples/$ex.c does not build with pkg-config"; exit 1; }
 done
 # The event-loop adapters, installed headers: the loop examples build
 # against the installed tree alone (not against include/ here).
 for l in libuv libevent; do
-  cc -o "$tmp/${l}_loop" "examples/${l}_loop.c" $(pkg-config --cflags --libs ahttp $l) ||
+  ${CC:-cc} -o "$tmp/${l}_loop" "examples/${l}_loop.c" $(pkg-config --cflags --libs ahttp $l) ||
     { echo "install: examples/${l}_loop.c does not build on the installed adapter"; exit 1; }
 done
 out=$(LD_LIBRARY_PATH="$tmp/prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$tmp/first_fetch" http://127.0.0.1:1/ 2>&1 || true)
@@ -27,6 +27,9 @@ echo "$out" | grep -q "connection refused" || { echo "install: first_fetch: $out
 for page in ah_gather ah_session_fetch ah_strerror; do
   [ -f "$tmp/prefix/share/man/man3/$page.3" ] || { echo "install: man page $page missing"; exit 1; }
 done
+# The version goes in .TH's source field, not its title.
+head -1 "$tmp/prefix/share/man/man3/ah_gather.3" | grep -q "\"ahttp $($make -s --no-print-directory version)\" \"ahttp manual\"" ||
+  { echo "install: ah_gather.3 installed without its version: $(head -1 "$tmp/prefix/share/man/man3/ah_gather.3")"; exit 1; }
 # Both binaries run and report a refused connection as such.
 for bin in gather gather-static; do
   out=$(LD_LIBRARY_PATH="$tmp/prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$tmp/$bin" http://127.0.0.1:1/ || true)
@@ -54,7 +57,7 @@ if command -v cmake >/dev/null 2>&1; then
     { echo "install: cmake gather_shared does not link libahttp.so"; exit 1; }
   readelf -d "$cm/gather_static" | grep -q "NEEDED.*libahttp" &&
     { echo "install: cmake gather_static links the shared library"; exit 1; }
-  for want in 0.1:no 0.2:yes 0.2.0:yes 0.3:no 1.0:no; do
+  for want in 0.1:no 0.2:yes 0.2.0:yes 0.3:no 1.0:no 0.1...0.3:yes '0.2...<1.0:yes' '0.1...<0.2:no'; do
     rm -rf "$cm-v"
     cmake -S tests/cmake -B "$cm-v" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DWANT="${want%:*}" > "$tmp/cmake.log" 2>&1
     case "${want#*:}" in

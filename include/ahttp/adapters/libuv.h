@@ -26,6 +26,7 @@
 typedef struct ah_uv {
   uv_poll_t poll;   /* first: a uv_handle_t * is an ah_uv * */
   ah_session *s;
+  int attached;     /* the poll handle is open: ah_uv_detach closes it */
 } ah_uv;
 
 static inline void ah_uv__readable(uv_poll_t *h, int status, int events)
@@ -35,28 +36,37 @@ static inline void ah_uv__readable(uv_poll_t *h, int status, int events)
   ah_session_run(((ah_uv *)h->data)->s, 0);
 }
 
-/* Start serving s from loop: 0, or a libuv error code (negative). */
+/* Start serving s from loop: 0, or a libuv error code (negative), and
+ * then nothing of w is left open (ah_uv_detach is a no-op on it; after a
+ * failed uv_poll_start the handle closes as the loop runs once more). */
 static inline int ah_uv_attach(ah_uv *w, uv_loop_t *loop, ah_session *s)
 {
   int rc;
 
   w->s = s;
+  w->attached = 0;
   rc = uv_poll_init(loop, &w->poll, ah_session_fd(s));
   if (rc != 0)
     return rc;
   w->poll.data = w;
   rc = uv_poll_start(&w->poll, UV_READABLE, ah_uv__readable);
-  if (rc != 0)
+  if (rc != 0) {
     uv_close((uv_handle_t *)&w->poll, NULL);
-  return rc;
+    return rc;
+  }
+  w->attached = 1;
+  return 0;
 }
 
 /* Stop serving: the poll handle is closed (uv_run returns once nothing
- * else is active). The session is left as it is, for the caller to free. */
+ * else is active); a no-op when w is not attached. The session is left
+ * as it is, for the caller to free. */
 static inline void ah_uv_detach(ah_uv *w)
 {
-  if (!uv_is_closing((uv_handle_t *)&w->poll))
+  if (w->attached) {
+    w->attached = 0;
     uv_close((uv_handle_t *)&w->poll, NULL);
+  }
 }
 
 #endif
