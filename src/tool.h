@@ -112,6 +112,8 @@ struct tool_job {
   size_t index;         /* position in the URL list */
   const char *url;
   char *url_buf;        /* url with http:// added, when it had no scheme */
+  char *proxy_buf;      /* the proxy with http:// added, when it had none */
+  int http_failed;      /* -f and a status >= 400: the body is not written */
   ah_future *f;
   FILE *out;            /* standard output, or a file opened on first byte */
   char *path;           /* the file, when bodies go to files */
@@ -123,6 +125,7 @@ struct tool_job {
   double start, seconds;
   char *hop_url;        /* -v: the URL of the current hop, owned */
   const char *hop_method; /* -v: its method */
+  int foreign;          /* -v: a redirect left the origin: no secrets shown */
 };
 
 /* Where job's body goes (c->output, c->output_dir, stdout or nowhere):
@@ -197,6 +200,8 @@ const char *tool_proxy_for(const char *url, const char *explicit_proxy,
 /* url as given, or a copy with "http://" in front when it has no scheme
  * (*buf set to the copy, to free); NULL without memory. */
 const char *tool_url_guess(const char *url, char **buf);
+/* 1 when s starts with "scheme://" (RFC 3986 scheme characters). */
+int tool_has_scheme(const char *s);
 
 /* -v: the session's lifecycle hook; ud is a struct tool_verbose, whose
  * find() names the job of a future (the job being started when the

@@ -66,6 +66,8 @@ static int on_data(ah_future *f, const char *data, size_t len, void *ud)
   struct slot *sl = ud;
 
   (void)f;
+  if (sl->job.http_failed)
+    return 0; /* -f: as curl, no body of an HTTP error is written */
   return tool_output_write(&sl->job, data, len);
 }
 
@@ -78,6 +80,8 @@ static int on_headers(ah_future *f, const ah_response *head, void *ud)
   int v = ah_response_http_version(head);
 
   (void)f;
+  if (sl->run->c->fail_http && ah_response_status(head) >= 400)
+    sl->job.http_failed = 1;
   if (sl->run->c->verbose)
     tool_verbose_headers(head);
   if (!sl->run->c->include && !sl->run->c->head)
@@ -135,7 +139,7 @@ static void on_done(ah_future *f, void *ud)
   int err = ah_future_error(f), failed, code;
 
   job->seconds = tool_now() - job->start;
-  tool_output_finish(job, err == AH_OK);
+  tool_output_finish(job, err == AH_OK && !job->http_failed);
   failed = err != AH_OK || job->write_err != 0 ||
            (run->c->fail_http && r != NULL && ah_response_status(r) >= 400);
   code = tool_curl_code(job, f, err, run->c->fail_http);
@@ -152,6 +156,8 @@ static void on_done(ah_future *f, void *ud)
   job->path = NULL;
   free(job->url_buf);
   job->url_buf = NULL;
+  free(job->proxy_buf);
+  job->proxy_buf = NULL;
   free(job->hop_url);
   job->hop_url = NULL;
   job->f = NULL;
@@ -165,7 +171,8 @@ static void start(struct run *run, struct slot *sl)
   const struct tool_config *c = run->c;
   struct tool_job *job = &sl->job;
   size_t i = run->next++;
-  const char *given = c->urls[c->load ? 0 : i], *proxy;
+  const char *given = c->urls[c->load ? 0 : i], *proxy, *why = "out of memory";
+  int rc = AH_ENOMEM, code = CURL_OUT_OF_MEMORY, ok;
 
   memset(job, 0, sizeof *job);
   job->index = i;
@@ -175,23 +182,32 @@ static void start(struct run *run, struct slot *sl)
    * chosen by the URL's scheme and host. */
   job->url = tool_url_guess(given, &job->url_buf);
   proxy = job->url ? tool_proxy_for(job->url, c->proxy, c->noproxy) : NULL;
+  ok = job->url != NULL;
+  /* As curl: a proxy without "scheme://" is an http:// one. */
+  if (ok && proxy != NULL && *proxy != '\0' && !tool_has_scheme(proxy))
+    ok = (proxy = tool_url_guess(proxy, &job->proxy_buf)) != NULL;
   run->starting = sl;
-  if (job->url == NULL ||
-      ah_request_opts_set_proxy(sl->ro, proxy ? proxy : "") != AH_OK ||
-      tool_output_plan(c, job, run->to_stdout) != TOOL_OK ||
+  if (ok && (rc = ah_request_opts_set_proxy(sl->ro, proxy ? proxy : "")) == AH_EINVAL) {
+    why = "the proxy is not http://, socks5:// or socks5h://";
+    code = CURL_CONNECT; /* curl: an unsupported proxy scheme */
+  }
+  if (rc != AH_OK || tool_output_plan(c, job, run->to_stdout) != TOOL_OK ||
       (job->f = ah_session_fetch(run->s, job->url, sl->ro)) == NULL) {
-    /* Out of memory: this URL fails, the run goes on. */
+    /* This URL fails, the run goes on. */
     run->starting = NULL;
-    fprintf(stderr, "ahttp: %s: out of memory\n", job->url ? job->url : given);
+    if (errors_shown(c))
+      fprintf(stderr, "ahttp: %s: %s\n", job->url ? job->url : given, why);
     if (run->single)
-      run->code = CURL_OUT_OF_MEMORY;
+      run->code = code;
     free(job->path);
     job->path = NULL;
     free(job->url_buf);
     job->url_buf = NULL;
+    free(job->proxy_buf);
+    job->proxy_buf = NULL;
     free(job->hop_url);
     job->hop_url = NULL;
-    tool_stats_add(&run->st, job, NULL, AH_ENOMEM, 1);
+    tool_stats_add(&run->st, job, NULL, rc == AH_EINVAL ? AH_EINVAL : AH_ENOMEM, 1);
     run->idle[run->nidle++] = sl;
     return;
   }
@@ -289,7 +305,7 @@ static ah_request_opts *request_opts(const struct tool_config *c,
    * or only counted. */
   if (rc == AH_OK)
     rc = ah_request_opts_on_data(ro, on_data, sl);
-  if (rc == AH_OK && (c->include || c->head || c->verbose))
+  if (rc == AH_OK && (c->include || c->head || c->verbose || c->fail_http))
     rc = ah_request_opts_on_headers(ro, on_headers, sl);
   if (rc != AH_OK) {
     fprintf(stderr, "ahttp: %s\n", ah_strerror(rc));

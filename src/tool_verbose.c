@@ -82,7 +82,37 @@ int tool_has_header(const struct tool_config *c, const char *name)
   return 0;
 }
 
-/* The request as the tool asked for it: its line and the headers it set. */
+/* A secret the library keeps to the request's origin: once a redirect
+ * has left it, no hop carries these (SPEC 4b), so none is shown. */
+static int secret(const char *h)
+{
+  static const char *const names[] = {"Authorization:", "Proxy-Authorization:", "Cookie:"};
+  size_t i;
+
+  for (i = 0; i < sizeof names / sizeof *names; i++)
+    if (strncasecmp(h, names[i], strlen(names[i])) == 0)
+      return 1;
+  return 0;
+}
+
+/* Scheme, host and port of a and b are the same. */
+static int same_origin(const char *a, const char *b)
+{
+  char ha[256], hb[256];
+  const char *pa, *pb;
+  char porta[8];
+
+  if (strncasecmp(a, "https:", 6) != 0 ? strncasecmp(b, "https:", 6) == 0
+                                       : strncasecmp(b, "https:", 6) != 0)
+    return 0;
+  host_port(a, ha, sizeof ha, &pa);
+  snprintf(porta, sizeof porta, "%s", pa); /* host_port's buffer is shared */
+  host_port(b, hb, sizeof hb, &pb);
+  return strcasecmp(ha, hb) == 0 && strcmp(porta, pb) == 0;
+}
+
+/* The request as the tool asked for it: its line and the headers it set
+ * (without the secrets once the journey left its origin). */
 static void print_request(const struct tool_config *c, const struct tool_job *job)
 {
   const char *t;
@@ -98,11 +128,12 @@ static void print_request(const struct tool_config *c, const struct tool_job *jo
     fputs("> Content-Type: application/json\n", stderr);
   if (c->json_body && !tool_has_header(c, "Accept"))
     fputs("> Accept: application/json\n", stderr);
-  if (c->cookies != NULL && !tool_has_header(c, "Cookie"))
+  if (c->cookies != NULL && !tool_has_header(c, "Cookie") && !job->foreign)
     fprintf(stderr, "> Cookie: %s\n", c->cookies);
   for (i = 0; i < c->nheaders; i++) {
     const char *h = c->headers[i], *colon = strchr(h, ':');
-    if (colon[1 + strspn(colon + 1, " \t")] != '\0') /* "Name:" removes */
+    if (colon[1 + strspn(colon + 1, " \t")] != '\0' && /* "Name:" removes */
+        !(job->foreign && secret(h)))
       fprintf(stderr, "> %s\n", h);
   }
   fputs(">\n", stderr);
@@ -172,6 +203,8 @@ void tool_verbose_event(const ah_event *ev, void *ud)
              strcmp(job->hop_method, "POST") == 0)
       job->hop_method = "GET";
     if (next != NULL) {
+      if (!same_origin(job->url, next))
+        job->foreign = 1; /* and stays so, as the library's rule */
       free(job->hop_url);
       job->hop_url = next;
     }

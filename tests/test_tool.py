@@ -149,9 +149,20 @@ class OneUrl(unittest.TestCase):
     def test_http_status_is_a_response_unless_fail(self):
         rc, out, _ = run([url("/status/404")])
         self.assertEqual((rc, out), (0, b"status 404"))
-        rc, _, err = run(["-f", url("/status/404")])
+        rc, out, err = run(["-f", url("/status/404")])
         self.assertEqual(rc, 22)
         self.assertIn("HTTP status 404", err)
+        # As curl: no byte of an HTTP error's body is written, and -o
+        # makes no file (it held "status 404").
+        self.assertEqual(out, b"")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "out")
+            rc, _, _ = run(["-f", "-o", path, url("/status/404")])
+            self.assertEqual(rc, 22)
+            self.assertFalse(os.path.exists(path))
+            rc, _, _ = run(["-f", "--output-dir", d, url("/status/500"), url("/size/3")])
+            self.assertEqual(rc, 1)
+            self.assertEqual([open(os.path.join(d, n), "rb").read() for n in os.listdir(d)], [b"xxx"])
 
     def test_redirects(self):
         rc, out, _ = run([url("/redirect/2")])
@@ -281,6 +292,10 @@ class CurlOptions(unittest.TestCase):
         rc, out, _ = run(["--jsonl", bare + "/size/2", bare + "/size/1"])
         urls = sorted(json.loads(line)["url"] for line in out.decode().splitlines())
         self.assertEqual(urls, [url("/size/1"), url("/size/2")])
+        # "://" after the host (in a query) is no scheme.
+        rc, out, err = run([bare + "/echo?next=http://x/"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"target /echo?next=http://x/\n", out)
 
     def test_location_is_accepted(self):
         for flag in ("-L", "--location"):
@@ -408,6 +423,20 @@ class CurlOptions(unittest.TestCase):
         self.assertIn("> POST /redirect/1\n", err)
         self.assertIn("} [1 bytes of body]\n", err)
         self.assertIn("> GET /redirect/0\n", err)
+        # A hop off the origin (localhost is another host) carries no
+        # secret, and -v shows none (it showed the Cookie the library
+        # had dropped); the first hop shows both.
+        other = "http://localhost:%s/echo" % port
+        rc, out, err = run(["-v", "-b", "sid=secret", "-H", "Authorization: Bearer t",
+                            url("/redirect-to?" + other)])
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn(b"secret", out)
+        first, _, rest = err.partition("* Issue another request")
+        self.assertIn("> Cookie: sid=secret\n", first)
+        self.assertIn("> Authorization: Bearer t\n", first)
+        self.assertIn("> GET /echo\n", rest)
+        self.assertNotIn("Cookie", rest)
+        self.assertNotIn("Authorization", rest)
 
     def test_form(self):
         with tempfile.TemporaryDirectory() as d:
@@ -478,6 +507,19 @@ class CurlOptions(unittest.TestCase):
         # -x wins over the environment.
         rc, out, _ = run(["-x", BASE, target], env={"http_proxy": "http://127.0.0.1:1"})
         self.assertIn(b"proxied", out)
+        # A proxy without a scheme is an http:// one, as in curl (it was
+        # refused, and said "out of memory").
+        bare = BASE[len("http://"):]
+        for args, env in ((["-x", bare, target], {}), ([target], {"http_proxy": bare})):
+            rc, out, err = run(args, env=env)
+            self.assertEqual(rc, 0, err)
+            self.assertIn(b"proxied", out)
+        # One the library does not speak is said as such, exit 7 (curl's
+        # unsupported proxy scheme).
+        rc, _, err = run(["-x", "socks4://127.0.0.1:1", target])
+        self.assertEqual(rc, 7, err)
+        self.assertIn("proxy is not http://", err)
+        self.assertNotIn("out of memory", err)
 
     def test_load_run(self):
         rc, out, err = run(["-n", "60", "-j", "6", url("/size/10")])
