@@ -101,6 +101,20 @@ static int on_headers(ah_future *f, const ah_response *head, void *ud)
 
 static void refill(struct run *run);
 
+/* What a job holds, let go when its request ends or fails to start. */
+static void job_release(struct tool_job *job)
+{
+  free(job->path);
+  job->path = NULL;
+  free(job->url_buf);
+  job->url_buf = NULL;
+  job->url = NULL; /* it may have pointed into url_buf */
+  free(job->proxy_buf);
+  job->proxy_buf = NULL;
+  free(job->hop_url);
+  job->hop_url = NULL;
+}
+
 /* Lines on standard error are for errors, unless -q or -s (without -S)
  * asked for silence. */
 static int errors_shown(const struct tool_config *c)
@@ -152,14 +166,7 @@ static void on_done(ah_future *f, void *ud)
   if (failed)
     say_failure(run, job, f, r, err);
   tool_stats_add(&run->st, job, r, err, failed);
-  free(job->path);
-  job->path = NULL;
-  free(job->url_buf);
-  job->url_buf = NULL;
-  free(job->proxy_buf);
-  job->proxy_buf = NULL;
-  free(job->hop_url);
-  job->hop_url = NULL;
+  job_release(job);
   job->f = NULL;
   ah_future_free(f);
   run->idle[run->nidle++] = sl;
@@ -199,15 +206,8 @@ static void start(struct run *run, struct slot *sl)
       fprintf(stderr, "ahttp: %s: %s\n", job->url ? job->url : given, why);
     if (run->single)
       run->code = code;
-    free(job->path);
-    job->path = NULL;
-    free(job->url_buf);
-    job->url_buf = NULL;
-    free(job->proxy_buf);
-    job->proxy_buf = NULL;
-    free(job->hop_url);
-    job->hop_url = NULL;
     tool_stats_add(&run->st, job, NULL, rc == AH_EINVAL ? AH_EINVAL : AH_ENOMEM, 1);
+    job_release(job);
     run->idle[run->nidle++] = sl;
     return;
   }
