@@ -206,6 +206,7 @@ check: deps lib tool $(TEST_BIN) $(if $(SANITIZE),,contract)
 	  sh tests/run.sh $(TEST_TIMEOUT) $(TEST_BIN)
 	@$(PYTHON) tests/test_tool.py $(TOOL)
 	@PYTHON=$(PYTHON) sh tests/examples.sh $(B)
+	@PYTHON=$(PYTHON) sh tests/outside.sh $(TOOL)
 	@$(PYTHON) tests/tutorial.py docs/tutorial.md README.md
 ifeq ($(SANITIZE),)
 	@MAKE="$(MAKE)" sh tests/install.sh

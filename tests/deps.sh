@@ -18,6 +18,10 @@ command -v brotli >/dev/null 2>&1 || pkgs="$pkgs brotli"
 pkg-config --exists libuv 2>/dev/null || pkgs="$pkgs libuv1-dev"
 pkg-config --exists libevent 2>/dev/null || pkgs="$pkgs libevent-dev"
 command -v zstd >/dev/null 2>&1 || pkgs="$pkgs zstd"
+# Servers nobody here wrote (tests/outside.sh), curl as the reference.
+command -v h2o >/dev/null 2>&1 || pkgs="$pkgs h2o"
+command -v nghttpd >/dev/null 2>&1 || pkgs="$pkgs nghttp2-server"
+command -v curl >/dev/null 2>&1 || pkgs="$pkgs curl"
 # The packaging checks: the ABI against its baseline, a CMake consumer.
 command -v abidiff >/dev/null 2>&1 || pkgs="$pkgs abigail-tools"
 command -v cmake >/dev/null 2>&1 || pkgs="$pkgs cmake"

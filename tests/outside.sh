@@ -1,0 +1,66 @@
+#!/bin/sh
+# Servers nobody here wrote (make check): h2o over TLS with HTTP/2 and
+# nghttpd over h2c (prior knowledge), both from Debian, serving the same
+# files; the ahttp tool fetches 300 x 1 KiB and 20 x 1 MiB from each, 64
+# at once, and every response must be a 200 over HTTP/2 with every byte.
+# The curl tool is the reference for the exit statuses the tool shares
+# with it. Usage: outside.sh AHTTP_TOOL
+tool=$1
+for cmd in h2o nghttpd curl openssl; do
+  command -v $cmd >/dev/null 2>&1 || { echo "outside: $cmd missing (Debian: h2o nghttp2-server curl openssl)"; exit 1; }
+done
+tmp=$(mktemp -d); pids=""
+trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+free_port() { ${PYTHON:-python3} -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mkdir "$tmp/www"
+head -c 1024 /dev/urandom > "$tmp/www/1k"
+head -c 1048576 /dev/urandom > "$tmp/www/1m"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 \
+  -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 ||
+  { echo "outside: no certificate"; exit 1; }
+tls=$(free_port); h2c=$(free_port)
+{
+  echo "listen: {host: 127.0.0.1, port: $tls, ssl: {certificate-file: $tmp/cert.pem, key-file: $tmp/key.pem}}"
+  echo "hosts: {default: {paths: {/: {file.dir: $tmp/www}}}}"
+  [ "$(id -u)" = 0 ] && echo "user: root" # h2o started by root runs as nobody, who cannot read $tmp
+} > "$tmp/h2o.conf"
+h2o -c "$tmp/h2o.conf" > "$tmp/h2o.log" 2>&1 & pids="$pids $!"
+nghttpd --no-tls -d "$tmp/www" -a 127.0.0.1 $h2c > "$tmp/nghttpd.log" 2>&1 & pids="$pids $!"
+i=0
+until curl -s -o /dev/null --cacert "$tmp/cert.pem" "https://127.0.0.1:$tls/1k" &&
+      curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$h2c/1k"; do
+  i=$((i + 1)); [ $i -lt 100 ] || { echo "outside: the servers did not start"; cat "$tmp"/*.log; exit 1; }
+  sleep 0.1
+done
+fail=0
+check() { # name, base URL, tool options...
+  name=$1 base=$2; shift 2
+  : > "$tmp/urls"
+  n=0; while [ $n -lt 300 ]; do echo "$base/1k" >> "$tmp/urls"; n=$((n + 1)); done
+  n=0; while [ $n -lt 20 ]; do echo "$base/1m" >> "$tmp/urls"; n=$((n + 1)); done
+  timeout 60 "$tool" -q -j 64 --jsonl "$@" --input "$tmp/urls" > "$tmp/out.jsonl"
+  ${PYTHON:-python3} - "$tmp/out.jsonl" "$name" <<'PY' || fail=1
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+bad = [l for l in lines if l["status"] != 200 or l["http_version"] != "2" or
+       l["bytes"] != (1024 if l["url"].endswith("/1k") else 1048576)]
+if len(lines) != 320 or bad:
+    print("outside: %s: %d responses, %d wrong, first: %s" % (sys.argv[2], len(lines), len(bad), bad[:1]))
+    sys.exit(1)
+PY
+  # One body kept whole, byte for byte.
+  timeout 20 "$tool" -s "$@" -o "$tmp/got" "$base/1m" && cmp -s "$tmp/got" "$tmp/www/1m" ||
+    { echo "outside: $name: the 1 MiB body differs"; fail=1; }
+}
+check h2o "https://127.0.0.1:$tls" --cacert "$tmp/cert.pem"
+check nghttpd "http://127.0.0.1:$h2c" --http2-prior-knowledge
+# Exit statuses as curl's, against the same servers: an untrusted
+# certificate, an HTTP error with -f, a missing CA file.
+for args in "https://127.0.0.1:$tls/1k" "-f --cacert $tmp/cert.pem https://127.0.0.1:$tls/none" \
+            "--cacert $tmp/none.pem https://127.0.0.1:$tls/1k" "-f --http2-prior-knowledge http://127.0.0.1:$h2c/none"; do
+  curl -s -o /dev/null $args; want=$?
+  timeout 20 "$tool" -s -o /dev/null $args; got=$?
+  [ $got = $want ] || { echo "outside: ahttp $args: exit $got, curl $want"; fail=1; }
+done
+[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's)"
+exit $fail
