@@ -4,10 +4,14 @@
 # files; the ahttp tool fetches 300 x 1 KiB and 20 x 1 MiB from each, 64
 # at once, and every response must be a 200 over HTTP/2 with every byte.
 # The curl tool is the reference for the exit statuses the tool shares
-# with it. Usage: outside.sh AHTTP_TOOL
+# with it. httpbin (Debian's python3-httpbin under gunicorn, on two
+# ports) judges the journey (SPEC 4b): methods and bodies across 301,
+# 302, 303 and 307, and secrets kept to their origin.
+# Usage: outside.sh AHTTP_TOOL
 tool=$1
-for cmd in h2o nghttpd curl openssl; do
-  command -v $cmd >/dev/null 2>&1 || { echo "outside: $cmd missing (Debian: h2o nghttp2-server curl openssl)"; exit 1; }
+for cmd in h2o nghttpd curl openssl gunicorn; do
+  command -v $cmd >/dev/null 2>&1 ||
+    { echo "outside: $cmd missing (Debian: h2o nghttp2-server curl openssl gunicorn python3-httpbin)"; exit 1; }
 done
 tmp=$(mktemp -d); pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
@@ -26,9 +30,13 @@ tls=$(free_port); h2c=$(free_port)
 } > "$tmp/h2o.conf"
 h2o -c "$tmp/h2o.conf" > "$tmp/h2o.log" 2>&1 & pids="$pids $!"
 nghttpd --no-tls -d "$tmp/www" -a 127.0.0.1 $h2c > "$tmp/nghttpd.log" 2>&1 & pids="$pids $!"
+bin1=$(free_port); bin2=$(free_port)
+gunicorn -b 127.0.0.1:$bin1 httpbin:app > "$tmp/bin1.log" 2>&1 & pids="$pids $!"
+gunicorn -b 127.0.0.1:$bin2 httpbin:app > "$tmp/bin2.log" 2>&1 & pids="$pids $!"
 i=0
 until curl -s -o /dev/null --cacert "$tmp/cert.pem" "https://127.0.0.1:$tls/1k" &&
-      curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$h2c/1k"; do
+      curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$h2c/1k" &&
+      curl -s -o /dev/null "http://127.0.0.1:$bin1/get" && curl -s -o /dev/null "http://127.0.0.1:$bin2/get"; do
   i=$((i + 1)); [ $i -lt 100 ] || { echo "outside: the servers did not start"; cat "$tmp"/*.log; exit 1; }
   sleep 0.1
 done
@@ -62,5 +70,22 @@ for args in "https://127.0.0.1:$tls/1k" "-f --cacert $tmp/cert.pem https://127.0
   timeout 20 "$tool" -s -o /dev/null $args; got=$?
   [ $got = $want ] || { echo "outside: ahttp $args: exit $got, curl $want"; fail=1; }
 done
-[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's)"
+# The journey, judged by httpbin's echo of what reached it.
+journey() { # want (method data secret-header-or-none), then tool arguments
+  want=$1; shift
+  got=$(timeout 20 "$tool" -s -H "Authorization: Bearer tok" -H "X-Keep: 1" "$@" |
+        /usr/bin/python3 -c 'import json, sys
+d = json.load(sys.stdin); h = d["headers"]
+print(d["method"], d["data"] or "-", h.get("Authorization", "none"), h.get("X-Keep", "none"))' 2>&1)
+  [ "$got" = "$want" ] || { echo "outside: httpbin: ahttp $*: got '$got', want '$want'"; fail=1; }
+}
+to() { echo "http://127.0.0.1:$bin1/redirect-to?status_code=$1&url=$2"; }
+journey "POST hello Bearer tok 1" -d hello "$(to 307 /anything)"
+journey "POST hello none 1" -d hello "$(to 307 "http://127.0.0.1:$bin2/anything")"
+journey "GET - none 1" -d hello "$(to 303 "http://127.0.0.1:$bin2/anything")"
+journey "GET - Bearer tok 1" -d hello "$(to 301 /anything)"
+journey "PUT put Bearer tok 1" -X PUT -d put "$(to 302 /anything)"
+journey "GET - Bearer tok 1" -X PUT -d put "$(to 303 /anything)"
+journey "DELETE - none 1" -X DELETE "$(to 308 "http://localhost:$bin1/anything")"
+[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's; httpbin: methods, bodies and secrets across 301, 302, 303, 307, 308)"
 exit $fail
