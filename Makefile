@@ -316,7 +316,7 @@ $(B)/bench/raw_%: bench/raw_%.c bench/raw_common.h include/ahttp.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Iinclude $(CURL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(CURL_LIBS) $(LDFLAGS)
 
-.PHONY: bench bench-quick bench-instr bench-deps soak
+.PHONY: bench bench-quick bench-instr bench-cache bench-deps soak
 soak: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/soak.py --bin $(B)/bench
 bench-deps:
@@ -327,6 +327,8 @@ bench-quick: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/bench.py --bin $(B)/bench --quick $(BENCH_ARGS)
 bench-instr: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/instr.py --bin $(B)/bench
+bench-cache: bench-deps lib $(BENCH_BIN)
+	@/usr/bin/python3 bench/cache.py --bin $(B)/bench $(BENCH_CACHE_ARGS)
 
 # A release: ahttp-VERSION.tar.gz of the files git tracks, as they are in
 # the work tree (from a tarball, of every file outside build/); ordered,

@@ -162,6 +162,8 @@ def clients(b, w, url, n, c, ca=None):
         return out
     out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line"))
     out.append(("ahttp on_done window", [f"{b}/bench_ahttp", "window", url, str(n), str(c)], "line"))
+    # Like the raw loops: the body counted in an on_data callback, not kept.
+    out.append(("ahttp window, body streamed", [f"{b}/bench_ahttp", "stream", url, str(n), str(c)], "line"))
     out.append(("raw multi_socket", [f"{b}/raw_socket", url, str(n), str(c)], "line"))
     out.append(("raw multi_poll", [f"{b}/raw_poll", url, str(n), str(c)], "line"))
     if shutil.which("curl"):

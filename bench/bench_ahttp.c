@@ -4,6 +4,9 @@
  *                                every response kept until the gather ends
  *   bench_ahttp window URL N C   C in flight: each on_done starts the next
  *                                and frees its own future
+ *   bench_ahttp stream URL N C   as window, the body streamed through an
+ *                                on_data callback that only counts it, as
+ *                                the raw loops do (nothing kept)
  *   ... URL N C CAFILE           over TLS trusting CAFILE (HTTP/2 when offered)
  *
  * Prints: elapsed_s ok bytes non200 */
@@ -16,6 +19,7 @@
 struct window {
   ah_session *s;
   const char *url;
+  ah_request_opts *o; /* stream: the counting on_data; else NULL */
   long started, done, n, ok, non200;
   size_t bytes;
 };
@@ -52,10 +56,19 @@ static void on_done(ah_future *f, void *ud)
   next(w);
 }
 
+/* stream: the body's bytes are counted as they arrive, never kept. */
+static int count_data(ah_future *f, const char *data, size_t len, void *ud)
+{
+  (void)f;
+  (void)data;
+  ((struct window *)ud)->bytes += len;
+  return 0;
+}
+
 static void next(struct window *w)
 {
   if (w->started < w->n) {
-    ah_future *f = ah_session_fetch(w->s, w->url, NULL);
+    ah_future *f = ah_session_fetch(w->s, w->url, w->o);
     w->started++;
     ah_future_on_done(f, on_done, w);
   }
@@ -80,7 +93,7 @@ int main(int argc, char **argv)
   double t0;
 
   if (argc != 5 && argc != 6) {
-    fprintf(stderr, "usage: %s gather|window URL N C [CAFILE]\n", argv[0]);
+    fprintf(stderr, "usage: %s gather|window|stream URL N C [CAFILE]\n", argv[0]);
     return 2;
   }
   if (argc == 6)
@@ -111,12 +124,17 @@ int main(int argc, char **argv)
     w.s = s;
     w.url = argv[2];
     w.n = n;
+    if (strcmp(argv[1], "stream") == 0) {
+      w.o = ah_request_opts_new();
+      ah_request_opts_on_data(w.o, count_data, &w);
+    }
     for (i = 0; i < c; i++)
       next(&w);
     while (w.done < w.n)
       if (ah_session_run(s, -1) != AH_OK)
         break;
     printf("%.6f %ld %zu %ld\n", now() - t0, w.ok, w.bytes, w.non200);
+    ah_request_opts_free(w.o);
   }
   ah_session_free(s);
   return 0;
