@@ -33,17 +33,16 @@ enum {
   TOOL_INTERRUPTED = 130
 };
 
-/* curl's exit codes the tool gives for one URL (curl's libcurl-errors.3). */
+/* curl's exit codes the tool gives itself for one URL (curl's
+ * libcurl-errors.3); a failure libcurl named exits with that code as it is
+ * (ah_future_curl_code), so only these need a name here. */
 enum {
   CURL_UNSUPPORTED_PROTOCOL = 1, CURL_FAILED_INIT = 2, CURL_URL_MALFORMAT = 3,
-  CURL_NOT_BUILT_IN = 4, CURL_RESOLVE_PROXY = 5, CURL_RESOLVE_HOST = 6,
-  CURL_CONNECT = 7, CURL_WEIRD_REPLY = 8, CURL_PARTIAL_FILE = 18,
-  CURL_HTTP_ERROR = 22, CURL_WRITE_ERROR = 23, CURL_READ_ERROR = 26,
+  CURL_NOT_BUILT_IN = 4, CURL_RESOLVE_HOST = 6, CURL_CONNECT = 7,
+  CURL_WEIRD_REPLY = 8, CURL_HTTP_ERROR = 22, CURL_WRITE_ERROR = 23,
   CURL_OUT_OF_MEMORY = 27, CURL_TIMEOUT = 28, CURL_SSL_CONNECT = 35,
-  CURL_ABORTED = 42, CURL_TOO_MANY_REDIRECTS = 47, CURL_GOT_NOTHING = 52,
-  CURL_SEND_ERROR = 55, CURL_RECV_ERROR = 56, CURL_SSL_CERTPROBLEM = 58,
-  CURL_PEER_VERIFICATION = 60, CURL_BAD_CONTENT_ENCODING = 61,
-  CURL_FILESIZE_EXCEEDED = 63, CURL_PINNED_KEY = 90
+  CURL_ABORTED = 42, CURL_TOO_MANY_REDIRECTS = 47, CURL_RECV_ERROR = 56,
+  CURL_FILESIZE_EXCEEDED = 63
 };
 
 /* A -F part: name=value, name=<file (the file's text as the value) or
