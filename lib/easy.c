@@ -287,8 +287,6 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_NOPROXY, "");
   if (d->unix_path)
     SET(CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
-  if (!d->no_cookies)
-    SET(CURLOPT_COOKIEFILE, ""); /* the engine on; the jar is shared */
   SET(CURLOPT_HTTP_VERSION, curl_http_version(d->http_version));
   /* libcurl before 8.0 breaks a cleartext HTTP/2 connection it reuses
    * with prior knowledge ("Error in the HTTP2 framing layer" on every
@@ -304,6 +302,14 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
                         d->http_version != AH_HTTP_2_PRIOR_KNOWLEDGE;
   if (d->share)
     SET(CURLOPT_SHARE, d->share);
+  /* The cookie engine on, reading and writing the share's jar. Not with
+   * CURLOPT_COOKIEFILE "", which libcurl 7.88 and 8.5 take as a file to
+   * open before every transfer (a failed fopen, its syscall and 30
+   * instruction-cache misses per request): a cookie jar file name of
+   * NULL turns the engine on and names no file to write (every release;
+   * after the share, so that the jar is the share's). */
+  if (!d->no_cookies)
+    SET(CURLOPT_COOKIEJAR, NULL);
   if (d->ca_file)
     SET(CURLOPT_CAINFO, d->ca_file);
   if (d->ca_dir)
