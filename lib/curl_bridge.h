@@ -27,6 +27,8 @@ struct ah__bridge_ops {
 };
 
 #define AH__BRIDGE_OWN_FDS 2
+/* Idle connections kept without a total limit. */
+#define AH__BRIDGE_POOL_UNLIMITED 1024
 
 struct ah__bridge {
   CURLM *multi;
@@ -35,6 +37,12 @@ struct ah__bridge {
   void *arg;
   int handler;   /* reactor handler id for libcurl's sockets */
   int in_curl;   /* inside a libcurl call: its callbacks must not re-enter */
+  /* Inside a reactor turn (set by its runner): the transfers that end
+   * are reported by ah__bridge_drain after every ready socket was
+   * served, not one by one; the pending reports wait in these. */
+  int turn;
+  int done_pending;  /* libcurl may hold messages of ended transfers */
+  int oom_pending;   /* an allocation failed inside libcurl meanwhile */
   int own[AH__BRIDGE_OWN_FDS]; /* the multi's own descriptors (wake-up), */
   int nown;                    /* parked between transfers like sockets */
 };
@@ -44,6 +52,9 @@ int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
                     const struct ah__bridge_ops *ops, void *arg);
 /* Connection limits, as CURLMOPT_MAX_TOTAL/HOST_CONNECTIONS (0: none). */
 void ah__bridge_set_limits(struct ah__bridge *b, long total, long per_host);
+/* Report the transfers that ended during the turn (ops->done for each,
+ * then ops->oom if an allocation failed inside libcurl). */
+void ah__bridge_drain(struct ah__bridge *b);
 /* Remove nothing, close the multi handle (every easy must be removed). */
 void ah__bridge_close(struct ah__bridge *b);
 

@@ -77,54 +77,44 @@ static struct ah__bucket *parked_in(struct ah__queue *aq, struct ah__request *q)
  * then into the list of place to, before before (NULL: at the tail; the
  * queue and the retry list take a position, the others append). The
  * timers of the queue's head and of the retry list's head follow. */
+/* Places are tested most travelled first, in chains of ifs: a switch
+ * became a jump table, an indirect branch mispredicted about twice per
+ * request as a request goes from place to place. */
 static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
                  struct ah__request *before)
 {
+  enum ah__place from = (enum ah__place)q->place;
   struct ah__bucket *b;
 
-  switch ((enum ah__place)q->place) {
-  case AH__QUEUED:
-    ah__list_remove(&aq->queue, q);
-    arm(aq);
-    break;
-  case AH__PARKED:
-    if ((b = parked_in(aq, q)) != NULL)
-      ah__list_remove(&b->parked, q);
-    break;
-  case AH__WAITING:
-    ah__list_remove(&aq->waiting, q);
-    arm(aq);
-    break;
-  case AH__ACTIVE:
+  if (from == AH__ACTIVE) {
     ah__bridge_remove(aq->bridge, q->slot->easy);
     ah__list_remove(&aq->active, q);
-    break;
-  case AH__NOWHERE:
-    break;
+  } else if (from == AH__READY) {
+    ah__list_remove(&aq->ready, q);
+  } else if (from == AH__QUEUED || from == AH__WAITING) {
+    ah__list_remove(from == AH__QUEUED ? &aq->queue : &aq->waiting, q);
+    arm(aq);
+  } else if (from == AH__PARKED && (b = parked_in(aq, q)) != NULL) {
+    ah__list_remove(&b->parked, q);
   }
   q->place = (uint8_t)to;
-  switch (to) {
-  case AH__QUEUED:
+  if (to == AH__ACTIVE) {
+    ah__list_append(&aq->active, q);
+  } else if (to == AH__READY) {
+    ah__list_append(&aq->ready, q);
+  } else if (to == AH__QUEUED) {
     ah__list_insert(&aq->queue, before, q);
     if (aq->queue.head == q)
       arm(aq);
-    break;
-  case AH__PARKED:
+  } else if (to == AH__WAITING) {
+    ah__list_insert(&aq->waiting, before, q);
+    arm(aq);
+  } else if (to == AH__PARKED) {
     /* rate_admit found the bucket: its host has one */
     if ((b = bucket_of(aq, q)) != NULL)
       ah__list_append(&b->parked, q);
     else
       q->place = AH__NOWHERE;
-    break;
-  case AH__WAITING:
-    ah__list_insert(&aq->waiting, before, q);
-    arm(aq);
-    break;
-  case AH__ACTIVE:
-    ah__list_append(&aq->active, q);
-    break;
-  case AH__NOWHERE:
-    break;
   }
 }
 static int start(struct ah__queue *aq, struct ah__request *q, const char **why);
@@ -550,12 +540,14 @@ static void on_timer(void *arg)
  * start (no memory) fails on its own future. */
 static void pump(struct ah__queue *aq)
 {
-  if (aq->bridge->in_curl) {
-    aq->pump_later = 1; /* libcurl cannot take a handle from its callback */
+  /* Not inside libcurl, which cannot take a handle from its callback;
+   * not during the reactor's turn: the starts come after its ends. */
+  if (aq->bridge->in_curl || aq->bridge->turn) {
+    aq->pump_later = 1;
     return;
   }
   while (!aq->closing && !aq->starved && aq->queue.head &&
-         aq->active.n < aq->window) {
+         aq->active.n + aq->ready.n < aq->window) {
     struct ah__request *q = aq->queue.head;
     if (q->doom_err) { /* canceled from a transfer callback, queued */
       finish(aq, q, CURLE_OK, q->doom_err);
@@ -656,6 +648,9 @@ static void fail_doomed(struct ah__queue *aq)
       for (q = aq->queue.head; q && q->doom_err == 0;)
         q = q->next;
     if (q == NULL)
+      for (q = aq->ready.head; q && q->doom_err == 0;)
+        q = q->next;
+    if (q == NULL)
       for (q = aq->waiting.head; q && q->doom_err == 0;)
         q = q->next;
     if (q == NULL)
@@ -710,8 +705,20 @@ int ah__queue_submit(struct ah__queue *aq, struct ah__request *q, const char **w
 {
   if (ah__request_attempts(q, aq->rt.p.attempts) > 1)
     ah__budget_first(&aq->rt.budget, ah__now_ns());
-  if (aq->active.n < aq->window && aq->queue.head == NULL && !aq->bridge->in_curl)
-    return rate_admit(aq, q) ? start(aq, q, why) : AH_OK;
+  if (aq->active.n + aq->ready.n < aq->window && aq->queue.head == NULL &&
+      !aq->bridge->in_curl) {
+    int err;
+    if (!aq->bridge->turn)
+      return rate_admit(aq, q) ? start(aq, q, why) : AH_OK;
+    /* Fetched during the reactor's turn (a callback's next request):
+     * it starts with the others when the turn ends (curl_bridge.c says
+     * why). What would end it at once still does. */
+    if ((err = ah__request_supported(q, aq->d, why)) != AH_OK)
+      return err;
+    if (rate_admit(aq, q))
+      move(aq, q, AH__READY, NULL);
+    return AH_OK;
+  }
   if (aq->bridge->in_curl)
     aq->pump_later = 1;
   q->queued_ns = ah__now_ns();
@@ -747,14 +754,30 @@ void ah__queue_cancel_all(struct ah__queue *aq)
       finish(aq, aq->rates.table[i]->parked.head, CURLE_OK, AH_ECANCELED);
   while (aq->queue.head != NULL)
     finish(aq, aq->queue.head, CURLE_OK, AH_ECANCELED);
+  while (aq->ready.head != NULL)
+    finish(aq, aq->ready.head, CURLE_OK, AH_ECANCELED);
   while (aq->active.head != NULL)
     finish(aq, aq->active.head, CURLE_OK, AH_ECANCELED);
 }
 
+void ah__queue_before_run(struct ah__queue *aq)
+{
+  aq->bridge->turn = 1;
+}
+
 void ah__queue_after_run(struct ah__queue *aq)
 {
+  /* The turn's ends (their callbacks' fetches become ready), then its
+   * starts. */
+  ah__bridge_drain(aq->bridge);
+  aq->bridge->turn = 0;
   if (aq->ndoomed > 0)
     fail_doomed(aq);
+  while (aq->ready.head != NULL && !aq->closing) {
+    struct ah__request *q = aq->ready.head;
+    move(aq, q, AH__NOWHERE, NULL);
+    start_or_fail(aq, q);
+  }
   if (aq->pump_later) {
     aq->pump_later = 0;
     pump(aq);

@@ -30,6 +30,8 @@ struct ah__queue {
   const struct ah__defaults *d;
   struct ah__list active;    /* requests handed to libcurl */
   struct ah__list queue;     /* requests waiting for room, FIFO */
+  struct ah__list ready;     /* admitted during the reactor's turn, to
+                                start when it ends (in the window) */
   struct ah__list waiting;   /* requests waiting to be retried, by due time */
   struct ah__retrier rt;     /* retry policy, budget, jitter */
   int timer;                 /* the one deadline timer; 0: none yet */
@@ -71,8 +73,11 @@ void ah__queue_cancel(struct ah__queue *aq, struct ah__request *q, int err);
 /* End every request with AH_ECANCELED: those waiting first, so that none
  * moves up into libcurl meanwhile. */
 void ah__queue_cancel_all(struct ah__queue *aq);
-/* After a turn of the reactor: end the requests doomed inside libcurl
- * and start those fetched inside it. */
+/* Before a turn of the reactor: the ends of transfers and the starts
+ * of new requests wait for its end (curl_bridge.c says why). */
+void ah__queue_before_run(struct ah__queue *aq);
+/* After a turn of the reactor: end the transfers that ended in it, the
+ * requests doomed inside libcurl, then start those fetched meanwhile. */
 void ah__queue_after_run(struct ah__queue *aq);
 /* Free a request that never started or has ended (its slot back to the
  * pool). */

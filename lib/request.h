@@ -22,6 +22,8 @@ struct ah__journey;
 enum ah__place {
   AH__NOWHERE = 0, /* new, between two places, or ended */
   AH__QUEUED,      /* the queue: waiting for room in libcurl (no slot) */
+  AH__READY,       /* admitted during a reactor turn: starts at its end
+                      (no slot yet, counts in the window) */
   AH__PARKED,      /* its host's bucket: waiting for a token of its rate */
   AH__WAITING,     /* the retry list: waiting for its next attempt */
   AH__ACTIVE       /* in libcurl: its transfer runs on a slot */

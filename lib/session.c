@@ -274,6 +274,7 @@ int ah__session_run(ah_session *s, long timeout_ms)
   if (s->aq.closing)
     return 0;
   session_hold(s);
+  ah__queue_before_run(&s->aq);
   r = ah__reactor_run(&s->reactor, timeout_ms);
   ah__queue_after_run(&s->aq);
   if (s->free_later) {

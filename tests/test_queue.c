@@ -402,6 +402,142 @@ static void test_cancel_while_ending(void **state)
   ah_session_free(s);
 }
 
+/* A request fetched during the reactor's turn (from an on_done callback)
+ * starts when the turn ends, after every end of that turn (the phases of
+ * curl_bridge.c): its attempt has not started when the fetch returns,
+ * has when the turn is over, and it never waited in the queue while the
+ * window had room. It holds its place in the window meanwhile: with one
+ * connection a second such fetch waits in the queue, behind it. Canceled
+ * before the turn ends, it ends at once and never starts. */
+struct turn_log {
+  ah_session *s;
+  ah_future *f[4];  /* ready, queued, canceled, first */
+  struct { int type; ah_future *f; } ev[64];
+  int nev;
+  int nev_at_fetch;
+};
+
+static void turn_event(const ah_event *ev, void *ud)
+{
+  struct turn_log *l = ud;
+
+  if (l->nev < 64) {
+    l->ev[l->nev].type = ev->type;
+    l->ev[l->nev++].f = ev->future;
+  }
+}
+
+/* How many events of type for the future i, among the first n. */
+static int events_of(const struct turn_log *l, int i, int type, int n)
+{
+  int k, c = 0;
+
+  for (k = 0; k < n; k++)
+    c += l->ev[k].f == l->f[i] && l->ev[k].type == type;
+  return c;
+}
+
+/* The order in which the futures' DONE events came: order[k] = i. */
+static int done_order(const struct turn_log *l, int *order)
+{
+  int k, i, n = 0;
+
+  for (k = 0; k < l->nev; k++)
+    for (i = 0; i < 4; i++)
+      if (l->ev[k].type == AH_EVENT_DONE && l->ev[k].f == l->f[i] && n < 4)
+        order[n++] = i;
+  return n;
+}
+
+static void turn_fetch(ah_future *f, void *ud)
+{
+  struct turn_log *l = ud;
+  ah_session *s = l->s;
+
+  (void)f;
+  l->f[0] = ah_session_fetch(s, tu_url("/size/2"), NULL);
+  l->f[1] = ah_session_fetch(s, tu_url("/size/3"), NULL);
+  l->f[2] = ah_session_fetch(s, tu_url("/size/4"), NULL);
+  l->nev_at_fetch = l->nev;
+  assert_int_equal(ah_future_cancel(l->f[2]), AH_OK);
+  assert_true(ah_future_done(l->f[2])); /* at once */
+  assert_int_equal(ah_future_error(l->f[2]), AH_ECANCELED);
+}
+
+static void test_fetched_in_a_turn_starts_at_its_end(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  struct turn_log l;
+  ah_session *s;
+  int i, runs, order[4];
+
+  (void)state;
+  memset(&l, 0, sizeof l);
+  ah_session_opts_set_max_connections(o, 1, 0);
+  ah_session_opts_on_event(o, turn_event, &l);
+  s = l.s = ah_session_new(o);
+  ah_session_opts_free(o);
+  l.f[3] = ah_session_fetch(s, tu_url("/size/1"), NULL);
+  ah_future_on_done(l.f[3], turn_fetch, &l);
+  for (runs = 0; runs < 500 && !ah_future_done(l.f[3]); runs++)
+    ah_session_run(s, 20);
+  assert_true(ah_future_done(l.f[3]));
+  assert_non_null(l.f[0]);
+  /* not started inside the fetch, started once the turn ended */
+  assert_int_equal(events_of(&l, 0, AH_EVENT_DEQUEUED, l.nev_at_fetch), 0);
+  assert_int_equal(ah_future_wait(l.f[1], 10000), AH_OK);
+  assert_int_equal(events_of(&l, 0, AH_EVENT_DEQUEUED, l.nev), 1);
+  assert_int_equal(events_of(&l, 0, AH_EVENT_QUEUED, l.nev), 0); /* had room */
+  assert_int_equal(events_of(&l, 1, AH_EVENT_QUEUED, l.nev), 1); /* had none */
+  assert_int_equal(events_of(&l, 2, AH_EVENT_DEQUEUED, l.nev), 0); /* canceled */
+  assert_int_equal(ah_future_error(l.f[0]), AH_OK);
+  assert_int_equal(ah_future_error(l.f[1]), AH_OK);
+  /* first, the canceled one (at once), the ready one, then the queued. */
+  assert_int_equal(done_order(&l, order), 4);
+  assert_int_equal(order[0], 3);
+  assert_int_equal(order[1], 2);
+  assert_int_equal(order[2], 0);
+  assert_int_equal(order[3], 1);
+  for (i = 0; i < 4; i++)
+    ah_future_free(l.f[i]);
+  ah_session_free(s);
+}
+
+/* The session freed from a callback, with a request fetched in the same
+ * turn not started yet: that request ends canceled, and nothing leaks
+ * (the sanitizer and valgrind legs). */
+static ah_future *fetched_then_freed;
+
+static void fetch_then_free(ah_future *f, void *ud)
+{
+  ah_session *s = ud;
+
+  (void)f;
+  fetched_then_freed = ah_session_fetch(s, tu_url("/size/2"), NULL);
+  ah_session_free(s);
+}
+
+static void test_session_freed_before_turn_ends(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f;
+  int runs;
+
+  (void)state;
+  fetched_then_freed = NULL;
+  f = ah_session_fetch(s, tu_url("/size/1"), NULL);
+  ah_future_on_done(f, fetch_then_free, s);
+  for (runs = 0; runs < 500 && !ah_future_done(f); runs++)
+    ah_session_run(s, 20);
+  assert_true(ah_future_done(f));
+  assert_non_null(fetched_then_freed);
+  assert_true(ah_future_done(fetched_then_freed));
+  assert_int_equal(ah_future_error(fetched_then_freed), AH_ECANCELED);
+  assert_non_null(strstr(ah_future_errmsg(fetched_then_freed), "session was freed"));
+  ah_future_free(fetched_then_freed);
+  ah_future_free(f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -413,6 +549,8 @@ int main(void)
     TU_TEST(test_callback_fetch_queues_behind),
     TU_TEST(test_cancel_in_every_state),
     TU_TEST(test_cancel_while_ending),
+    TU_TEST(test_fetched_in_a_turn_starts_at_its_end),
+    TU_TEST(test_session_freed_before_turn_ends),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
