@@ -316,7 +316,7 @@ $(B)/bench/raw_%: bench/raw_%.c bench/raw_common.h include/ahttp.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Iinclude $(CURL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(CURL_LIBS) $(LDFLAGS)
 
-.PHONY: bench bench-quick bench-instr bench-cache bench-deps soak
+.PHONY: bench bench-quick bench-ratios bench-instr bench-cache bench-deps soak
 soak: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/soak.py --bin $(B)/bench
 bench-deps:
@@ -325,6 +325,10 @@ bench: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/bench.py --bin $(B)/bench $(BENCH_ARGS)
 bench-quick: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/bench.py --bin $(B)/bench --quick $(BENCH_ARGS)
+# The README's line of wall-clock ratios: ahttp and the raw loops only,
+# pinned (clients on one CPU, nginx on another), paired over 10 rounds.
+bench-ratios: bench-deps lib $(BENCH_BIN)
+	@/usr/bin/python3 bench/bench.py --bin $(B)/bench --ratios --only W1,W2,W5 --rounds 10 $(BENCH_ARGS)
 bench-instr: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/instr.py --bin $(B)/bench
 bench-cache: bench-deps lib $(BENCH_BIN)

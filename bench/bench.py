@@ -99,8 +99,10 @@ http {{
 }}
 """)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"  # often not on PATH
-        self.proc = subprocess.Popen([nginx, "-c", conf, "-p", self.dir],
-                                     stderr=subprocess.DEVNULL)
+        argv = [nginx, "-c", conf, "-p", self.dir]
+        if SERVER_CPU is not None:
+            argv = ["taskset", "-c", str(SERVER_CPU)] + argv
+        self.proc = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
         for _ in range(200):  # bounded: 10 s
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.05).close()
@@ -128,12 +130,35 @@ http {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# Pinning (--pin, the default with two CPUs or more): every client runs
+# on CLIENT_CPU and nginx on another, so that a client's caches and branch
+# predictor are its own for the run and the scheduler does not move it.
+CLIENT_CPU = None
+SERVER_CPU = None
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return os.uname().machine
+
+
+def pinned(cmd):
+    if CLIENT_CPU is None:
+        return cmd
+    return ["taskset", "-c", str(CLIENT_CPU)] + cmd
+
+
 def run(cmd, timeout=600):
     """Run cmd under bench/measure; return (stdout, wall_s, cpu_s,
     maxrss_mib, exit status)."""
     t0 = time.monotonic()
     try:
-        p = subprocess.run([MEASURE] + cmd, capture_output=True, timeout=timeout)
+        p = subprocess.run(pinned([MEASURE] + cmd), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "", timeout, 0.0, 0.0, -1
     wall = time.monotonic() - t0
@@ -228,35 +253,72 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only", default="W1,W2,W3,W4,W5")
     ap.add_argument("--bin", default="build/bench")
+    ap.add_argument("--pin", dest="pin", action="store_true", default=None,
+                    help="clients on the last CPU, nginx on the first (default with 2+ CPUs)")
+    ap.add_argument("--no-pin", dest="pin", action="store_false")
+    ap.add_argument("--ratios", action="store_true",
+                    help="only ahttp and the raw loops, and one line of ratios at the end")
     a = ap.parse_args()
-    global MEASURE
+    global MEASURE, CLIENT_CPU, SERVER_CPU
     MEASURE = os.path.join(a.bin, "measure")
+    cpus = sorted(os.sched_getaffinity(0))
+    if a.pin is None:
+        a.pin = len(cpus) >= 2 and shutil.which("taskset") is not None
+    if a.pin:
+        CLIENT_CPU, SERVER_CPU = cpus[-1], cpus[0]
     rounds = 1 if a.quick else a.rounds
     ng = Nginx()
     tmp = tempfile.mkdtemp(prefix="ahttp-bench-run-")
+    line = []
     try:
         print(f"# ahttp bench: {os.cpu_count()} cores, nginx on 127.0.0.1:{ng.port}, "
               f"{rounds} round(s){' (quick)' if a.quick else ''}")
-        print(f"# {os.uname().sysname} {os.uname().release}, {time.strftime('%Y-%m-%d')}\n")
+        print(f"# CPU: {cpu_model()}; " +
+              (f"pinned: clients on CPU {CLIENT_CPU}, nginx on CPU {SERVER_CPU}" if a.pin
+               else "not pinned"))
+        print(f"# {os.uname().sysname} {os.uname().release}, libcurl {libcurl_version(a.bin)}, "
+              f"{time.strftime('%Y-%m-%d')}\n")
         for w in a.only.split(","):
             fname, n, c, desc = WORKLOADS[w]
             if a.quick:
                 n = max(n // 20, c * 4)
             url = ng.url(fname, tls=(w == "W5"))
             cs = clients(a.bin, w, url, n, c, ng.ca)
+            if a.ratios:
+                cs = [x for x in cs if x[0].startswith("ahttp") or x[0].startswith("raw")]
             res = {name: [] for name, _, _ in cs}
             for r in range(rounds):
                 order = cs[r % len(cs):] + cs[:r % len(cs)]
                 for name, argv, kind in order:
                     res[name].append(one(name, argv, kind, url, n, c, SIZES[fname], tmp))
-            table(w, desc if not a.quick else f"{desc} (quick: N={n})", cs, res, rounds)
+            r = table(w, desc if not a.quick else f"{desc} (quick: N={n})", cs, res, rounds)
+            line.append(f"{w} {r.get('ahttp on_done window', '-')}")
+            if w == "W1" and "ahttp gather" in r:
+                gw = [x["rps"] / y["rps"] for x, y in zip(res["ahttp gather"], res["ahttp on_done window"])
+                      if "error" not in x and "error" not in y]
+                if gw:
+                    line.append(f"W1 gather/window {statistics.median(gw):.2f}x")
             if w == "W4":
                 memory(a.bin, url, n)
                 scaling(a.bin, url, rounds, small=1000 if not a.quick else 100,
                         large=n)
+        if a.ratios:
+            print(f"ahttp window / faster raw loop, paired over {rounds} rounds"
+                  f"{', pinned' if a.pin else ''} ({cpu_model()}): " + ", ".join(line))
     finally:
         ng.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def libcurl_version(bindir):
+    """The libcurl the clients run on (the same library search as theirs)."""
+    try:
+        import ctypes
+        lib = ctypes.CDLL("libcurl.so.4")
+        lib.curl_version.restype = ctypes.c_char_p
+        return lib.curl_version().decode().split()[0].replace("libcurl/", "")
+    except (OSError, AttributeError):
+        return "?"
 
 
 def memory(bindir, url, n):
@@ -303,6 +365,7 @@ def table(w, desc, cs, res, rounds):
         best = [max((x for x in (a, b) if "error" not in x),
                     key=lambda x: x["rps"], default={"error": "both failed"})
                 for a, b in zip(ref, poll)]
+    out = {}
     print(f"## {w}: {desc}\n")
     print("| client | req/s | CPU s | peak RSS MiB | vs raw multi_socket | vs faster raw loop |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -324,8 +387,10 @@ def table(w, desc, cs, res, rounds):
         ratio_best = f"{statistics.median(vs_best):.2f}x" if vs_best else "-"
         note = f" ({len(errs)} failed runs)" if errs else ""
         print(f"| {name}{note} | {rps:,.0f} | {cpu:.2f} | {rss:.1f} | {ratio} | {ratio_best} |")
+        out[name] = ratio_best
     print()
     sys.stdout.flush()
+    return out
 
 
 if __name__ == "__main__":
