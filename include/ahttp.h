@@ -362,6 +362,9 @@ AH_EXTERN int ah_request_opts_set_unix_socket(ah_request_opts *o,
  * retries of a request that is not idempotent (POST, PATCH) too. */
 AH_EXTERN int ah_request_opts_set_retries(ah_request_opts *o, int attempts,
                                           int unsafe);
+/* Decode a compressed body (on, the default) or receive it as sent
+ * (0): the Content-Encoding header then says how it is encoded. */
+AH_EXTERN int ah_request_opts_set_decompress(ah_request_opts *o, int on);
 /* Receive the body through cb instead of keeping it. */
 AH_EXTERN int ah_request_opts_on_data(ah_request_opts *o, ah_data_cb cb,
                                       void *userdata);
@@ -436,6 +439,17 @@ AH_EXTERN size_t ah_response_header_count(const ah_response *r);
 /* Header i (0-based) of the final response, in arrival order. */
 AH_EXTERN int ah_response_header_at(const ah_response *r, size_t i,
                                     const char **name, const char **value);
+/* Reason phrase of the final response's status line ("OK"); "" when it
+ * has none, as over HTTP/2. */
+AH_EXTERN const char *ah_response_reason(const ah_response *r);
+/* Value of the first trailer with that name (any case), NULL if absent. */
+AH_EXTERN const char *ah_response_trailer(const ah_response *r,
+                                          const char *name);
+/* Number of trailers (fields after the body) of the final response. */
+AH_EXTERN size_t ah_response_trailer_count(const ah_response *r);
+/* Trailer i (0-based) of the final response, in arrival order. */
+AH_EXTERN int ah_response_trailer_at(const ah_response *r, size_t i,
+                                     const char **name, const char **value);
 /* URL of the final response after redirects, without credentials. */
 AH_EXTERN const char *ah_response_url(const ah_response *r);
 /* A mark of the response's timeline in microseconds (ah_time), or -1. */

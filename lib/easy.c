@@ -396,6 +396,8 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L);
   if (dirty & DIRTY_TRACE)
     curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
+  if (dirty & DIRTY_DECODE)
+    curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 1L);
   if (dirty & DIRTY_FRESH) {
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 0L);
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 0L);
@@ -586,6 +588,10 @@ int ah__request_setup(struct ah__request *q, const char **why)
     OVERRIDE(DIRTY_UNIX, sp->unix_path != NULL, CURLOPT_UNIX_SOCKET_PATH,
              sp->unix_path);
     OVERRIDE(DIRTY_PROGRESS, sp->on_progress.fn != NULL, CURLOPT_NOPROGRESS, 0L);
+    /* The body as sent: libcurl decodes nothing, the body limit counts
+     * the bytes received, and Accept-Encoding stays the session's (what
+     * this libcurl decodes; the caller may set or remove it). */
+    OVERRIDE(DIRTY_DECODE, sp->raw, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     if (j != NULL && j->get) {
       /* the handle's default: GET, no body */
     } else {

@@ -76,7 +76,8 @@ enum {
   BY_RECV,        /* a reset (errno), a TLS alert, or bad framing */
   BY_SEND,        /* a reset, or a TLS alert */
   BY_PROXY,       /* what a SOCKS proxy said of the server it was asked to reach */
-  BY_TOOLARGE     /* a header over the cap, or after the headers bad framing */
+  BY_TOOLARGE,    /* a header over the cap, or after the headers bad framing */
+  BY_ARG          /* a bad argument, or after the headers a bad trailer */
 };
 
 static const signed char by_code[AH__CURLE_ROWS] = {
@@ -122,7 +123,7 @@ static const signed char by_code[AH__CURLE_ROWS] = {
   [CURLE_OBSOLETE40] = AH_EIO,
   [41] = AH_EIO, /* CURLE_FUNCTION_NOT_FOUND, obsolete */
   [CURLE_ABORTED_BY_CALLBACK] = AH_ECANCELED,
-  [CURLE_BAD_FUNCTION_ARGUMENT] = AH_EINVAL,
+  [CURLE_BAD_FUNCTION_ARGUMENT] = BY_ARG,
   [CURLE_OBSOLETE44] = AH_EIO,
   [CURLE_INTERFACE_FAILED] = AH_ECONNECT,
   [CURLE_OBSOLETE46] = AH_EIO,
@@ -243,6 +244,11 @@ int ah__error_from_curl(const struct ah__failure *f)
      * which 8.5 reports as a bad chunk: the same response, the same code
      * on every release. */
     return f->headers_done ? AH_EPROTO : AH_ETOOLARGE;
+  case BY_ARG:
+    /* 7.88 to 8.5 refuse a trailer line without a colon in their header
+     * store (headers.c) with this code, before ahttp sees it; 8.21 says
+     * CURLE_WEIRD_SERVER_REPLY. A malformed trailer, on every release. */
+    return f->headers_done ? AH_EPROTO : AH_EINVAL;
   default:
     return by_code[rc];
   }

@@ -118,6 +118,7 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->digest = old->digest;
   sp->retries = old->retries;
   sp->retry_unsafe = old->retry_unsafe;
+  sp->raw = old->raw;
   sp->body_len = old->body_len;
   sp->reader = old->reader;
   sp->reader_ud = old->reader_ud;
@@ -358,6 +359,18 @@ int ah_request_opts_set_retries(ah_request_opts *o, int attempts, int unsafe)
     return AH_ENOMEM;
   sp->retries = attempts;
   sp->retry_unsafe = unsafe ? 1 : 0;
+  return AH_OK;
+}
+
+int ah_request_opts_set_decompress(ah_request_opts *o, int on)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  sp->raw = on ? 0 : 1;
   return AH_OK;
 }
 

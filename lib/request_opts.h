@@ -46,6 +46,7 @@ struct ah__reqspec {
   int digest;         /* user and password by digest, not basic */
   int retries;        /* attempts, -1: the session's */
   int retry_unsafe;   /* may be resent though not idempotent */
+  int raw;            /* the body as sent: libcurl decodes nothing */
   char *proxy;        /* NULL: the session's; "": none */
   char *unix_path;    /* NULL: the session's */
   ah_read_cb reader;

@@ -187,6 +187,80 @@ const char *ah_response_header(const ah_response *r, const char *name)
   return NULL;
 }
 
+const char *ah_response_reason(const ah_response *r)
+{
+  if (r == NULL)
+    return NULL;
+  /* The text starts with the reason when a status line was seen. */
+  return r->url_at > r->hdr_at ? text_at(r, r->hdr_at) : "";
+}
+
+/* Trailers: "name\0value\0" from the end of the last header (or of the
+ * reason) to the URL; *end gets where they stop. */
+static const char *trailers_of(const ah_response *r, const char **end)
+{
+  const char *p = text_at(r, r->hdr_at);
+
+  *end = text_at(r, r->url_at);
+  if (p == *end)
+    return p;
+  if (r->nhdr > 0) {
+    p = text_at(r, r->hdr_at + offsets_of(r)[r->nhdr - 1]);
+    p += strlen(p) + 1; /* the last header's name; its value next */
+  }
+  return p + strlen(p) + 1;
+}
+
+size_t ah_response_trailer_count(const ah_response *r)
+{
+  const char *p, *end;
+  size_t n = 0;
+
+  if (r == NULL)
+    return 0;
+  for (p = trailers_of(r, &end); p < end; n++) {
+    p += strlen(p) + 1;
+    p += strlen(p) + 1;
+  }
+  return n;
+}
+
+int ah_response_trailer_at(const ah_response *r, size_t i, const char **name,
+                           const char **value)
+{
+  const char *p, *end;
+
+  if (r == NULL)
+    return AH_EINVAL;
+  for (p = trailers_of(r, &end); p < end; i--) {
+    const char *v = p + strlen(p) + 1;
+    if (i == 0) {
+      if (name)
+        *name = p;
+      if (value)
+        *value = v;
+      return AH_OK;
+    }
+    p = v + strlen(v) + 1;
+  }
+  return AH_EINVAL;
+}
+
+const char *ah_response_trailer(const ah_response *r, const char *name)
+{
+  const char *p, *end;
+
+  if (r == NULL || name == NULL)
+    return NULL;
+  for (p = trailers_of(r, &end); p < end;) {
+    const char *v = p + strlen(p) + 1;
+    if (strcasecmp(p, name) == 0)
+      return v;
+    p = v + strlen(v) + 1;
+  }
+  return NULL;
+}
+
 size_t ah_response_header_count(const ah_response *r)
 {
   return r ? r->nhdr : 0;

@@ -27,7 +27,8 @@ struct ah_response {
   size_t body_len;
   uint16_t status;
   uint16_t nhdr;        /* header count (max_header keeps it small) */
-  uint32_t hdr_at;      /* the header text, from the block's start */
+  uint32_t hdr_at;      /* the reason, header and trailer text (rx.h),
+                         * from the block's start */
   uint32_t url_at;      /* the URL, then the remote and local address */
   uint8_t body_inline : 1; /* 1 when body is in this block */
   uint8_t attempts : 7; /* attempts it took, saturated at 127 */

@@ -50,6 +50,7 @@ void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
   rx->status = rx->version = 0;
   rx->finals = 0;
   rx->in_block = rx->complete = rx->location = rx->interim = rx->set_cookie = 0;
+  rx->trailing = 0;
   rx->lines = 0;
   rx->follow = (uint8_t)follow;
 }
@@ -147,6 +148,32 @@ static int parse_content_length(const char *v, size_t n, int64_t *out)
   return 0;
 }
 
+/* The reason phrase of a status line (rest: what follows the status
+ * code), the first text of the block's hdr, before the headers: the
+ * response finds it there (ah_response_reason). HTTP/2 has none; libcurl
+ * makes the line "HTTP/2 200 ", and the reason is "". AH_OK, AH_EPROTO or
+ * AH_ENOMEM, with *why. */
+static int keep_reason(struct ah__rx *r, const char *rest, size_t n,
+                       const char **why)
+{
+  if (n > 0 && rest[0] == ' ')
+    rest++, n--;
+  while (n > 0 && (rest[n - 1] == '\n' || rest[n - 1] == '\r' || is_ows(rest[n - 1])))
+    n--;
+  if (memchr(rest, '\0', n) != NULL) {
+    *why = "the status line contains a NUL byte";
+    return AH_EPROTO;
+  }
+  if (reserve(&r->hdr, &r->hdr_cap, n + 1) < 0) {
+    *why = "out of memory while storing a response header";
+    return AH_ENOMEM;
+  }
+  memcpy(r->hdr, rest, n);
+  r->hdr[n] = '\0';
+  r->hdr_len = n + 1;
+  return AH_OK;
+}
+
 /* Under libcurl 8.14's own count (5,000), on every release: 1xx blocks
  * included, so that a flood of them ends. */
 static int too_many_lines(const char **why)
@@ -158,7 +185,7 @@ static int too_many_lines(const char **why)
 static int start_block(struct ah__rx *r, const char *line, size_t len,
                        const char **why)
 {
-  int status = 0;
+  int status = 0, err;
   size_t i = 5; /* after "HTTP/" */
 
   while (i < len && line[i] != ' ')
@@ -182,6 +209,8 @@ static int start_block(struct ah__rx *r, const char *line, size_t len,
     r->version = 0;
   r->hdr_len = 0;
   r->nhdr = 0;
+  if ((err = keep_reason(r, line + i + 4, len - i - 4, why)) != AH_OK)
+    return err;
   /* 1xx responses count toward the next block's limit: a server that
    * sends them without end (a flood of 103s) reaches it. */
   r->block_bytes = r->interim ? r->block_bytes + len : len;
@@ -193,6 +222,7 @@ static int start_block(struct ah__rx *r, const char *line, size_t len,
   r->content_length = -1;
   r->in_block = 1;
   r->complete = 0;
+  r->trailing = 0;
   r->location = 0;
   r->set_cookie = 0;
   return AH_OK;
@@ -238,6 +268,65 @@ static int fold_into_last(struct ah__rx *r, const char *v, size_t n)
   return 0;
 }
 
+/* RFC 9110 tchar: what a header name is made of. */
+static int is_tchar(unsigned char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* A trailer line: after a chunked body (HTTP/1.1) or in the HEADERS that
+ * end an HTTP/2 stream, libcurl hands it over as a header line after the
+ * header block. It counts with the block against the header limit; it
+ * must be "name: value" with a token name (no fold, no NUL); it is kept
+ * as "name\0value\0" after the block's headers, with no offset of its
+ * own: the response finds trailers after the last header's value. Only a
+ * response with trailers gets here. */
+static int trailer_line(struct ah__rx *r, const char *line, size_t len,
+                        const char **why)
+{
+  const char *colon, *v;
+  size_t nlen, vlen, i, need;
+
+  r->trailing = 1;
+  r->block_bytes += len;
+  if (r->block_bytes > r->max_header) {
+    *why = "the response's headers and trailers exceed the header size limit";
+    return AH_ETOOLARGE;
+  }
+  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    len--;
+  if (len == 0)
+    return AH_OK; /* the blank line that ends them */
+  if (++r->lines > AH__MAX_HEADER_LINES)
+    return too_many_lines(why);
+  colon = memchr(line, ':', len);
+  nlen = colon ? (size_t)(colon - line) : 0;
+  for (i = 0; i < nlen && is_tchar((unsigned char)line[i]); i++)
+    ;
+  if (nlen == 0 || i < nlen || memchr(line, '\0', len) != NULL) {
+    *why = "the response has a malformed trailer";
+    return AH_EPROTO;
+  }
+  v = colon + 1;
+  vlen = len - nlen - 1;
+  while (vlen > 0 && is_ows(*v))
+    v++, vlen--;
+  while (vlen > 0 && is_ows(v[vlen - 1]))
+    vlen--;
+  need = r->hdr_len + nlen + vlen + 2;
+  if (reserve(&r->hdr, &r->hdr_cap, need) < 0) {
+    *why = "out of memory while storing a response trailer";
+    return AH_ENOMEM;
+  }
+  memcpy(r->hdr + r->hdr_len, line, nlen);
+  r->hdr[r->hdr_len + nlen] = '\0';
+  memcpy(r->hdr + r->hdr_len + nlen + 1, v, vlen);
+  r->hdr[need - 1] = '\0';
+  r->hdr_len = need;
+  return AH_OK;
+}
+
 int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
                              const char **why)
 {
@@ -247,7 +336,9 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
   if (!r->in_block) {
     if (len >= 5 && memcmp(line, "HTTP/", 5) == 0)
       return start_block(r, line, len, why);
-    return AH_OK; /* trailers after the body: not part of the headers */
+    if (r->complete)
+      return trailer_line(r, line, len, why);
+    return AH_OK;
   }
   if (memchr(line, '\0', len) != NULL) {
     *why = "a response header contains a NUL byte";

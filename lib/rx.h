@@ -23,7 +23,8 @@
 struct ah__rx {
   char *body;         /* growable, NUL-terminated; NULL until a byte */
   size_t body_len, body_cap;
-  char *hdr;          /* "name\0value\0" of each header of the block */
+  char *hdr;          /* the reason phrase "reason\0", then "name\0value\0"
+                       * of each header of the block, then of each trailer */
   size_t hdr_len, hdr_cap;
   uint32_t *hdr_off;  /* offset of each name in hdr */
   size_t nhdr, hdr_off_cap;
@@ -38,6 +39,7 @@ struct ah__rx {
   unsigned location : 1;   /* the current block has a Location header */
   unsigned interim : 1;    /* the current block is a 1xx response's */
   unsigned set_cookie : 1; /* the current block sets a cookie */
+  unsigned trailing : 1;   /* a trailer line came after the block */
   uint8_t follow;          /* the redirect statuses followed (journey.h) */
 };
 
@@ -50,7 +52,8 @@ void ah__rx_free(struct ah__rx *rx);
 void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
                   unsigned follow);
 
-/* One header line as libcurl delivers it (CRLF included). Returns AH_OK or
+/* One header line as libcurl delivers it (CRLF included), a trailer line
+ * after the body too. Returns AH_OK or
  * the code that must end the transfer (AH_EPROTO, AH_ETOOLARGE,
  * AH_EREDIRECTS, AH_ENOMEM); *why gets static text on error. */
 int ah__rx_header_line(struct ah__rx *rx, const char *line, size_t len,

@@ -184,8 +184,9 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
     curl_easy_setopt(slot->easy, CURLOPT_FORBID_REUSE, 1L);
     return 0;
   }
-  if (!q->rx->complete)
-    return n; /* a header line: what follows is for the blank line */
+  if (!q->rx->complete || q->rx->trailing)
+    return n; /* a header or trailer line: what follows is for the blank
+               * line that ends a header block */
   if (ah__rx_final_headers(q->rx) && !digest_challenge(q)) {
     if (retry_status(q))
       return n; /* another attempt follows: this one's body is dropped */

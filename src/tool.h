@@ -94,6 +94,7 @@ struct tool_config {
   int digest;
   int insecure, include, fail_http, jsonl, quiet;
   int head;             /* -I: HEAD, the headers to standard output */
+  int raw;              /* --raw: the body as sent, not decompressed */
   int verbose;          /* -v */
   int silent, show_error; /* -s, -S */
   int progress;         /* -1: when standard error is a terminal */
@@ -217,5 +218,8 @@ const char *tool_method(const struct tool_config *c);
 void tool_verbose_event(const ah_event *ev, void *ud);
 /* -v: the final response's status line and headers, "< " in front. */
 void tool_verbose_headers(const ah_response *head);
+/* "HTTP/1.1 200 OK" (prefix first) on out: the status line as received,
+ * the reason phrase included; HTTP/2 has none ("HTTP/2 200"). */
+void tool_status_line(FILE *out, const char *prefix, const ah_response *head);
 
 #endif /* AHTTP_TOOL_H */

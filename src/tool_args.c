@@ -40,6 +40,9 @@ static const char usage[] =
   "  -o, --output FILE        write the one URL's body to FILE\n"
   "      --output-dir DIR     write each body to a file in DIR\n"
   "  -i, --include            print the status line and headers first\n"
+  "                           (and the trailers after the body)\n"
+  "      --raw                the body as sent, not decompressed\n"
+  "      --compressed         decompress the body (the default)\n"
   "  -w, --write-out FORMAT|@FILE  after each request, e.g. '%{http_code}\\n'\n"
   "      --jsonl              one JSON object per request on standard output\n"
   "  -v, --verbose            the request's journey on standard error\n"
@@ -89,7 +92,7 @@ enum {
   OPT_JSONL, OPT_SUMMARY, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INPUT,
   OPT_DIGEST, OPT_PINNED, OPT_CONNECT_TO, OPT_RETRY, OPT_RATE,
   OPT_JSON, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_CERT, OPT_KEY, OPT_NOPROXY,
-  OPT_DURATION
+  OPT_DURATION, OPT_RAW, OPT_COMPRESSED
 };
 
 static const struct option longopts[] = {
@@ -142,6 +145,8 @@ static const struct option longopts[] = {
   {"rate", required_argument, NULL, OPT_RATE},
   {"requests", required_argument, NULL, 'n'},
   {"duration", required_argument, NULL, OPT_DURATION},
+  {"raw", no_argument, NULL, OPT_RAW},
+  {"compressed", no_argument, NULL, OPT_COMPRESSED},
   {"quiet", no_argument, NULL, 'q'},
   {"version", no_argument, NULL, 'V'},
   {"help", no_argument, NULL, 'h'},
@@ -542,6 +547,8 @@ int tool_args_parse(struct tool_config *c, int argc, char **argv, int *done)
     case OPT_UNIX: c->unix_socket = optarg; break;
     case 'f': c->fail_http = 1; break;
     case OPT_JSONL: c->jsonl = 1; break;
+    case OPT_RAW: c->raw = 1; break;
+    case OPT_COMPRESSED: c->raw = 0; break;
     case OPT_SUMMARY: c->summary = 1; break;
     case OPT_PROGRESS: c->progress = 1; break;
     case OPT_NO_PROGRESS: c->progress = 0; break;

@@ -77,7 +77,6 @@ static int on_headers(ah_future *f, const ah_response *head, void *ud)
 {
   struct slot *sl = ud;
   size_t i, n = ah_response_header_count(head);
-  int v = ah_response_http_version(head);
 
   (void)f;
   if (sl->run->c->fail_http && ah_response_status(head) >= 400)
@@ -86,10 +85,7 @@ static int on_headers(ah_future *f, const ah_response *head, void *ud)
     tool_verbose_headers(head);
   if (!sl->run->c->include && !sl->run->c->head)
     return 0;
-  if (v >= 20)
-    printf("HTTP/%d %d\n", v / 10, ah_response_status(head));
-  else
-    printf("HTTP/%d.%d %d\n", v / 10, v % 10, ah_response_status(head));
+  tool_status_line(stdout, "", head);
   for (i = 0; i < n; i++) {
     const char *name, *value;
     if (ah_response_header_at(head, i, &name, &value) == AH_OK)
@@ -144,6 +140,17 @@ static void say_failure(struct run *run, const struct tool_job *job,
             ah_response_status(r));
 }
 
+/* -i: the trailers after the body, as curl prints them. */
+static void print_trailers(const ah_response *r)
+{
+  size_t i, n = ah_response_trailer_count(r);
+  const char *name, *value;
+
+  for (i = 0; i < n; i++)
+    if (ah_response_trailer_at(r, i, &name, &value) == AH_OK)
+      printf("%s: %s\n", name, value);
+}
+
 static void on_done(ah_future *f, void *ud)
 {
   struct slot *sl = ud;
@@ -153,6 +160,8 @@ static void on_done(ah_future *f, void *ud)
   int err = ah_future_error(f), failed, code;
 
   job->seconds = tool_now() - job->start;
+  if (run->c->include && r != NULL)
+    print_trailers(r);
   tool_output_finish(job, err == AH_OK && !job->http_failed);
   failed = err != AH_OK || job->write_err != 0 ||
            (run->c->fail_http && r != NULL && ah_response_status(r) >= 400);
@@ -303,6 +312,8 @@ static ah_request_opts *request_opts(const struct tool_config *c,
     rc = ah_request_opts_set_bearer_token(ro, c->bearer);
   /* Bodies are streamed, never kept: to their file, to standard output,
    * or only counted. */
+  if (rc == AH_OK && c->raw)
+    rc = ah_request_opts_set_decompress(ro, 0);
   if (rc == AH_OK)
     rc = ah_request_opts_on_data(ro, on_data, sl);
   if (rc == AH_OK && (c->include || c->head || c->verbose || c->fail_http))

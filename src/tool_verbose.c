@@ -227,15 +227,23 @@ void tool_verbose_event(const ah_event *ev, void *ud)
   }
 }
 
+void tool_status_line(FILE *out, const char *prefix, const ah_response *head)
+{
+  int v = ah_response_http_version(head);
+  const char *reason = ah_response_reason(head); /* "" over HTTP/2 */
+
+  if (v >= 20)
+    fprintf(out, "%sHTTP/%d %d", prefix, v / 10, ah_response_status(head));
+  else
+    fprintf(out, "%sHTTP/%d.%d %d", prefix, v / 10, v % 10, ah_response_status(head));
+  fprintf(out, "%s%s\n", *reason ? " " : "", reason);
+}
+
 void tool_verbose_headers(const ah_response *head)
 {
   size_t i, n = ah_response_header_count(head);
-  int v = ah_response_http_version(head);
 
-  if (v >= 20)
-    fprintf(stderr, "< HTTP/%d %d\n", v / 10, ah_response_status(head));
-  else
-    fprintf(stderr, "< HTTP/%d.%d %d\n", v / 10, v % 10, ah_response_status(head));
+  tool_status_line(stderr, "< ", head);
   for (i = 0; i < n; i++) {
     const char *name, *value;
     if (ah_response_header_at(head, i, &name, &value) == AH_OK)

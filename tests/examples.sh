@@ -47,6 +47,13 @@ timeout 20 "$b/examples/stream" "$u/size/300000" > "$out.body" 2> "$log"
 [ "$(wc -c < "$out.body")" -eq 300000 ] || { echo "examples: stream wrote $(wc -c < "$out.body") bytes"; fail=1; }
 check stream "^status 200, length 300000$" "^done$"
 rm -f "$out.body"
+timeout 20 "$b/examples/as_sent" "$u/gzip/5000" > "$out.body" 2> "$log"
+check as_sent "^status 200 OK$" "bytes, encoding gzip$"
+${PYTHON:-python3} -c 'import gzip, sys; assert gzip.decompress(open(sys.argv[1], "rb").read()) == b"z" * 5000' "$out.body" ||
+  { echo "examples: as_sent: not the gzip body as sent"; fail=1; }
+timeout 20 "$b/examples/as_sent" "$u/trailers?X-Checksum:%20abc" > "$out.body" 2> "$log"
+check as_sent "^status 200 OK$" "^5 bytes, encoding none$" "^trailer X-Checksum: abc$"
+rm -f "$out.body"
 urls=""
 for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do urls="$urls $u/size/$n"; done
 timeout 20 "$b/examples/window" $urls http://127.0.0.1:1/ > "$log" 2>&1

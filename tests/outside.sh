@@ -6,7 +6,8 @@
 # The curl tool is the reference for the exit statuses the tool shares
 # with it. httpbin (Debian's python3-httpbin under gunicorn, on two
 # ports) judges the journey (SPEC 4b): methods and bodies across 301,
-# 302, 303 and 307, and secrets kept to their origin.
+# 302, 303 and 307, and secrets kept to their origin; and serves bodies
+# encoded (gzip, deflate, brotli) for --raw; -I shows reason phrases.
 # Usage: outside.sh AHTTP_TOOL
 tool=$1
 for cmd in h2o nghttpd curl openssl gunicorn; do
@@ -87,5 +88,25 @@ journey "GET - Bearer tok 1" -d hello "$(to 301 /anything)"
 journey "PUT put Bearer tok 1" -X PUT -d put "$(to 302 /anything)"
 journey "GET - Bearer tok 1" -X PUT -d put "$(to 303 /anything)"
 journey "DELETE - none 1" -X DELETE "$(to 308 "http://localhost:$bin1/anything")"
-[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's; httpbin: methods, bodies and secrets across 301, 302, 303, 307, 308)"
+# The body as sent (--raw): httpbin's /gzip, /deflate and /brotli stay as
+# encoded, and decoded here they are httpbin's JSON saying so; without
+# --raw the tool decodes them itself.
+for enc in gzip:gzipped:gzip.decompress deflate:deflated:zlib.decompress brotli:brotli:brotli.decompress; do
+  path=${enc%%:*} dec=${enc##*:} key=${enc#*:}; key=${key%%:*}
+  timeout 20 "$tool" -s --raw -o "$tmp/raw" "http://127.0.0.1:$bin1/$path" &&
+    /usr/bin/python3 -c "import gzip, zlib, brotli, json, sys
+d = json.loads($dec(open(sys.argv[1], 'rb').read()))
+assert d['$key'] is True, d" "$tmp/raw" ||
+    { echo "outside: httpbin: ahttp --raw /$path: not the body as encoded"; fail=1; }
+  timeout 20 "$tool" -s "http://127.0.0.1:$bin1/$path" |
+    /usr/bin/python3 -c "import json, sys; assert json.load(sys.stdin)['$key'] is True" ||
+    { echo "outside: httpbin: ahttp /$path: not decoded"; fail=1; }
+done
+# The status line with the reason phrase the server sent; HTTP/2 has none.
+for want in "HTTP/1.1 200 OK|http://127.0.0.1:$bin1/get" "HTTP/1.1 404 NOT FOUND|http://127.0.0.1:$bin1/status/404" \
+            "HTTP/2 200|--cacert $tmp/cert.pem https://127.0.0.1:$tls/1k"; do
+  got=$(timeout 20 "$tool" -s -I ${want#*|} | head -1)
+  [ "$got" = "${want%%|*}" ] || { echo "outside: ahttp -I ${want#*|}: '$got', want '${want%%|*}'"; fail=1; }
+done
+[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's; httpbin: methods, bodies and secrets across 301, 302, 303, 307, 308; gzip, deflate and brotli bodies as sent and decoded; reason phrases)"
 exit $fail

@@ -289,6 +289,17 @@ class Handler(socketserver.BaseRequestHandler):
                 out += b"%x\r\n" % c + b"c" * c + b"\r\n"
                 left -= c
             self.send(out + b"0\r\n\r\n")
+        elif name == "trailers":
+            # A chunked body "hello" and the trailers of the query (lines
+            # separated by "|", sent as they are: bad ones too).
+            lines = urllib.parse.unquote(query).split("|") if query else []
+            self.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                      b"Trailer: X-Checksum\r\n\r\n5\r\nhello\r\n0\r\n" +
+                      b"".join(l.encode() + b"\r\n" for l in lines) + b"\r\n")
+        elif name == "reason":
+            # /reason/STATUS?TEXT: a status line with this reason phrase.
+            self.send(b"HTTP/1.1 %s %s\r\nContent-Length: 2\r\n\r\nok" %
+                      (arg.encode(), urllib.parse.unquote(query).encode()))
         elif name == "idle-close":
             # A keep-alive response, then the server drops the idle
             # connection after arg ms, as servers do at their idle timeout.

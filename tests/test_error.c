@@ -49,6 +49,10 @@ static void test_same_code_different_causes(void **state)
   assert_int_equal(map_tls(CURLE_RECV_ERROR, 0, 0), AH_EPROTO);
   /* HTTP/0.9 and garbage: the scheme was already checked. */
   assert_int_equal(map(CURLE_UNSUPPORTED_PROTOCOL, 0, 0, 0), AH_EPROTO);
+  /* After the headers, a trailer line libcurl's header store refused
+   * (7.88, 8.5: no colon); before them a bad argument. */
+  assert_int_equal(map(CURLE_BAD_FUNCTION_ARGUMENT, 0, 0, 1), AH_EPROTO);
+  assert_int_equal(map(CURLE_BAD_FUNCTION_ARGUMENT, 0, 0, 0), AH_EINVAL);
 }
 
 static void test_table(void **state)

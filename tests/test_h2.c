@@ -3,11 +3,14 @@
  * over TLS: redirects and their methods, secrets, and streams the server
  * refused unprocessed (REFUSED_STREAM, above a GOAWAY's last stream id),
  * sent again for any method when retries are on, while a connection that
- * died after the request arrived never sends a POST twice. */
+ * died after the request arrived never sends a POST twice. Trailers and
+ * the reason phrase over HTTP/2 against nghttpd (nghttp2's own server). */
 #include <ahttp.h>
+#include <curl/curl.h> /* curl_version_info: which libcurl runs */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "curl_caps.h"
 #include "journey.h"
@@ -365,6 +368,72 @@ static void test_hostile_frames(void **state)
   hostile_frames(1);
 }
 
+/* nghttpd (Debian's nghttp2-server) serving dir over h2c with two
+ * trailers on every response: the trailers come in the HEADERS frame
+ * that ends the stream, and HTTP/2 has no reason phrase. libcurl 7.88.1
+ * and 8.5.0 end the transfer at the body's last byte (the response has a
+ * Content-Length) and never deliver the trailers; 8.21.0 does. */
+static void test_trailers_from_nghttpd(void **state)
+{
+  const char *argv[] = {
+    "sh", "-c",
+    "p=$(${PYTHON:-python3} -c 'import socket; s=socket.socket(); "
+    "s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])') && echo READY $p && "
+    "exec nghttpd --no-tls -d \"$0\" -a 127.0.0.1 --trailer 'x-checksum: abc' "
+    "--trailer 'grpc-status: 0' $p >/dev/null 2>&1", dir, NULL};
+  unsigned v = curl_version_info(CURLVERSION_NOW)->version_num;
+  ah_session_opts *so = ah_session_opts_new();
+  char line[64], path[128], u[128];
+  const ah_response *r;
+  ah_future *f = NULL;
+  ah_session *s;
+  size_t len;
+  FILE *fp;
+  pid_t pid;
+  int port = 0, i;
+
+  (void)state;
+  snprintf(path, sizeof path, "%s/hello", dir);
+  assert_non_null(fp = fopen(path, "w"));
+  fputs("hello, trailers", fp);
+  fclose(fp);
+  pid = tu_spawn(argv, line, sizeof line);
+  assert_true(pid > 0);
+  assert_int_equal(sscanf(line, "READY %d", &port), 1);
+  ah_session_opts_set_http_version(so, AH_HTTP_2_PRIOR_KNOWLEDGE);
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  snprintf(u, sizeof u, "http://127.0.0.1:%d/hello", port);
+  /* nghttpd listens a moment after it starts: a bounded wait. */
+  for (i = 0; i < 100; i++) {
+    f = ah_session_fetch(s, u, NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    if (ah_future_error(f) != AH_ECONNECT)
+      break;
+    ah_future_free(f);
+    f = NULL;
+    usleep(50000);
+  }
+  assert_non_null(f);
+  r = ah_future_response(f);
+  assert_non_null(r);
+  assert_int_equal(ah_response_http_version(r), 20);
+  assert_string_equal(ah_response_body(r, &len), "hello, trailers");
+  assert_string_equal(ah_response_reason(r), "");
+  if (v >= 0x081500) {
+    assert_int_equal(ah_response_trailer_count(r), 2);
+    assert_string_equal(ah_response_trailer(r, "x-checksum"), "abc");
+    assert_string_equal(ah_response_trailer(r, "grpc-status"), "0");
+    assert_null(ah_response_header(r, "grpc-status"));
+  } else if (v < 0x080600) {
+    assert_int_equal(ah_response_trailer_count(r), 0);
+  }
+  ah_future_free(f);
+  ah_session_free(s);
+  tu_server_stop(pid);
+  unlink(path);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -375,6 +444,7 @@ int main(void)
     TU_TEST(test_refused_streams_sent_again),
     TU_TEST(test_refused_without_retries),
     TU_TEST(test_dropped_connection_not_resent),
+    TU_TEST(test_trailers_from_nghttpd),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -403,6 +403,44 @@ static void test_gzip(void **state)
   ah_session_free(s);
 }
 
+/* The body as nginx sent it, decompression off: gzip bytes, as
+ * Content-Encoding says; the reason phrases of nginx's status lines over
+ * HTTP/1.1, none over HTTP/2. */
+static void test_gzip_raw_and_reason(void **state)
+{
+  ah_session *s = session_with(NULL, AH_HTTP_DEFAULT), *h2;
+  ah_request_opts *o = ah_request_opts_new();
+  const ah_response *r;
+  const char *b;
+  ah_future *f;
+  size_t len;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_set_decompress(o, 0), AH_OK);
+  f = ah_session_fetch(s, url(PLAIN, "/t.txt"), o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  r = ah_future_response(f);
+  assert_string_equal(ah_response_header(r, "content-encoding"), "gzip");
+  b = ah_response_body(r, &len);
+  assert_true(len > 10 && len < 16 * 640);
+  assert_memory_equal(b, "\x1f\x8b", 2);
+  assert_string_equal(ah_response_reason(r), "OK");
+  ah_future_free(f);
+  f = get(s, url(PLAIN, "/no-such-file"));
+  assert_int_equal(ah_response_status(ah_future_response(f)), 404);
+  assert_string_equal(ah_response_reason(ah_future_response(f)), "Not Found");
+  ah_future_free(f);
+  h2 = session_with(NULL, AH_HTTP_2_PRIOR_KNOWLEDGE);
+  f = get(h2, url(H2C, "/1k"));
+  assert_int_equal(ah_response_http_version(ah_future_response(f)), 20);
+  assert_string_equal(ah_response_reason(ah_future_response(f)), "");
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(h2);
+  ah_session_free(s);
+}
+
 static void test_unix_socket(void **state)
 {
   ah_session_opts *o = ah_session_opts_new();
@@ -606,6 +644,7 @@ int main(void)
     TU_TEST(test_h2_multiplexed),
     TU_TEST(test_h2c_prior_knowledge),
     TU_TEST(test_gzip),
+    TU_TEST(test_gzip_raw_and_reason),
     TU_TEST(test_unix_socket),
     TU_TEST(test_proxy),
     TU_TEST(test_limits_hold_under_100000),

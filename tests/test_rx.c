@@ -35,6 +35,7 @@ static void test_blocks_and_final_headers(void **state)
   assert_int_equal(ah__rx_headers_complete(r), 1);
   /* Trailers after the body are not headers of the response. */
   assert_int_equal(LINE(r, "X-Trailer: t\r\n"), AH_OK);
+  assert_int_equal(r->trailing, 1);
   assert_int_equal(r->status, 200);
   res = ah__response_build(r, "http://u:pw@h.test/x", 200, NULL);
   ah__rx_free(r); /* the result stands alone */
@@ -49,6 +50,10 @@ static void test_blocks_and_final_headers(void **state)
   assert_string_equal(v, "a/b");
   assert_string_equal(ah_response_url(res), "http://h.test/x");
   assert_string_equal(ah_response_body(res, NULL), "");
+  /* ... they are its trailers; HTTP/2 has no reason phrase. */
+  assert_int_equal(ah_response_trailer_count(res), 1);
+  assert_string_equal(ah_response_trailer(res, "x-trailer"), "t");
+  assert_string_equal(ah_response_reason(res), "");
   ah__response_free(res);
   ah__response_free(NULL);
   ah__rx_free(NULL);
@@ -62,6 +67,127 @@ static void test_status_line_checked(void **state)
   (void)state;
   assert_int_equal(LINE(r, "HTTP/1.1 abc\r\n"), AH_EPROTO);
   assert_non_null(why);
+  ah__rx_free(r);
+}
+
+/* The reason phrase is the final status line's, trimmed, kept with the
+ * header text; a status line without one, or HTTP/2's, gives "". */
+static void test_reason_phrase(void **state)
+{
+  struct ah__rx *r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
+  const char *why = NULL;
+  ah_response *res;
+
+  (void)state;
+  /* No status line at all: no reason, no trailers. */
+  res = ah__response_build(r, "http://h.test/", 0, NULL);
+  assert_string_equal(ah_response_reason(res), "");
+  assert_int_equal(ah_response_trailer_count(res), 0);
+  ah__response_free(res);
+  assert_int_equal(LINE(r, "HTTP/1.1 103 Early Hints\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "Link: </a.css>\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "HTTP/1.1 404 Nicht  gefunden \t\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  res = ah__response_build(r, "http://h.test/", 404, NULL);
+  assert_string_equal(ah_response_reason(res), "Nicht  gefunden");
+  assert_int_equal(ah_response_header_count(res), 0); /* the 103's are gone */
+  assert_int_equal(ah_response_trailer_count(res), 0);
+  assert_null(ah_response_trailer(res, "link"));
+  ah__response_free(res);
+  ah__rx_reset(r, 1000, 4096, AH__FOLLOW_ALL);
+  assert_int_equal(LINE(r, "HTTP/1.0 200\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "A: 1\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  res = ah__response_build(r, "http://h.test/", 200, NULL);
+  assert_string_equal(ah_response_reason(res), "");
+  assert_string_equal(ah_response_header(res, "a"), "1");
+  assert_int_equal(ah_response_trailer_count(res), 0);
+  ah__response_free(res);
+  assert_null(ah_response_reason(NULL));
+  ah__rx_reset(r, 1000, 4096, AH__FOLLOW_ALL);
+  assert_int_equal(ah__rx_header_line(r, "HTTP/1.1 200 O\0K\r\n", 18, &why), AH_EPROTO);
+  assert_string_equal(why, "the status line contains a NUL byte");
+  ah__rx_free(r);
+}
+
+/* Trailers: kept apart from the headers, counted with them against the
+ * header limit, refused when malformed. */
+static void test_trailers(void **state)
+{
+  struct ah__rx *r = ah__rx_new(1000, 4096, AH__FOLLOW_ALL);
+  const char *why = NULL, *n = NULL, *v = NULL;
+  ah_response *res;
+  char big[200];
+  int i;
+
+  (void)state;
+  assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "Transfer-Encoding: chunked\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "X-Checksum: header\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  assert_int_equal(r->trailing, 0);
+  assert_int_equal(ah__rx_body(r, "hello", 5, &why), AH_OK);
+  assert_int_equal(LINE(r, "X-Checksum: \t abc \r\n"), AH_OK);
+  assert_int_equal(r->trailing, 1);
+  assert_int_equal(LINE(r, "grpc-status:0\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "X-Empty:\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK); /* their end */
+  res = ah__response_build(r, "http://h.test/", 200, NULL);
+  assert_int_equal(ah_response_header_count(res), 2);
+  assert_string_equal(ah_response_header(res, "x-checksum"), "header");
+  assert_null(ah_response_header(res, "grpc-status"));
+  assert_int_equal(ah_response_trailer_count(res), 3);
+  assert_string_equal(ah_response_trailer(res, "X-CHECKSUM"), "abc");
+  assert_string_equal(ah_response_trailer(res, "grpc-status"), "0");
+  assert_string_equal(ah_response_trailer(res, "x-empty"), "");
+  assert_null(ah_response_trailer(res, "transfer-encoding"));
+  assert_int_equal(ah_response_trailer_at(res, 1, &n, &v), AH_OK);
+  assert_string_equal(n, "grpc-status");
+  assert_string_equal(v, "0");
+  assert_int_equal(ah_response_trailer_at(res, 2, NULL, NULL), AH_OK);
+  assert_int_equal(ah_response_trailer_at(res, 3, &n, &v), AH_EINVAL);
+  assert_int_equal(ah_response_trailer_at(NULL, 0, &n, &v), AH_EINVAL);
+  assert_int_equal(ah_response_trailer_count(NULL), 0);
+  assert_null(ah_response_trailer(NULL, "a"));
+  assert_null(ah_response_trailer(res, NULL));
+  assert_string_equal(ah_response_reason(res), "OK");
+  assert_string_equal(ah_response_body(res, NULL), "hello");
+  ah__response_free(res);
+
+  /* Malformed: a fold, no colon, no name, a name that is no token, NUL. */
+  {
+    static const char *const bad[] = {" folded: x\r\n", "no colon\r\n",
+                                      ": v\r\n", "Bad Name: v\r\n",
+                                      "X-Sp : v\r\n"};
+    for (i = 0; i < 5; i++) {
+      ah__rx_reset(r, 1000, 4096, AH__FOLLOW_ALL);
+      assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+      assert_int_equal(LINE(r, "\r\n"), AH_OK);
+      why = NULL;
+      assert_int_equal(LINE(r, bad[i]), AH_EPROTO);
+      assert_string_equal(why, "the response has a malformed trailer");
+    }
+    ah__rx_reset(r, 1000, 4096, AH__FOLLOW_ALL);
+    assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+    assert_int_equal(LINE(r, "\r\n"), AH_OK);
+    assert_int_equal(ah__rx_header_line(r, "X-A: \0\r\n", 7, &why), AH_EPROTO);
+  }
+
+  /* Headers and trailers share the header limit. */
+  ah__rx_reset(r, 1000, 400, AH__FOLLOW_ALL);
+  memset(big, 'v', sizeof big);
+  memcpy(big, "X-Big: ", 7);
+  memcpy(big + sizeof big - 3, "\r\n", 3);
+  assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+  assert_int_equal(LINE(r, big), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  assert_int_equal(LINE(r, big), AH_ETOOLARGE);
+  assert_string_equal(why, "the response's headers and trailers exceed the header size limit");
+
+  /* A trailer line before any header block is nothing (as before). */
+  ah__rx_reset(r, 1000, 4096, AH__FOLLOW_ALL);
+  assert_int_equal(LINE(r, "no colon\r\n"), AH_OK);
   ah__rx_free(r);
 }
 
@@ -326,6 +452,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
     TU_TEST(test_blocks_and_final_headers),
     TU_TEST(test_status_line_checked),
+    TU_TEST(test_reason_phrase),
+    TU_TEST(test_trailers),
     TU_TEST(test_content_length_rules),
     TU_TEST(test_nul_and_header_limit),
     TU_TEST(test_header_count_limit),

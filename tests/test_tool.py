@@ -65,9 +65,44 @@ class OneUrl(unittest.TestCase):
         rc, out, _ = run(["-i", url("/size/5")])
         self.assertEqual(rc, 0)
         head, _, body = out.partition(b"\n\n")
-        self.assertEqual(head.split(b"\n")[0], b"HTTP/1.1 200")
+        self.assertEqual(head.split(b"\n")[0], b"HTTP/1.1 200 OK")
         self.assertIn(b"Content-Length: 5", head)
         self.assertEqual(body, b"xxxxx")
+
+    def test_reason_phrase_and_trailers(self):
+        # The reason phrase as the server sent it (curl prints it too).
+        rc, out, _ = run(["-I", url("/reason/404?Nicht%20gefunden")])
+        self.assertEqual((rc, out.split(b"\n")[0]), (0, b"HTTP/1.1 404 Nicht gefunden"))
+        rc, out, _ = run(["-I", url("/reason/200")])  # none sent: none printed
+        self.assertEqual((rc, out.split(b"\n")[0]), (0, b"HTTP/1.1 200"))
+        # -i: the trailers after the body, as curl -i prints them.
+        rc, out, _ = run(["-i", url("/trailers?X-Checksum:%20abc|grpc-status:0")])
+        self.assertEqual(rc, 0)
+        head, _, rest = out.partition(b"\n\n")
+        self.assertEqual(head.count(b"HTTP/1.1 200 OK"), 1)
+        self.assertEqual(rest, b"helloX-Checksum: abc\ngrpc-status: 0\n")
+        rc, out, _ = run([url("/trailers?X-Checksum:%20abc")])  # without -i: the body
+        self.assertEqual((rc, out), (0, b"hello"))
+        # A malformed trailer fails the request (AH_EPROTO; the exit
+        # status is libcurl's own code, which differs between releases).
+        for bad in ("no%20colon", "%20folded:x"):
+            rc, _, err = run([url("/trailers?" + bad)])
+            self.assertNotEqual(rc, 0)
+            self.assertIn("HTTP protocol error", err)
+
+    def test_raw_and_compressed(self):
+        import gzip
+        rc, out, _ = run(["--raw", url("/gzip/5000")])
+        self.assertEqual(rc, 0)
+        self.assertEqual(out[:2], b"\x1f\x8b")
+        self.assertEqual(gzip.decompress(out), b"z" * 5000)
+        for args in ([], ["--compressed"], ["--raw", "--compressed"]):
+            rc, out, _ = run(args + [url("/gzip/5000")])
+            self.assertEqual((rc, out), (0, b"z" * 5000), args)
+        # -w %{size_download} counts what was received as sent.
+        rc, out, _ = run(["--raw", "-o", "/dev/null", "-w", "%{size_download}", url("/gzip/5000")])
+        self.assertEqual(rc, 0)
+        self.assertLess(int(out), 5000)
 
     def test_method_headers_and_body(self):
         rc, out, _ = run(["-X", "PUT", "-H", "X-Test: yes", "-d", "payload", url("/echo")])
@@ -317,7 +352,7 @@ class CurlOptions(unittest.TestCase):
     def test_head(self):
         rc, out, _ = run(["-I", url("/size/5")])
         self.assertEqual(rc, 0)
-        self.assertTrue(out.startswith(b"HTTP/1.1 200\n"))
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK\n"))
         self.assertIn(b"Content-Length: 5\n", out)
         self.assertTrue(out.endswith(b"\n\n"))  # the headers, no body
         self.assertNotIn(b"xxxxx", out)
@@ -405,7 +440,7 @@ class CurlOptions(unittest.TestCase):
                 "< 302 redirect",
                 "* Issue another request to this URL: '%s'" % url("/redirect/0"),
                 "> GET /redirect/0",
-                "< HTTP/1.1 200",
+                "< HTTP/1.1 200 OK",
                 "< Content-Length: 7",
                 "<",
                 "* Done: status 200"]

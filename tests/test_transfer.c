@@ -4,6 +4,7 @@
  * redirect count and addresses. */
 #include <ahttp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -277,6 +278,152 @@ static void test_queue_time(void **state)
   ah_session_opts_free(so);
 }
 
+struct heads {
+  int calls;
+  char reason[64];
+  size_t trailers, bytes;
+};
+
+static int note_head(ah_future *f, const ah_response *head, void *ud)
+{
+  struct heads *h = ud;
+
+  (void)f;
+  h->calls++;
+  snprintf(h->reason, sizeof h->reason, "%s", ah_response_reason(head));
+  h->trailers = ah_response_trailer_count(head);
+  return 0;
+}
+
+static int count_bytes(ah_future *f, const char *data, size_t len, void *ud)
+{
+  (void)f;
+  (void)data;
+  ((struct heads *)ud)->bytes += len;
+  return 0;
+}
+
+/* The reason phrase of the status line, and the trailers of a chunked
+ * response apart from its headers: the headers callback runs once, before
+ * them (it ran again for each trailer line before), and a streamed body's
+ * response has them too. A malformed trailer is AH_EPROTO on every
+ * libcurl (7.88 and 8.5 refuse one without a colon themselves, with a
+ * code of their own). */
+static void test_reason_and_trailers(void **state)
+{
+  static const char *const bad[] = {"/trailers?no%20colon", "/trailers?%20folded:x",
+                                    "/trailers?Bad%20Name:x"};
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  struct heads h;
+  const ah_response *r;
+  const char *n, *v;
+  ah_future *f;
+  size_t i;
+
+  (void)state;
+  memset(&h, 0, sizeof h);
+  assert_int_equal(ah_request_opts_on_headers(o, note_head, &h), AH_OK);
+  f = tu_fetch(s, tu_url("/trailers?X-Checksum:%20abc|grpc-status:0"), o);
+  assert_string_equal(tu_body(f), "hello");
+  r = ah_future_response(f);
+  assert_int_equal(h.calls, 1);
+  assert_string_equal(h.reason, "OK");
+  assert_int_equal(h.trailers, 0);
+  assert_string_equal(ah_response_reason(r), "OK");
+  assert_int_equal(ah_response_trailer_count(r), 2);
+  assert_string_equal(ah_response_trailer(r, "x-checksum"), "abc");
+  assert_int_equal(ah_response_trailer_at(r, 1, &n, &v), AH_OK);
+  assert_string_equal(n, "grpc-status");
+  assert_string_equal(v, "0");
+  assert_null(ah_response_header(r, "x-checksum"));
+  assert_string_equal(ah_response_header(r, "trailer"), "X-Checksum");
+  ah_future_free(f);
+
+  /* Streamed: the body went to the callback, the trailers are kept. */
+  assert_int_equal(ah_request_opts_on_data(o, count_bytes, &h), AH_OK);
+  f = tu_fetch(s, tu_url("/trailers?X-Checksum:%20def"), o);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(h.bytes, 5);
+  assert_string_equal(ah_response_trailer(ah_future_response(f), "x-checksum"), "def");
+  ah_future_free(f);
+
+  f = tu_fetch(s, tu_url("/reason/404?Nicht%20gefunden"), NULL);
+  r = ah_future_response(f);
+  assert_non_null(r);
+  assert_int_equal(ah_response_status(r), 404);
+  assert_string_equal(ah_response_reason(r), "Nicht gefunden");
+  assert_int_equal(ah_response_trailer_count(r), 0);
+  ah_future_free(f);
+
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    f = tu_fetch(s, tu_url(bad[i]), NULL);
+    if (ah_future_error(f) != AH_EPROTO)
+      fail_msg("%s: %s", bad[i], ah_future_errmsg(f));
+    ah_future_free(f);
+  }
+  f = tu_fetch(s, tu_url("/trailers"), NULL); /* none: fine */
+  assert_string_equal(tu_body(f), "hello");
+  assert_int_equal(ah_response_trailer_count(ah_future_response(f)), 0);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* Decompression off: the body as sent, gzip bytes, counted as received
+ * against the body limit; Accept-Encoding is still sent; the requests
+ * after it on the session decode again. */
+static void test_decompress_off(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *o = ah_request_opts_new();
+  const ah_response *r;
+  const char *b;
+  ah_session *s;
+  ah_future *f;
+  size_t len, i;
+
+  (void)state;
+  assert_int_equal(ah_session_opts_set_max_body(so, 10000), AH_OK);
+  assert_int_equal(ah_session_opts_set_max_connections(so, 1, 0), AH_OK);
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  assert_int_equal(ah_request_opts_set_decompress(NULL, 0), AH_EINVAL);
+  assert_int_equal(ah_request_opts_set_decompress(o, 0), AH_OK);
+  /* 1,000,000 bytes as about 1,000 of gzip: under the limit as sent. */
+  f = tu_fetch(s, tu_url("/gzip/1000000"), o);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  r = ah_future_response(f);
+  b = ah_response_body(r, &len);
+  assert_int_equal(len, strtoul(ah_response_header(r, "content-length"), NULL, 10));
+  assert_true(len < 10000);
+  assert_memory_equal(b, "\x1f\x8b", 2);
+  assert_string_equal(ah_response_header(r, "content-encoding"), "gzip");
+  ah_future_free(f);
+  /* Decoded, the same body is over the limit. */
+  f = tu_fetch(s, tu_url("/gzip/1000000"), NULL);
+  assert_int_equal(ah_future_error(f), AH_ETOOLARGE);
+  ah_future_free(f);
+  /* The one connection and handle decode again. */
+  f = tu_fetch(s, tu_url("/gzip/1000"), NULL);
+  b = ah_response_body(ah_future_response(f), &len);
+  assert_int_equal(len, 1000);
+  for (i = 0; i < len; i++)
+    assert_int_equal(b[i], 'z');
+  ah_future_free(f);
+  f = tu_fetch(s, tu_url("/echo"), o);
+  assert_non_null(strstr(tu_body(f), "header Accept-Encoding: "));
+  ah_future_free(f);
+  /* Turned on again, the option decodes. */
+  assert_int_equal(ah_request_opts_set_decompress(o, 1), AH_OK);
+  f = tu_fetch(s, tu_url("/gzip/1000"), o);
+  ah_response_body(ah_future_response(f), &len);
+  assert_int_equal(len, 1000);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -287,6 +434,8 @@ int main(void)
     TU_TEST(test_calls_from_transfer_callbacks),
     TU_TEST(test_timings_version_addresses),
     TU_TEST(test_queue_time),
+    TU_TEST(test_reason_and_trailers),
+    TU_TEST(test_decompress_off),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -234,6 +234,34 @@ static void sc_gather(long k)
   ah_session_free(s);
 }
 
+/* A body as sent (decompression off) and a response with trailers. */
+static void sc_raw_and_trailers(long k)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *fs[2] = {NULL, NULL};
+  const ah_response *r;
+  int i;
+
+  if (s != NULL && o != NULL && ah_request_opts_set_decompress(o, 0) == AH_OK) {
+    fs[0] = ah_session_fetch(s, tu_url("/gzip/3000"), o);
+    fs[1] = ah_session_fetch(s, tu_url("/trailers?X-A:%201|X-B:2"), NULL);
+    for (i = 0; i < 2; i++)
+      expect(k, "raw body and trailers", wait_one(fs[i]), AH_OK);
+    if ((r = ah_future_response(fs[0])) != NULL &&
+        (ah_response_body(r, NULL)[0] != '\x1f' || ah_response_trailer_count(r) != 0))
+      wrong(k, "raw body and trailers", "the body is not as sent", AH_OK);
+    if ((r = ah_future_response(fs[1])) != NULL &&
+        (ah_response_trailer_count(r) != 2 || ah_response_trailer(r, "x-b") == NULL ||
+         *ah_response_reason(r) != 'O'))
+      wrong(k, "raw body and trailers", "the trailers or the reason are wrong", AH_OK);
+  }
+  for (i = 0; i < 2; i++)
+    ah_future_free(fs[i]);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
 static char form_file[64];
 
 static void sc_post_multipart(long k)
@@ -423,6 +451,7 @@ static const struct {
   {"GET", sc_get},
   {"gather of 20 (redirects, chunked, gzip)", sc_gather},
   {"POST multipart", sc_post_multipart},
+  {"raw body and trailers", sc_raw_and_trailers},
   {"canceled and timed-out futures", sc_cancel_and_timeout},
   {"session freed with pending futures", sc_free_pending},
   {"retries, host rates, events, overrides", sc_retry_rate_events},
