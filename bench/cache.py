@@ -68,9 +68,54 @@ def main():
     try:
         for w in a.only.split(","):
             workload(a, ng, w, *WORKLOADS[w])
-        print(f"Medians of {a.rounds} rounds; libcurl {bench.libcurl_version(a.bin)}.")
+        print(f"Medians of {a.rounds} rounds; libcurl {bench.libcurl_version(a.bin)}.\n")
+        copies(a, ng)
     finally:
         ng.stop()
+
+
+def copies(a, ng):
+    """Copies per byte of a kept body: the lines memcpy writes per line of
+    body (marginal between 4 and 12 requests, 2 at a time), for nginx's
+    1 MiB file (a Content-Length) and a 4 MiB chunked body of
+    tests/server.py (no length: the buffer grows as it comes)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    srv = subprocess.Popen([sys.executable, os.path.join(here, "..", "tests", "server.py")],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(srv.stdout.readline().split()[1])
+        print("## A kept body: copies per byte (lines memcpy writes / lines of body)\n")
+        print("| body | size | copies per byte |")
+        print("|---|---:|---:|")
+        for name, url, size in [("nginx, Content-Length", ng.url("1m"), 1 << 20),
+                                ("tests/server.py, chunked", f"http://127.0.0.1:{port}/chunked/4194304", 4 << 20)]:
+            s1 = simulate_fn([f"{a.bin}/bench_ahttp", "window", url, "4", "2"])
+            s2 = simulate_fn([f"{a.bin}/bench_ahttp", "window", url, "12", "2"])
+            lines = (s2 - s1) / 8
+            print(f"| {name} | {size:,} | {lines / (size / 64):.2f} |")
+        print()
+    finally:
+        srv.kill()
+        srv.wait()
+
+
+def simulate_fn(argv, fn="__memcpy"):
+    """D1 write misses of the functions whose name starts with fn."""
+    with tempfile.NamedTemporaryFile(suffix=".cg") as out:
+        p = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=yes"] + GEOMETRY +
+                           ["--cachegrind-out-file=" + out.name] + argv,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit("cachegrind failed: " + p.stderr[-500:])
+        names, cur, total = None, None, 0
+        for line in open(out.name):
+            if line.startswith("events:"):
+                names = line.split()[1:]
+            elif line.startswith("fn="):
+                cur = line[3:].strip()
+            elif line[:1].isdigit() and cur and cur.startswith(fn) and names:
+                total += int(line.split()[1:][names.index("D1mw")])
+        return total
 
 
 def workload(a, ng, w, file, ns, c):

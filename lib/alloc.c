@@ -16,6 +16,7 @@ static __thread unsigned long alloc_failures;
  * otherwise before the first use. */
 static ah_allocator use = {sizeof use, malloc, calloc, realloc, free, strdup};
 static int started; /* libcurl was handed the wrappers: no change now */
+static int custom;  /* the caller's allocator is in use */
 
 /* The first allocation fixes the allocator: memory must be freed by the
  * allocator that made it. */
@@ -35,6 +36,11 @@ static void *count_failure(void *p)
 unsigned long ah__alloc_failures(void)
 {
   return alloc_failures;
+}
+
+int ah__alloc_custom(void)
+{
+  return custom;
 }
 
 void *ah__malloc(size_t n)
@@ -107,6 +113,7 @@ int ah_set_allocator(const ah_allocator *a)
   if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
     return AH_EBUSY;
   use = a ? *a : libc;
+  custom = a != NULL;
   use.size = sizeof use;
   return AH_OK;
 }

@@ -20,6 +20,8 @@ void *ah__reallocarray(void *p, size_t n, size_t size);
  * libcurl fails with "out of memory" while this did not move was not
  * short of memory (libcurl 7.88 says so for an oversized header line). */
 unsigned long ah__alloc_failures(void);
+/* 1 when the caller's allocator (ah_set_allocator) is in use. */
+int ah__alloc_custom(void);
 
 /* The allocator is fixed from now on (the first allocation, or libcurl
  * handed the wrappers): ah_set_allocator then says AH_EBUSY. */

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "body.h"
 #include "journey.h"
 #include "rx.h"
 #include "url.h"
@@ -130,6 +131,7 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
   }
   r->body_len = rx->body_len;
   r->body_inline = inline_body ? 1 : 0;
+  r->body_mapped = 0;
   if (inline_body) {
     r->body = p + at;
     if (rx->body_len)
@@ -137,13 +139,12 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
     r->body[rx->body_len] = '\0';
   } else {
     /* Take the buffer; give back what geometric growth left unused. */
+    ah__body_trim(&rx->body, rx->body_len, &rx->body_cap, rx->body_mapped);
     r->body = rx->body;
+    r->body_mapped = rx->body_mapped;
     rx->body = NULL;
-    if (rx->body_cap - rx->body_len > rx->body_len / 8) {
-      char *shrunk = ah__realloc(r->body, r->body_len + 1);
-      if (shrunk != NULL)
-        r->body = shrunk;
-    }
+    rx->body_cap = 0;
+    rx->body_mapped = 0;
   }
   return r;
 }
@@ -153,7 +154,8 @@ void ah__response_free(ah_response *r)
   if (r == NULL)
     return;
   if (!r->body_inline)
-    ah__free(r->body);
+    ah__body_free(r->body, r->body_mapped ? ah__body_pages(r->body_len + 1) : 0,
+                  r->body_mapped);
   ah__free(r);
 }
 

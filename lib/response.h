@@ -31,6 +31,7 @@ struct ah_response {
                          * from the block's start */
   uint32_t url_at;      /* the URL, then the remote and local address */
   uint8_t body_inline : 1; /* 1 when body is in this block */
+  uint8_t body_mapped : 1; /* 1 when body is in pages of its own (body.h) */
   uint8_t attempts : 7; /* attempts it took, saturated at 127 */
   uint8_t version;      /* 10, 11, 20, 30 */
   uint16_t redirects;

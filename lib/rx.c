@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "body.h"
 #include "journey.h"
 
 /* What a receiver keeps between responses; larger buffers are let go,
@@ -38,10 +39,12 @@ void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
     rx->hdr_off = NULL;
     rx->hdr_off_cap = 0;
   }
-  if (rx->body_cap > KEEP_BODY) {
-    ah__free(rx->body);
+  if (rx->body == NULL || rx->body_cap > KEEP_BODY) {
+    if (rx->body != NULL)
+      ah__body_free(rx->body, rx->body_cap, rx->body_mapped);
     rx->body = NULL;
     rx->body_cap = 0;
+    rx->body_mapped = 0;
   }
   rx->body_len = rx->hdr_len = rx->nhdr = rx->block_bytes = 0;
   rx->max_body = max_body;
@@ -59,7 +62,7 @@ void ah__rx_free(struct ah__rx *rx)
 {
   if (rx == NULL)
     return;
-  ah__free(rx->body);
+  ah__body_free(rx->body, rx->body_cap, rx->body_mapped);
   ah__free(rx->hdr);
   ah__free(rx->hdr_off);
   ah__free(rx);
@@ -435,8 +438,9 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
       *why = "the response's Content-Length exceeds the body size limit";
       return AH_ETOOLARGE;
     }
-    ah__free(r->body); /* empty: nothing to copy */
+    ah__body_free(r->body, r->body_cap, r->body_mapped); /* empty */
     r->body_cap = 0;
+    r->body_mapped = 0;
     r->body = ah__malloc((size_t)r->content_length + 1); /* exact */
     if (r->body == NULL)
       goto nomem;
@@ -456,11 +460,10 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
       ncap = r->max_body + 1;
     if (ncap < need)
       ncap = need;
-    char *p = ah__realloc(r->body, ncap);
-    if (p == NULL)
+    int mapped = r->body_mapped;
+    if (ah__body_grow(&r->body, r->body_len, &r->body_cap, ncap, &mapped) < 0)
       goto nomem;
-    r->body = p;
-    r->body_cap = ncap;
+    r->body_mapped = mapped ? 1 : 0;
   }
   memcpy(r->body + r->body_len, data, len);
   r->body_len += len;

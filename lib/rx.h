@@ -40,6 +40,7 @@ struct ah__rx {
   unsigned interim : 1;    /* the current block is a 1xx response's */
   unsigned set_cookie : 1; /* the current block sets a cookie */
   unsigned trailing : 1;   /* a trailer line came after the block */
+  unsigned body_mapped : 1; /* body is in pages of its own (body.h) */
   uint8_t follow;          /* the redirect statuses followed (journey.h) */
 };
 

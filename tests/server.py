@@ -282,13 +282,13 @@ class Handler(socketserver.BaseRequestHandler):
                             reason="Found"))
         elif name == "chunked":
             n = int(arg)
-            out = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            out = [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"]
             left = n
             while left > 0:
                 c = min(left, 1000)
-                out += b"%x\r\n" % c + b"c" * c + b"\r\n"
+                out.append(b"%x\r\n" % c + b"c" * c + b"\r\n")
                 left -= c
-            self.send(out + b"0\r\n\r\n")
+            self.send(b"".join(out) + b"0\r\n\r\n")
         elif name == "trailers":
             # A chunked body "hello" and the trailers of the query (lines
             # separated by "|", sent as they are: bad ones too).

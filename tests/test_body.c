@@ -1,0 +1,129 @@
+/* test_body.c - the buffer a kept body grows in (lib/body.c): small ones
+ * stay on the heap; past AH__BODY_MAP_MIN the bytes move once into pages
+ * of their own, which then grow by mremap with every byte where it was;
+ * the trim gives back the unused pages and the free unmaps them. And a
+ * chunked body of 1 MiB, whole and mapped, through a real transfer. */
+#include <ahttp.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "body.h"
+#include "response.h"
+#include "testutil.h"
+
+/* Append n bytes of a pattern that depends on the position. */
+static void append(char **p, size_t *len, size_t *cap, int *mapped, size_t n)
+{
+  size_t i, ncap = *cap ? *cap : 1024;
+
+  while (ncap < *len + n + 1)
+    ncap *= 2;
+  if (ncap > *cap)
+    assert_int_equal(ah__body_grow(p, *len, cap, ncap, mapped), 0);
+  for (i = 0; i < n; i++)
+    (*p)[*len + i] = (char)((*len + i) * 7 % 251);
+  *len += n;
+  (*p)[*len] = '\0';
+}
+
+static int intact(const char *p, size_t len)
+{
+  size_t i;
+
+  for (i = 0; i < len; i++)
+    if (p[i] != (char)(i * 7 % 251))
+      return 0;
+  return 1;
+}
+
+/* 1 when [p, p + n) is mapped (mincore fails with ENOMEM where not). */
+static int is_mapped(void *p, size_t n)
+{
+  unsigned char v[64];
+
+  assert_true(ah__body_pages(n) / (size_t)sysconf(_SC_PAGESIZE) <= sizeof v);
+  return mincore(p, n, v) == 0 ? 1 : (errno == ENOMEM ? 0 : -1);
+}
+
+static void test_small_body_stays_on_the_heap(void **state)
+{
+  char *p = NULL;
+  size_t len = 0, cap = 0;
+  int mapped = 0;
+
+  (void)state;
+  while (len < AH__BODY_MAP_MIN / 4)
+    append(&p, &len, &cap, &mapped, 1000);
+  assert_int_equal(mapped, 0);
+  assert_true(intact(p, len));
+  ah__body_trim(&p, len, &cap, mapped);
+  assert_int_equal(cap, len + 1); /* a quarter was unused: given back */
+  assert_true(intact(p, len));
+  ah__body_free(p, cap, mapped);
+}
+
+static void test_large_body_grows_in_its_own_pages(void **state)
+{
+  char *p = NULL, *first = NULL;
+  size_t len = 0, cap = 0, page = (size_t)sysconf(_SC_PAGESIZE);
+  int mapped = 0;
+
+  (void)state;
+  while (len < 8u << 20) {
+    append(&p, &len, &cap, &mapped, 16000);
+    if (mapped && first == NULL) {
+      first = p; /* the one move: heap to pages */
+      assert_true(len < AH__BODY_MAP_MIN);
+    }
+  }
+  assert_int_equal(mapped, 1);
+  assert_int_equal(cap % page, 0);
+  assert_true(intact(p, len));
+  ah__body_trim(&p, len, &cap, mapped);
+  assert_int_equal(cap, ah__body_pages(len + 1));
+  assert_true(intact(p, len));
+  /* The pages past the trim are gone; the free unmaps the rest. */
+  assert_int_equal(is_mapped(p + cap, page), 0);
+  assert_int_equal(is_mapped(p, page), 1);
+  ah__body_free(p, cap, mapped);
+  assert_int_equal(is_mapped(p, page), 0);
+}
+
+/* A chunked response of 1 MiB (no Content-Length): kept whole, in pages
+ * of its own, and freed with its future (the descriptor and leak checks
+ * of every test, and the sanitizer and valgrind legs). */
+static void test_chunked_body_through_a_transfer(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f = ah_session_fetch(s, tu_url("/chunked/1048576"), NULL);
+  const ah_response *r;
+  const char *b;
+  size_t len, i;
+
+  (void)state;
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  r = ah_future_response(f);
+  b = ah_response_body(r, &len);
+  assert_int_equal(len, 1048576);
+  for (i = 0; i < len && b[i] == 'c'; i++)
+    ;
+  assert_int_equal(i, len);
+  assert_int_equal(b[len], '\0');
+  assert_int_equal(r->body_mapped, 1);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_small_body_stays_on_the_heap),
+    TU_TEST(test_large_body_grows_in_its_own_pages),
+    TU_TEST(test_chunked_body_through_a_transfer),
+  };
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}
