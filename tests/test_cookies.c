@@ -229,6 +229,7 @@ static void test_jar_api(void **state)
   assert_int_equal(listed(s, "WWW.Example.COM"), 2);
   assert_int_equal(listed(s, "example.com"), 1);
   assert_int_equal(listed(s, "a.b.example.com"), 1);
+  assert_int_equal(listed(s, "x.www.example.com"), 1); /* host is www's alone */
   assert_int_equal(listed(s, "badexample.com"), 0);
   assert_int_equal(listed(s, "nowhere.test"), 0);
 
