@@ -254,6 +254,36 @@ static void sc_post_multipart(long k)
   ah_session_free(s);
 }
 
+/* Issue 20: a form from memory, pairs, a request's cookies, and the
+ * jar's copy and clearing. */
+static void sc_forms_and_cookies(long k)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new(), *u = ah_request_opts_new();
+  ah_future *f = NULL, *g = NULL;
+  ah_cookies *c = NULL;
+
+  if (s != NULL && o != NULL && u != NULL &&
+      ah_request_opts_add_form_data(o, "a\"b", "x\0y", 3, "f.bin", NULL) == AH_OK &&
+      ah_request_opts_add_cookie(o, "sid", "1") == AH_OK &&
+      ah_request_opts_add_urlencoded(u, "q", "a b") == AH_OK &&
+      ah_request_opts_add_urlencoded(u, "r", NULL) == AH_OK) {
+    f = wait_one(ah_session_fetch(s, tu_url("/redirect-code/307?/set-cookie/k/v"), o));
+    expect(k, "POST multipart from memory, 307", f, AH_OK);
+    g = wait_one(ah_session_fetch(s, tu_url("/echo"), u));
+    expect(k, "POST urlencoded", g, AH_OK);
+    if (ah_session_cookies_list(s, "127.0.0.1", &c) == AH_OK)
+      ah_cookies_free(c);
+    ah_session_cookies_clear(s, "127.0.0.1");
+    ah_session_cookies_clear(s, NULL);
+  }
+  ah_future_free(f);
+  ah_future_free(g);
+  ah_request_opts_free(o);
+  ah_request_opts_free(u);
+  ah_session_free(s);
+}
+
 static void sc_cancel_and_timeout(long k)
 {
   ah_session *s = ah_session_new(NULL);
@@ -423,6 +453,7 @@ static const struct {
   {"GET", sc_get},
   {"gather of 20 (redirects, chunked, gzip)", sc_gather},
   {"POST multipart", sc_post_multipart},
+  {"forms from memory and pairs, a request's cookies, the jar", sc_forms_and_cookies},
   {"canceled and timed-out futures", sc_cancel_and_timeout},
   {"session freed with pending futures", sc_free_pending},
   {"retries, host rates, events, overrides", sc_retry_rate_events},
