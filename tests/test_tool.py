@@ -501,6 +501,8 @@ class CurlOptions(unittest.TestCase):
         self.assertIn(b"header Cookie: a=1; b=2\n", out)
         rc, out, _ = run(["-b", "a=1;b=2 ;  c=", url("/echo")])
         self.assertIn(b"header Cookie: a=1; b=2; c=\n", out)
+        rc, out, _ = run(["-b", "a=x y", url("/echo")])  # a space: refused, not sent
+        self.assertEqual((rc, out), (2, b""))
         with tempfile.TemporaryDirectory() as d:
             jar = os.path.join(d, "jar")
             rc, _, _ = run(["-c", jar, url("/set-cookie/flavour/oat")])
