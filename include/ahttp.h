@@ -70,6 +70,13 @@ typedef enum ah_http_version {
   AH_HTTP_2_PRIOR_KNOWLEDGE = 3 /* HTTP/2 without upgrade, also cleartext */
 } ah_http_version;
 
+/* A cookie's attributes, as bits (ah_cookies_flags). */
+enum {
+  AH_COOKIE_SECURE = 1,     /* sent over https only */
+  AH_COOKIE_HTTP_ONLY = 2,  /* HttpOnly: not for scripts */
+  AH_COOKIE_SUBDOMAINS = 4  /* sent to subdomains of its domain too */
+};
+
 /* What a retry policy retries (ah_session_opts_set_retries). */
 typedef enum ah_retry_on {
   AH_RETRY_CONNECT = 1, /* no connection made: refused, unreachable, connect timeout */
@@ -96,6 +103,8 @@ typedef struct ah_request_opts ah_request_opts;
 typedef struct ah_future ah_future;
 typedef struct ah_response ah_response;
 typedef struct ah_loop ah_loop;
+/* A copy of a session's cookies (ah_session_cookies_list). */
+typedef struct ah_cookies ah_cookies;
 
 /* What happened to a request, for ah_session_opts_on_event. */
 typedef enum ah_event_type {
@@ -292,6 +301,27 @@ AH_EXTERN int ah_session_wakeup(ah_session *s);
 AH_EXTERN int ah_session_cookies_load(ah_session *s, const char *path);
 /* Write the session's cookies to a Netscape cookie file. */
 AH_EXTERN int ah_session_cookies_save(ah_session *s, const char *path);
+/* *out = a copy of the jar's cookies that would go to host (NULL: all). */
+AH_EXTERN int ah_session_cookies_list(ah_session *s, const char *host,
+                                      ah_cookies **out);
+/* Remove from the jar the cookies that would go to host (NULL: all). */
+AH_EXTERN int ah_session_cookies_clear(ah_session *s, const char *host);
+/* The number of cookies in a list from ah_session_cookies_list. */
+AH_EXTERN size_t ah_cookies_count(const ah_cookies *c);
+/* Cookie i's name (NULL past the end); valid until ah_cookies_free. */
+AH_EXTERN const char *ah_cookies_name(const ah_cookies *c, size_t i);
+/* Cookie i's value (NULL past the end); valid until ah_cookies_free. */
+AH_EXTERN const char *ah_cookies_value(const ah_cookies *c, size_t i);
+/* Cookie i's domain, no leading dot (NULL past the end). */
+AH_EXTERN const char *ah_cookies_domain(const ah_cookies *c, size_t i);
+/* Cookie i's path (NULL past the end). */
+AH_EXTERN const char *ah_cookies_path(const ah_cookies *c, size_t i);
+/* Cookie i's expiry in Unix seconds, 0 at the session's end, -1 past the end. */
+AH_EXTERN long long ah_cookies_expires(const ah_cookies *c, size_t i);
+/* Cookie i's AH_COOKIE_* bits, -1 past the end. */
+AH_EXTERN int ah_cookies_flags(const ah_cookies *c, size_t i);
+/* Release a cookie list; NULL does nothing. */
+AH_EXTERN void ah_cookies_free(ah_cookies *c);
 
 /* Request options: a builder; a future keeps what it needs of it. */
 AH_EXTERN ah_request_opts *ah_request_opts_new(void);
@@ -332,6 +362,20 @@ AH_EXTERN int ah_request_opts_set_body_rewind(ah_request_opts *o,
 AH_EXTERN int ah_request_opts_add_form_field(ah_request_opts *o,
                                              const char *name,
                                              const char *value);
+/* A multipart/form-data part from memory (len bytes, copied, NULs too);
+ * filename and content_type may be NULL. */
+AH_EXTERN int ah_request_opts_add_form_data(ah_request_opts *o,
+                                            const char *name,
+                                            const void *data, size_t len,
+                                            const char *filename,
+                                            const char *content_type);
+/* Append name=value to an application/x-www-form-urlencoded body. */
+AH_EXTERN int ah_request_opts_add_urlencoded(ah_request_opts *o,
+                                             const char *name,
+                                             const char *value);
+/* A cookie for this request alone: not stored, kept to its origin. */
+AH_EXTERN int ah_request_opts_add_cookie(ah_request_opts *o, const char *name,
+                                         const char *value);
 /* A multipart/form-data file part read from path when the request starts. */
 AH_EXTERN int ah_request_opts_add_form_file(ah_request_opts *o,
                                             const char *name,

@@ -12,9 +12,12 @@
  * push a program's other cookies out by flooding. */
 #include "cookies.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "alloc.h"
 
@@ -168,3 +171,136 @@ out:
   ah__free(en);
   curl_slist_free_all(list);
 }
+
+/* 1 when the jar would send en to host (RFC 6265 section 5.1.3's domain
+ * match): host is the cookie's domain, or a subdomain of it when the
+ * cookie is for subdomains too (tailmatch, libcurl's second field). */
+static int for_host(const struct entry *en, const char *host)
+{
+  size_t hl = strlen(host);
+  const char *tail = en->domain + en->domain_len + 1;
+
+  if (hl == en->domain_len)
+    return strncasecmp(host, en->domain, hl) == 0;
+  return hl > en->domain_len && strncmp(tail, "TRUE\t", 5) == 0 &&
+         host[hl - en->domain_len - 1] == '.' &&
+         strncasecmp(host + hl - en->domain_len, en->domain, en->domain_len) == 0;
+}
+
+/* The 5th field, the expiry (0: at the end of the session). */
+static long long expires_of(const struct entry *en)
+{
+  const char *p = en->line;
+  int i;
+
+  for (i = 0; i < 4; i++)
+    p = strchr(p, '\t') + 1;
+  return strtoll(p, NULL, 10);
+}
+
+int ah__cookies_clear(CURL *w, const char *host)
+{
+  struct curl_slist *list = NULL, *l;
+  struct entry en;
+
+  if (host == NULL)
+    return curl_easy_setopt(w, CURLOPT_COOKIELIST, "ALL") == CURLE_OK ? AH_OK : AH_ENOMEM;
+  if (curl_easy_getinfo(w, CURLINFO_COOKIELIST, &list) != CURLE_OK)
+    return AH_ENOMEM;
+  for (l = list; l; l = l->next)
+    if (parse(&en, l->data) == 0 && for_host(&en, host)) {
+      drop(w, &en);
+      if (!en.dropped) {
+        curl_slist_free_all(list);
+        return AH_ENOMEM;
+      }
+    }
+  curl_slist_free_all(list);
+  return AH_OK;
+}
+
+/* A snapshot of the jar: each cookie's fields, copied into one block
+ * that lives until ah_cookies_free. */
+struct ah_cookies {
+  size_t n;
+  struct ah__cookie {
+    const char *name, *value, *domain, *path;
+    long long expires;
+    int flags;
+  } c[];
+};
+
+int ah__cookies_snapshot(CURL *w, const char *host, ah_cookies **out)
+{
+  struct curl_slist *list = NULL, *l;
+  struct entry en;
+  ah_cookies *cs;
+  size_t n = 0, text = 0, size;
+  char *t;
+  long long now = (long long)time(NULL);
+
+  *out = NULL;
+  if (w != NULL && curl_easy_getinfo(w, CURLINFO_COOKIELIST, &list) != CURLE_OK)
+    return AH_ENOMEM;
+  for (l = list; l; l = l->next) {
+    n++;
+    text += strlen(l->data) + 1;
+  }
+  /* n entries and their text: every field of a line fits in the line. */
+  if (n > (SIZE_MAX - sizeof *cs - text) / sizeof cs->c[0] ||
+      (cs = ah__malloc((size = sizeof *cs + n * sizeof cs->c[0]) + text)) == NULL) {
+    curl_slist_free_all(list);
+    return AH_ENOMEM;
+  }
+  cs->n = 0;
+  t = (char *)cs + size;
+  for (l = list; l; l = l->next) {
+    struct ah__cookie *c = &cs->c[cs->n];
+    const char *f = l->data, *path, *secure;
+    long long exp;
+    if (parse(&en, f) != 0 || (host != NULL && !for_host(&en, host)))
+      continue;
+    exp = expires_of(&en);
+    if (exp != 0 && exp <= now)
+      continue; /* expired (as ahttp's caps expire a flood) */
+    path = strchr(strchr(en.domain, '\t') + 1, '\t') + 1;
+    secure = strchr(path, '\t') + 1;
+    c->flags = (strncmp(f, "#HttpOnly_", 10) == 0 ? AH_COOKIE_HTTP_ONLY : 0) |
+               (strncmp(secure, "TRUE\t", 5) == 0 ? AH_COOKIE_SECURE : 0) |
+               (strncmp(en.domain + en.domain_len + 1, "TRUE\t", 5) == 0
+                    ? AH_COOKIE_SUBDOMAINS : 0);
+    c->expires = exp;
+#define FIELD(dst, from, len) \
+    (dst = t, memcpy(t, from, len), t[len] = '\0', t += (len) + 1)
+    FIELD(c->domain, en.domain, en.domain_len);
+    FIELD(c->path, path, (size_t)(secure - 1 - path));
+    FIELD(c->name, en.name, en.name_len);
+    FIELD(c->value, en.name + en.name_len + 1, strlen(en.name + en.name_len + 1));
+#undef FIELD
+    cs->n++;
+  }
+  curl_slist_free_all(list);
+  *out = cs;
+  return AH_OK;
+}
+
+void ah_cookies_free(ah_cookies *cs)
+{
+  ah__free(cs);
+}
+
+size_t ah_cookies_count(const ah_cookies *cs)
+{
+  return cs ? cs->n : 0;
+}
+
+#define GETTER(type, field, none) \
+  type ah_cookies_##field(const ah_cookies *cs, size_t i) \
+  { return cs != NULL && i < cs->n ? cs->c[i].field : none; }
+GETTER(const char *, name, NULL)
+GETTER(const char *, value, NULL)
+GETTER(const char *, domain, NULL)
+GETTER(const char *, path, NULL)
+GETTER(long long, expires, -1)
+GETTER(int, flags, -1)
+#undef GETTER

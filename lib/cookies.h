@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <stddef.h>
 
+#include "ahttp.h"
 #include "rx.h"
 
 /* The jar's caps: RFC 6265 section 6.1 asks for at least 50 cookies per
@@ -17,5 +18,12 @@
  * set beyond per_domain in their domain or beyond total in the jar. */
 void ah__cookies_bound(CURL *e, CURLSH *share, const struct ah__rx *rx,
                        const char *host, size_t per_domain, size_t total);
+
+/* Expire the cookies of w's jar that would go to host (NULL: all). */
+int ah__cookies_clear(CURL *w, const char *host);
+
+/* *out = a copy of the live cookies of w's jar that would go to host
+ * (NULL: all); w NULL gives an empty list. AH_OK or AH_ENOMEM. */
+int ah__cookies_snapshot(CURL *w, const char *host, ah_cookies **out);
 
 #endif

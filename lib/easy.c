@@ -105,7 +105,11 @@ static int build_form(struct ah__slot *slot, const struct ah__reqspec *sp,
       if (rc == CURLE_OK && p->filename)
         rc = curl_mime_filename(part, p->filename);
     } else if (rc == CURLE_OK) {
-      rc = curl_mime_data(part, p->value, CURL_ZERO_TERMINATED);
+      /* Bytes from memory, NULs and all; libcurl copies them, and reads
+       * its copy again for each hop and attempt. */
+      rc = curl_mime_data(part, p->value, p->value_len);
+      if (rc == CURLE_OK && p->filename)
+        rc = curl_mime_filename(part, p->filename);
     }
     if (rc == CURLE_OK && p->type)
       rc = curl_mime_type(part, p->type);
@@ -190,7 +194,7 @@ nomem:
  * before a chunked or large body, then waits up to a second for a server
  * that never sends one: ahttp sends the body at once, unless the caller
  * set Expect. The lines a request needs, as BODY_* bits. */
-enum { BODY_TYPE = 1, BODY_NO_EXPECT = 2 };
+enum { BODY_TYPE = 1, BODY_NO_EXPECT = 2, BODY_FORM = 4 };
 static int body_defaults(const struct ah__defaults *d, const struct ah__reqspec *sp)
 {
   int need = 0;
@@ -199,7 +203,7 @@ static int body_defaults(const struct ah__defaults *d, const struct ah__reqspec 
     return 0;
   if (sp->form == NULL && !has_header(sp->headers, "Content-Type") &&
       !has_header(d->headers, "Content-Type"))
-    need |= BODY_TYPE;
+    need |= sp->urlencoded ? BODY_FORM : BODY_TYPE;
   if (!has_header(sp->headers, "Expect") && !has_header(d->headers, "Expect"))
     need |= BODY_NO_EXPECT;
   return need;
@@ -212,6 +216,9 @@ static int add_body_defaults(struct curl_slist **l, int need)
   if ((need & BODY_TYPE) &&
       (n = curl_slist_append(*l, "Content-Type: application/octet-stream")) != NULL)
     *l = n, need &= ~BODY_TYPE;
+  if ((need & BODY_FORM) &&
+      (n = curl_slist_append(*l, "Content-Type: application/x-www-form-urlencoded")) != NULL)
+    *l = n, need &= ~BODY_FORM;
   if ((need & BODY_NO_EXPECT) && (n = curl_slist_append(*l, "Expect:")) != NULL)
     *l = n, need &= ~BODY_NO_EXPECT;
   return need == 0 ? AH_OK : AH_ENOMEM;
@@ -388,6 +395,8 @@ void ah__slot_recycle(struct ah__slot *slot)
   }
   if (dirty & DIRTY_PROXY)
     curl_easy_setopt(e, CURLOPT_PROXY, d->proxy ? d->proxy : "");
+  if (dirty & DIRTY_COOKIE)
+    curl_easy_setopt(e, CURLOPT_COOKIE, NULL);
   if (dirty & DIRTY_UNIX)
     curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
   if (dirty & DIRTY_PROGRESS)
@@ -584,6 +593,11 @@ int ah__request_setup(struct ah__request *q, const char **why)
                                          : (long)CURLAUTH_BASIC);
       }
     }
+    /* The caller's cookies: libcurl puts them in one Cookie header with
+     * the jar's, and never into the jar. A secret of the original
+     * origin (SPEC 4b): a hop that left it goes without them. */
+    OVERRIDE(DIRTY_COOKIE, sp->cookies != NULL && (j == NULL || !j->foreign),
+             CURLOPT_COOKIE, sp->cookies);
     OVERRIDE(DIRTY_PROXY, sp->proxy != NULL, CURLOPT_PROXY, sp->proxy);
     OVERRIDE(DIRTY_UNIX, sp->unix_path != NULL, CURLOPT_UNIX_SOCKET_PATH,
              sp->unix_path);

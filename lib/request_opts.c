@@ -52,6 +52,7 @@ void ah__reqspec_unref(struct ah__reqspec *sp)
   curl_slist_free_all(sp->headers);
   curl_slist_free_all(sp->sensitive);
   ah__free(sp->body);
+  ah__free(sp->cookies);
   ah__free(sp->query);
   ah__free(sp->user);
   ah__free(sp->password);
@@ -115,6 +116,7 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->idle_ms = old->idle_ms;
   sp->max_redirects = old->max_redirects;
   sp->has_body = old->has_body;
+  sp->urlencoded = old->urlencoded;
   sp->digest = old->digest;
   sp->retries = old->retries;
   sp->retry_unsafe = old->retry_unsafe;
@@ -129,6 +131,7 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->on_progress = old->on_progress;
   bad |= dup_opt(&sp->method, old->method);
   bad |= dup_opt(&sp->query, old->query);
+  bad |= dup_opt(&sp->cookies, old->cookies);
   bad |= dup_opt(&sp->user, old->user);
   bad |= dup_opt(&sp->password, old->password);
   bad |= dup_opt(&sp->bearer, old->bearer);
@@ -148,7 +151,10 @@ static struct ah__reqspec *writable(ah_request_opts *o)
     *sp->form_tail = c;
     sp->form_tail = &c->next;
     c->is_file = p->is_file;
-    bad |= dup_opt(&c->name, p->name) | dup_opt(&c->value, p->value) |
+    c->value_len = p->value_len;
+    if ((c->value = ah__memdup0(p->value, p->value_len)) == NULL)
+      bad = 1;
+    bad |= dup_opt(&c->name, p->name) |
            dup_opt(&c->filename, p->filename) | dup_opt(&c->type, p->type);
   }
   if (bad) {
@@ -307,6 +313,7 @@ int ah_request_opts_set_body(ah_request_opts *o, const void *data, size_t len)
   sp->body = b;
   sp->body_len = len;
   sp->has_body = 1;
+  sp->urlencoded = 0;
   return AH_OK;
 }
 
@@ -473,26 +480,56 @@ int ah_request_opts_set_body_rewind(ah_request_opts *o, ah_rewind_cb cb)
   return AH_OK;
 }
 
-static int add_form(ah_request_opts *o, const char *name, const char *value,
-                    const char *filename, const char *type, int is_file)
+/* A copy of s with '"', CR and LF as %22, %0D and %0A: how browsers
+ * write a form part's name and file name (the HTML standard's
+ * multipart/form-data encoding), so that no name can end the quoted
+ * string or the header line it is in. NULL stays NULL. */
+static int dup_part_name(char **to, const char *s)
+{
+  size_t n = 0;
+  const char *p;
+  char *o;
+
+  *to = NULL;
+  if (s == NULL)
+    return 0;
+  for (p = s; *p; p++)
+    n += (*p == '"' || *p == '\r' || *p == '\n') ? 3 : 1;
+  if ((o = *to = ah__malloc(n + 1)) == NULL)
+    return -1;
+  for (p = s; *p; p++) {
+    if (*p == '"' || *p == '\r' || *p == '\n') {
+      *o++ = '%';
+      *o++ = *p == '"' ? '2' : '0';
+      *o++ = *p == '"' ? '2' : *p == '\r' ? 'D' : 'A';
+    } else {
+      *o++ = *p;
+    }
+  }
+  *o = '\0';
+  return 0;
+}
+
+static int add_form(ah_request_opts *o, const char *name, const void *value,
+                    size_t len, const char *filename, const char *type,
+                    int is_file)
 {
   struct ah__reqspec *sp;
   struct ah__form *p;
 
-  if (o == NULL || name == NULL || value == NULL)
+  if (o == NULL || name == NULL || (value == NULL && len > 0))
     return AH_EINVAL;
   if ((sp = writable(o)) == NULL)
     return AH_ENOMEM;
-  if (strpbrk(name, "\r\n\"") != NULL ||
-      (filename && strpbrk(filename, "\r\n\"") != NULL) ||
-      (type && strpbrk(type, "\r\n") != NULL))
-    return refuse(sp, "a form part's name, file name or type contains CR, "
-                      "LF or a quote");
+  if (type && strpbrk(type, "\r\n") != NULL)
+    return refuse(sp, "a form part's content type contains CR or LF");
   if ((p = ah__calloc(1, sizeof *p)) == NULL)
     return AH_ENOMEM;
   p->is_file = is_file;
-  if (dup_opt(&p->name, name) | dup_opt(&p->value, value) |
-      dup_opt(&p->filename, filename) | dup_opt(&p->type, type)) {
+  p->value_len = len;
+  if ((p->value = ah__memdup0(value ? value : "", len)) == NULL ||
+      dup_part_name(&p->name, name) | dup_part_name(&p->filename, filename) |
+      dup_opt(&p->type, type)) {
     form_free(p);
     return AH_ENOMEM;
   }
@@ -504,14 +541,127 @@ static int add_form(ah_request_opts *o, const char *name, const char *value,
 int ah_request_opts_add_form_field(ah_request_opts *o, const char *name,
                                    const char *value)
 {
-  return add_form(o, name, value, NULL, NULL, 0);
+  if (value == NULL)
+    return AH_EINVAL;
+  return add_form(o, name, value, strlen(value), NULL, NULL, 0);
 }
 
 int ah_request_opts_add_form_file(ah_request_opts *o, const char *name,
                                   const char *path, const char *filename,
                                   const char *content_type)
 {
-  return add_form(o, name, path, filename, content_type, 1);
+  if (path == NULL)
+    return AH_EINVAL;
+  return add_form(o, name, path, strlen(path), filename, content_type, 1);
+}
+
+int ah_request_opts_add_form_data(ah_request_opts *o, const char *name,
+                                  const void *data, size_t len,
+                                  const char *filename,
+                                  const char *content_type)
+{
+  return add_form(o, name, data, len, filename, content_type, 0);
+}
+
+/* Form-encode s onto out (application/x-www-form-urlencoded, as Python's
+ * urlencode writes it for aiohttp): RFC 3986 unreserved characters as
+ * they are, a space as '+', every other byte %XX. */
+static char *form_encode(char *out, const char *s)
+{
+  static const char hex[] = "0123456789ABCDEF";
+
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      *out++ = (char)c;
+    } else if (c == ' ') {
+      *out++ = '+';
+    } else {
+      *out++ = '%';
+      *out++ = hex[c >> 4];
+      *out++ = hex[c & 15];
+    }
+  }
+  return out;
+}
+
+int ah_request_opts_add_urlencoded(ah_request_opts *o, const char *name,
+                                   const char *value)
+{
+  struct ah__reqspec *sp;
+  size_t have, need;
+  char *b, *end;
+
+  if (o == NULL || name == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  /* A body of another kind (set_body, set_json) is replaced. */
+  have = sp->has_body && sp->urlencoded ? sp->body_len : 0;
+  need = have + 1 + 3 * strlen(name) + 1 + (value ? 3 * strlen(value) : 0) + 1;
+  if ((b = ah__malloc(need)) == NULL)
+    return AH_ENOMEM;
+  memcpy(b, sp->body ? sp->body : "", have);
+  end = b + have;
+  if (have)
+    *end++ = '&';
+  end = form_encode(end, name);
+  if (value != NULL) {
+    *end++ = '=';
+    end = form_encode(end, value);
+  }
+  *end = '\0';
+  ah__free(sp->body);
+  sp->body = b;
+  sp->body_len = (size_t)(end - b);
+  sp->has_body = sp->urlencoded = 1;
+  return AH_OK;
+}
+
+/* RFC 6265 cookie-octet: what a cookie's value may hold unquoted. */
+static int cookie_octets(const char *s)
+{
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c < 0x21 || c > 0x7e || c == '"' || c == ',' || c == ';' || c == '\\')
+      return 0;
+  }
+  return 1;
+}
+
+int ah_request_opts_add_cookie(ah_request_opts *o, const char *name,
+                               const char *value)
+{
+  struct ah__reqspec *sp;
+  size_t have, nl, vl;
+  char *c;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (name == NULL || !ah__is_token(name) || value == NULL ||
+      !cookie_octets(value))
+    return refuse(sp, "a cookie's name is not an HTTP token or its value "
+                      "has a space, quote, comma, semicolon, backslash or "
+                      "control character");
+  have = sp->cookies ? strlen(sp->cookies) : 0;
+  nl = strlen(name);
+  vl = strlen(value);
+  if ((c = ah__realloc(sp->cookies, have + 2 + nl + 1 + vl + 1)) == NULL)
+    return AH_ENOMEM;
+  sp->cookies = c;
+  c += have;
+  if (have) {
+    memcpy(c, "; ", 2);
+    c += 2;
+  }
+  memcpy(c, name, nl);
+  c[nl] = '=';
+  memcpy(c + nl + 1, value, vl + 1);
+  return AH_OK;
 }
 
 /* Set the string field at offset of o's spec to a copy of value,

@@ -24,8 +24,11 @@ struct ah__cb {
 
 struct ah__form {
   struct ah__form *next;
-  char *name, *value;          /* value: the text, or a file part's path */
-  char *filename, *type;       /* a file part's name and content type */
+  char *name, *value;          /* value: the bytes (NUL-terminated), or a
+                                * file part's path; name encoded as
+                                * browsers do (", CR, LF as %22 %0D %0A) */
+  size_t value_len;            /* the bytes' length (a path: strlen) */
+  char *filename, *type;       /* the part's file name and content type */
   int is_file;
 };
 
@@ -39,6 +42,8 @@ struct ah__reqspec {
   char *body;
   size_t body_len;
   int has_body;
+  int urlencoded;     /* body: pairs of add_urlencoded, "k=v&k=v" */
+  char *cookies;      /* "n=v; n=v": the caller's cookies, NULL: none */
   long timeout_ms;    /* -1: the session's default, for each of these */
   long connect_ms, idle_ms, max_redirects;
   char *query;        /* encoded "k=v&k=v" to append, NULL: none */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "cookies.h"
 #include "curl_bridge.h"
 #include "curl_caps.h"
 #include "future.h"
@@ -366,6 +367,41 @@ int ah_session_cookies_save(ah_session *s, const char *path)
   curl_easy_setopt(e, CURLOPT_COOKIEJAR, NULL);
   curl_easy_cleanup(e);
   return rc == CURLE_OK ? AH_OK : AH_ENOMEM;
+}
+
+int ah_session_cookies_list(ah_session *s, const char *host,
+                            ah_cookies **out)
+{
+  CURL *e = NULL;
+  int rc;
+
+  if (out != NULL)
+    *out = NULL;
+  if (s == NULL || out == NULL)
+    return AH_EINVAL;
+  /* Without a jar: an empty list. */
+  if (!s->d.no_cookies && (e = jar_handle(s)) == NULL)
+    return AH_ENOMEM;
+  rc = ah__cookies_snapshot(e, host, out);
+  if (e != NULL)
+    curl_easy_cleanup(e);
+  return rc;
+}
+
+int ah_session_cookies_clear(ah_session *s, const char *host)
+{
+  CURL *e;
+  int rc;
+
+  if (s == NULL)
+    return AH_EINVAL;
+  if (s->d.no_cookies)
+    return AH_OK; /* no jar: nothing to clear */
+  if ((e = jar_handle(s)) == NULL)
+    return AH_ENOMEM;
+  rc = ah__cookies_clear(e, host);
+  curl_easy_cleanup(e);
+  return rc;
 }
 
 unsigned ah_version(void)

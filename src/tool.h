@@ -48,9 +48,15 @@ enum {
 /* A -F part: name=value, name=<file (the file's text as the value) or
  * name=@file[;type=T][;filename=F]. Strings owned by the config. */
 struct tool_form {
-  char *name, *value;   /* value: the text, or the file's path */
+  char *name, *value;   /* value: the text or bytes, or the file's path */
+  size_t value_len;     /* the bytes' length (NAME=<FILE: NULs too) */
   char *filename, *type;
   int is_file;
+};
+
+/* --data-urlencode: one name=value pair of the form body. */
+struct tool_pair {
+  char *name, *value;   /* value NULL: the name alone */
 };
 
 /* What the command line asked for. Strings point into argv or are owned
@@ -69,6 +75,8 @@ struct tool_config {
   int json_body;        /* --json: Content-Type and Accept application/json */
   struct tool_form *forms; /* -F, owned */
   size_t nforms;
+  struct tool_pair *pairs; /* --data-urlencode, owned */
+  size_t npairs;
   char *cookies;        /* -b NAME=VALUE...: the Cookie header, owned */
   const char **cookie_files; /* -b FILE */
   size_t ncookie_files;

@@ -24,9 +24,11 @@ static const char usage[] =
   "  -d, --data DATA|@FILE    request body (repeated: joined with '&')\n"
   "      --data-binary DATA|@FILE   the same as -d\n"
   "      --data-raw DATA      request body, '@' not special\n"
+  "      --data-urlencode [NAME]=TEXT|[NAME]@FILE  a pair of an\n"
+  "                           application/x-www-form-urlencoded body\n"
   "      --json DATA|@FILE    JSON body, with Content-Type and Accept\n"
   "                           application/json (repeated: concatenated)\n"
-  "  -F, --form NAME=VALUE|NAME=@FILE[;type=T][;filename=F]|NAME=<FILE\n"
+  "  -F, --form NAME=VALUE|NAME=@FILE|NAME=<FILE [;type=T][;filename=F]\n"
   "                           a multipart/form-data part (POST)\n"
   "  -I, --head               HEAD request; print the response headers\n"
   "  -A, --user-agent UA      User-Agent header\n"
@@ -91,8 +93,8 @@ enum {
   OPT_MAX_REDIRS, OPT_CACERT, OPT_HTTP11, OPT_HTTP2, OPT_H2C, OPT_UNIX,
   OPT_JSONL, OPT_SUMMARY, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_INPUT,
   OPT_DIGEST, OPT_PINNED, OPT_CONNECT_TO, OPT_RETRY, OPT_RATE,
-  OPT_JSON, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_CERT, OPT_KEY, OPT_NOPROXY,
-  OPT_DURATION, OPT_RAW, OPT_COMPRESSED
+  OPT_JSON, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_DATA_URLENCODE, OPT_CERT, OPT_KEY,
+  OPT_NOPROXY, OPT_DURATION, OPT_RAW, OPT_COMPRESSED
 };
 
 static const struct option longopts[] = {
@@ -102,6 +104,7 @@ static const struct option longopts[] = {
   {"data", required_argument, NULL, 'd'},
   {"data-binary", required_argument, NULL, OPT_DATA_BINARY},
   {"data-raw", required_argument, NULL, OPT_DATA_RAW},
+  {"data-urlencode", required_argument, NULL, OPT_DATA_URLENCODE},
   {"json", required_argument, NULL, OPT_JSON},
   {"form", required_argument, NULL, 'F'},
   {"head", no_argument, NULL, 'I'},
@@ -303,6 +306,10 @@ static int add_body(struct tool_config *c, const char *arg, int how)
   size_t len;
   int sep = c->has_body && how != BODY_JSON && c->body_len > 0;
 
+  if (c->npairs > 0)
+    return usage_error("--data-urlencode makes the whole body: not with "
+                       "-d or --json");
+
   if (arg[0] == '@' && how != BODY_RAW) {
     if ((piece = slurp_path(arg + 1, &len)) == NULL) {
       fprintf(stderr, "ahttp: cannot read the body from %s: %s\n", arg + 1,
@@ -375,16 +382,62 @@ static int add_form(struct tool_config *c, const char *arg)
       return TOOL_READ;
     }
   } else if (eq[1] == '<') {
-    size_t len;
-    if ((f->value = slurp_path(eq + 2, &len)) == NULL) {
+    /* The file's bytes, NULs and all, as a part from memory. */
+    char *path = strndup(eq + 2, strcspn(eq + 2, ";"));
+    f->type = attr(eq + 2, "type");
+    f->filename = attr(eq + 2, "filename");
+    if (path == NULL)
+      return TOOL_SETUP;
+    if ((f->value = slurp_path(path, &f->value_len)) == NULL) {
       fprintf(stderr, "ahttp: cannot read the form field from %s: %s\n",
-              eq + 2, strerror(errno));
+              path, strerror(errno));
+      free(path);
       return TOOL_READ;
     }
+    free(path);
   } else if ((f->value = strdup(eq + 1)) == NULL) {
     return TOOL_SETUP;
+  } else {
+    f->value_len = strlen(f->value);
   }
   return TOOL_OK;
+}
+
+/* --data-urlencode, as curl reads it: "TEXT" or "=TEXT" (TEXT encoded,
+ * no name), "NAME=TEXT", "@FILE" or "NAME@FILE" (the file's text). */
+static int add_pair(struct tool_config *c, const char *arg)
+{
+  const char *eq = strchr(arg, '='), *at = strchr(arg, '@'), *cut;
+  struct tool_pair *p;
+  char *text;
+  size_t len;
+
+  if (c->has_body && c->npairs == 0)
+    return usage_error("--data-urlencode makes the whole body: not with "
+                       "-d or --json");
+  if ((p = realloc(c->pairs, (c->npairs + 1) * sizeof *p)) == NULL)
+    return TOOL_SETUP;
+  c->pairs = p;
+  p = &c->pairs[c->npairs];
+  p->name = p->value = NULL;
+  cut = eq != NULL && (at == NULL || eq < at) ? eq : at;
+  if (cut != NULL && *cut == '@') {
+    if ((text = slurp_path(cut + 1, &len)) == NULL) {
+      fprintf(stderr, "ahttp: cannot read the --data-urlencode text from %s: %s\n",
+              cut + 1, strerror(errno));
+      return TOOL_READ;
+    }
+  } else if ((text = strdup(cut != NULL ? cut + 1 : arg)) == NULL) {
+    return TOOL_SETUP;
+  }
+  c->npairs++;
+  c->has_body = 1; /* the method: POST */
+  if (cut == NULL || cut == arg) {
+    p->name = text; /* no name: the text alone, encoded */
+    return TOOL_OK;
+  }
+  p->value = text;
+  return (p->name = strndup(arg, (size_t)(cut - arg))) == NULL ? TOOL_SETUP : TOOL_OK;
 }
 
 /* -b: with '=' a cookie string for the Cookie header (several -b joined
@@ -485,6 +538,10 @@ int tool_args_parse(struct tool_config *c, int argc, char **argv, int *done)
       break;
     case OPT_DATA_RAW:
       if ((rc = add_body(c, optarg, BODY_RAW)) != TOOL_OK)
+        return rc;
+      break;
+    case OPT_DATA_URLENCODE:
+      if ((rc = add_pair(c, optarg)) != TOOL_OK)
         return rc;
       break;
     case OPT_JSON:
@@ -643,6 +700,11 @@ void tool_config_free(struct tool_config *c)
     free(c->forms[i].type);
   }
   free(c->forms);
+  for (i = 0; i < c->npairs; i++) {
+    free(c->pairs[i].name);
+    free(c->pairs[i].value);
+  }
+  free(c->pairs);
   free(c->cookies);
   free(c->cookie_files);
   free(c->write_out);

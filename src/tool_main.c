@@ -256,6 +256,34 @@ static void refill(struct run *run)
   run->refilling = 0;
 }
 
+/* "a=1; b=2" as the request's cookies: each piece up to ';', spaces
+ * around it trimmed, split at its first '='. */
+static int add_cookies(ah_request_opts *ro, const char *s)
+{
+  int rc = AH_OK;
+
+  while (rc == AH_OK && *s) {
+    size_t n, k;
+    const char *eq;
+    char *name, *value;
+    s += strspn(s, " \t;");
+    n = strcspn(s, ";");
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+      n--;
+    if (n == 0)
+      break;
+    eq = memchr(s, '=', n);
+    k = eq ? (size_t)(eq - s) : n;
+    name = strndup(s, k);
+    value = strndup(eq ? eq + 1 : "", eq ? n - k - 1 : 0);
+    rc = name && value ? ah_request_opts_add_cookie(ro, name, value) : AH_ENOMEM;
+    free(name);
+    free(value);
+    s += n;
+  }
+  return rc;
+}
+
 /* The request options every slot starts from. */
 static ah_request_opts *request_opts(const struct tool_config *c,
                                      struct slot *sl)
@@ -266,8 +294,11 @@ static ah_request_opts *request_opts(const struct tool_config *c,
 
   if (rc == AH_OK && (c->method != NULL || c->has_body || c->head))
     rc = ah_request_opts_set_method(ro, tool_method(c));
-  if (rc == AH_OK && c->has_body)
+  if (rc == AH_OK && c->has_body && c->npairs == 0)
     rc = ah_request_opts_set_body(ro, c->body, c->body_len);
+  /* --data-urlencode: the pairs, which carry their own Content-Type. */
+  for (i = 0; rc == AH_OK && i < c->npairs; i++)
+    rc = ah_request_opts_add_urlencoded(ro, c->pairs[i].name, c->pairs[i].value);
   /* --json: as curl 7.82, unless -H names them. */
   if (rc == AH_OK && c->json_body && !tool_has_header(c, "Content-Type"))
     rc = ah_request_opts_add_header(ro, "Content-Type", "application/json");
@@ -282,15 +313,17 @@ static ah_request_opts *request_opts(const struct tool_config *c,
                                          : base ? base + 1 : fm->value,
                                          fm->type);
     } else {
-      rc = ah_request_opts_add_form_field(ro, fm->name, fm->value);
+      rc = ah_request_opts_add_form_data(ro, fm->name, fm->value, fm->value_len,
+                                         fm->filename, fm->type);
     }
   }
   if (rc == AH_OK && c->nforms > 0 && c->method != NULL)
     rc = ah_request_opts_set_method(ro, c->method);
-  /* -b NAME=VALUE: the Cookie header, kept to the request's own origin
-   * by the library. */
+  /* -b 'NAME=VALUE; NAME=VALUE': the request's cookies, in one Cookie
+   * header beside the jar's (as curl sends them), kept to the request's
+   * own origin by the library. */
   if (rc == AH_OK && c->cookies != NULL && !tool_has_header(c, "Cookie"))
-    rc = ah_request_opts_add_header(ro, "Cookie", c->cookies);
+    rc = add_cookies(ro, c->cookies);
   for (i = 0; rc == AH_OK && i < c->nheaders; i++) {
     /* "Name: value"; "Name:" alone removes a header libcurl would send. */
     const char *h = c->headers[i], *colon = strchr(h, ':'), *v = colon + 1;

@@ -124,6 +124,9 @@ static void print_request(const struct tool_config *c, const struct tool_job *jo
   if (!tool_has_header(c, "User-Agent"))
     fprintf(stderr, "> User-Agent: %s\n",
             c->user_agent ? c->user_agent : "ahttp/" AH_VERSION_STRING);
+  if (c->npairs > 0 && !tool_has_header(c, "Content-Type") &&
+      strcmp(job->hop_method, "GET") != 0)
+    fputs("> Content-Type: application/x-www-form-urlencoded\n", stderr);
   if (c->json_body && !tool_has_header(c, "Content-Type"))
     fputs("> Content-Type: application/json\n", stderr);
   if (c->json_body && !tool_has_header(c, "Accept"))
@@ -139,7 +142,8 @@ static void print_request(const struct tool_config *c, const struct tool_job *jo
   fputs(">\n", stderr);
   if (c->has_body && strcmp(job->hop_method, "GET") != 0 &&
       strcmp(job->hop_method, "HEAD") != 0)
-    fprintf(stderr, "} [%zu bytes of body]\n", c->body_len);
+    fprintf(stderr, c->npairs > 0 ? "} [form, %zu pairs]\n" : "} [%zu bytes of body]\n",
+            c->npairs > 0 ? c->npairs : c->body_len);
   else if (c->nforms > 0 && strcmp(job->hop_method, "GET") != 0)
     fprintf(stderr, "} [multipart form, %zu parts]\n", c->nforms);
 }

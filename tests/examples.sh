@@ -60,5 +60,10 @@ timeout 20 "$b/examples/window" $urls http://127.0.0.1:1/ > "$log" 2>&1
 check window "^21 done, 1 failed$" "^200 20 $u/size/20$" "^error connection refused"
 timeout 20 "$b/examples/threads" "$u/size/1" "$u/delay/200" "$u/size/3" http://127.0.0.1:1/ > "$log" 2>&1
 check threads "^4 threads, 1 failed$" "^200 $u/delay/200$" "^200 $u/size/3$"
+timeout 20 "$b/examples/forms_cookies" "$u" > "$log" 2>&1
+check forms_cookies "^header Content-Type: application/x-www-form-urlencoded$" \
+  "^user=ann&note=tea+%26+biscuits$" "^file image logo.png image/png 8$" \
+  "^header Cookie: session=abc; theme=dark$" "^jar: session=abc for 127.0.0.1/$" \
+  "^jar: 0 cookies after clearing$"
 [ $fail -eq 0 ] && echo "examples: ok (libuv and libevent loops drive a session, timers included; the tutorial's programs)"
 exit $fail

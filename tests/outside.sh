@@ -108,5 +108,24 @@ for want in "HTTP/1.1 200 OK|http://127.0.0.1:$bin1/get" "HTTP/1.1 404 NOT FOUND
   got=$(timeout 20 "$tool" -s -I ${want#*|} | head -1)
   [ "$got" = "${want%%|*}" ] || { echo "outside: ahttp -I ${want#*|}: '$got', want '${want%%|*}'"; fail=1; }
 done
-[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's; httpbin: methods, bodies and secrets across 301, 302, 303, 307, 308; gzip, deflate and brotli bodies as sent and decoded; reason phrases)"
+# Forms and cookies (issue 20), judged by httpbin's parse of them.
+said() { # want, then tool arguments; the Python expression's value on httpbin's JSON
+  want=$1 expr=$2; shift 2
+  got=$(timeout 20 "$tool" -s "$@" | /usr/bin/python3 -c 'import json, sys
+d = json.load(sys.stdin); h = d.get("headers", {})
+print('"$expr"')' 2>&1)
+  [ "$got" = "$want" ] || { echo "outside: httpbin: ahttp $*: got '$got', want '$want'"; fail=1; }
+}
+b1="http://127.0.0.1:$bin1"
+said "{'n': 'é', 'q': 'a b&c=d'} application/x-www-form-urlencoded" 'dict(sorted(d["form"].items())), h["Content-Type"]' \
+  --data-urlencode 'q=a b&c=d' --data-urlencode 'n=é' "$b1/post"
+said "{'n': 'é', 'q': 'a b&c=d'} application/x-www-form-urlencoded" 'dict(sorted(d["form"].items())), h["Content-Type"]' \
+  --data-urlencode 'q=a b&c=d' --data-urlencode 'n=é' "$b1/redirect-to?status_code=307&url=/post"
+printf '\000\001\000binary\377' > "$tmp/bin"
+said "{'bin': 'data:application/x-b;base64,AAEAYmluYXJ5/w=='} {'a%22b': '1', 'plain': 'x'}" 'd["files"], dict(sorted(d["form"].items()))' \
+  -F "bin=<$tmp/bin;type=application/x-b;filename=b.bin" -F 'a"b=1' -F plain=x "$b1/redirect-to?status_code=308&url=/post"
+said "{'a': '1', 'b': '2'}" 'd["cookies"]' -b 'a=1; b=2' "$b1/cookies"
+said "{'a': '1', 'k': 'v'}" 'd["cookies"]' -b 'a=1' "$b1/cookies/set?k=v"
+said "{}" 'd["cookies"]' -b 'a=1' "$b1/redirect-to?url=http://127.0.0.1:$bin2/cookies"
+[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's; httpbin: methods, bodies and secrets across 301, 302, 303, 307, 308; gzip, deflate and brotli bodies as sent and decoded; reason phrases; forms from pairs and from memory, a request's cookies)"
 exit $fail

@@ -460,7 +460,7 @@ def parse_form(headers, body):
         filename = part.get_filename()
         data = part.get_payload(decode=True) or b""
         if filename is None:
-            out.append("field %s=%s" % (name, data.decode()))
+            out.append("field %s=%s" % (name, data.decode(errors="backslashreplace")))
         else:
             out.append("file %s %s %s %d" % (name, filename,
                                              part.get_content_type(), len(data)))

@@ -331,7 +331,188 @@ static void test_multipart_form(void **state)
   /* A file that is gone when the request starts: refused, nothing sent. */
   unlink(path);
   assert_int_equal(fetch_err(s, tu_url("/form"), o), AH_EINVAL);
-  assert_int_equal(ah_request_opts_add_form_field(o, "a\"b", "x"), AH_EINVAL);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+#define HAS(b, len, lit) memmem(b, len, lit, sizeof lit - 1)
+
+/* A part from memory goes byte for byte (NULs and all) with its file
+ * name and type; a name or file name with a quote, CR or LF goes
+ * encoded as browsers write it (%22, %0D, %0A), never refused nor able
+ * to end its quoted string. A 307 sends the parts again; a 303 does not. */
+static void test_multipart_from_memory(void **state)
+{
+  static const char bytes[] = "\0\1\2 binary\0\r\n--not-a-boundary\0\377";
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+  size_t len;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_add_form_data(o, "blob", bytes, sizeof bytes,
+                                                 "a.bin", "application/x-thing"), AH_OK);
+  assert_int_equal(ah_request_opts_add_form_data(o, "a\"b\r\nc", "v", 1,
+                                                 "my \"file\".txt", NULL), AH_OK);
+  assert_int_equal(ah_request_opts_add_form_data(o, "empty", NULL, 0, NULL, NULL), AH_OK);
+  assert_int_equal(ah_request_opts_add_form_data(o, "bad", NULL, 1, NULL, NULL), AH_EINVAL);
+  assert_int_equal(ah_request_opts_add_form_data(o, NULL, "x", 1, NULL, NULL), AH_EINVAL);
+  /* The standard library's parser sees the parts (their names decoded). */
+  b = fetch_ok(s, tu_url("/form"), o, &f);
+  assert_string_equal(b, "file blob a.bin application/x-thing 32\n"
+                         "file a%22b%0D%0Ac my %22file%22.txt text/plain 1\n"
+                         "field empty=\n");
+  ah_future_free(f);
+  /* The bytes on the wire, and the names as written. */
+  f = ah_session_fetch(s, tu_url("/redirect-code/307?/echo"), o);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  b = ah_response_body(ah_future_response(f), &len);
+  assert_non_null(b);
+  assert_non_null(strstr(b, "method POST\n"));
+  assert_non_null(strstr(b, "header Content-Type: multipart/form-data; boundary="));
+  assert_non_null(memmem(b, len, bytes, sizeof bytes));
+  assert_non_null(HAS(b, len, "Content-Disposition: form-data; name=\"blob\"; "
+                               "filename=\"a.bin\"\r\nContent-Type: application/x-thing\r\n"));
+  assert_non_null(HAS(b, len, "name=\"a%22b%0D%0Ac\"; filename=\"my %22file%22.txt\""));
+  assert_int_equal(ah_response_redirects(ah_future_response(f)), 1);
+  ah_future_free(f);
+  /* 303: a GET, the parts left behind. */
+  b = fetch_ok(s, tu_url("/redirect-code/303?/echo"), o, &f);
+  assert_non_null(strstr(b, "method GET\n"));
+  assert_null(strstr(b, "multipart"));
+  assert_null(strstr(b, "binary"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* Pairs as an application/x-www-form-urlencoded body (aiohttp's data=
+ * dict): encoded as Python's urlencode writes them, the content type set
+ * for them alone (not for a raw body), the caller's own content type
+ * kept, the body sent again on 307 and left behind on 303. */
+static void test_urlencoded_body(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new(), *raw = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_add_urlencoded(o, "q", "a b&c=d/\xc3\xa9+"), AH_OK);
+  assert_int_equal(ah_request_opts_add_urlencoded(o, "flag", NULL), AH_OK);
+  assert_int_equal(ah_request_opts_add_urlencoded(o, "k~.-_", ""), AH_OK);
+  assert_int_equal(ah_request_opts_add_urlencoded(o, NULL, "x"), AH_EINVAL);
+  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "method POST\n"));
+  assert_non_null(strstr(b, "header Content-Type: application/x-www-form-urlencoded\n"));
+  assert_int_equal(tu_count(b, "Content-Type"), 1);
+  assert_non_null(strstr(b, "header Content-Length: 37\n"));
+  assert_non_null(strstr(b, "\nq=a+b%26c%3Dd%2F%C3%A9%2B&flag&k~.-_="));
+  ah_future_free(f);
+  b = fetch_ok(s, tu_url("/redirect-code/307?/echo"), o, &f);
+  assert_non_null(strstr(b, "method POST\n"));
+  assert_non_null(strstr(b, "header Content-Type: application/x-www-form-urlencoded\n"));
+  assert_non_null(strstr(b, "\nq=a+b%26c%3Dd%2F%C3%A9%2B&flag&k~.-_="));
+  ah_future_free(f);
+  b = fetch_ok(s, tu_url("/redirect-code/303?/echo"), o, &f);
+  assert_non_null(strstr(b, "method GET\n"));
+  assert_null(strstr(b, "urlencoded"));
+  assert_null(strstr(b, "flag"));
+  ah_future_free(f);
+  /* A raw body is not labelled a form. */
+  assert_int_equal(ah_request_opts_set_body(raw, "a=1", 3), AH_OK);
+  b = fetch_ok(s, tu_url("/echo"), raw, &f);
+  assert_non_null(strstr(b, "header Content-Type: application/octet-stream\n"));
+  ah_future_free(f);
+  /* A pair after a raw body replaces it; set_body after pairs, the same. */
+  assert_int_equal(ah_request_opts_add_urlencoded(raw, "x", "1"), AH_OK);
+  b = fetch_ok(s, tu_url("/echo"), raw, &f);
+  assert_non_null(strstr(b, "header Content-Type: application/x-www-form-urlencoded\n"));
+  assert_non_null(strstr(b, "\nx=1"));
+  assert_null(strstr(b, "a=1"));
+  ah_future_free(f);
+  assert_int_equal(ah_request_opts_set_body(raw, "raw", 3), AH_OK);
+  b = fetch_ok(s, tu_url("/echo"), raw, &f);
+  assert_non_null(strstr(b, "header Content-Type: application/octet-stream\n"));
+  ah_future_free(f);
+  /* The caller's content type stands. */
+  assert_int_equal(ah_request_opts_add_header(o, "Content-Type", "text/x-mine"), AH_OK);
+  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "header Content-Type: text/x-mine\n"));
+  assert_int_equal(tu_count(b, "Content-Type"), 1);
+  ah_future_free(f);
+  ah_request_opts_free(raw);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* Cookies of one request (aiohttp's cookies=): sent in the one Cookie
+ * header beside the jar's, never stored in the jar, never sent to
+ * another origin on a redirect (a caller's Cookie is a secret), and
+ * refused when they cannot be sent as they are. */
+static void test_request_cookies(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new(), *bad = ah_request_opts_new();
+  ah_cookies *jar;
+  ah_future *f;
+  const char *b;
+  char url[256];
+  int port2;
+
+  (void)state;
+  second_pid = tu_server_start(&port2);
+  assert_true(second_pid > 0);
+  assert_int_equal(ah_request_opts_add_cookie(o, "a", "1"), AH_OK);
+  assert_int_equal(ah_request_opts_add_cookie(o, "b", "two"), AH_OK);
+  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "header Cookie: a=1; b=two\n"));
+  ah_future_free(f);
+  /* Beside the jar's, in one header. */
+  ah_future_free(tu_fetch(s, tu_url("/set-cookie/j/v"), NULL));
+  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_int_equal(tu_count(b, "header Cookie:"), 1);
+  assert_non_null(strstr(b, "j=v"));
+  assert_non_null(strstr(b, "a=1; b=two"));
+  ah_future_free(f);
+  /* Not in the jar: the jar holds j alone, and a request without them
+   * sends j alone. */
+  assert_int_equal(ah_session_cookies_list(s, NULL, &jar), AH_OK);
+  assert_int_equal(ah_cookies_count(jar), 1);
+  assert_string_equal(ah_cookies_name(jar, 0), "j");
+  ah_cookies_free(jar);
+  b = fetch_ok(s, tu_url("/echo"), NULL, &f);
+  assert_non_null(strstr(b, "header Cookie: j=v\n"));
+  ah_future_free(f);
+  /* A redirect in the origin keeps them; to another port, gone. */
+  snprintf(url, sizeof url, "%s%d/echo", tu_url("/redirect-to?http://127.0.0.1:"), tu_port);
+  b = fetch_ok(s, url, o, &f);
+  assert_non_null(strstr(b, "a=1; b=two"));
+  ah_future_free(f);
+  snprintf(url, sizeof url, "%s%d/echo", tu_url("/redirect-code/307?http://127.0.0.1:"), port2);
+  b = fetch_ok(s, url, o, &f);
+  assert_non_null(strstr(b, "target /echo\n"));
+  if (strstr(b, "a=1") != NULL || strstr(b, "two") != NULL)
+    fail_msg("a request's cookie went to another origin:\n%s", b);
+  ah_future_free(f);
+  /* The pooled handle forgets them: the next request sends none. */
+  ah_session_cookies_clear(s, NULL);
+  b = fetch_ok(s, tu_url("/echo"), NULL, &f);
+  assert_null(strstr(b, "Cookie"));
+  ah_future_free(f);
+  /* Refused: the fetch fails, nothing sent. */
+  assert_int_equal(ah_request_opts_add_cookie(bad, "a b", "1"), AH_EINVAL);
+  assert_int_equal(fetch_err(s, tu_url("/echo"), bad), AH_EINVAL);
+  ah_request_opts_free(bad);
+  bad = ah_request_opts_new();
+  assert_int_equal(ah_request_opts_add_cookie(bad, "a", "1; b=2"), AH_EINVAL);
+  assert_int_equal(fetch_err(s, tu_url("/echo"), bad), AH_EINVAL);
+  ah_request_opts_free(bad);
+  bad = ah_request_opts_new();
+  assert_int_equal(ah_request_opts_add_cookie(bad, "a", "x\r\nX-Evil: 1"), AH_EINVAL);
+  assert_int_equal(ah_request_opts_add_cookie(NULL, "a", "1"), AH_EINVAL);
+  ah_request_opts_free(bad);
   ah_request_opts_free(o);
   ah_session_free(s);
 }
@@ -677,6 +858,9 @@ int main(void)
                                     tu_fd_setup, second_teardown),
     TU_TEST(test_streaming_upload),
     TU_TEST(test_multipart_form),
+    TU_TEST(test_multipart_from_memory),
+    TU_TEST(test_urlencoded_body),
+    cmocka_unit_test_setup_teardown(test_request_cookies, tu_fd_setup, second_teardown),
     TU_TEST(test_http_proxy),
     TU_TEST(test_unix_socket),
     TU_TEST(test_digest_auth),

@@ -491,9 +491,53 @@ class CurlOptions(unittest.TestCase):
         rc, _, err = run(["-F", "novalue", url("/form")])
         self.assertEqual(rc, 2)
 
+    def test_form_from_memory(self):
+        # NAME=<FILE: the file's bytes (NULs too) as a part from memory,
+        # with a type and a file name; a name with a quote goes as %22.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "bytes")
+            with open(path, "wb") as f:
+                f.write(b"\x00\x01\x00" * 33 + b"\xff")
+            rc, out, err = run(["-F", "bin=<%s;type=application/x-b;filename=b.bin" % path,
+                                "-F", "n=<" + path, url("/form")])
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(out.decode().splitlines()[0], "file bin b.bin application/x-b 100")
+            rc, out, err = run(["-F", "bin=<%s;filename=b.bin" % path, url("/echo")])
+            self.assertIn(b"\x00\x01\x00" * 33 + b"\xff", out)
+        rc, out, err = run(["-F", 'a"b=1', url("/echo")])
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b'Content-Disposition: form-data; name="a%22b"\r\n', out)
+
+    def test_data_urlencode(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "text")
+            with open(path, "w") as f:
+                f.write("from file")
+            rc, out, err = run(["--data-urlencode", "q=a b&c=d", "--data-urlencode", "flag",
+                                "--data-urlencode", "=x y", "--data-urlencode", "f@" + path,
+                                "-v", url("/echo")])
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"method POST\n", out)
+        self.assertIn(b"header Content-Type: application/x-www-form-urlencoded\n", out)
+        self.assertTrue(out.endswith(b"\nq=a+b%26c%3Dd&flag&x+y&f=from+file"), out)
+        self.assertIn("> Content-Type: application/x-www-form-urlencoded\n", err)
+        self.assertIn("} [form, 4 pairs]\n", err)
+        # The pairs are the whole body: not with -d.
+        rc, _, err = run(["-d", "a=1", "--data-urlencode", "b=2", url("/echo")])
+        self.assertEqual(rc, 2, err)
+        rc, _, err = run(["--data-urlencode", "b=2", "-d", "a=1", url("/echo")])
+        self.assertEqual(rc, 2, err)
+        # -d is a raw body, not labelled a form.
+        rc, out, _ = run(["-d", "a=1", url("/echo")])
+        self.assertNotIn(b"urlencoded", out)
+
     def test_cookies(self):
         rc, out, _ = run(["-b", "a=1", "-b", "b=2", url("/echo")])
         self.assertIn(b"header Cookie: a=1; b=2\n", out)
+        rc, out, _ = run(["-b", "a=1;b=2 ;  c=", url("/echo")])
+        self.assertIn(b"header Cookie: a=1; b=2; c=\n", out)
+        rc, out, _ = run(["-b", "a=x y", url("/echo")])  # a space: refused, not sent
+        self.assertEqual((rc, out), (2, b""))
         with tempfile.TemporaryDirectory() as d:
             jar = os.path.join(d, "jar")
             rc, _, _ = run(["-c", jar, url("/set-cookie/flavour/oat")])
@@ -502,6 +546,14 @@ class CurlOptions(unittest.TestCase):
                 self.assertRegex(f.read(), r"127\.0\.0\.1\t.*\tflavour\toat")
             rc, out, _ = run(["-b", jar, url("/echo")])  # no '=': a file
             self.assertIn(b"header Cookie: flavour=oat\n", out)
+            # A file and pairs: one Cookie header with both, the pairs
+            # not written to the jar.
+            rc, out, _ = run(["-b", jar, "-b", "sid=1", "-c", jar, url("/echo")])
+            self.assertEqual(out.count(b"header Cookie:"), 1)
+            self.assertIn(b"flavour=oat", out)
+            self.assertIn(b"sid=1", out)
+            with open(jar) as f:
+                self.assertNotIn("sid", f.read())
             # A file that is not there is skipped, as curl does.
             rc, out, _ = run(["-b", os.path.join(d, "none"), url("/echo")])
             self.assertEqual(rc, 0)

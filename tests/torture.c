@@ -262,7 +262,7 @@ static void sc_raw_and_trailers(long k)
   ah_session_free(s);
 }
 
-static char form_file[64];
+static char form_file[64], jar_file[64];
 
 static void sc_post_multipart(long k)
 {
@@ -278,6 +278,47 @@ static void sc_post_multipart(long k)
     expect(k, "POST multipart", f, AH_OK);
   }
   ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* Issue 20: a part from memory and a request's cookie on the wire (one
+ * fetch, as sc_post_multipart); pairs, and the jar's copy and clearing,
+ * without one. */
+static void sc_form_data_cookie(long k)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f = NULL;
+
+  if (s != NULL && o != NULL &&
+      ah_request_opts_add_form_data(o, "a\"b", "x\0y", 3, "f.bin", NULL) == AH_OK &&
+      ah_request_opts_add_cookie(o, "sid", "1") == AH_OK) {
+    f = wait_one(ah_session_fetch(s, tu_url("/form"), o));
+    expect(k, "POST multipart from memory", f, AH_OK);
+  }
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+static void sc_pairs_and_jar(long k)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_cookies *c = NULL;
+
+  (void)k;
+  if (o != NULL && ah_request_opts_add_urlencoded(o, "q", "a b") == AH_OK)
+    ah_request_opts_add_urlencoded(o, "r", NULL);
+  if (s != NULL && ah_session_cookies_load(s, jar_file) == AH_OK) {
+    if (ah_session_cookies_list(s, "www.example.com", &c) == AH_OK)
+      ah_cookies_free(c);
+    if (ah_session_cookies_list(s, NULL, &c) == AH_OK)
+      ah_cookies_free(c);
+    ah_session_cookies_clear(s, "example.com");
+    ah_session_cookies_clear(s, NULL);
+  }
   ah_request_opts_free(o);
   ah_session_free(s);
 }
@@ -452,6 +493,8 @@ static const struct {
   {"gather of 20 (redirects, chunked, gzip)", sc_gather},
   {"POST multipart", sc_post_multipart},
   {"raw body and trailers", sc_raw_and_trailers},
+  {"multipart from memory, a request's cookie", sc_form_data_cookie},
+  {"form pairs; the jar listed and cleared", sc_pairs_and_jar},
   {"canceled and timed-out futures", sc_cancel_and_timeout},
   {"session freed with pending futures", sc_free_pending},
   {"retries, host rates, events, overrides", sc_retry_rate_events},
@@ -482,6 +525,15 @@ int main(void)
   fd = mkstemp(form_file);
   if (fd < 0 || write(fd, "0123456789", 10) != 10)
     return 1;
+  close(fd);
+  snprintf(jar_file, sizeof jar_file, "/tmp/ahttp-torture-jar-XXXXXX");
+  fd = mkstemp(jar_file);
+  {
+    static const char jar[] = ".example.com\tTRUE\t/\tFALSE\t0\ta\t1\n"
+                              "www.example.com\tFALSE\t/\tFALSE\t0\tb\t2\n";
+    if (fd < 0 || write(fd, jar, sizeof jar - 1) != (ssize_t)(sizeof jar - 1))
+      return 1;
+  }
   close(fd);
   sc_get(0); /* libcurl's one-time initialization happens here */
   start_live = live;
@@ -528,6 +580,7 @@ int main(void)
     total += survived;
   }
   unlink(form_file);
+  unlink(jar_file);
   tu_server_stop(server);
   if (live != start_live)
     wrong(0, "all scenarios", "allocations never freed", 0);
