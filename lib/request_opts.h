@@ -48,6 +48,12 @@ struct ah__reqspec {
   int retry_unsafe;   /* may be resent though not idempotent */
   char *proxy;        /* NULL: the session's; "": none */
   char *unix_path;    /* NULL: the session's */
+  char *proxy_user, *proxy_password; /* NULL: the session's */
+  /* TLS of this request, each NULL (insecure -1) for the session's; tls
+   * is set when any is. A cert without key: the key is in cert's file.
+   * pinned_key "": no pins. */
+  char *ca_file, *ca_dir, *cert, *key, *pinned_key;
+  int insecure, tls;
   ah_read_cb reader;
   void *reader_ud;
   long long reader_len;
