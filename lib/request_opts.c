@@ -12,7 +12,6 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "session_opts.h"
 #include "url.h"
 
 struct ah_request_opts {
@@ -596,6 +595,12 @@ int ah_request_opts_set_proxy(ah_request_opts *o, const char *url)
   if (url != NULL && *url != '\0' && !ah__proxy_ok(url))
     return refuse(sp, "the proxy URL is not http://, socks5:// or socks5h://");
   return set_spec_string(o, SPEC_FIELD(proxy), url, 0);
+}
+
+int ah__proxy_auth_ok(const char *user, const char *password)
+{
+  return user != NULL && *user != '\0' && strpbrk(user, ":\r\n") == NULL &&
+         (password == NULL || strpbrk(password, "\r\n") == NULL);
 }
 
 int ah_request_opts_set_proxy_auth(ah_request_opts *o, const char *user,

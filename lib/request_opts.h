@@ -78,6 +78,10 @@ int ah__reqspec_has_body(const struct ah__reqspec *sp);
  * (the proxy resolves names), with no CR or LF. */
 int ah__proxy_ok(const char *url);
 
+/* 1 when user and password may be a proxy's credentials: a user that is
+ * not empty and has no colon, neither with CR or LF (password may be NULL). */
+int ah__proxy_auth_ok(const char *user, const char *password);
+
 /* 1 when s is a non-empty HTTP token (RFC 9110 tchar): a method or a
  * header name. */
 int ah__is_token(const char *s);

@@ -312,12 +312,6 @@ int ah_session_opts_set_proxy(ah_session_opts *o, const char *url)
   return set_string(&o->d.proxy, url && *url ? url : NULL);
 }
 
-int ah__proxy_auth_ok(const char *user, const char *password)
-{
-  return user != NULL && *user != '\0' && strpbrk(user, ":\r\n") == NULL &&
-         (password == NULL || strpbrk(password, "\r\n") == NULL);
-}
-
 int ah_session_opts_set_proxy_auth(ah_session_opts *o, const char *user,
                                    const char *password)
 {

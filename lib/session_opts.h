@@ -51,10 +51,6 @@ struct ah_session_opts {
   struct ah__rates rates;
 };
 
-/* 1 when user and password may be a proxy's credentials: a user that is
- * not empty and has no colon, neither with CR or LF (password may be NULL). */
-int ah__proxy_auth_ok(const char *user, const char *password);
-
 /* d as a new options object leaves it. */
 void ah__defaults_init(struct ah__defaults *d);
 /* Copy the strings of from into to (the shallow copy is the caller's):
