@@ -32,8 +32,9 @@ static void no_secret(const char *what, const char *text)
     fail_msg("%s shows a proxy credential:\n%s", what, text);
 }
 
-static pid_t squid_pid = -1;
-static int squid_port;
+static pid_t squid_pid = -1, tls_pid = -1;
+static int squid_port, tls_port;
+static char dir[64], cert[128], key[128];
 
 /* The test server, and squid (stopped by pid in teardown, whatever a
  * test did). */
@@ -42,15 +43,39 @@ static int setup(void **state)
   const char *argv[] = {"sh", "tests/squid.sh", "u1", PASSWORD, NULL};
   char line[256];
 
+  const char *tls[] = {"--tls", cert, key, NULL};
+  char cmd[512];
+
   if (tu_group_setup(state) != 0)
     return -1;
   squid_pid = tu_spawn(argv, line, sizeof line);
-  return squid_pid > 0 && sscanf(line, "READY %d", &squid_port) == 1 ? 0 : -1;
+  if (squid_pid <= 0 || sscanf(line, "READY %d", &squid_port) != 1)
+    return -1;
+  /* The test server over TLS, for https through squid's CONNECT. */
+  snprintf(dir, sizeof dir, "/tmp/ahttp-proxy-XXXXXX");
+  if (mkdtemp(dir) == NULL)
+    return -1;
+  snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+  snprintf(key, sizeof key, "%s/key.pem", dir);
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+           "-nodes -keyout %s -out %s -days 2 -subj /CN=ahttp-test "
+           "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1", key, cert);
+  if (system(cmd) != 0)
+    return -1;
+  tls_pid = tu_server_start_args(&tls_port, tls);
+  return tls_pid > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
+  char cmd[128];
+
   tu_server_stop(squid_pid);
+  tu_server_stop(tls_pid);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (dir[0] != '\0' && system(cmd) != 0)
+    return -1;
   return tu_group_teardown(state);
 }
 
@@ -125,6 +150,47 @@ static void test_squid_proxy_auth(void **state)
   ah_session_free(s);
   ah_request_opts_free(wrong);
   ah_request_opts_free(right);
+}
+
+/* https through squid: the credentials open the CONNECT tunnel and go no
+ * further (the origin, at the tunnel's end, never sees them); without
+ * them squid refuses the tunnel (407), which is AH_ECONNECT. A request's
+ * own CA applies at the tunnel's end as anywhere. */
+static void test_squid_connect_tunnel(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_request_opts *ca = ah_request_opts_new(), *noauth = ah_request_opts_new();
+  ah_session *s;
+  ah_future *f;
+  const char *b;
+  char proxy[64], url[128];
+
+  (void)state;
+  snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", squid_port);
+  snprintf(url, sizeof url, "https://127.0.0.1:%d/echo", tls_port);
+  ah_session_opts_set_proxy(o, proxy);
+  ah_session_opts_set_proxy_auth(o, "u1", PASSWORD);
+  s = session(o);
+  ah_request_opts_set_ca(ca, cert, NULL);
+  b = tu_body(f = tu_fetch(s, url, ca));
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  assert_null(strstr(b, "proxied\n")); /* origin form: through a tunnel */
+  no_secret("the origin", b);
+  ah_future_free(f);
+  f = tu_fetch(s, url, NULL); /* the session trusts no such CA */
+  assert_int_equal(ah_future_error(f), AH_ETLS);
+  ah_future_free(f);
+  ah_request_opts_set_ca(noauth, cert, NULL);
+  ah_request_opts_set_proxy(noauth, proxy);
+  ah_session_free(s);
+  s = ah_session_new(NULL);
+  f = tu_fetch(s, url, noauth);
+  assert_int_equal(ah_future_error(f), AH_ECONNECT);
+  no_secret("the message", ah_future_errmsg(f));
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_request_opts_free(ca);
+  ah_request_opts_free(noauth);
 }
 
 /* Credentials given to the test server acting as the proxy reach it
@@ -321,6 +387,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     TU_TEST(test_squid_proxy_auth),
+    TU_TEST(test_squid_connect_tunnel),
     TU_TEST(test_no_proxy_list),
     TU_TEST(test_trust_env),
     TU_TEST(test_bad_input),
