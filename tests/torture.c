@@ -379,7 +379,8 @@ static int rewind_text(ah_future *f, void *ud)
  * the session's: a connection of its own before libcurl 8.21) and proxy
  * credentials, through the test server as the proxy and across a
  * redirect (the slot put back between hops); a host on the no-proxy list
- * sent by connect-to rules to the test server. */
+ * sent by a connect-to rule to the test server (a rule that matched a
+ * proxied request would make libcurl tunnel it with CONNECT). */
 static void sc_tls_proxy_opts(long k)
 {
   ah_session_opts *o = ah_session_opts_new();
@@ -394,7 +395,7 @@ static void sc_tls_proxy_opts(long k)
       ah_session_opts_set_proxy_auth(o, "u", "p") == AH_OK &&
       ah_session_opts_set_no_proxy(o, "direct.test") == AH_OK &&
       ah_session_opts_set_trust_env(o, 1) == AH_OK &&
-      ah_session_opts_add_connect_to(o, NULL, 0, "127.0.0.1", tu_port) == AH_OK &&
+      ah_session_opts_add_connect_to(o, "direct.test", 0, "127.0.0.1", tu_port) == AH_OK &&
       ah_request_opts_set_ca(r, "/nonexistent/ca.pem", "/nonexistent") == AH_OK &&
       ah_request_opts_set_client_cert(r, "/nonexistent/c.pem", "/nonexistent/k.pem") == AH_OK &&
       ah_request_opts_set_tls_insecure_no_verify(r, 0) == AH_OK &&
