@@ -241,6 +241,18 @@ AH_EXTERN int ah_session_opts_set_queue_timeout(ah_session_opts *o,
 /* Default proxy: "http://host:port" (https goes through CONNECT),
  * "socks5://host:port", or "socks5h://host:port" (the proxy resolves). */
 AH_EXTERN int ah_session_opts_set_proxy(ah_session_opts *o, const char *url);
+/* Credentials for the proxy (Proxy-Authorization, basic), never sent to
+ * a server that is not the proxy; user NULL: none. */
+AH_EXTERN int ah_session_opts_set_proxy_auth(ah_session_opts *o,
+                                             const char *user,
+                                             const char *password);
+/* Hosts reached without a proxy, as curl's no_proxy: "a.com,10.0.0.0/8",
+ * "*" for all; NULL: none (with trust_env, the no_proxy variable). */
+AH_EXTERN int ah_session_opts_set_no_proxy(ah_session_opts *o,
+                                           const char *hosts);
+/* Opt in (1) to the proxy environment variables, http_proxy,
+ * https_proxy, all_proxy and no_proxy, when no proxy is set (default 0). */
+AH_EXTERN int ah_session_opts_set_trust_env(ah_session_opts *o, int on);
 /* Accept only servers whose TLS public key matches: "sha256//BASE64" pins
  * separated by ';', or the path of a PEM or DER public key file. */
 AH_EXTERN int ah_session_opts_set_pinned_key(ah_session_opts *o,
@@ -250,6 +262,13 @@ AH_EXTERN int ah_session_opts_set_pinned_key(ah_session_opts *o,
 AH_EXTERN int ah_session_opts_add_host_override(ah_session_opts *o,
                                                 const char *host, int port,
                                                 const char *address);
+/* curl's --connect-to HOST:PORT:TO_HOST:TO_PORT: requests for host (NULL:
+ * any) on port (0: any) connect to to_host (NULL: the URL's host) on
+ * to_port (0: the URL's port); the URL, Host and TLS still name host. */
+AH_EXTERN int ah_session_opts_add_connect_to(ah_session_opts *o,
+                                             const char *host, int port,
+                                             const char *to_host,
+                                             int to_port);
 /* Default unix socket to connect to instead of the URL's host. */
 AH_EXTERN int ah_session_opts_set_unix_socket(ah_session_opts *o,
                                               const char *path);
@@ -399,6 +418,27 @@ AH_EXTERN int ah_request_opts_set_bearer_token(ah_request_opts *o,
 /* Proxy for this request, as ah_session_opts_set_proxy ("" for none,
  * overriding the session's). */
 AH_EXTERN int ah_request_opts_set_proxy(ah_request_opts *o, const char *url);
+/* Credentials for this request's proxy, overriding the session's
+ * (user NULL: the session's); never sent to a server not the proxy. */
+AH_EXTERN int ah_request_opts_set_proxy_auth(ah_request_opts *o,
+                                             const char *user,
+                                             const char *password);
+/* Trusted CA for this request: file and/or dir, each replacing the
+ * session's (NULL: the session's). */
+AH_EXTERN int ah_request_opts_set_ca(ah_request_opts *o, const char *file,
+                                     const char *dir);
+/* Client certificate and key for this request (cert NULL: the
+ * session's; key NULL: in the cert file). */
+AH_EXTERN int ah_request_opts_set_client_cert(ah_request_opts *o,
+                                              const char *cert,
+                                              const char *key);
+/* Verification off (1) or on (0) for this request; -1: the session's. */
+AH_EXTERN int ah_request_opts_set_tls_insecure_no_verify(ah_request_opts *o,
+                                                         int on);
+/* Pins for this request, as ah_session_opts_set_pinned_key (NULL: the
+ * session's, "": none). */
+AH_EXTERN int ah_request_opts_set_pinned_key(ah_request_opts *o,
+                                             const char *pins);
 /* Connect to this unix socket instead of the URL's host. */
 AH_EXTERN int ah_request_opts_set_unix_socket(ah_request_opts *o,
                                              const char *path);

@@ -48,6 +48,7 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
   c->h2_header_stall = v->version_num < 0x080100;
   c->h2_reset_breaks_conn = v->version_num < 0x080500;
   c->multi_quick_exit = v->version_num >= 0x081400;
+  c->tls_reuse_partial = v->version_num < 0x081500;
   c->tls = (v->features & CURL_VERSION_SSL) != 0;
   c->http2 = (v->features & CURL_VERSION_HTTP2) != 0;
   /* Only what this build of libcurl decodes: offering br to a libcurl

@@ -47,6 +47,14 @@ struct ah__curl_caps {
    * curl_multi_cleanup waits for unless CURLMOPT_QUICK_EXIT is set (an
    * option newer than the headers ahttp may be built with). */
   int multi_quick_exit;
+  /* Before 8.21 a connection (and a TLS session to resume) is matched to
+   * a request on the CA, client certificate, verification and pins, but
+   * not on the client key, and pins compared without case (base64 has
+   * case): lib/vtls/vtls.c match_ssl_primary_config, fixed in 8.21 ("tls:
+   * fix incomplete mTLS config in conn reuse and session cache"). A
+   * request whose key or pins differ from the session's gets a connection
+   * of its own there (ah__request_setup). */
+  int tls_reuse_partial;
   int tls;                /* built with TLS: https can be fetched */
   int http2;              /* built with nghttp2: HTTP/2 can be asked for */
   /* "Accept-Encoding: ..." listing the decoders this libcurl has, in the

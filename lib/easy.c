@@ -241,6 +241,92 @@ static CURLcode set_idle(CURL *e, long idle_ms)
   return rc;
 }
 
+/* The session's proxy as libcurl is told it: "" for none, so that
+ * libcurl reads no environment variable, as in aiohttp by default: a
+ * library should not change where a service's requests go behind its
+ * back (and this spares libcurl's per-request getenv() probing). With
+ * trust_env and no proxy of the session's, NULL: libcurl picks one from
+ * http_proxy, https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY per request. */
+static const char *session_proxy(const struct ah__defaults *d)
+{
+  if (d->proxy != NULL)
+    return d->proxy;
+  return d->trust_env ? NULL : "";
+}
+
+/* The hosts reached without a proxy: the session's list, else with
+ * trust_env NULL (libcurl reads no_proxy/NO_PROXY), else "" (none). */
+static const char *session_no_proxy(const struct ah__defaults *d)
+{
+  if (d->no_proxy != NULL)
+    return d->no_proxy;
+  return d->trust_env ? NULL : "";
+}
+
+static int differ(const char *a, const char *b)
+{
+  return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+/* The TLS settings of the session's, as the slot was made with them. */
+static CURLcode tls_restore(struct ah__slot *slot)
+{
+  const struct ah__defaults *d = slot->d;
+  CURL *e = slot->easy;
+  CURLcode rc = CURLE_OK;
+
+  SET(CURLOPT_CAINFO, d->ca_file ? d->ca_file : slot->ca_file_builtin);
+  SET(CURLOPT_CAPATH, d->ca_dir ? d->ca_dir : slot->ca_dir_builtin);
+  SET(CURLOPT_SSLCERT, d->cert);
+  SET(CURLOPT_SSLKEY, d->key);
+  SET(CURLOPT_SSL_VERIFYPEER, d->insecure ? 0L : 1L);
+  SET(CURLOPT_SSL_VERIFYHOST, d->insecure ? 0L : 2L);
+  SET(CURLOPT_PINNEDPUBLICKEY, d->pinned_key);
+  SET(CURLOPT_SSL_SESSIONID_CACHE, 1L);
+  return rc;
+}
+
+/* A request's own TLS settings (sp->tls). libcurl gives a request only a
+ * connection (or a TLS session to resume) made with the same CA file and
+ * directory, client certificate, verification and pins, on every release
+ * ahttp supports; before 8.21 not the same client key, and pins compared
+ * without case: there a request whose key or pins differ from the
+ * session's gets a connection of its own, never kept, and no TLS session
+ * resumed. */
+static CURLcode tls_override(struct ah__slot *slot, const struct ah__reqspec *sp)
+{
+  const struct ah__defaults *d = slot->d;
+  CURL *e = slot->easy;
+  CURLcode rc = CURLE_OK;
+  const char *key = sp->cert ? sp->key : d->key;
+  const char *pins = sp->pinned_key ? (*sp->pinned_key ? sp->pinned_key : NULL)
+                                    : d->pinned_key;
+
+  slot->dirty |= DIRTY_TLS;
+  if (sp->ca_file)
+    SET(CURLOPT_CAINFO, sp->ca_file);
+  if (sp->ca_dir)
+    SET(CURLOPT_CAPATH, sp->ca_dir);
+  if (sp->cert) {
+    SET(CURLOPT_SSLCERT, sp->cert);
+    SET(CURLOPT_SSLKEY, sp->key);
+  }
+  if (sp->insecure >= 0) {
+    SET(CURLOPT_SSL_VERIFYPEER, sp->insecure ? 0L : 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, sp->insecure ? 0L : 2L);
+  }
+  if (sp->pinned_key)
+    SET(CURLOPT_PINNEDPUBLICKEY, pins);
+  if (ah__curl_caps()->tls_reuse_partial &&
+      (differ(key, d->key) || differ(pins, d->pinned_key))) {
+    slot->dirty |= DIRTY_FRESH;
+    SET(CURLOPT_FRESH_CONNECT, 1L);
+    SET(CURLOPT_FORBID_REUSE, 1L);
+    SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  }
+  return rc;
+}
+
 struct ah__slot *ah__slot_new(const struct ah__defaults *d)
 {
   struct ah__slot *slot = ah__calloc(1, sizeof *slot);
@@ -286,12 +372,14 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
    * multi_socket; 64 KiB measured best (bench W3: 1,244 -> 3,001 req/s,
    * 128 KiB 2,423, 256 KiB 2,101), for 3.6 MiB more peak RSS. */
   SET(CURLOPT_BUFFERSIZE, (long)AH__RECV_BUFFER);
-  /* Proxy environment variables are not obeyed, as in aiohttp (trust_env
-   * off): a library should not change where a service's requests go
-   * behind its back. A proxy is an explicit option. This also spares
-   * libcurl's per-request getenv() probing. */
-  SET(CURLOPT_PROXY, d->proxy ? d->proxy : "");
-  SET(CURLOPT_NOPROXY, "");
+  /* Proxy environment variables are not obeyed unless the caller opted
+   * in (aiohttp's trust_env): see session_proxy. */
+  SET(CURLOPT_PROXY, session_proxy(d));
+  SET(CURLOPT_NOPROXY, session_no_proxy(d));
+  if (d->proxy_user != NULL) {
+    SET(CURLOPT_PROXYUSERNAME, d->proxy_user);
+    SET(CURLOPT_PROXYPASSWORD, d->proxy_password);
+  }
   if (d->unix_path)
     SET(CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
   SET(CURLOPT_HTTP_VERSION, curl_http_version(d->http_version));
@@ -317,6 +405,10 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
    * after the share, so that the jar is the share's). */
   if (!d->no_cookies)
     SET(CURLOPT_COOKIEJAR, NULL);
+  /* What libcurl trusts when not told (static strings, read before the
+   * session's CA replaces them): what a request's CA is undone to. */
+  curl_easy_getinfo(e, CURLINFO_CAINFO, &slot->ca_file_builtin);
+  curl_easy_getinfo(e, CURLINFO_CAPATH, &slot->ca_dir_builtin);
   if (d->ca_file)
     SET(CURLOPT_CAINFO, d->ca_file);
   if (d->ca_dir)
@@ -354,11 +446,12 @@ void ah__slot_free(struct ah__slot *slot)
   ah__free(slot);
 }
 
-void ah__slot_recycle(struct ah__slot *slot)
+int ah__slot_recycle(struct ah__slot *slot)
 {
   const struct ah__defaults *d = slot->d;
   CURL *e = slot->easy;
   unsigned dirty = slot->dirty;
+  int ok = 1;
 
   /* Setting NULL or a number allocates nothing and cannot fail; nor does
    * a string the handle held before (libcurl frees the old copy first). */
@@ -393,8 +486,16 @@ void ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, NULL);
     curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
   }
-  if (dirty & DIRTY_PROXY)
-    curl_easy_setopt(e, CURLOPT_PROXY, d->proxy ? d->proxy : "");
+  /* A string the session set allocates its copy again and can fail:
+   * then the handle would keep the request's proxy, credentials or TLS
+   * settings, and is not pooled (ah__slot_recycle's result). */
+  if (dirty & DIRTY_PROXY) {
+    ok &= curl_easy_setopt(e, CURLOPT_PROXY, session_proxy(d)) == CURLE_OK;
+    ok &= curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, d->proxy_user) == CURLE_OK;
+    ok &= curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, d->proxy_password) == CURLE_OK;
+  }
+  if (dirty & DIRTY_TLS)
+    ok &= tls_restore(slot) == CURLE_OK;
   if (dirty & DIRTY_COOKIE)
     curl_easy_setopt(e, CURLOPT_COOKIE, NULL);
   if (dirty & DIRTY_UNIX)
@@ -419,8 +520,9 @@ void ah__slot_recycle(struct ah__slot *slot)
   /* A failed request may leave a large partial body: let it go now. */
   ah__rx_reset(slot->rx, d->max_body, d->max_header,
                d->max_redirects > 0 ? AH__FOLLOW_ALL : 0);
-  slot->dirty = 0;
+  slot->dirty = ok ? 0 : dirty; /* what failed is tried again */
   slot->q = NULL;
+  return ok ? AH_OK : AH_ENOMEM;
 }
 
 /* The header names a hop after a redirect leaves behind: the secrets
@@ -599,6 +701,13 @@ int ah__request_setup(struct ah__request *q, const char **why)
     OVERRIDE(DIRTY_COOKIE, sp->cookies != NULL && (j == NULL || !j->foreign),
              CURLOPT_COOKIE, sp->cookies);
     OVERRIDE(DIRTY_PROXY, sp->proxy != NULL, CURLOPT_PROXY, sp->proxy);
+    if (sp->proxy_user != NULL) {
+      slot->dirty |= DIRTY_PROXY;
+      SET(CURLOPT_PROXYUSERNAME, sp->proxy_user);
+      SET(CURLOPT_PROXYPASSWORD, sp->proxy_password);
+    }
+    if (sp->tls && rc == CURLE_OK)
+      rc = tls_override(slot, sp);
     OVERRIDE(DIRTY_UNIX, sp->unix_path != NULL, CURLOPT_UNIX_SOCKET_PATH,
              sp->unix_path);
     OVERRIDE(DIRTY_PROGRESS, sp->on_progress.fn != NULL, CURLOPT_NOPROGRESS, 0L);

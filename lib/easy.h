@@ -28,7 +28,7 @@ enum {
   DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_AUTH = 128,
   DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048,
   DIRTY_FRESH = 4096, DIRTY_TRACE = 8192, DIRTY_DECODE = 16384,
-  DIRTY_COOKIE = 32768
+  DIRTY_COOKIE = 32768, DIRTY_TLS = 65536
 };
 
 /* A pooled easy handle, configured once with the session's defaults. A
@@ -48,6 +48,9 @@ struct ah__slot {
   struct curl_slist *stripped;  /* merged without the sensitive ones */
   curl_mime *mime;              /* a multipart body being sent */
   char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
+  /* libcurl's built-in CA file and directory (static strings, or NULL):
+   * what a request's own CA gives way to when the session has none. */
+  const char *ca_file_builtin, *ca_dir_builtin;
   struct ah__url_cache urls;    /* the URL handle of plain requests */
   /* The addresses of the connection the last request went out on, as
    * libcurl's prereq callback tells them (addr_ok: told and not cut). */
@@ -72,8 +75,10 @@ struct ah__slot {
 
 /* A new easy handle with the session's defaults; NULL without memory. */
 struct ah__slot *ah__slot_new(const struct ah__defaults *d);
-/* Undo what the last request changed, ready for the next. */
-void ah__slot_recycle(struct ah__slot *slot);
+/* Undo what the last request changed, ready for the next: AH_OK, or
+ * AH_ENOMEM when a session setting could not be put back (the slot must
+ * then be freed, not lent again). */
+int ah__slot_recycle(struct ah__slot *slot);
 void ah__slot_free(struct ah__slot *slot);
 
 /* Lend q->slot to q and set its per-request options (URL, method, body,

@@ -44,8 +44,7 @@ static struct ah__slot *slot_get(struct ah__queue *aq)
 
 static void slot_put(struct ah__queue *aq, struct ah__slot *slot)
 {
-  if (aq->npool < POOL_MAX) {
-    ah__slot_recycle(slot);
+  if (aq->npool < POOL_MAX && ah__slot_recycle(slot) == AH_OK) {
     aq->pool[aq->npool++] = slot;
   } else {
     ah__slot_free(slot);
@@ -471,7 +470,10 @@ static int follow(struct ah__queue *aq, struct ah__request *q, const char **why)
 {
   int err;
 
-  ah__slot_recycle(q->slot); /* the hop is set up from the journey */
+  if (ah__slot_recycle(q->slot) != AH_OK) { /* the hop is set up from the journey */
+    *why = "no memory to set the next hop up";
+    return AH_ENOMEM;
+  }
   if ((err = ah__request_supported(q, aq->d, why)) != AH_OK ||
       (err = rewind_body(aq, q, why)) != AH_OK)
     return err;

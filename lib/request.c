@@ -315,6 +315,14 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
         q->empty_reply = 0;
       }
     }
+    /* A client key libcurl cannot use with its certificate: 7.88 and
+     * 8.5 say CURLE_SSL_CERTPROBLEM, 8.21 CURLE_BAD_FUNCTION_ARGUMENT
+     * ("unable to set private key file"), before any handshake. A TLS
+     * failure on every release. */
+    if (rc == CURLE_BAD_FUNCTION_ARGUMENT && q->https &&
+        (q->slot->d->cert != NULL || (q->spec != NULL && q->spec->cert != NULL)) &&
+        ah__info_off(easy, CURLINFO_APPCONNECT_TIME_T) == 0)
+      err = AH_ETLS;
     /* libcurl reports an allocation that failed under many names ("No
      * URL set" when it could not copy the URL): while this request ran,
      * one did, so that is what happened. */

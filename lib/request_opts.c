@@ -26,6 +26,7 @@ static struct ah__reqspec *spec_new(void)
     sp->refs = 1;
     sp->timeout_ms = sp->connect_ms = sp->idle_ms = sp->max_redirects = -1;
     sp->retries = -1;
+    sp->insecure = -1;
     sp->form_tail = &sp->form;
   }
   return sp;
@@ -59,6 +60,13 @@ void ah__reqspec_unref(struct ah__reqspec *sp)
   ah__free(sp->bearer);
   ah__free(sp->proxy);
   ah__free(sp->unix_path);
+  ah__free(sp->proxy_user);
+  ah__free(sp->proxy_password);
+  ah__free(sp->ca_file);
+  ah__free(sp->ca_dir);
+  ah__free(sp->cert);
+  ah__free(sp->key);
+  ah__free(sp->pinned_key);
   form_free(sp->form);
   ah__free(sp);
 }
@@ -129,6 +137,8 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   sp->on_data = old->on_data;
   sp->on_headers = old->on_headers;
   sp->on_progress = old->on_progress;
+  sp->insecure = old->insecure;
+  sp->tls = old->tls;
   bad |= dup_opt(&sp->method, old->method);
   bad |= dup_opt(&sp->query, old->query);
   bad |= dup_opt(&sp->cookies, old->cookies);
@@ -137,6 +147,13 @@ static struct ah__reqspec *writable(ah_request_opts *o)
   bad |= dup_opt(&sp->bearer, old->bearer);
   bad |= dup_opt(&sp->proxy, old->proxy);
   bad |= dup_opt(&sp->unix_path, old->unix_path);
+  bad |= dup_opt(&sp->proxy_user, old->proxy_user);
+  bad |= dup_opt(&sp->proxy_password, old->proxy_password);
+  bad |= dup_opt(&sp->ca_file, old->ca_file);
+  bad |= dup_opt(&sp->ca_dir, old->ca_dir);
+  bad |= dup_opt(&sp->cert, old->cert);
+  bad |= dup_opt(&sp->key, old->key);
+  bad |= dup_opt(&sp->pinned_key, old->pinned_key);
   if (old->has_body &&
       (sp->body = ah__memdup0(old->body, old->body_len)) == NULL)
     bad = 1;
@@ -741,6 +758,127 @@ int ah_request_opts_set_proxy(ah_request_opts *o, const char *url)
   if (url != NULL && *url != '\0' && !ah__proxy_ok(url))
     return refuse(sp, "the proxy URL is not http://, socks5:// or socks5h://");
   return set_spec_string(o, SPEC_FIELD(proxy), url, 0);
+}
+
+int ah__proxy_auth_ok(const char *user, const char *password)
+{
+  return user != NULL && *user != '\0' && strpbrk(user, ":\r\n") == NULL &&
+         (password == NULL || strpbrk(password, "\r\n") == NULL);
+}
+
+int ah_request_opts_set_proxy_auth(ah_request_opts *o, const char *user,
+                                   const char *password)
+{
+  struct ah__reqspec *sp;
+  char *u = NULL, *p = NULL;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if ((user != NULL && !ah__proxy_auth_ok(user, password)) ||
+      (user == NULL && password != NULL))
+    return refuse(sp, "a proxy user name is empty or has a colon, or the "
+                      "credentials contain CR or LF");
+  if (user != NULL && ((u = ah__strdup(user)) == NULL ||
+                       (p = ah__strdup(password ? password : "")) == NULL)) {
+    ah__free(u);
+    return AH_ENOMEM;
+  }
+  ah__free(sp->proxy_user);
+  ah__free(sp->proxy_password);
+  sp->proxy_user = u;
+  sp->proxy_password = p;
+  return AH_OK;
+}
+
+/* Whether sp changes any TLS setting of the session's. */
+static void tls_note(struct ah__reqspec *sp)
+{
+  sp->tls = sp->ca_file != NULL || sp->ca_dir != NULL || sp->cert != NULL ||
+            sp->pinned_key != NULL || sp->insecure >= 0;
+}
+
+/* Replace the two strings at *a and *b with copies of x and y. */
+static int set_pair(char **a, char **b, const char *x, const char *y)
+{
+  char *cx = NULL, *cy = NULL;
+
+  if ((x != NULL && (cx = ah__strdup(x)) == NULL) ||
+      (y != NULL && (cy = ah__strdup(y)) == NULL)) {
+    ah__free(cx);
+    return AH_ENOMEM;
+  }
+  ah__free(*a);
+  ah__free(*b);
+  *a = cx;
+  *b = cy;
+  return AH_OK;
+}
+
+static int bad_path(const char *p)
+{
+  return p != NULL && (*p == '\0' || strpbrk(p, "\r\n") != NULL);
+}
+
+int ah_request_opts_set_ca(ah_request_opts *o, const char *file,
+                           const char *dir)
+{
+  struct ah__reqspec *sp;
+  int rc;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (bad_path(file) || bad_path(dir))
+    return refuse(sp, "a CA file or directory name is empty or has CR or LF");
+  rc = set_pair(&sp->ca_file, &sp->ca_dir, file, dir);
+  tls_note(sp);
+  return rc;
+}
+
+int ah_request_opts_set_client_cert(ah_request_opts *o, const char *cert,
+                                    const char *key)
+{
+  struct ah__reqspec *sp;
+  int rc;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if ((cert == NULL && key != NULL) || bad_path(cert) || bad_path(key))
+    return refuse(sp, "a client key without its certificate, or a file name "
+                      "empty or with CR or LF");
+  rc = set_pair(&sp->cert, &sp->key, cert, key);
+  tls_note(sp);
+  return rc;
+}
+
+int ah_request_opts_set_tls_insecure_no_verify(ah_request_opts *o, int on)
+{
+  struct ah__reqspec *sp;
+
+  if (o == NULL)
+    return AH_EINVAL;
+  if ((sp = writable(o)) == NULL)
+    return AH_ENOMEM;
+  if (on < -1 || on > 1)
+    return refuse(sp, "verification is -1 (the session's), 0 or 1");
+  sp->insecure = on;
+  tls_note(sp);
+  return AH_OK;
+}
+
+/* NULL: the session's pins; "": none. */
+int ah_request_opts_set_pinned_key(ah_request_opts *o, const char *pins)
+{
+  int rc = set_spec_string(o, SPEC_FIELD(pinned_key), pins, 1);
+
+  if (rc == AH_OK)
+    tls_note(o->spec); /* made writable by set_spec_string */
+  return rc;
 }
 
 int ah_request_opts_set_unix_socket(ah_request_opts *o, const char *path)

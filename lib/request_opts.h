@@ -54,6 +54,12 @@ struct ah__reqspec {
   int raw;            /* the body as sent: libcurl decodes nothing */
   char *proxy;        /* NULL: the session's; "": none */
   char *unix_path;    /* NULL: the session's */
+  char *proxy_user, *proxy_password; /* NULL: the session's */
+  /* TLS of this request, each NULL (insecure -1) for the session's; tls
+   * is set when any is. A cert without key: the key is in cert's file.
+   * pinned_key "": no pins. */
+  char *ca_file, *ca_dir, *cert, *key, *pinned_key;
+  int insecure, tls;
   ah_read_cb reader;
   void *reader_ud;
   long long reader_len;
@@ -77,6 +83,10 @@ int ah__reqspec_has_body(const struct ah__reqspec *sp);
 /* 1 when url is a proxy ahttp accepts: http://, socks5:// or socks5h://
  * (the proxy resolves names), with no CR or LF. */
 int ah__proxy_ok(const char *url);
+
+/* 1 when user and password may be a proxy's credentials: a user that is
+ * not empty and has no colon, neither with CR or LF (password may be NULL). */
+int ah__proxy_auth_ok(const char *user, const char *password);
 
 /* 1 when s is a non-empty HTTP token (RFC 9110 tchar): a method or a
  * header name. */

@@ -48,6 +48,9 @@ void ah__defaults_free(struct ah__defaults *d)
   ah__free(d->cert);
   ah__free(d->key);
   ah__free(d->pinned_key);
+  ah__free(d->proxy_user);
+  ah__free(d->proxy_password);
+  ah__free(d->no_proxy);
   curl_slist_free_all(d->headers);
   curl_slist_free_all(d->connect_to);
 }
@@ -58,10 +61,12 @@ int ah__defaults_copy(struct ah__defaults *to,
 {
   char **dst[] = {&to->user_agent, &to->ca_file, &to->ca_dir, &to->cert,
                   &to->key, &to->proxy, &to->unix_path, &to->base_url,
-                  &to->pinned_key};
+                  &to->pinned_key, &to->proxy_user, &to->proxy_password,
+                  &to->no_proxy};
   const char *src[] = {from->user_agent, from->ca_file, from->ca_dir,
                        from->cert, from->key, from->proxy, from->unix_path,
-                       from->base_url, from->pinned_key};
+                       from->base_url, from->pinned_key, from->proxy_user,
+                       from->proxy_password, from->no_proxy};
   size_t i;
   int rc = AH_OK;
 
@@ -307,6 +312,41 @@ int ah_session_opts_set_proxy(ah_session_opts *o, const char *url)
   return set_string(&o->d.proxy, url && *url ? url : NULL);
 }
 
+int ah_session_opts_set_proxy_auth(ah_session_opts *o, const char *user,
+                                   const char *password)
+{
+  char *u = NULL, *p = NULL;
+
+  if (o == NULL || (user != NULL && !ah__proxy_auth_ok(user, password)) ||
+      (user == NULL && password != NULL))
+    return AH_EINVAL;
+  if (user != NULL && ((u = ah__strdup(user)) == NULL ||
+                       (p = ah__strdup(password ? password : "")) == NULL)) {
+    ah__free(u);
+    return AH_ENOMEM;
+  }
+  ah__free(o->d.proxy_user);
+  ah__free(o->d.proxy_password);
+  o->d.proxy_user = u;
+  o->d.proxy_password = p;
+  return AH_OK;
+}
+
+int ah_session_opts_set_no_proxy(ah_session_opts *o, const char *hosts)
+{
+  if (o == NULL || (hosts != NULL && strpbrk(hosts, "\r\n") != NULL))
+    return AH_EINVAL;
+  return set_string(&o->d.no_proxy, hosts);
+}
+
+int ah_session_opts_set_trust_env(ah_session_opts *o, int on)
+{
+  if (o == NULL)
+    return AH_EINVAL;
+  o->d.trust_env = on ? 1 : 0;
+  return AH_OK;
+}
+
 int ah_session_opts_set_pinned_key(ah_session_opts *o, const char *pins)
 {
   if (o == NULL || (pins != NULL && (*pins == '\0' ||
@@ -315,25 +355,39 @@ int ah_session_opts_set_pinned_key(ah_session_opts *o, const char *pins)
   return set_string(&o->d.pinned_key, pins);
 }
 
-int ah_session_opts_add_host_override(ah_session_opts *o, const char *host,
-                                      int port, const char *address)
+int ah_session_opts_add_connect_to(ah_session_opts *o, const char *host,
+                                   int port, const char *to_host, int to_port)
 {
-  char line[600];
+  char line[540];
   struct curl_slist *n;
 
-  if (o == NULL || host == NULL || address == NULL || !ah__url_host_ok(host) ||
-      !ah__url_host_ok(address) || port < 0 || port > 65535)
+  if (o == NULL || (host != NULL && !ah__url_host_ok(host)) ||
+      (to_host != NULL && !ah__url_host_ok(to_host)) || port < 0 ||
+      port > 65535 || to_port < 0 || to_port > 65535 ||
+      (to_host == NULL && to_port == 0))
     return AH_EINVAL;
-  /* "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT"; an empty port is any,
-   * and an empty connect-to port keeps the URL's. */
+  /* "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT", as libcurl reads it: an
+   * empty host or port is any, an empty connect-to host or port keeps
+   * the URL's. Each part is at most 255 bytes (ah__url_host_ok). */
+  snprintf(line, sizeof line, "%s:", host ? host : "");
   if (port > 0)
-    snprintf(line, sizeof line, "%s:%d:%s:", host, port, address);
-  else
-    snprintf(line, sizeof line, "%s::%s:", host, address);
+    snprintf(line + strlen(line), sizeof line - strlen(line), "%d", port);
+  snprintf(line + strlen(line), sizeof line - strlen(line), ":%s:",
+           to_host ? to_host : "");
+  if (to_port > 0)
+    snprintf(line + strlen(line), sizeof line - strlen(line), "%d", to_port);
   if ((n = curl_slist_append(o->d.connect_to, line)) == NULL)
     return AH_ENOMEM;
   o->d.connect_to = n;
   return AH_OK;
+}
+
+int ah_session_opts_add_host_override(ah_session_opts *o, const char *host,
+                                      int port, const char *address)
+{
+  if (host == NULL || address == NULL)
+    return AH_EINVAL;
+  return ah_session_opts_add_connect_to(o, host, port, address, 0);
 }
 
 int ah_session_opts_set_unix_socket(ah_session_opts *o, const char *path)

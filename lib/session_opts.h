@@ -21,7 +21,12 @@ struct ah__defaults {
   char *ca_file, *ca_dir, *cert, *key;
   char *proxy, *unix_path, *base_url;
   char *pinned_key;             /* CURLOPT_PINNEDPUBLICKEY, NULL: none */
+  char *proxy_user, *proxy_password; /* CURLOPT_PROXYUSERNAME, ...PASSWORD */
+  char *no_proxy;               /* CURLOPT_NOPROXY, NULL: none (or the
+                                   environment's with trust_env) */
   int insecure, no_cookies;
+  int trust_env;                /* proxies from the environment when none
+                                   is set (libcurl reads it per request) */
   struct curl_slist *extra;     /* ah_session_opts_add_header lines */
   struct curl_slist *connect_to; /* host overrides, CURLOPT_CONNECT_TO */
   CURLSH *share;                /* the session's TLS session cache */

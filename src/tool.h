@@ -83,6 +83,7 @@ struct tool_config {
   const char *cookie_jar; /* -c FILE */
   const char *cert, *key; /* --cert, --key */
   const char *noproxy;  /* --noproxy, else no_proxy from the environment */
+  const char *proxy_user; /* -U USER:PASSWORD */
   char *write_out;      /* -w, owned (the text, or a file's) */
   long long requests;   /* -n: a load run of this many requests, 0: none */
   long duration_ms;     /* --duration: a load run this long, 0: none */
@@ -200,6 +201,17 @@ double tool_now(void);
  * status). */
 int tool_curl_code(const struct tool_job *job, const ah_future *f, int err,
                    int fail_http);
+/* One --connect-to: HOST:PORT:TO_HOST:TO_PORT as curl reads it (each
+ * part may be empty: any host or port, or the URL's host or port; a host
+ * may be an IPv6 address in brackets), or ahttp's older HOST:PORT:ADDRESS. */
+struct tool_connect_to {
+  char host[256], to_host[256]; /* "": any host, the URL's host */
+  int port, to_port;            /* 0: any port, the URL's port */
+};
+/* Parse spec into *out (out may be NULL: only check it). 0, or -1 when it
+ * is not one of those forms. */
+int tool_connect_to_parse(const char *spec, struct tool_connect_to *out);
+
 /* The proxy for url from the environment (http_proxy, https_proxy,
  * HTTPS_PROXY, all_proxy, ALL_PROXY) or -x, unless noproxy (a list as
  * curl's --noproxy) matches its host: NULL for none. */

@@ -68,8 +68,10 @@ static const char usage[] =
   "  -x, --proxy URL          proxy: http://, socks5:// or socks5h://\n"
   "                           (default: http_proxy, https_proxy, all_proxy)\n"
   "      --noproxy LIST       hosts not proxied (default: no_proxy)\n"
+  "  -U, --proxy-user USER:PASSWORD   the proxy's credentials\n"
   "      --unix-socket PATH   connect to a unix socket\n"
-  "      --connect-to HOST:PORT:ADDRESS   connect there instead (PORT may be empty)\n"
+  "      --connect-to HOST:PORT:TO_HOST:TO_PORT   connect there instead (any\n"
+  "                           part may be empty: any host or port, or the URL's)\n"
   "\n"
   "Redirects and retries:\n"
   "  -L, --location           follow redirects (always on; for curl users)\n"
@@ -134,6 +136,7 @@ static const struct option longopts[] = {
   {"http2-prior-knowledge", no_argument, NULL, OPT_H2C},
   {"proxy", required_argument, NULL, 'x'},
   {"noproxy", required_argument, NULL, OPT_NOPROXY},
+  {"proxy-user", required_argument, NULL, 'U'},
   {"unix-socket", required_argument, NULL, OPT_UNIX},
   {"fail", no_argument, NULL, 'f'},
   {"jsonl", no_argument, NULL, OPT_JSONL},
@@ -156,7 +159,7 @@ static const struct option longopts[] = {
   {NULL, 0, NULL, 0}
 };
 
-static const char shortopts[] = ":j:X:H:d:F:IA:u:b:c:o:iw:vsSm:Lkx:fn:qVh";
+static const char shortopts[] = ":j:X:H:d:F:IA:u:b:c:o:iw:vsSm:Lkx:U:fn:qVh";
 
 /* The one hint every usage error ends with. */
 static int hint(void)
@@ -601,6 +604,7 @@ int tool_args_parse(struct tool_config *c, int argc, char **argv, int *done)
     case OPT_H2C: c->http_version = AH_HTTP_2_PRIOR_KNOWLEDGE; break;
     case 'x': c->proxy = optarg; break;
     case OPT_NOPROXY: c->noproxy = optarg; break;
+    case 'U': c->proxy_user = optarg; break;
     case OPT_UNIX: c->unix_socket = optarg; break;
     case 'f': c->fail_http = 1; break;
     case OPT_JSONL: c->jsonl = 1; break;
@@ -614,8 +618,8 @@ int tool_args_parse(struct tool_config *c, int argc, char **argv, int *done)
     case OPT_PINNED: c->pinned = optarg; break;
     case OPT_CONNECT_TO: {
       const char **p;
-      if (strchr(optarg, ':') == NULL || strchr(strchr(optarg, ':') + 1, ':') == NULL)
-        return bad("--connect-to wants HOST:PORT:ADDRESS", optarg);
+      if (tool_connect_to_parse(optarg, NULL) < 0)
+        return bad("--connect-to wants HOST:PORT:TO_HOST:TO_PORT", optarg);
       if ((p = realloc(c->connect_to, (c->nconnect_to + 1) * sizeof *p)) == NULL)
         return TOOL_SETUP;
       c->connect_to = p;

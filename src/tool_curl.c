@@ -248,3 +248,70 @@ const char *tool_url_guess(const char *url, char **buf)
   snprintf(*buf, n, "http://%s", url);
   return *buf;
 }
+
+/* The part of s up to the next ':' (a bracketed IPv6 address whole) into
+ * buf: the character after it, or NULL when it does not fit or a bracket
+ * is not closed. */
+static const char *connect_part(const char *s, char *buf, size_t len)
+{
+  size_t n = *s == '[' ? strcspn(s, "]") + 1 : strcspn(s, ":");
+
+  if (*s == '[' && s[n - 1] != ']')
+    return NULL;
+  if (n >= len)
+    return NULL;
+  memcpy(buf, s, n);
+  buf[n] = '\0';
+  return s + n;
+}
+
+static int connect_port(const char *p, int *port)
+{
+  char *end;
+  long v;
+
+  if (*p == '\0') {
+    *port = 0;
+    return 0;
+  }
+  if (*p < '0' || *p > '9')
+    return -1;
+  v = strtol(p, &end, 10);
+  if (*end != '\0' || v < 1 || v > 65535)
+    return -1;
+  *port = (int)v;
+  return 0;
+}
+
+int tool_connect_to_parse(const char *spec, struct tool_connect_to *out)
+{
+  struct tool_connect_to c;
+  char parts[4][256];
+  const char *p = spec;
+  int n = 0;
+
+  for (;;) {
+    if (n == 4 || (p = connect_part(p, parts[n], sizeof parts[n])) == NULL)
+      return -1;
+    n++;
+    if (*p == '\0')
+      break;
+    if (*p++ != ':')
+      return -1;
+  }
+  if (n == 3) { /* HOST:PORT:ADDRESS, an address required */
+    if (parts[2][0] == '\0')
+      return -1;
+    strcpy(parts[3], "");
+  } else if (n != 4) {
+    return -1;
+  }
+  memcpy(c.host, parts[0], sizeof c.host);
+  memcpy(c.to_host, parts[2], sizeof c.to_host);
+  if (connect_port(parts[1], &c.port) < 0 || connect_port(parts[3], &c.to_port) < 0 ||
+      (c.to_host[0] == '\0' && c.to_port == 0))
+    return -1;
+  if (out != NULL)
+    *out = c;
+  return 0;
+}

@@ -359,21 +359,28 @@ static ah_request_opts *request_opts(const struct tool_config *c,
   return ro;
 }
 
-/* "HOST:PORT:ADDRESS" (PORT empty: any), ADDRESS an IPv6 one in brackets. */
+/* One --connect-to, checked by the argument parser already. */
 static int connect_to(ah_session_opts *o, const char *spec)
 {
-  const char *c1 = strchr(spec, ':'), *c2 = strchr(c1 + 1, ':');
-  char *host = strndup(spec, (size_t)(c1 - spec)), *end;
-  long port = c2 == c1 + 1 ? 0 : strtol(c1 + 1, &end, 10);
+  struct tool_connect_to c;
+
+  if (tool_connect_to_parse(spec, &c) < 0)
+    return AH_EINVAL;
+  return ah_session_opts_add_connect_to(o, c.host[0] ? c.host : NULL, c.port,
+                                        c.to_host[0] ? c.to_host : NULL, c.to_port);
+}
+
+/* -U USER:PASSWORD (the password after the first colon; none: empty). */
+static int proxy_user(ah_session_opts *o, const char *spec)
+{
+  const char *colon = strchr(spec, ':');
+  char *user = strndup(spec, colon ? (size_t)(colon - spec) : strlen(spec));
   int rc;
 
-  if (host == NULL)
+  if (user == NULL)
     return AH_ENOMEM;
-  if (c2 != c1 + 1 && end != c2)
-    rc = AH_EINVAL;
-  else
-    rc = ah_session_opts_add_host_override(o, host, (int)port, c2 + 1);
-  free(host);
+  rc = ah_session_opts_set_proxy_auth(o, user, colon ? colon + 1 : "");
+  free(user);
   return rc;
 }
 
@@ -408,6 +415,8 @@ static ah_session *session(const struct tool_config *c, struct run *run)
     rc = ah_session_opts_set_pinned_key(o, c->pinned);
   for (i = 0; rc == AH_OK && i < c->nconnect_to; i++)
     rc = connect_to(o, c->connect_to[i]);
+  if (rc == AH_OK && c->proxy_user != NULL)
+    rc = proxy_user(o, c->proxy_user);
   if (rc == AH_OK && c->retries > 0)
     rc = ah_session_opts_set_retries(o, (int)c->retries + 1, AH_RETRY_DEFAULT);
   if (rc == AH_OK && c->rate > 0)

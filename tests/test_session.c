@@ -549,6 +549,51 @@ static void test_host_override(void **state)
   ah_session_free(s);
 }
 
+/* curl's --connect-to ::ADDRESS:PORT: every host on every port goes to
+ * one address and port, the URL and Host keeping their own; a rule for
+ * one host comes first when added first; an empty connect-to host keeps
+ * the URL's host and changes only the port. */
+static void test_connect_to(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  ah_future *f;
+  const char *b;
+  char url[96];
+
+  (void)state;
+  assert_int_equal(ah_session_opts_add_connect_to(o, NULL, 0, NULL, 0), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_connect_to(o, NULL, 0, "a b", 80), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_connect_to(o, NULL, 0, "127.0.0.1", 70000), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_connect_to(o, NULL, -1, "127.0.0.1", 80), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_connect_to(o, "x:y", 0, "127.0.0.1", 80), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_connect_to(NULL, NULL, 0, "127.0.0.1", 80), AH_EINVAL);
+  /* localhost:1 goes to localhost on the test server's port; the rest,
+   * whatever the name and port, to 127.0.0.1 on it. */
+  assert_int_equal(ah_session_opts_add_connect_to(o, "localhost", 1, NULL, tu_port), AH_OK);
+  assert_int_equal(ah_session_opts_add_connect_to(o, NULL, 0, "127.0.0.1", tu_port), AH_OK);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  b = tu_body(f = tu_fetch(s, "http://any.test/echo", NULL));
+  assert_non_null(strstr(b, "header Host: any.test\n"));
+  assert_string_equal(ah_response_url(ah_future_response(f)), "http://any.test/echo");
+  ah_future_free(f);
+  b = tu_body(f = tu_fetch(s, "http://other.test:8765/echo", NULL));
+  assert_non_null(strstr(b, "header Host: other.test:8765\n"));
+  ah_future_free(f);
+  b = tu_body(f = tu_fetch(s, "http://localhost:1/echo", NULL));
+  assert_non_null(strstr(b, "header Host: localhost:1\n"));
+  ah_future_free(f);
+  ah_session_free(s);
+  /* Without the rules the same URL goes nowhere. */
+  s = ah_session_new(NULL);
+  snprintf(url, sizeof url, "http://127.0.0.1:1/echo");
+  f = tu_fetch(s, url, NULL);
+  assert_int_equal(ah_future_error(f), AH_ECONNECT);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 static void test_base_url(void **state)
 {
   ah_session_opts *so = ah_session_opts_new();
@@ -696,6 +741,7 @@ int main(void)
     TU_TEST(test_session_default_headers),
     TU_TEST(test_base_url),
     TU_TEST(test_host_override),
+    TU_TEST(test_connect_to),
     TU_TEST(test_cookie_jar),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);

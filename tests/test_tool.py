@@ -234,6 +234,40 @@ class OneUrl(unittest.TestCase):
         self.assertGreaterEqual(took, 1.8)
         self.assertLess(took, 6)
 
+    def test_connect_to_as_curl(self):
+        port = BASE.rsplit(":", 1)[1]
+        # curl's HOST:PORT:TO_HOST:TO_PORT: every host to the test server.
+        rc, out, _ = run(["--connect-to", "::127.0.0.1:" + port, "http://any.test/echo"])
+        self.assertEqual(rc, 0)
+        self.assertIn(b"header Host: any.test\n", out)
+        # Only the port changed, the host looked up as usual.
+        rc, out, _ = run(["--connect-to", "localhost:1::" + port, "http://localhost:1/size/4"])
+        self.assertEqual((rc, out), (0, b"xxxx"))
+        # A rule for one host before one for any: the first that matches.
+        rc, out, _ = run(["--connect-to", "a.test::127.0.0.1:" + port, "--connect-to", "::127.0.0.1:1",
+                          "http://a.test/size/2", "http://b.test/size/2", "--jsonl"])
+        lines = [json.loads(l) for l in out.decode().splitlines()]
+        self.assertEqual(sorted((l["url"], l["status"], l["error"]) for l in lines),
+                         [("http://a.test/size/2", 200, None),
+                          ("http://b.test/size/2", None, "AH_ECONNECT")])
+        for bad in ("a:b:c:d:e", "::", ":::", "h:x:127.0.0.1:1", "h:1:[::1:2", "h:1:127.0.0.1:70000"):
+            rc, _, err = run(["--connect-to", bad, url("/")], stdin=b"")
+            self.assertEqual(rc, 2, bad)
+            self.assertIn("--connect-to wants", err)
+
+    def test_proxy_user(self):
+        # The test server stands in for the proxy: it sees the credentials.
+        rc, out, _ = run(["-x", BASE, "-U", "u1:secret:x", "http://example.test/echo"])
+        self.assertEqual(rc, 0)
+        self.assertIn(b"\nproxied\n", out)
+        self.assertIn(b"header Proxy-Authorization: Basic dTE6c2VjcmV0Ong=\n", out)
+        # A host not proxied gets none.
+        rc, out, _ = run(["-x", "http://127.0.0.1:1", "--proxy-user", "u1:secret",
+                          "--noproxy", "127.0.0.1", url("/echo")])
+        self.assertEqual(rc, 0)
+        self.assertNotIn(b"Proxy-Authorization", out)
+        self.assertNotIn(b"proxied", out)
+
     def test_usage_errors_are_one_line_and_a_hint(self):
         for args, what in ((["--no-such-option", url("/")], "option --no-such-option: is unknown"),
                            (["--no-such=1", url("/")], "option --no-such: is unknown"),

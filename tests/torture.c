@@ -444,6 +444,50 @@ static int rewind_text(ah_future *f, void *ud)
   return 0;
 }
 
+/* Issue 20's options: a request's own TLS settings (a key other than
+ * the session's: a connection of its own before libcurl 8.21) and proxy
+ * credentials, through the test server as the proxy and across a
+ * redirect (the slot put back between hops); a host on the no-proxy list
+ * sent by a connect-to rule to the test server (a rule that matched a
+ * proxied request would make libcurl tunnel it with CONNECT). */
+static void sc_tls_proxy_opts(long k)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_request_opts *r = ah_request_opts_new();
+  ah_session *s = NULL;
+  ah_future *fs[2] = {NULL, NULL};
+  char proxy[64];
+  int i;
+
+  snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", tu_port);
+  if (o != NULL && r != NULL && ah_session_opts_set_proxy(o, proxy) == AH_OK &&
+      ah_session_opts_set_proxy_auth(o, "u", "p") == AH_OK &&
+      ah_session_opts_set_no_proxy(o, "direct.test") == AH_OK &&
+      ah_session_opts_set_trust_env(o, 1) == AH_OK &&
+      ah_session_opts_add_connect_to(o, "direct.test", 0, "127.0.0.1", tu_port) == AH_OK &&
+      ah_request_opts_set_ca(r, "/nonexistent/ca.pem", "/nonexistent") == AH_OK &&
+      ah_request_opts_set_client_cert(r, "/nonexistent/c.pem", "/nonexistent/k.pem") == AH_OK &&
+      ah_request_opts_set_tls_insecure_no_verify(r, 0) == AH_OK &&
+      ah_request_opts_set_pinned_key(r, "sha256//AAAA") == AH_OK &&
+      ah_request_opts_set_proxy_auth(r, "v", "q") == AH_OK)
+    s = ah_session_new(o);
+  ah_session_opts_free(o);
+  if (s == NULL) {
+    ah_request_opts_free(r);
+    return;
+  }
+  fs[0] = ah_session_fetch(s, "http://proxied.test/redirect/2", r);
+  fs[1] = ah_session_fetch(s, "http://direct.test/size/10", NULL);
+  for (i = 0; i < 2; i++)
+    wait_one(fs[i]);
+  expect(k, "request TLS and proxy options, redirected", fs[0], AH_OK);
+  expect(k, "not proxied, connect-to", fs[1], AH_OK);
+  for (i = 0; i < 2; i++)
+    ah_future_free(fs[i]);
+  ah_request_opts_free(r);
+  ah_session_free(s);
+}
+
 static void sc_journey(long k)
 {
   static int round;
@@ -499,6 +543,7 @@ static const struct {
   {"session freed with pending futures", sc_free_pending},
   {"retries, host rates, events, overrides", sc_retry_rate_events},
   {"journey: 307, 303, off origin, 503 at a hop", sc_journey},
+  {"request TLS, proxy credentials, no-proxy, connect-to", sc_tls_proxy_opts},
 };
 
 int main(void)
