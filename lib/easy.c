@@ -15,6 +15,7 @@
 #include "curl_caps.h"
 #include "journey.h"
 #include "request.h"
+#include "request_body.h"
 #include "request_opts.h"
 #include "response.h"
 #include "rx.h"

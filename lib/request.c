@@ -22,6 +22,7 @@
 #include "journey.h"
 #include "reactor.h"
 #include "refusal.h"
+#include "request_body.h"
 #include "request_opts.h"
 #include "response.h"
 #include "rx.h"

@@ -32,7 +32,7 @@ static struct ah__reqspec *spec_new(void)
   return sp;
 }
 
-static void form_free(struct ah__form *p)
+void ah__form_free(struct ah__form *p)
 {
   while (p != NULL) {
     struct ah__form *next = p->next;
@@ -67,7 +67,7 @@ void ah__reqspec_unref(struct ah__reqspec *sp)
   ah__free(sp->cert);
   ah__free(sp->key);
   ah__free(sp->pinned_key);
-  form_free(sp->form);
+  ah__form_free(sp->form);
   ah__free(sp);
 }
 
@@ -106,7 +106,7 @@ int ah__slist_dup(struct curl_slist **to, const struct curl_slist *from)
 }
 
 /* Copy on write: make o's spec its own before changing it. */
-static struct ah__reqspec *writable(ah_request_opts *o)
+struct ah__reqspec *ah__reqspec_writable(ah_request_opts *o)
 {
   struct ah__reqspec *old = o->spec, *sp;
   struct ah__form *p;
@@ -230,7 +230,7 @@ int ah__is_token(const char *s)
 }
 
 /* Remember the first bad input: the fetch fails with it. */
-static int refuse(struct ah__reqspec *sp, const char *why)
+int ah__reqspec_refuse(struct ah__reqspec *sp, const char *why)
 {
   if (sp->err == AH_OK) {
     sp->err = AH_EINVAL;
@@ -246,10 +246,10 @@ int ah_request_opts_set_method(ah_request_opts *o, const char *method)
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if (method == NULL || !ah__is_token(method))
-    return refuse(sp, "the method is not an HTTP token (empty, a space, "
+    return ah__reqspec_refuse(sp, "the method is not an HTTP token (empty, a space, "
                       "CR, LF or another separator)");
   if ((m = ah__strdup(method)) == NULL)
     return AH_ENOMEM;
@@ -291,12 +291,12 @@ int ah_request_opts_add_header(ah_request_opts *o, const char *name,
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if (name == NULL || !ah__is_token(name))
-    return refuse(sp, "a header name is not an HTTP token");
+    return ah__reqspec_refuse(sp, "a header name is not an HTTP token");
   if (value != NULL && strpbrk(value, "\r\n") != NULL)
-    return refuse(sp, "a header value contains CR or LF");
+    return ah__reqspec_refuse(sp, "a header value contains CR or LF");
   return ah__header_append(&sp->headers, name, value);
 }
 
@@ -315,32 +315,13 @@ int ah_request_opts_add_sensitive_header(ah_request_opts *o, const char *name,
   return AH_OK;
 }
 
-int ah_request_opts_set_body(ah_request_opts *o, const void *data, size_t len)
-{
-  struct ah__reqspec *sp;
-  char *b;
-
-  if (o == NULL || (data == NULL && len > 0))
-    return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
-    return AH_ENOMEM;
-  if ((b = ah__memdup0(data, len)) == NULL)
-    return AH_ENOMEM;
-  ah__free(sp->body);
-  sp->body = b;
-  sp->body_len = len;
-  sp->has_body = 1;
-  sp->urlencoded = 0;
-  return AH_OK;
-}
-
 int ah_request_opts_set_timeout(ah_request_opts *o, long total_ms)
 {
   struct ah__reqspec *sp;
 
   if (o == NULL || total_ms < -1)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   sp->timeout_ms = total_ms;
   return AH_OK;
@@ -353,7 +334,7 @@ int ah_request_opts_set_timeouts(ah_request_opts *o, long total_ms,
 
   if (o == NULL || total_ms < -1 || connect_ms < -1 || idle_ms < -1)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   sp->timeout_ms = total_ms;
   sp->connect_ms = connect_ms;
@@ -367,7 +348,7 @@ int ah_request_opts_set_redirects(ah_request_opts *o, long max)
 
   if (o == NULL || max < -1)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   sp->max_redirects = max;
   return AH_OK;
@@ -379,7 +360,7 @@ int ah_request_opts_set_retries(ah_request_opts *o, int attempts, int unsafe)
 
   if (o == NULL || attempts == 0 || attempts < -1 || attempts > 100)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   sp->retries = attempts;
   sp->retry_unsafe = unsafe ? 1 : 0;
@@ -392,16 +373,10 @@ int ah_request_opts_set_decompress(ah_request_opts *o, int on)
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   sp->raw = on ? 0 : 1;
   return AH_OK;
-}
-
-/* 1 when the request has a body: bytes, a reader or a form. */
-int ah__reqspec_has_body(const struct ah__reqspec *sp)
-{
-  return sp->has_body || sp->reader != NULL || sp->form != NULL;
 }
 
 /* Percent-encode s (all but RFC 3986 unreserved characters) onto out. */
@@ -433,7 +408,7 @@ int ah_request_opts_add_query(ah_request_opts *o, const char *key,
 
   if (o == NULL || key == NULL || *key == '\0')
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   have = sp->query ? strlen(sp->query) : 0;
   need = have + 1 + 3 * strlen(key) + 1 + (value ? 3 * strlen(value) : 0) + 1;
@@ -449,191 +424,6 @@ int ah_request_opts_add_query(ah_request_opts *o, const char *key,
   }
   *end = '\0';
   sp->query = q;
-  return AH_OK;
-}
-
-int ah_request_opts_set_json(ah_request_opts *o, const char *json)
-{
-  struct ah__reqspec *sp;
-  struct curl_slist *h;
-  int rc;
-
-  if (o == NULL || json == NULL)
-    return AH_EINVAL;
-  if ((rc = ah_request_opts_set_body(o, json, strlen(json))) != AH_OK)
-    return rc;
-  sp = o->spec; /* made writable by set_body */
-  for (h = sp->headers; h; h = h->next)
-    if (strncasecmp(h->data, "Content-Type", 12) == 0 &&
-        (h->data[12] == ':' || h->data[12] == ';'))
-      return AH_OK; /* the caller's own content type stands */
-  return ah_request_opts_add_header(o, "Content-Type", "application/json");
-}
-
-int ah_request_opts_set_body_reader(ah_request_opts *o, ah_read_cb cb,
-                                    void *userdata, long long len)
-{
-  struct ah__reqspec *sp;
-
-  if (o == NULL || cb == NULL || len < -1)
-    return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
-    return AH_ENOMEM;
-  sp->reader = cb;
-  sp->reader_ud = userdata;
-  sp->reader_len = len;
-  return AH_OK;
-}
-
-int ah_request_opts_set_body_rewind(ah_request_opts *o, ah_rewind_cb cb)
-{
-  struct ah__reqspec *sp;
-
-  if (o == NULL)
-    return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
-    return AH_ENOMEM;
-  sp->rewind = cb;
-  return AH_OK;
-}
-
-/* A copy of s with '"', CR and LF as %22, %0D and %0A: how browsers
- * write a form part's name and file name (the HTML standard's
- * multipart/form-data encoding), so that no name can end the quoted
- * string or the header line it is in. NULL stays NULL. */
-static int dup_part_name(char **to, const char *s)
-{
-  size_t n = 0;
-  const char *p;
-  char *o;
-
-  *to = NULL;
-  if (s == NULL)
-    return 0;
-  for (p = s; *p; p++)
-    n += (*p == '"' || *p == '\r' || *p == '\n') ? 3 : 1;
-  if ((o = *to = ah__malloc(n + 1)) == NULL)
-    return -1;
-  for (p = s; *p; p++) {
-    if (*p == '"' || *p == '\r' || *p == '\n') {
-      *o++ = '%';
-      *o++ = *p == '"' ? '2' : '0';
-      *o++ = *p == '"' ? '2' : *p == '\r' ? 'D' : 'A';
-    } else {
-      *o++ = *p;
-    }
-  }
-  *o = '\0';
-  return 0;
-}
-
-static int add_form(ah_request_opts *o, const char *name, const void *value,
-                    size_t len, const char *filename, const char *type,
-                    int is_file)
-{
-  struct ah__reqspec *sp;
-  struct ah__form *p;
-
-  if (o == NULL || name == NULL || (value == NULL && len > 0))
-    return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
-    return AH_ENOMEM;
-  if (type && strpbrk(type, "\r\n") != NULL)
-    return refuse(sp, "a form part's content type contains CR or LF");
-  if ((p = ah__calloc(1, sizeof *p)) == NULL)
-    return AH_ENOMEM;
-  p->is_file = is_file;
-  p->value_len = len;
-  if ((p->value = ah__memdup0(value ? value : "", len)) == NULL ||
-      dup_part_name(&p->name, name) | dup_part_name(&p->filename, filename) |
-      dup_opt(&p->type, type)) {
-    form_free(p);
-    return AH_ENOMEM;
-  }
-  *sp->form_tail = p;
-  sp->form_tail = &p->next;
-  return AH_OK;
-}
-
-int ah_request_opts_add_form_field(ah_request_opts *o, const char *name,
-                                   const char *value)
-{
-  if (value == NULL)
-    return AH_EINVAL;
-  return add_form(o, name, value, strlen(value), NULL, NULL, 0);
-}
-
-int ah_request_opts_add_form_file(ah_request_opts *o, const char *name,
-                                  const char *path, const char *filename,
-                                  const char *content_type)
-{
-  if (path == NULL)
-    return AH_EINVAL;
-  return add_form(o, name, path, strlen(path), filename, content_type, 1);
-}
-
-int ah_request_opts_add_form_data(ah_request_opts *o, const char *name,
-                                  const void *data, size_t len,
-                                  const char *filename,
-                                  const char *content_type)
-{
-  return add_form(o, name, data, len, filename, content_type, 0);
-}
-
-/* Form-encode s onto out (application/x-www-form-urlencoded, as Python's
- * urlencode writes it for aiohttp): RFC 3986 unreserved characters as
- * they are, a space as '+', every other byte %XX. */
-static char *form_encode(char *out, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
-      *out++ = (char)c;
-    } else if (c == ' ') {
-      *out++ = '+';
-    } else {
-      *out++ = '%';
-      *out++ = hex[c >> 4];
-      *out++ = hex[c & 15];
-    }
-  }
-  return out;
-}
-
-int ah_request_opts_add_urlencoded(ah_request_opts *o, const char *name,
-                                   const char *value)
-{
-  struct ah__reqspec *sp;
-  size_t have, need;
-  char *b, *end;
-
-  if (o == NULL || name == NULL)
-    return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
-    return AH_ENOMEM;
-  /* A body of another kind (set_body, set_json) is replaced. */
-  have = sp->has_body && sp->urlencoded ? sp->body_len : 0;
-  need = have + 1 + 3 * strlen(name) + 1 + (value ? 3 * strlen(value) : 0) + 1;
-  if ((b = ah__malloc(need)) == NULL)
-    return AH_ENOMEM;
-  memcpy(b, sp->body ? sp->body : "", have);
-  end = b + have;
-  if (have)
-    *end++ = '&';
-  end = form_encode(end, name);
-  if (value != NULL) {
-    *end++ = '=';
-    end = form_encode(end, value);
-  }
-  *end = '\0';
-  ah__free(sp->body);
-  sp->body = b;
-  sp->body_len = (size_t)(end - b);
-  sp->has_body = sp->urlencoded = 1;
   return AH_OK;
 }
 
@@ -657,11 +447,11 @@ int ah_request_opts_add_cookie(ah_request_opts *o, const char *name,
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if (name == NULL || !ah__is_token(name) || value == NULL ||
       !cookie_octets(value))
-    return refuse(sp, "a cookie's name is not an HTTP token or its value "
+    return ah__reqspec_refuse(sp, "a cookie's name is not an HTTP token or its value "
                       "has a space, quote, comma, semicolon, backslash or "
                       "control character");
   have = sp->cookies ? strlen(sp->cookies) : 0;
@@ -691,10 +481,10 @@ static int set_spec_string(ah_request_opts *o, size_t offset,
 
   if (o == NULL || (value == NULL && !allow_null))
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if (value != NULL && strpbrk(value, "\r\n") != NULL)
-    return refuse(sp, "an option's text contains CR or LF");
+    return ah__reqspec_refuse(sp, "an option's text contains CR or LF");
   if (value != NULL && (c = ah__strdup(value)) == NULL)
     return AH_ENOMEM;
   field = (char **)(void *)((char *)sp + offset);
@@ -713,10 +503,10 @@ int ah_request_opts_set_basic_auth(ah_request_opts *o, const char *user,
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if (user == NULL || strchr(user, ':') != NULL)
-    return refuse(sp, "a basic auth user name is NULL or has a colon");
+    return ah__reqspec_refuse(sp, "a basic auth user name is NULL or has a colon");
   sp->digest = 0;
   if ((rc = set_spec_string(o, SPEC_FIELD(user), user, 0)) != AH_OK)
     return rc;
@@ -753,10 +543,10 @@ int ah_request_opts_set_proxy(ah_request_opts *o, const char *url)
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if (url != NULL && *url != '\0' && !ah__proxy_ok(url))
-    return refuse(sp, "the proxy URL is not http://, socks5:// or socks5h://");
+    return ah__reqspec_refuse(sp, "the proxy URL is not http://, socks5:// or socks5h://");
   return set_spec_string(o, SPEC_FIELD(proxy), url, 0);
 }
 
@@ -774,11 +564,11 @@ int ah_request_opts_set_proxy_auth(ah_request_opts *o, const char *user,
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if ((user != NULL && !ah__proxy_auth_ok(user, password)) ||
       (user == NULL && password != NULL))
-    return refuse(sp, "a proxy user name is empty or has a colon, or the "
+    return ah__reqspec_refuse(sp, "a proxy user name is empty or has a colon, or the "
                       "credentials contain CR or LF");
   if (user != NULL && ((u = ah__strdup(user)) == NULL ||
                        (p = ah__strdup(password ? password : "")) == NULL)) {
@@ -829,10 +619,10 @@ int ah_request_opts_set_ca(ah_request_opts *o, const char *file,
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if (bad_path(file) || bad_path(dir))
-    return refuse(sp, "a CA file or directory name is empty or has CR or LF");
+    return ah__reqspec_refuse(sp, "a CA file or directory name is empty or has CR or LF");
   rc = set_pair(&sp->ca_file, &sp->ca_dir, file, dir);
   tls_note(sp);
   return rc;
@@ -846,10 +636,10 @@ int ah_request_opts_set_client_cert(ah_request_opts *o, const char *cert,
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if ((cert == NULL && key != NULL) || bad_path(cert) || bad_path(key))
-    return refuse(sp, "a client key without its certificate, or a file name "
+    return ah__reqspec_refuse(sp, "a client key without its certificate, or a file name "
                       "empty or with CR or LF");
   rc = set_pair(&sp->cert, &sp->key, cert, key);
   tls_note(sp);
@@ -862,10 +652,10 @@ int ah_request_opts_set_tls_insecure_no_verify(ah_request_opts *o, int on)
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   if (on < -1 || on > 1)
-    return refuse(sp, "verification is -1 (the session's), 0 or 1");
+    return ah__reqspec_refuse(sp, "verification is -1 (the session's), 0 or 1");
   sp->insecure = on;
   tls_note(sp);
   return AH_OK;
@@ -894,7 +684,7 @@ static int set_cb(ah_request_opts *o, size_t offset, void (*fn)(void), void *ud)
 
   if (o == NULL)
     return AH_EINVAL;
-  if ((sp = writable(o)) == NULL)
+  if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
   cb = (struct ah__cb *)(void *)((char *)sp + offset);
   cb->fn = fn;

@@ -77,8 +77,14 @@ void ah__reqspec_unref(struct ah__reqspec *spec);
 /* AH_OK, or the code of the first bad input given to the builder, with
  * a sentence saying which input in *why. */
 int ah__reqspec_error(const struct ah__reqspec *spec, const char **why);
-/* 1 when the request has a body: bytes, a reader or a form. */
-int ah__reqspec_has_body(const struct ah__reqspec *sp);
+/* Free a list of form parts. */
+void ah__form_free(struct ah__form *p);
+/* Copy on write: o's spec made its own before a change; NULL without
+ * memory. */
+struct ah__reqspec *ah__reqspec_writable(ah_request_opts *o);
+/* Remember the first bad input in sp (the fetch fails with it): returns
+ * AH_EINVAL. */
+int ah__reqspec_refuse(struct ah__reqspec *sp, const char *why);
 
 /* 1 when url is a proxy ahttp accepts: http://, socks5:// or socks5h://
  * (the proxy resolves names), with no CR or LF. */
