@@ -34,6 +34,9 @@ struct ah__bridge {
   const struct ah__bridge_ops *ops;
   void *arg;
   int handler;   /* reactor handler id for libcurl's sockets */
+  int timer;     /* 0: libcurl's timer is the reactor's main deadline;
+                    else a timer id of ah__reactor_timer (a second
+                    bridge on one reactor, ws.c's) */
   int in_curl;   /* inside a libcurl call: its callbacks must not re-enter */
   int own[AH__BRIDGE_OWN_FDS]; /* the multi's own descriptors (wake-up), */
   int nown;                    /* parked between transfers like sockets */
