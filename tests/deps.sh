@@ -24,6 +24,8 @@ command -v nghttpd >/dev/null 2>&1 || pkgs="$pkgs nghttp2-server"
 command -v curl >/dev/null 2>&1 || pkgs="$pkgs curl"
 command -v gunicorn >/dev/null 2>&1 || pkgs="$pkgs gunicorn"
 [ -f /usr/lib/python3/dist-packages/httpbin/__init__.py ] || pkgs="$pkgs python3-httpbin"
+# The WebSocket tests' server (tests/ws_server.py, run by /usr/bin/python3).
+[ -f /usr/lib/python3/dist-packages/websockets/__init__.py ] || pkgs="$pkgs python3-websockets"
 # The packaging checks: the ABI against its baseline, a CMake consumer.
 command -v abidiff >/dev/null 2>&1 || pkgs="$pkgs abigail-tools"
 command -v cmake >/dev/null 2>&1 || pkgs="$pkgs cmake"
