@@ -53,6 +53,7 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
     fl.rc = rc;
     curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &fl.os_errno);
     fl.headers_done = status != 0;
+    fl.real_oom = ah__alloc_failures() != ws->oom_mark;
     err = rc == CURLE_OK ? AH_EPROTO : ah__error_from_curl(&fl);
     if (status != 0 && status != 101) {
       err = AH_EPROTO;
@@ -92,7 +93,29 @@ static void on_watch_failed(void *arg, CURL *easy, int err)
   (void)err; /* the handshake then ends by the connect timeout */
 }
 
-static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed, NULL};
+/* An allocation failed inside libcurl while it served the handshakes:
+ * libcurl may leave a transfer waiting forever then (curl_bridge.h), so
+ * every handshake still under way ends with AH_ENOMEM. */
+static void on_oom(void *arg)
+{
+  struct ah__ws_set *set = arg;
+  ah_ws *ws;
+
+  /* From the head each time: an end's callbacks may free any of them
+   * (an ended WebSocket leaves the list). */
+  for (;;) {
+    for (ws = set->head; ws != NULL && ws->state != CONNECTING; ws = ws->next)
+      ;
+    if (ws == NULL)
+      return;
+    ws->busy++;
+    ah__ws_end(ws, AH_ENOMEM, "no memory in libcurl for the WebSocket handshake", 0);
+    if (--ws->busy == 0 && ws->free_later)
+      ah__ws_free_now(ws);
+  }
+}
+
+static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed, on_oom};
 
 /* The session's side (session.h): closing, then destroyed. */
 static void set_close(void *p, int final)
@@ -258,6 +281,7 @@ ah_future *ah_ws_connect(ah_session *s, const char *url,
   ws->set = set;
   ws->fd = -1;
   ws->state = CONNECTING;
+  ws->oom_mark = ah__alloc_failures();
   ws->max_frame = ws->max_message = DEFAULT_MAX;
   ah__ws_list_init(&ws->recvs);
   ah__ws_list_init(&ws->sends);

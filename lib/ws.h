@@ -74,6 +74,7 @@ struct ah_ws {
   int end_err;          /* why it ended, for operations after */
   char *end_msg;
   size_t max_frame, max_message;
+  unsigned long oom_mark; /* ah__alloc_failures() when the handshake began */
   struct ah__ws_op *connect;
   struct ah__ws_list recvs, sends, pings, closes;
   struct ah__ws_msg *part;              /* being assembled */

@@ -245,7 +245,8 @@ static int pump_sends(ah_ws *ws)
     if (rc == CURLE_AGAIN)
       return 0;
     if (rc != CURLE_OK) {
-      ah__ws_end(ws, AH_EIO, "the WebSocket connection failed while sending", (int)rc);
+      ah__ws_end(ws, rc == CURLE_OUT_OF_MEMORY ? AH_ENOMEM : AH_EIO,
+                 "the WebSocket connection failed while sending", (int)rc);
       return -1;
     }
     op->off += n;
