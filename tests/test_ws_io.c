@@ -174,6 +174,10 @@ static void test_server_closes(void **state)
   assert_int_not_equal(ah_future_error(f), AH_OK);
   ah_future_free(f);
   ah_ws_free(ws);
+  /* The server's library got ahttp's answer, with its code. */
+  ws = open_ws(s, "/lastclose");
+  assert_int_equal(recv_one(ws, "4001", 4), AH_WS_TEXT);
+  ah_ws_free(ws);
   ah_session_free(s);
 }
 

@@ -13,7 +13,10 @@ until killed. What a connection gets depends on its path:
                echoes like /echo
   /big?n=N     one message of N bytes "x" in one frame, then echoes
   /fragbig?n=N&k=K  one text message of N fragments of K bytes each
-  /close       a close frame at once: code 4001, reason "bye"
+  /close       a close frame at once: code 4001, reason "bye"; what the
+               client answered is kept for /lastclose
+  /lastclose   the text "<code>" of the close frame the client answered the
+               last /close with, or "none" when it did not answer
   /silent      reads nothing after the handshake: a close is never
                answered, the connection is never closed by the server
   /drop        the TCP connection aborted right after the handshake,
@@ -30,6 +33,10 @@ import logging
 import websockets
 
 logging.basicConfig(level=logging.CRITICAL)  # a client gone without a close is a test
+
+
+last_close = ["none"]
+close_seen = None  # an asyncio.Event, set once a /close has ended
 
 
 async def echo(ws):
@@ -56,6 +63,15 @@ async def handler(ws, path=None):
         await echo(ws)
     elif u.path == "/close":
         await ws.close(4001, "bye")
+        rcvd = getattr(ws, "close_rcvd", None)
+        last_close[0] = str(rcvd.code) if rcvd is not None else "none"
+        close_seen.set()
+    elif u.path == "/lastclose":
+        try:
+            await asyncio.wait_for(close_seen.wait(), 5)
+        except asyncio.TimeoutError:
+            pass
+        await ws.send(last_close[0])
     elif u.path == "/silent":
         ws.transport.pause_reading()
         await asyncio.sleep(3600)
@@ -71,6 +87,8 @@ async def handler(ws, path=None):
 
 
 async def main():
+    global close_seen
+    close_seen = asyncio.Event()
     # max_size: the tests send messages larger than the 1 MiB default.
     async with websockets.serve(handler, "127.0.0.1", 0,
                                 max_size=64 * 1024 * 1024,
