@@ -299,6 +299,70 @@ static void test_refused_upgrade(void **state)
   ah_session_free(s);
 }
 
+/* wss: TLS with the session's CA (a certificate made for the test), and
+ * refused without it (AH_ETLS): the session's TLS settings apply. */
+static void test_wss(void **state)
+{
+  const char *argv[] = {"/usr/bin/python3", "tests/ws_server.py", "--tls", NULL, NULL, NULL};
+  char dir[64], ca[128], key[128], cmd[512], line[64], url[96];
+  ah_session_opts *o;
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws = NULL;
+  pid_t pid;
+  int port;
+
+  (void)state;
+  LIVE();
+  if (!ah__curl_caps()->wss) {
+    print_message("skipped: this libcurl has no wss\n");
+    skip();
+  }
+  snprintf(dir, sizeof dir, "/tmp/ahttp-wss-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  snprintf(ca, sizeof ca, "%s/cert.pem", dir);
+  snprintf(key, sizeof key, "%s/key.pem", dir);
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+           "-nodes -keyout %s -out %s -days 2 -subj /CN=ahttp-test "
+           "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1", key, ca);
+  assert_int_equal(system(cmd), 0);
+  argv[3] = ca;
+  argv[4] = key;
+  pid = tu_spawn(argv, line, sizeof line);
+  assert_true(pid > 0);
+  assert_int_equal(sscanf(line, "READY %d", &port), 1);
+  snprintf(url, sizeof url, "wss://127.0.0.1:%d/echo", port);
+
+  /* Without the CA: the certificate is not trusted. */
+  s = ah_session_new(NULL);
+  f = ah_ws_connect(s, url, NULL, &ws);
+  assert_int_equal(settle(f), AH_ETLS);
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+
+  o = ah_session_opts_new();
+  assert_int_equal(ah_session_opts_set_ca(o, ca, NULL), AH_OK);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  f = ah_ws_connect(s, url, NULL, &ws);
+  assert_int_equal(settle(f), AH_OK);
+  ah_future_free(f);
+  f = ah_ws_send(ws, AH_WS_BINARY, "tls", 3);
+  assert_int_equal(settle(f), AH_OK);
+  ah_future_free(f);
+  assert_int_equal(recv_one(ws, "tls", 3), AH_WS_BINARY);
+  f = ah_ws_close(ws, 1000, "ok");
+  assert_int_equal(settle(f), AH_OK);
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+  tu_server_stop(pid);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -309,6 +373,7 @@ int main(void)
     TU_TEST(test_free_from_callback),
     TU_TEST(test_session_freed_with_websocket_open),
     TU_TEST(test_refused_upgrade),
+    TU_TEST(test_wss),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);

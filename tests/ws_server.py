@@ -3,7 +3,8 @@
 (a server nobody here wrote: its framing, close handshake and pong are
 its own). Run with /usr/bin/python3, whose dist-packages hold it.
 
-Binds 127.0.0.1 on an ephemeral port, prints "READY <port>" and serves
+With --tls CERT KEY it serves wss (TLS) instead. Binds 127.0.0.1 on an
+ephemeral port, prints "READY <port>" and serves
 until killed. What a connection gets depends on its path:
 
   /echo        every message back, as it came (text or binary); answers
@@ -25,10 +26,10 @@ until killed. What a connection gets depends on its path:
                sends the text "ponged"
 """
 import asyncio
+import logging
+import ssl
 import sys
 from urllib.parse import parse_qs, urlparse
-
-import logging
 
 import websockets
 
@@ -90,7 +91,11 @@ async def main():
     global close_seen
     close_seen = asyncio.Event()
     # max_size: the tests send messages larger than the 1 MiB default.
-    async with websockets.serve(handler, "127.0.0.1", 0,
+    ctx = None
+    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+    async with websockets.serve(handler, "127.0.0.1", 0, ssl=ctx,
                                 max_size=64 * 1024 * 1024,
                                 ping_interval=None, close_timeout=1) as server:
         port = next(iter(server.sockets)).getsockname()[1]
