@@ -47,13 +47,14 @@ static void test_echo_text_and_binary(void **state)
 static void test_large_message_both_ways(void **state)
 {
   size_t n = 3u << 20, i;
-  char *big = malloc(n);
+  char *big;
   ah_session *s;
   ah_future *f, *r;
   ah_ws *ws;
 
   (void)state;
-  LIVE();
+  LIVE(); /* before the allocation: a skip returns from here */
+  big = malloc(n);
   s = ah_session_new(NULL);
   assert_non_null(s);
   assert_non_null(big);
