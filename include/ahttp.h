@@ -106,6 +106,15 @@ typedef struct ah_loop ah_loop;
 /* A copy of a session's cookies (ah_session_cookies_list). */
 typedef struct ah_cookies ah_cookies;
 
+typedef struct ah_ws ah_ws;
+
+/* What a WebSocket message is (ah_ws_send, ah_ws_message). */
+typedef enum ah_ws_type {
+  AH_WS_TEXT = 1,   /* UTF-8 text */
+  AH_WS_BINARY = 2, /* bytes */
+  AH_WS_CLOSE = 3   /* the peer's close (received only): its reason */
+} ah_ws_type;
+
 /* What happened to a request, for ah_session_opts_on_event. */
 typedef enum ah_event_type {
   AH_EVENT_QUEUED = 1,     /* waits in the session's queue */
@@ -510,6 +519,39 @@ AH_EXTERN ah_future *ah_loop_fetch(ah_loop *l, const char *url,
 /* Stop the loop: pending futures complete with AH_ECANCELED; they stay
  * valid until freed. */
 AH_EXTERN void ah_loop_free(ah_loop *l);
+
+/* WebSocket. AH_OK when the libcurl this process runs can open
+ * WebSockets (8.11 or newer, built with them), else AH_ENOTSUP with *why
+ * (if why) a static sentence naming what is missing. */
+AH_EXTERN int ah_ws_check(const char **why);
+/* Open a WebSocket (ws:// or wss://) on s; *ws gets its handle, NULL
+ * when the returned future failed at once. The future completes when the
+ * handshake is done. opts (may be NULL): its headers and timeouts. */
+AH_EXTERN ah_future *ah_ws_connect(ah_session *s, const char *url,
+                                   const ah_request_opts *opts, ah_ws **ws);
+/* Largest frame and message received (default 4 MiB each; 0 leaves one
+ * as it is); a larger one ends ws with AH_ETOOLARGE. */
+AH_EXTERN int ah_ws_set_limits(ah_ws *ws, size_t max_frame,
+                               size_t max_message);
+/* The next whole message; read it with ah_ws_message. */
+AH_EXTERN ah_future *ah_ws_recv(ah_ws *ws);
+/* A received message: its ah_ws_type, its bytes in *data (NUL-terminated,
+ * owned by f) and *len; an AH_E* code when f is no received message. */
+AH_EXTERN int ah_ws_message(const ah_future *f, const char **data,
+                            size_t *len);
+/* Send one message (data copied); completes when libcurl took it all. */
+AH_EXTERN ah_future *ah_ws_send(ah_ws *ws, ah_ws_type type, const void *data,
+                                size_t len);
+/* Send a ping (up to 125 bytes); completes when the pong arrives. */
+AH_EXTERN ah_future *ah_ws_ping(ah_ws *ws, const void *data, size_t len);
+/* Start the close handshake; completes when the peer's close arrived. */
+AH_EXTERN ah_future *ah_ws_close(ah_ws *ws, int code, const char *reason);
+/* The close code the peer sent (1005: none in its frame), 0 before its
+ * close; *reason (if reason) its reason, owned by ws. */
+AH_EXTERN int ah_ws_close_code(const ah_ws *ws, const char **reason);
+/* Release ws: pending futures complete with AH_ECANCELED and the
+ * connection closes at once. NULL is ignored. */
+AH_EXTERN void ah_ws_free(ah_ws *ws);
 
 /* HTTP status code of the final response. */
 AH_EXTERN int ah_response_status(const ah_response *r);

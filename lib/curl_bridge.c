@@ -201,7 +201,10 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
     deadline = ah__now_ns() + (int64_t)timeout_ms * 1000000;
   /* 0 means "on the next turn of the loop": the deadline is now, so the
    * next epoll_wait does not block and the timer runs right after it. */
-  ah__reactor_set_deadline(b->reactor, deadline);
+  if (b->timer > 0)
+    ah__reactor_set_timer(b->reactor, b->timer, deadline);
+  else
+    ah__reactor_set_deadline(b->reactor, deadline);
   return 0;
 }
 
@@ -237,6 +240,7 @@ int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
   b->in_curl = 0;
   b->turn = b->done_pending = b->oom_pending = 0;
   b->nown = 0;
+  b->timer = 0;
   b->handler = ah__reactor_handler(r, on_io, b);
   if (b->handler < 0)
     return -1;

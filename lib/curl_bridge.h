@@ -36,6 +36,9 @@ struct ah__bridge {
   const struct ah__bridge_ops *ops;
   void *arg;
   int handler;   /* reactor handler id for libcurl's sockets */
+  int timer;     /* 0: libcurl's timer is the reactor's main deadline;
+                    else a timer id of ah__reactor_timer (a second
+                    bridge on one reactor, ws.c's) */
   int in_curl;   /* inside a libcurl call: its callbacks must not re-enter */
   /* Inside a reactor turn (set by its runner): the transfers that end
    * are reported by ah__bridge_drain after every ready socket was

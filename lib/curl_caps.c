@@ -32,6 +32,9 @@ static void append(char *room, size_t cap, const char *what)
 void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room,
                         const curl_version_info_data *v)
 {
+  const char *const *p;
+  int has_ws = 0, has_wss = 0;
+
   memset(c, 0, sizeof *c);
   c->version_num = v->version_num;
   c->supported = v->version_num >= AH__CURL_MIN;
@@ -50,6 +53,27 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
   c->multi_quick_exit = v->version_num >= 0x081400;
   c->tls_reuse_partial = v->version_num < 0x081500;
   c->tls = (v->features & CURL_VERSION_SSL) != 0;
+  for (p = v->protocols; p != NULL && *p != NULL; p++) {
+    if (strcmp(*p, "ws") == 0)
+      has_ws = 1;
+    else if (strcmp(*p, "wss") == 0)
+      has_wss = 1;
+  }
+  if (v->version_num < 0x080b00)
+    snprintf(room->ws_why, sizeof room->ws_why,
+             "libcurl %s runs in this process; WebSocket needs libcurl 8.11.0 "
+             "or newer built with WebSocket support",
+             v->version ? v->version : "(unknown)");
+  else if (!has_ws)
+    snprintf(room->ws_why, sizeof room->ws_why,
+             "libcurl %s runs in this process, built without WebSocket "
+             "support (no ws among its protocols)",
+             v->version ? v->version : "(unknown)");
+  else
+    c->ws = 1;
+  c->wss = c->ws && has_wss;
+  c->ws_noautopong = c->ws && v->version_num >= 0x080e00;
+  c->ws_why = c->ws ? NULL : room->ws_why;
   c->http2 = (v->features & CURL_VERSION_HTTP2) != 0;
   /* Only what this build of libcurl decodes: offering br to a libcurl
    * without brotli makes every br response fail to decode. */

@@ -55,6 +55,20 @@ struct ah__curl_caps {
    * request whose key or pins differ from the session's gets a connection
    * of its own there (ah__request_setup). */
   int tls_reuse_partial;
+  /* WebSocket (ws.c): 8.11 on (where libcurl's WebSocket support left
+   * its experimental state; before, its API and behaviour changed from
+   * release to release), built with it ("ws" among its protocols; "wss"
+   * too for TLS). 7.86 on export curl_ws_recv and curl_ws_send whatever
+   * the build, answering CURLE_NOT_BUILT_IN without it, so calling them
+   * is safe on every release ahttp accepts; this flag decides whether
+   * they are called. ws_why: a sentence naming what is missing. */
+  int ws, wss;
+  const char *ws_why;
+  /* libcurl answers a ping itself, but only puts the pong aside: it goes
+   * out with the next message received or sent, so a ping that comes
+   * alone is never answered. 8.14 on can leave pings to the caller
+   * (CURLWS_NOAUTOPONG): ahttp then answers each at once. */
+  int ws_noautopong;
   int tls;                /* built with TLS: https can be fetched */
   int http2;              /* built with nghttp2: HTTP/2 can be asked for */
   /* "Accept-Encoding: ..." listing the decoders this libcurl has, in the
@@ -64,7 +78,11 @@ struct ah__curl_caps {
 
 /* Fill c from what v says (v: curl_version_info's answer, or a made-up
  * one in tests). room holds the strings c points to. */
-struct ah__curl_caps_room { char why[128]; char accept_encoding[64]; };
+struct ah__curl_caps_room {
+  char why[128];
+  char accept_encoding[64];
+  char ws_why[160];
+};
 void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room,
                         const curl_version_info_data *v);
 

@@ -62,6 +62,7 @@ static void destroy(ah_future *f)
   if (f->w)
     unlink_waiter(f);
   ah__response_free(f->resp);
+  ah__free(f->payload);
   ah__free(f->msg);
   ah__free(f);
 }

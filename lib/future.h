@@ -13,6 +13,7 @@
 
 struct ah__request;
 struct ah__submit;
+struct ah__ws_op;
 
 /* What a future asks of its owner. */
 struct ah__future_ops {
@@ -66,8 +67,11 @@ struct ah_future {
   union {
     struct ah__request *req; /* while pending, a session's future */
     struct ah__submit *sub;  /* while pending, a loop's future */
+    struct ah__ws_op *ws;    /* while pending, a WebSocket's (ws.c) */
   } u;
   ah_response *resp;       /* on success */
+  void *payload;           /* a WebSocket message (ws.c): one block,
+                              freed with the future */
   char *msg;               /* detail of the outcome, may be NULL */
   int curl_code;           /* libcurl's code behind a failure, else 0 */
   ah_done_cb cb;

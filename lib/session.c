@@ -41,6 +41,8 @@ struct ah_session {
   int holds;                 /* calls under way that may run callbacks */
   int free_later;            /* freed inside libcurl: free it after */
   unsigned long mark;
+  void *ws;                  /* ws.c's state, NULL until a WebSocket */
+  void (*ws_close)(void *ws, int final);
 };
 
 /* Lifecycle. */
@@ -125,6 +127,8 @@ fail:
 
 static void destroy(ah_session *s)
 {
+  if (s->ws != NULL)
+    s->ws_close(s->ws, 1);
   /* libcurl closes its cached connections here, through the socket
    * callback, so the reactor must still be open. */
   ah__bridge_close(&s->bridge);
@@ -172,6 +176,8 @@ void ah_session_free(ah_session *s)
   s->aq.closing = 1;
   session_hold(s);
   ah__queue_cancel_all(&s->aq);
+  if (s->ws != NULL)
+    s->ws_close(s->ws, 0);
   session_release(s);
 }
 
@@ -219,6 +225,37 @@ static const struct ah__future_ops future_ops = {
   0, NULL, NULL, NULL, NULL, future_cancel,
   future_run, future_poll_fd, future_mark, future_hold, future_release
 };
+
+const struct ah__future_ops *ah__session_future_ops(void)
+{
+  return &future_ops;
+}
+
+void *ah__session_ws(const ah_session *s)
+{
+  return s->ws;
+}
+
+void ah__session_set_ws(ah_session *s, void *ws, void (*close)(void *ws, int final))
+{
+  s->ws = ws;
+  s->ws_close = close;
+}
+
+struct ah__reactor *ah__session_reactor(ah_session *s)
+{
+  return &s->reactor;
+}
+
+const struct ah__defaults *ah__session_defaults(const ah_session *s)
+{
+  return &s->d;
+}
+
+int ah__session_closing(const ah_session *s)
+{
+  return s->aq.closing;
+}
 
 /* A future that failed before reaching libcurl. */
 static ah_future *failed(ah_future *f, int err, const char *why,

@@ -26,6 +26,8 @@ command -v gunicorn >/dev/null 2>&1 || pkgs="$pkgs gunicorn"
 [ -f /usr/lib/python3/dist-packages/httpbin/__init__.py ] || pkgs="$pkgs python3-httpbin"
 # test_proxy's real proxy with basic credentials (tests/squid.sh).
 [ -x /usr/sbin/squid ] && [ -x /usr/lib/squid/basic_ncsa_auth ] || pkgs="$pkgs squid"
+# The WebSocket tests' server (tests/ws_server.py, run by /usr/bin/python3).
+[ -f /usr/lib/python3/dist-packages/websockets/__init__.py ] || pkgs="$pkgs python3-websockets"
 # The packaging checks: the ABI against its baseline, a CMake consumer.
 command -v abidiff >/dev/null 2>&1 || pkgs="$pkgs abigail-tools"
 command -v cmake >/dev/null 2>&1 || pkgs="$pkgs cmake"

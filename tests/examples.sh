@@ -65,5 +65,22 @@ check forms_cookies "^header Content-Type: application/x-www-form-urlencoded$" \
   "^user=ann&note=tea+%26+biscuits$" "^file image logo.png image/png 8$" \
   "^header Cookie: session=abc; theme=dark$" "^jar: session=abc for 127.0.0.1/$" \
   "^jar: 0 cookies after clearing$"
+# The WebSocket example against python3-websockets, where the running
+# libcurl has WebSocket (else it says why and exits 77: skipped).
+"$b/examples/websocket" > "$log" 2>&1 ws://127.0.0.1:1/ ; wsrc=$?
+if [ $wsrc -eq 77 ]; then
+  echo "examples: websocket skipped: $(cat "$log")"
+else
+  wsout=$(mktemp)
+  /usr/bin/python3 tests/ws_server.py > "$wsout" 2>/dev/null &
+  wspid=$!
+  i=0
+  while ! grep -q READY "$wsout" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+  wsport=$(sed -n 's/READY //p' "$wsout")
+  timeout 20 "$b/examples/websocket" "ws://127.0.0.1:$wsport/echo" hello "two words" > "$log" 2>&1
+  check websocket "^echo: hello$" "^echo: two words$" '^closed: 1000 "bye"$'
+  kill $wspid 2>/dev/null; wait $wspid 2>/dev/null
+  rm -f "$wsout"
+fi
 [ $fail -eq 0 ] && echo "examples: ok (libuv and libevent loops drive a session, timers included; the tutorial's programs)"
 exit $fail

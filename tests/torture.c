@@ -529,6 +529,54 @@ out:
   ah_session_free(s);
 }
 
+/* A WebSocket (tests/ws_server.py): connect, a message both ways, a ping,
+ * the close handshake, and one freed with a receive pending. Where the
+ * running libcurl has none, the connect's AH_ENOTSUP. */
+static int ws_port;
+static pid_t ws_pid = -1;
+
+static void sc_websocket(long k)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *c, *f, *r, *p;
+  ah_ws *ws = NULL, *ws2 = NULL;
+  char url[64];
+
+  if (s == NULL)
+    return;
+  snprintf(url, sizeof url, "ws://127.0.0.1:%d/echo", ws_port);
+  c = wait_one(ah_ws_connect(s, url, NULL, &ws));
+  expect(k, "WebSocket", c, ws_port > 0 ? AH_OK : AH_ENOTSUP);
+  if (ws_port > 0 && c != NULL && ah_future_error(c) == AH_OK) {
+    f = ah_ws_send(ws, AH_WS_TEXT, "hello", 5);
+    /* The echo comes only if the message went out. */
+    if (f != NULL && ah_future_error(f) != AH_ENOMEM) {
+      r = wait_one(ah_ws_recv(ws));
+      expect(k, "WebSocket", r, AH_OK);
+      ah_future_free(r);
+    }
+    expect(k, "WebSocket", wait_one(f), AH_OK);
+    ah_future_free(f);
+    p = wait_one(ah_ws_ping(ws, "p", 1));
+    expect(k, "WebSocket", p, AH_OK);
+    ah_future_free(p);
+    f = wait_one(ah_ws_close(ws, 1000, "bye"));
+    expect(k, "WebSocket", f, AH_OK);
+    ah_future_free(f);
+    f = ah_ws_connect(s, url, NULL, &ws2);
+    if (ws2 != NULL) {
+      r = ah_ws_recv(ws2);
+      ah_ws_free(ws2);
+      expect(k, "WebSocket", r, AH_ECANCELED);
+      ah_future_free(r);
+    }
+    ah_future_free(f);
+  }
+  ah_future_free(c);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
 static const struct {
   const char *name;
   void (*run)(long k);
@@ -544,6 +592,7 @@ static const struct {
   {"retries, host rates, events, overrides", sc_retry_rate_events},
   {"journey: 307, 303, off origin, 503 at a hop", sc_journey},
   {"request TLS, proxy credentials, no-proxy, connect-to", sc_tls_proxy_opts},
+  {"WebSocket: connect, both ways, ping, close, free", sc_websocket},
 };
 
 int main(void)
@@ -565,6 +614,15 @@ int main(void)
   if ((server = tu_server_start(&tu_port)) < 0) {
     fprintf(stderr, "torture: the test server did not start\n");
     return 1;
+  }
+  if (ah_ws_check(NULL) == AH_OK) {
+    const char *argv[] = {"/usr/bin/python3", "tests/ws_server.py", NULL};
+    char line[64];
+    ws_pid = tu_spawn(argv, line, sizeof line);
+    if (ws_pid < 0 || sscanf(line, "READY %d", &ws_port) != 1) {
+      fprintf(stderr, "torture: the WebSocket server did not start\n");
+      return 1;
+    }
   }
   snprintf(form_file, sizeof form_file, "/tmp/ahttp-torture-XXXXXX");
   fd = mkstemp(form_file);
@@ -627,6 +685,8 @@ int main(void)
   unlink(form_file);
   unlink(jar_file);
   tu_server_stop(server);
+  if (ws_pid > 0)
+    tu_server_stop(ws_pid);
   if (live != start_live)
     wrong(0, "all scenarios", "allocations never freed", 0);
   printf("torture: %ld injection points survived in all, %d wrong endings, "

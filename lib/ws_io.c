@@ -1,0 +1,532 @@
+/* ws_io.c - a WebSocket's frames both ways, once its handshake is done,
+ * and its end.
+ *
+ * The socket is read only while something waits for what it brings: a
+ * recv, a ping's pong or the close handshake; otherwise the kernel's
+ * buffers fill and TCP's flow control holds the server back. libcurl may
+ * keep decoded bytes of its own, which no readiness announces: each
+ * recv pumps at once. Completing a future runs its on_done, which may
+ * free the WebSocket or the whole session: each operation leaves its
+ * list before it completes, the pumps look at the WebSocket's state
+ * again after each completion, and a WebSocket freed during a pump is
+ * freed when the pump ends (busy, free_later). */
+#include "ws.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "future.h"
+#include "reactor.h"
+#include "request.h"
+#include "session.h"
+
+static struct ah__future_ops ws_ops;
+static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
+
+static int op_cancel(ah_future *f);
+
+static void ops_init(void)
+{
+  ws_ops = *ah__session_future_ops();
+  ws_ops.cancel = op_cancel;
+}
+
+ah_future *ah__ws_future(ah_session *s)
+{
+  pthread_once(&ops_once, ops_init);
+  return ah__future_new(&ws_ops, s);
+}
+
+void ah__ws_list_init(struct ah__ws_list *l)
+{
+  l->head = NULL;
+  l->tail = &l->head;
+}
+
+void ah__ws_list_push(struct ah__ws_list *l, struct ah__ws_op *op)
+{
+  op->next = NULL;
+  *l->tail = op;
+  l->tail = &op->next;
+}
+
+static struct ah__ws_op *ah__ws_list_pop(struct ah__ws_list *l)
+{
+  struct ah__ws_op *op = l->head;
+
+  if (op != NULL && (l->head = op->next) == NULL)
+    l->tail = &l->head;
+  return op;
+}
+
+int ah__ws_list_unlink(struct ah__ws_list *l, struct ah__ws_op *op)
+{
+  struct ah__ws_op **p;
+
+  for (p = &l->head; *p != NULL; p = &(*p)->next) {
+    if (*p == op) {
+      if ((*p = op->next) == NULL)
+        l->tail = p;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* A future of s, already completed with err (s may be NULL). */
+ah_future *ah__ws_failed(ah_session *s, int err, const char *why)
+{
+  ah_future *f;
+
+  f = ah__ws_future(s);
+  if (f != NULL)
+    ah__future_complete(f, err, NULL,
+                        why != NULL ? ah__message(err, why, NULL) : NULL);
+  return f;
+}
+
+/* Complete op's future (if any) and free op; op is out of every list. */
+void ah__ws_finish(struct ah__ws_op *op, int err, const char *why,
+                   struct ah__ws_msg *msg, int curl_code)
+{
+  ah_future *f = op->f;
+
+  ah__free(op);
+  if (f == NULL) {
+    ah__free(msg);
+    return;
+  }
+  f->payload = msg;
+  f->curl_code = curl_code;
+  ah__future_complete(f, err, NULL,
+                      why != NULL ? ah__message(err, why, NULL) : NULL);
+}
+
+struct ah__ws_op *ah__ws_op_new(ah_ws *ws, int kind, size_t extra, int with_future)
+{
+  struct ah__ws_op *op = ah__calloc(1, sizeof *op + extra);
+
+  if (op == NULL)
+    return NULL;
+  op->kind = kind;
+  op->ws = ws;
+  if (with_future) {
+    op->f = ah__ws_future(ws->set->s);
+    if (op->f == NULL) {
+      ah__free(op);
+      return NULL;
+    }
+    op->f->u.ws = op;
+  }
+  return op;
+}
+
+/* The connection: watching, and its end. */
+
+void ah__ws_watch(ah_ws *ws)
+{
+  unsigned want = 0;
+
+  if (ws->fd < 0 || ws->set == NULL)
+    return;
+  if (ws->recvs.head || ws->pings.head || ws->closes.head)
+    want |= AH__IO_IN;
+  if (ws->sends.head)
+    want |= AH__IO_OUT;
+  if (want == ws->watching)
+    return;
+  if (want == 0)
+    ah__reactor_unwatch(ws->set->r, ws->fd);
+  else
+    (void)ah__reactor_watch(ws->set->r, ws->fd, want, ws->set->handler,
+                            ws->watching == 0);
+  ws->watching = want;
+}
+
+/* Drop the connection and libcurl's handle (nothing is sent). */
+static void drop_connection(ah_ws *ws)
+{
+  struct ah__ws_set *set = ws->set;
+
+  if (set == NULL)
+    return;
+  if (ws->fd >= 0 && ws->watching)
+    ah__reactor_unwatch(set->r, ws->fd);
+  ws->watching = 0;
+  ws->fd = -1;
+  if (ws->easy != NULL) {
+    ah__bridge_remove(&set->bridge, ws->easy); /* closes the connection */
+    curl_easy_cleanup(ws->easy);
+    ws->easy = NULL;
+  }
+  curl_slist_free_all(ws->headers);
+  ws->headers = NULL;
+  if (ws->prev)
+    ws->prev->next = ws->next;
+  else
+    set->head = ws->next;
+  if (ws->next)
+    ws->next->prev = ws->prev;
+  ws->prev = ws->next = NULL;
+  ws->set = NULL;
+}
+
+static struct ah__ws_msg *close_message(const ah_ws *ws)
+{
+  size_t n = strlen(ws->close_reason);
+  struct ah__ws_msg *m = ah__malloc(sizeof *m + n + 1);
+
+  if (m != NULL) {
+    m->next = NULL;
+    m->type = AH_WS_CLOSE;
+    m->len = m->cap = n;
+    memcpy(m->data, ws->close_reason, n + 1);
+  }
+  return m;
+}
+
+/* What an operation on an ended WebSocket gets. */
+void ah__ws_finish_ended(ah_ws *ws, struct ah__ws_op *op)
+{
+  if (op->kind == OP_RECV && ws->peer_closed) {
+    struct ah__ws_msg *m = close_message(ws);
+    if (m == NULL)
+      ah__ws_finish(op, AH_ENOMEM, "no memory for the close message", NULL, 0);
+    else
+      ah__ws_finish(op, AH_OK, NULL, m, 0);
+  } else if (op->kind == OP_CLOSE && ws->peer_closed) {
+    ah__ws_finish(op, AH_OK, NULL, NULL, 0);
+  } else {
+    ah__ws_finish(op, ws->end_err, ws->end_msg, NULL, 0);
+  }
+}
+
+/* End ws: drop the connection, then complete every pending operation
+ * (a recv after the peer's close gets that close). err and why: the
+ * outcome of the others (why copied). Callbacks may free ws: it is held
+ * by the caller (busy) or by this function. */
+void ah__ws_end(ah_ws *ws, int err, const char *why, int curl_code)
+{
+  struct ah__ws_list *lists[4] = {&ws->recvs, &ws->sends, &ws->pings, &ws->closes};
+  struct ah__ws_op *op;
+  int i;
+
+  if (ws->state != ENDED) {
+    ws->state = ENDED;
+    ws->end_err = err;
+    ws->end_msg = ah__strdup(why); /* NULL: ah_strerror's text then */
+  }
+  drop_connection(ws);
+  ws->busy++;
+  if ((op = ws->connect) != NULL) {
+    ws->connect = NULL;
+    ah__ws_finish(op, err, why, NULL, curl_code);
+  }
+  for (i = 0; i < 4; i++)
+    while ((op = ah__ws_list_pop(lists[i])) != NULL)
+      ah__ws_finish_ended(ws, op);
+  ws->busy--;
+}
+
+/* Sending. */
+
+static int pump_sends(ah_ws *ws)
+{
+  struct ah__ws_op *op;
+  size_t n;
+  CURLcode rc;
+
+  while ((op = ws->sends.head) != NULL && ws->easy != NULL) {
+    n = 0;
+    op->started = 1;
+    rc = curl_ws_send(ws->easy, op->data + op->off, op->len - op->off, &n, 0,
+                      op->flags);
+    if (rc == CURLE_AGAIN)
+      return 0;
+    if (rc != CURLE_OK) {
+      ah__ws_end(ws, rc == CURLE_OUT_OF_MEMORY ? AH_ENOMEM : AH_EIO,
+                 "the WebSocket connection failed while sending", (int)rc);
+      return -1;
+    }
+    op->off += n;
+    if (op->off < op->len || (op->len == 0 && n != 0))
+      continue; /* more of it, or wait until writable */
+    ah__ws_list_pop(&ws->sends);
+    ah__ws_finish(op, AH_OK, NULL, NULL, 0);
+    if (ws->state == ENDED)
+      return -1;
+  }
+  /* The reply to the peer's close is out: the handshake is done. */
+  if (ws->peer_closed && ws->close_sent && ws->sends.head == NULL) {
+    ah__ws_end(ws, AH_EIO, "the WebSocket is closed", 0);
+    return -1;
+  }
+  return 0;
+}
+
+/* Queue a frame; sent at once when nothing else is under way. */
+void ah__ws_queue_send(ah_ws *ws, struct ah__ws_op *op)
+{
+  ah__ws_list_push(&ws->sends, op);
+  if (ws->state == OPEN || ws->state == CLOSING) {
+    if (ws->busy == 0)
+      ah__ws_pump(ws); /* may free ws */
+    else
+      ah__ws_watch(ws);
+  }
+}
+
+/* Receiving. */
+
+static int deliver(ah_ws *ws, struct ah__ws_msg *m)
+{
+  struct ah__ws_op *op = ah__ws_list_pop(&ws->recvs);
+
+  if (op == NULL) { /* read for a ping or a close: kept for a recv */
+    m->next = NULL;
+    *ws->ready_tail = m;
+    ws->ready_tail = &m->next;
+    return 0;
+  }
+  ah__ws_finish(op, AH_OK, NULL, m, 0);
+  return ws->state == ENDED ? -1 : 0;
+}
+
+static void on_peer_close(ah_ws *ws, const char *p, size_t n)
+{
+  size_t r;
+
+  ws->peer_closed = 1;
+  ws->close_code = n >= 2 ? ((unsigned char)p[0] << 8) | (unsigned char)p[1]
+                          : CLOSE_NO_STATUS;
+  r = n > 2 ? n - 2 : 0;
+  if (r >= sizeof ws->close_reason)
+    r = sizeof ws->close_reason - 1;
+  memcpy(ws->close_reason, p + 2, r);
+  ws->close_reason[r] = '\0';
+}
+
+/* One decoded chunk of a frame. 0 to go on, -1 when ws ended. */
+static int take(ah_ws *ws, const char *buf, size_t n,
+                const struct curl_ws_frame *meta)
+{
+  struct ah__ws_msg *m = ws->part;
+  int flags = meta->flags;
+  size_t frame = (size_t)meta->offset + n + (size_t)meta->bytesleft;
+  size_t want;
+
+  if (flags & CURLWS_PONG) {
+    struct ah__ws_op *op;
+    if (meta->bytesleft == 0 && (op = ah__ws_list_pop(&ws->pings)) != NULL)
+      ah__ws_finish(op, AH_OK, NULL, NULL, 0);
+    return ws->state == ENDED ? -1 : 0;
+  }
+  if (flags & CURLWS_PING) {
+    /* Only with CURLWS_NOAUTOPONG (else libcurl keeps pings to itself):
+     * the pong, with the ping's payload (at most 125 bytes, whole). */
+    struct ah__ws_op *op;
+    if (ws->close_sent || meta->offset != 0 || meta->bytesleft != 0)
+      return 0;
+    if ((op = ah__ws_op_new(ws, OP_SEND, n, 0)) == NULL) {
+      ah__ws_end(ws, AH_ENOMEM, "no memory for a pong", 0);
+      return -1;
+    }
+    op->flags = CURLWS_PONG;
+    op->len = n;
+    memcpy(op->data, buf, n);
+    ah__ws_list_push(&ws->sends, op);
+    return pump_sends(ws);
+  }
+  if (meta->offset == 0 && frame > ws->max_frame) {
+    ah__ws_end(ws, AH_ETOOLARGE, "a WebSocket frame is larger than the frame limit", 0);
+    return -1;
+  }
+  if (m == NULL) {
+    if ((m = ah__malloc(sizeof *m + 256)) == NULL) {
+      ah__ws_end(ws, AH_ENOMEM, "no memory for a WebSocket message", 0);
+      return -1;
+    }
+    m->next = NULL;
+    m->type = flags & CURLWS_CLOSE ? AH_WS_CLOSE
+              : flags & CURLWS_BINARY ? AH_WS_BINARY : AH_WS_TEXT;
+    m->len = 0;
+    m->cap = 255;
+    ws->part = m;
+  }
+  if (m->len + n + (size_t)meta->bytesleft > ws->max_message ||
+      m->len + n + (size_t)meta->bytesleft < m->len) {
+    ah__ws_end(ws, AH_ETOOLARGE, "a WebSocket message is larger than the message limit", 0);
+    return -1;
+  }
+  want = m->len + n + (size_t)meta->bytesleft;
+  if (want > m->cap) {
+    struct ah__ws_msg *g = ah__realloc(m, sizeof *m + want + 1);
+    if (g == NULL) {
+      ah__ws_end(ws, AH_ENOMEM, "no memory for a WebSocket message", 0);
+      return -1;
+    }
+    ws->part = m = g;
+    m->cap = want;
+  }
+  memcpy(m->data + m->len, buf, n);
+  m->len += n;
+  m->data[m->len] = '\0';
+  if (meta->bytesleft != 0 || (flags & CURLWS_CONT))
+    return 0;
+  ws->part = NULL;
+  if (m->type != AH_WS_CLOSE)
+    return deliver(ws, m);
+  on_peer_close(ws, m->data, m->len);
+  ah__free(m);
+  {
+    struct ah__ws_op *op;
+    while ((op = ah__ws_list_pop(&ws->closes)) != NULL) {
+      ah__ws_finish(op, AH_OK, NULL, NULL, 0);
+      if (ws->state == ENDED)
+        return -1;
+    }
+  }
+  if (!ws->close_sent) {
+    /* The reply: the peer's code alone (RFC 6455 5.5.1). */
+    struct ah__ws_op *op = ah__ws_op_new(ws, OP_SEND, 2, 0);
+    if (op == NULL) {
+      ah__ws_end(ws, AH_ENOMEM, "no memory for the WebSocket close reply", 0);
+      return -1;
+    }
+    op->flags = CURLWS_CLOSE;
+    op->len = ws->close_code == CLOSE_NO_STATUS ? 0 : 2;
+    op->data[0] = (char)(ws->close_code >> 8);
+    op->data[1] = (char)(ws->close_code & 0xff);
+    ws->close_sent = 1;
+    ws->state = CLOSING;
+    ah__ws_list_push(&ws->sends, op);
+  }
+  /* The reply goes out (pump_sends then ends ws: pending recvs get the
+   * close), or waits for the socket to take it. */
+  (void)pump_sends(ws);
+  return -1;
+}
+
+static int wants_read(const ah_ws *ws)
+{
+  return ws->recvs.head || ws->pings.head || ws->closes.head;
+}
+
+static void pump_recv(ah_ws *ws)
+{
+  char buf[READ_CHUNK];
+  const struct curl_ws_frame *meta;
+  struct ah__ws_msg *m;
+  size_t n;
+  CURLcode rc;
+
+  while (ws->state != ENDED && ws->easy != NULL && !ws->peer_closed) {
+    /* Messages read earlier go first. */
+    while (ws->recvs.head != NULL && (m = ws->ready) != NULL) {
+      if ((ws->ready = m->next) == NULL)
+        ws->ready_tail = &ws->ready;
+      if (deliver(ws, m) < 0)
+        return;
+    }
+    if (!wants_read(ws))
+      return;
+    n = 0;
+    meta = NULL;
+    /* 7.88's headers declare the frame pointer without const */
+    rc = curl_ws_recv(ws->easy, buf, sizeof buf, &n, (void *)&meta);
+    if (rc == CURLE_AGAIN)
+      return;
+    if (rc == CURLE_GOT_NOTHING) {
+      ah__ws_end(ws, AH_EIO, "the server closed the WebSocket connection without a "
+          "close frame", (int)rc);
+      return;
+    }
+    if (rc != CURLE_OK || meta == NULL) {
+      ah__ws_end(ws, rc == CURLE_OUT_OF_MEMORY ? AH_ENOMEM : AH_EIO,
+          "the WebSocket connection failed while receiving", (int)rc);
+      return;
+    }
+    if (take(ws, buf, n, meta) < 0)
+      return;
+  }
+}
+
+/* Both ways, held: callbacks may free ws (then freed here at the end). */
+
+void ah__ws_pump(ah_ws *ws)
+{
+  ws->busy++;
+  if (pump_sends(ws) == 0)
+    pump_recv(ws);
+  ws->busy--;
+  if (ws->free_later && ws->busy == 0) {
+    ah__ws_free_now(ws);
+    return;
+  }
+  ah__ws_watch(ws);
+}
+
+void ah__ws_on_io(void *arg, int fd, unsigned flags)
+{
+  struct ah__ws_set *set = arg;
+  ah_ws *ws;
+
+  (void)flags;
+  for (ws = set->head; ws != NULL; ws = ws->next)
+    if (ws->fd == fd)
+      break;
+  if (ws == NULL) {
+    ah__reactor_unwatch(set->r, fd);
+    return;
+  }
+  ah__ws_pump(ws);
+}
+
+/* A pending operation's future was canceled (or freed). */
+static int op_cancel(ah_future *f)
+{
+  struct ah__ws_op *op = f->u.ws;
+  ah_ws *ws;
+
+  if (op == NULL)
+    return AH_OK;
+  ws = op->ws;
+  if (op->kind == OP_CONNECT) {
+    /* Canceling the handshake ends the WebSocket. */
+    ws->busy++;
+    ah__ws_end(ws, AH_ECANCELED, "canceled", 0);
+    ws->busy--;
+    if (ws->free_later && ws->busy == 0)
+      ah__ws_free_now(ws);
+    return AH_OK;
+  }
+  if (op->kind == OP_SEND && op->started) {
+    /* Half a frame is out: the frame goes on, its future no more. */
+    op->f = NULL;
+    ah__future_complete(f, AH_ECANCELED, NULL, NULL);
+    return AH_OK;
+  }
+  if (!ah__ws_list_unlink(&ws->recvs, op) && !ah__ws_list_unlink(&ws->sends, op) &&
+      !ah__ws_list_unlink(&ws->pings, op))
+    (void)ah__ws_list_unlink(&ws->closes, op);
+  ah__ws_finish(op, AH_ECANCELED, NULL, NULL, 0);
+  ah__ws_watch(ws);
+  return AH_OK;
+}
+
+void ah__ws_free_now(ah_ws *ws)
+{
+  struct ah__ws_msg *m;
+
+  ws->busy = 1; /* the last callbacks must not free it again */
+  ah__ws_end(ws, AH_ECANCELED, "the WebSocket was freed", 0);
+  while ((m = ws->ready) != NULL) {
+    ws->ready = m->next;
+    ah__free(m);
+  }
+  ah__free(ws->part);
+  ah__free(ws->end_msg);
+  ah__free(ws);
+}
+
