@@ -328,6 +328,31 @@ static CURLcode tls_override(struct ah__slot *slot, const struct ah__reqspec *sp
   return rc;
 }
 
+/* The session's TLS settings and connect-to rules on e (a pooled
+ * handle, or a WebSocket's). */
+CURLcode ah__easy_session_tls(CURL *e, const struct ah__defaults *d)
+{
+  CURLcode rc = CURLE_OK;
+
+  if (d->ca_file)
+    SET(CURLOPT_CAINFO, d->ca_file);
+  if (d->ca_dir)
+    SET(CURLOPT_CAPATH, d->ca_dir);
+  if (d->cert)
+    SET(CURLOPT_SSLCERT, d->cert);
+  if (d->key)
+    SET(CURLOPT_SSLKEY, d->key);
+  if (d->insecure) {
+    SET(CURLOPT_SSL_VERIFYPEER, 0L);
+    SET(CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (d->pinned_key)
+    SET(CURLOPT_PINNEDPUBLICKEY, d->pinned_key);
+  if (d->connect_to)
+    SET(CURLOPT_CONNECT_TO, d->connect_to);
+  return rc;
+}
+
 struct ah__slot *ah__slot_new(const struct ah__defaults *d)
 {
   struct ah__slot *slot = ah__calloc(1, sizeof *slot);
@@ -410,22 +435,8 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
    * session's CA replaces them): what a request's CA is undone to. */
   curl_easy_getinfo(e, CURLINFO_CAINFO, &slot->ca_file_builtin);
   curl_easy_getinfo(e, CURLINFO_CAPATH, &slot->ca_dir_builtin);
-  if (d->ca_file)
-    SET(CURLOPT_CAINFO, d->ca_file);
-  if (d->ca_dir)
-    SET(CURLOPT_CAPATH, d->ca_dir);
-  if (d->cert)
-    SET(CURLOPT_SSLCERT, d->cert);
-  if (d->key)
-    SET(CURLOPT_SSLKEY, d->key);
-  if (d->insecure) {
-    SET(CURLOPT_SSL_VERIFYPEER, 0L);
-    SET(CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (d->pinned_key)
-    SET(CURLOPT_PINNEDPUBLICKEY, d->pinned_key);
-  if (d->connect_to)
-    SET(CURLOPT_CONNECT_TO, d->connect_to);
+  if (rc == CURLE_OK)
+    rc = ah__easy_session_tls(e, d);
   SET(CURLOPT_HTTPHEADER, d->headers);
   if (rc != CURLE_OK) {
     ah__slot_free(slot);

@@ -73,6 +73,9 @@ struct ah__slot {
   struct ah__refusal watch;
 };
 
+/* The session's TLS settings (CA, client certificate, verification,
+ * pins) and connect-to rules on e. A CURLcode. */
+CURLcode ah__easy_session_tls(CURL *e, const struct ah__defaults *d);
 /* A new easy handle with the session's defaults; NULL without memory. */
 struct ah__slot *ah__slot_new(const struct ah__defaults *d);
 /* Undo what the last request changed, ready for the next: AH_OK, or

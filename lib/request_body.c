@@ -164,30 +164,6 @@ int ah_request_opts_add_form_data(ah_request_opts *o, const char *name,
   return add_form(o, name, data, len, filename, content_type, 0);
 }
 
-/* Form-encode s onto out (application/x-www-form-urlencoded, as Python's
- * urlencode writes it for aiohttp): RFC 3986 unreserved characters as
- * they are, a space as '+', every other byte %XX. */
-static char *form_encode(char *out, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
-      *out++ = (char)c;
-    } else if (c == ' ') {
-      *out++ = '+';
-    } else {
-      *out++ = '%';
-      *out++ = hex[c >> 4];
-      *out++ = hex[c & 15];
-    }
-  }
-  return out;
-}
-
 int ah_request_opts_add_urlencoded(ah_request_opts *o, const char *name,
                                    const char *value)
 {
@@ -208,10 +184,10 @@ int ah_request_opts_add_urlencoded(ah_request_opts *o, const char *name,
   end = b + have;
   if (have)
     *end++ = '&';
-  end = form_encode(end, name);
+  end = ah__percent_encode(end, name, 1);
   if (value != NULL) {
     *end++ = '=';
-    end = form_encode(end, value);
+    end = ah__percent_encode(end, value, 1);
   }
   *end = '\0';
   ah__free(sp->body);

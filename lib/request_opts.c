@@ -379,8 +379,7 @@ int ah_request_opts_set_decompress(ah_request_opts *o, int on)
   return AH_OK;
 }
 
-/* Percent-encode s (all but RFC 3986 unreserved characters) onto out. */
-static char *encode(char *out, const char *s)
+char *ah__percent_encode(char *out, const char *s, int space_as_plus)
 {
   static const char hex[] = "0123456789ABCDEF";
 
@@ -390,6 +389,8 @@ static char *encode(char *out, const char *s)
         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
         c == '~') {
       *out++ = (char)c;
+    } else if (c == ' ' && space_as_plus) {
+      *out++ = '+';
     } else {
       *out++ = '%';
       *out++ = hex[c >> 4];
@@ -417,10 +418,10 @@ int ah_request_opts_add_query(ah_request_opts *o, const char *key,
   end = q + have;
   if (have)
     *end++ = '&';
-  end = encode(end, key);
+  end = ah__percent_encode(end, key, 0);
   if (value != NULL) {
     *end++ = '=';
-    end = encode(end, value);
+    end = ah__percent_encode(end, value, 0);
   }
   *end = '\0';
   sp->query = q;

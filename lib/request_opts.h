@@ -77,6 +77,10 @@ void ah__reqspec_unref(struct ah__reqspec *spec);
 /* AH_OK, or the code of the first bad input given to the builder, with
  * a sentence saying which input in *why. */
 int ah__reqspec_error(const struct ah__reqspec *spec, const char **why);
+/* Percent-encode s onto out (3 bytes of room per byte of s): all but
+ * RFC 3986's unreserved characters; a space as '+' when space_as_plus
+ * (application/x-www-form-urlencoded, as Python's urlencode). The end. */
+char *ah__percent_encode(char *out, const char *s, int space_as_plus);
 /* Free a list of form parts. */
 void ah__form_free(struct ah__form *p);
 /* Copy on write: o's spec made its own before a change; NULL without

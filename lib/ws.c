@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "curl_bridge.h"
 #include "curl_caps.h"
+#include "easy.h"
 #include "error.h"
 #include "future.h"
 #include "global.h"
@@ -199,22 +200,8 @@ static CURLcode setup(ah_ws *ws, const struct ah__defaults *d,
   SET(CURLOPT_NOPROXY, "");
   if (d->unix_path)
     SET(CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
-  if (d->ca_file)
-    SET(CURLOPT_CAINFO, d->ca_file);
-  if (d->ca_dir)
-    SET(CURLOPT_CAPATH, d->ca_dir);
-  if (d->cert)
-    SET(CURLOPT_SSLCERT, d->cert);
-  if (d->key)
-    SET(CURLOPT_SSLKEY, d->key);
-  if (d->insecure) {
-    SET(CURLOPT_SSL_VERIFYPEER, 0L);
-    SET(CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (d->pinned_key)
-    SET(CURLOPT_PINNEDPUBLICKEY, d->pinned_key);
-  if (d->connect_to)
-    SET(CURLOPT_CONNECT_TO, d->connect_to);
+  if (rc == CURLE_OK)
+    rc = ah__easy_session_tls(e, d);
   if (d->share)
     SET(CURLOPT_SHARE, d->share);
   if (rc != CURLE_OK)

@@ -18,29 +18,6 @@
 
 #include "testutil.h"
 
-/* Fetch url with o, wait, and return the body (owned by *f); fails the
- * test unless the request succeeded. */
-static const char *fetch_ok(ah_session *s, const char *url,
-                            const ah_request_opts *o, ah_future **f)
-{
-  *f = ah_session_fetch(s, url, o);
-  assert_int_equal(ah_future_wait(*f, 20000), AH_OK);
-  if (ah_future_error(*f) != AH_OK)
-    fail_msg("%s failed: %s", url, ah_future_errmsg(*f));
-  return ah_response_body(ah_future_response(*f), NULL);
-}
-
-static int fetch_err(ah_session *s, const char *url, const ah_request_opts *o)
-{
-  ah_future *f = ah_session_fetch(s, url, o);
-  int err;
-
-  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
-  err = ah_future_error(f);
-  ah_future_free(f);
-  return err;
-}
-
 struct source {
   const char *text;
   size_t at, step;
@@ -80,7 +57,7 @@ static void test_streaming_upload(void **state)
   (void)state;
   /* Unknown length: chunked. */
   assert_int_equal(ah_request_opts_set_body_reader(o, read_source, &src, -1), AH_OK);
-  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_non_null(strstr(b, "method POST\n"));
   assert_non_null(strstr(b, "header Transfer-Encoding: chunked\n"));
   assert_non_null(strstr(b, "\nstreamed body, chunk by chunk"));
@@ -90,7 +67,7 @@ static void test_streaming_upload(void **state)
   src.at = 0;
   ah_request_opts_set_method(o, "PUT");
   ah_request_opts_set_body_reader(o, read_source, &src, (long long)strlen(src.text));
-  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_non_null(strstr(b, "method PUT\n"));
   assert_non_null(strstr(b, "header Content-Length: 29\n"));
   assert_null(strstr(b, "chunked"));
@@ -98,7 +75,7 @@ static void test_streaming_upload(void **state)
   ah_future_free(f);
   /* A reader that gives up stops the request with its own code. */
   ah_request_opts_set_body_reader(o, read_fail, NULL, -1);
-  assert_int_equal(fetch_err(s, tu_url("/echo"), o), AH_ESTOPPED);
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_ESTOPPED);
   ah_request_opts_free(o);
   ah_session_free(s);
 }
@@ -120,14 +97,14 @@ static void test_multipart_form(void **state)
   assert_int_equal(ah_request_opts_add_form_file(o, "upload", path, "data.bin",
                                                  "application/octet-stream"), AH_OK);
   assert_int_equal(ah_request_opts_add_form_field(o, "last", "x"), AH_OK);
-  b = fetch_ok(s, tu_url("/form"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/form"), o, &f);
   assert_string_equal(b, "field title=hello world\n"
                          "file upload data.bin application/octet-stream 10\n"
                          "field last=x\n");
   ah_future_free(f);
   /* A file that is gone when the request starts: refused, nothing sent. */
   unlink(path);
-  assert_int_equal(fetch_err(s, tu_url("/form"), o), AH_EINVAL);
+  assert_int_equal(tu_fetch_err(s, tu_url("/form"), o), AH_EINVAL);
   ah_request_opts_free(o);
   ah_session_free(s);
 }
@@ -156,7 +133,7 @@ static void test_multipart_from_memory(void **state)
   assert_int_equal(ah_request_opts_add_form_data(o, "bad", NULL, 1, NULL, NULL), AH_EINVAL);
   assert_int_equal(ah_request_opts_add_form_data(o, NULL, "x", 1, NULL, NULL), AH_EINVAL);
   /* The standard library's parser sees the parts (their names decoded). */
-  b = fetch_ok(s, tu_url("/form"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/form"), o, &f);
   assert_string_equal(b, "file blob a.bin application/x-thing 32\n"
                          "file a%22b%0D%0Ac my %22file%22.txt text/plain 1\n"
                          "field empty=\n");
@@ -175,7 +152,7 @@ static void test_multipart_from_memory(void **state)
   assert_int_equal(ah_response_redirects(ah_future_response(f)), 1);
   ah_future_free(f);
   /* 303: a GET, the parts left behind. */
-  b = fetch_ok(s, tu_url("/redirect-code/303?/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/redirect-code/303?/echo"), o, &f);
   assert_non_null(strstr(b, "method GET\n"));
   assert_null(strstr(b, "multipart"));
   assert_null(strstr(b, "binary"));
@@ -200,42 +177,42 @@ static void test_urlencoded_body(void **state)
   assert_int_equal(ah_request_opts_add_urlencoded(o, "flag", NULL), AH_OK);
   assert_int_equal(ah_request_opts_add_urlencoded(o, "k~.-_", ""), AH_OK);
   assert_int_equal(ah_request_opts_add_urlencoded(o, NULL, "x"), AH_EINVAL);
-  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_non_null(strstr(b, "method POST\n"));
   assert_non_null(strstr(b, "header Content-Type: application/x-www-form-urlencoded\n"));
   assert_int_equal(tu_count(b, "Content-Type"), 1);
   assert_non_null(strstr(b, "header Content-Length: 37\n"));
   assert_non_null(strstr(b, "\nq=a+b%26c%3Dd%2F%C3%A9%2B&flag&k~.-_="));
   ah_future_free(f);
-  b = fetch_ok(s, tu_url("/redirect-code/307?/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/redirect-code/307?/echo"), o, &f);
   assert_non_null(strstr(b, "method POST\n"));
   assert_non_null(strstr(b, "header Content-Type: application/x-www-form-urlencoded\n"));
   assert_non_null(strstr(b, "\nq=a+b%26c%3Dd%2F%C3%A9%2B&flag&k~.-_="));
   ah_future_free(f);
-  b = fetch_ok(s, tu_url("/redirect-code/303?/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/redirect-code/303?/echo"), o, &f);
   assert_non_null(strstr(b, "method GET\n"));
   assert_null(strstr(b, "urlencoded"));
   assert_null(strstr(b, "flag"));
   ah_future_free(f);
   /* A raw body is not labelled a form. */
   assert_int_equal(ah_request_opts_set_body(raw, "a=1", 3), AH_OK);
-  b = fetch_ok(s, tu_url("/echo"), raw, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), raw, &f);
   assert_non_null(strstr(b, "header Content-Type: application/octet-stream\n"));
   ah_future_free(f);
   /* A pair after a raw body replaces it; set_body after pairs, the same. */
   assert_int_equal(ah_request_opts_add_urlencoded(raw, "x", "1"), AH_OK);
-  b = fetch_ok(s, tu_url("/echo"), raw, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), raw, &f);
   assert_non_null(strstr(b, "header Content-Type: application/x-www-form-urlencoded\n"));
   assert_non_null(strstr(b, "\nx=1"));
   assert_null(strstr(b, "a=1"));
   ah_future_free(f);
   assert_int_equal(ah_request_opts_set_body(raw, "raw", 3), AH_OK);
-  b = fetch_ok(s, tu_url("/echo"), raw, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), raw, &f);
   assert_non_null(strstr(b, "header Content-Type: application/octet-stream\n"));
   ah_future_free(f);
   /* The caller's content type stands. */
   assert_int_equal(ah_request_opts_add_header(o, "Content-Type", "text/x-mine"), AH_OK);
-  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_non_null(strstr(b, "header Content-Type: text/x-mine\n"));
   assert_int_equal(tu_count(b, "Content-Type"), 1);
   ah_future_free(f);
@@ -254,7 +231,7 @@ static void test_json_body(void **state)
 
   (void)state;
   assert_int_equal(ah_request_opts_set_json(o, "{\"a\": [1, 2]}"), AH_OK);
-  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_non_null(strstr(b, "method POST\n"));
   assert_non_null(strstr(b, "header Content-Type: application/json\n"));
   assert_non_null(strstr(b, "header Content-Length: 13\n"));

@@ -19,29 +19,6 @@
 
 #include "testutil.h"
 
-/* Fetch url with o, wait, and return the body (owned by *f); fails the
- * test unless the request succeeded. */
-static const char *fetch_ok(ah_session *s, const char *url,
-                            const ah_request_opts *o, ah_future **f)
-{
-  *f = ah_session_fetch(s, url, o);
-  assert_int_equal(ah_future_wait(*f, 20000), AH_OK);
-  if (ah_future_error(*f) != AH_OK)
-    fail_msg("%s failed: %s", url, ah_future_errmsg(*f));
-  return ah_response_body(ah_future_response(*f), NULL);
-}
-
-static int fetch_err(ah_session *s, const char *url, const ah_request_opts *o)
-{
-  ah_future *f = ah_session_fetch(s, url, o);
-  int err;
-
-  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
-  err = ah_future_error(f);
-  ah_future_free(f);
-  return err;
-}
-
 static void test_query_parameters_encoded(void **state)
 {
   ah_session *s = ah_session_new(NULL);
@@ -54,10 +31,10 @@ static void test_query_parameters_encoded(void **state)
   assert_int_equal(ah_request_opts_add_query(o, "flag", NULL), AH_OK);
   assert_int_equal(ah_request_opts_add_query(o, "", "x"), AH_EINVAL);
   /* (libcurl writes the escapes' hex digits in lower case.) */
-  b = fetch_ok(s, tu_url("/echo?first=1"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo?first=1"), o, &f);
   assert_non_null(strcasestr(b, "target /echo?first=1&q=a%20b%26c%3Dd%2F%C3%A9&flag\n"));
   ah_future_free(f);
-  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_non_null(strcasestr(b, "target /echo?q=a%20b%26c%3Dd%2F%C3%A9&flag\n"));
   ah_future_free(f);
   ah_request_opts_free(o);
@@ -74,21 +51,21 @@ static void test_basic_and_bearer_auth(void **state)
   (void)state;
   assert_int_equal(ah_request_opts_set_basic_auth(basic, "user", "pa:ss"), AH_OK);
   assert_int_equal(ah_request_opts_set_bearer_token(bearer, "tok.en"), AH_OK);
-  b = fetch_ok(s, tu_url("/echo"), basic, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), basic, &f);
   assert_non_null(strstr(b, "header Authorization: Basic dXNlcjpwYTpzcw==\n"));
   ah_future_free(f);
-  b = fetch_ok(s, tu_url("/echo"), bearer, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), bearer, &f);
   assert_non_null(strstr(b, "header Authorization: Bearer tok.en\n"));
   ah_future_free(f);
   /* The pooled handle forgets them. */
-  b = fetch_ok(s, tu_url("/echo"), NULL, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), NULL, &f);
   assert_null(strstr(b, "Authorization"));
   ah_future_free(f);
   /* A user name with a colon cannot be sent: refused, and sticky. */
   assert_int_equal(ah_request_opts_set_basic_auth(basic, "a:b", "c"), AH_EINVAL);
-  assert_int_equal(fetch_err(s, tu_url("/echo"), basic), AH_EINVAL);
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), basic), AH_EINVAL);
   assert_int_equal(ah_request_opts_set_bearer_token(bearer, "a\r\nX: y"), AH_EINVAL);
-  assert_int_equal(fetch_err(s, tu_url("/echo"), bearer), AH_EINVAL);
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), bearer), AH_EINVAL);
   ah_request_opts_free(basic);
   ah_request_opts_free(bearer);
   ah_session_free(s);
@@ -129,14 +106,14 @@ static void test_auth_dropped_on_cross_host_redirect(void **state)
   ah_request_opts_add_header(opts[2], "X-Plain", "open");
   for (i = 0; i < 3; i++) {
     ah_future *f;
-    const char *b = fetch_ok(s, same, opts[i], &f);
+    const char *b = tu_fetch_ok(s, same, opts[i], &f);
     assert_non_null(strstr(b, "header Authorization: "));
     if (i == 2) {
       assert_non_null(strstr(b, "header X-Api-Key: secret-key\n"));
       assert_non_null(strstr(b, "header Cookie: sid=secret\n"));
     }
     ah_future_free(f);
-    b = fetch_ok(s, other, opts[i], &f);
+    b = tu_fetch_ok(s, other, opts[i], &f);
     assert_non_null(strstr(b, "target /echo\n"));
     assert_null(strstr(b, "secret"));
     assert_null(strstr(b, "Authorization"));
@@ -150,7 +127,7 @@ static void test_auth_dropped_on_cross_host_redirect(void **state)
     ah_request_opts *o = ah_request_opts_new();
     ah_future *f;
     ah_request_opts_add_sensitive_header(o, "X-Api-Key", "k2");
-    assert_non_null(strstr(fetch_ok(s, tu_url("/echo"), o, &f),
+    assert_non_null(strstr(tu_fetch_ok(s, tu_url("/echo"), o, &f),
                            "header X-Api-Key: k2\n"));
     ah_future_free(f);
     ah_request_opts_free(o);
@@ -190,13 +167,13 @@ static void test_secrets_stay_with_the_origin(void **state)
   ah_request_opts_add_header(o, "X-Plain", "open");
   /* Same origin: everything goes. */
   snprintf(url, sizeof url, "%s%d/echo", tu_url("/redirect-to?http://127.0.0.1:"), tu_port);
-  b = fetch_ok(s, url, o, &f);
+  b = tu_fetch_ok(s, url, o, &f);
   assert_non_null(strstr(b, "header X-Api-Key: secret-key\n"));
   assert_non_null(strstr(b, "header Authorization: Basic "));
   ah_future_free(f);
   /* Same host, another port: nothing secret. */
   snprintf(url, sizeof url, "%s%d/echo", tu_url("/redirect-to?http://127.0.0.1:"), port2);
-  b = fetch_ok(s, url, o, &f);
+  b = tu_fetch_ok(s, url, o, &f);
   assert_non_null(strstr(b, "target /echo\n"));
   assert_non_null(strstr(b, "header X-Plain: open\n"));
   if (strstr(b, "secret") != NULL || strstr(b, "Authorization") != NULL)
@@ -218,7 +195,7 @@ static void test_secrets_stay_with_the_origin(void **state)
   assert_int_equal(ah_future_error(f), AH_EPROTO);
   ah_future_free(f);
   snprintf(url, sizeof url, "%s", tu_url("/two-locations?/echo%7C/echo"));
-  b = fetch_ok(s, url, o, &f);
+  b = tu_fetch_ok(s, url, o, &f);
   assert_non_null(strstr(b, "header X-Api-Key: secret-key\n"));
   ah_future_free(f);
   ah_request_opts_free(o);
@@ -244,12 +221,12 @@ static void test_request_cookies(void **state)
   assert_true(second_pid > 0);
   assert_int_equal(ah_request_opts_add_cookie(o, "a", "1"), AH_OK);
   assert_int_equal(ah_request_opts_add_cookie(o, "b", "two"), AH_OK);
-  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_non_null(strstr(b, "header Cookie: a=1; b=two\n"));
   ah_future_free(f);
   /* Beside the jar's, in one header. */
   ah_future_free(tu_fetch(s, tu_url("/set-cookie/j/v"), NULL));
-  b = fetch_ok(s, tu_url("/echo"), o, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_int_equal(tu_count(b, "header Cookie:"), 1);
   assert_non_null(strstr(b, "j=v"));
   assert_non_null(strstr(b, "a=1; b=two"));
@@ -260,32 +237,32 @@ static void test_request_cookies(void **state)
   assert_int_equal(ah_cookies_count(jar), 1);
   assert_string_equal(ah_cookies_name(jar, 0), "j");
   ah_cookies_free(jar);
-  b = fetch_ok(s, tu_url("/echo"), NULL, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), NULL, &f);
   assert_non_null(strstr(b, "header Cookie: j=v\n"));
   ah_future_free(f);
   /* A redirect in the origin keeps them; to another port, gone. */
   snprintf(url, sizeof url, "%s%d/echo", tu_url("/redirect-to?http://127.0.0.1:"), tu_port);
-  b = fetch_ok(s, url, o, &f);
+  b = tu_fetch_ok(s, url, o, &f);
   assert_non_null(strstr(b, "a=1; b=two"));
   ah_future_free(f);
   snprintf(url, sizeof url, "%s%d/echo", tu_url("/redirect-code/307?http://127.0.0.1:"), port2);
-  b = fetch_ok(s, url, o, &f);
+  b = tu_fetch_ok(s, url, o, &f);
   assert_non_null(strstr(b, "target /echo\n"));
   if (strstr(b, "a=1") != NULL || strstr(b, "two") != NULL)
     fail_msg("a request's cookie went to another origin:\n%s", b);
   ah_future_free(f);
   /* The pooled handle forgets them: the next request sends none. */
   ah_session_cookies_clear(s, NULL);
-  b = fetch_ok(s, tu_url("/echo"), NULL, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), NULL, &f);
   assert_null(strstr(b, "Cookie"));
   ah_future_free(f);
   /* Refused: the fetch fails, nothing sent. */
   assert_int_equal(ah_request_opts_add_cookie(bad, "a b", "1"), AH_EINVAL);
-  assert_int_equal(fetch_err(s, tu_url("/echo"), bad), AH_EINVAL);
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), bad), AH_EINVAL);
   ah_request_opts_free(bad);
   bad = ah_request_opts_new();
   assert_int_equal(ah_request_opts_add_cookie(bad, "a", "1; b=2"), AH_EINVAL);
-  assert_int_equal(fetch_err(s, tu_url("/echo"), bad), AH_EINVAL);
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), bad), AH_EINVAL);
   ah_request_opts_free(bad);
   bad = ah_request_opts_new();
   assert_int_equal(ah_request_opts_add_cookie(bad, "a", "x\r\nX-Evil: 1"), AH_EINVAL);
@@ -308,18 +285,18 @@ static void test_http_proxy(void **state)
   (void)state;
   snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", tu_port);
   assert_int_equal(ah_request_opts_set_proxy(o, proxy), AH_OK);
-  b = fetch_ok(plain, "http://proxied.test/echo", o, &f);
+  b = tu_fetch_ok(plain, "http://proxied.test/echo", o, &f);
   assert_non_null(strstr(b, "target http://proxied.test/echo\n"));
   assert_non_null(strstr(b, "proxied\n"));
   ah_future_free(f);
   /* As the session's default, and "" for none on one request. */
   assert_int_equal(ah_session_opts_set_proxy(so, proxy), AH_OK);
   s = ah_session_new(so);
-  b = fetch_ok(s, "http://proxied.test/echo", NULL, &f);
+  b = tu_fetch_ok(s, "http://proxied.test/echo", NULL, &f);
   assert_non_null(strstr(b, "proxied\n"));
   ah_future_free(f);
   ah_request_opts_set_proxy(none, "");
-  b = fetch_ok(s, tu_url("/echo"), none, &f);
+  b = tu_fetch_ok(s, tu_url("/echo"), none, &f);
   assert_null(strstr(b, "proxied"));
   ah_future_free(f);
   /* A tunnel the proxy refuses (the test server answers CONNECT with an
@@ -359,18 +336,18 @@ static void test_digest_auth(void **state)
   (void)state;
   assert_int_equal(ah_request_opts_set_digest_auth(o, "ann", "s3cret"), AH_OK);
   ah_request_opts_on_headers(o, count_headers, &seen);
-  assert_string_equal(fetch_ok(s, tu_url("/digest/ann/s3cret"), o, &f), "digest ok ann");
+  assert_string_equal(tu_fetch_ok(s, tu_url("/digest/ann/s3cret"), o, &f), "digest ok ann");
   assert_int_equal(ah_response_status(ah_future_response(f)), 200);
   assert_int_equal(seen, 200); /* told once, of the 200, not of the challenge */
   ah_future_free(f);
   /* A wrong password: the server's second 401 is the response. */
   ah_request_opts_set_digest_auth(wrong, "ann", "guess");
-  fetch_ok(s, tu_url("/digest/ann/s3cret"), wrong, &f);
+  tu_fetch_ok(s, tu_url("/digest/ann/s3cret"), wrong, &f);
   assert_int_equal(ah_response_status(ah_future_response(f)), 401);
   ah_future_free(f);
   /* Basic credentials do not answer a digest challenge. */
   ah_request_opts_set_basic_auth(wrong, "ann", "s3cret");
-  fetch_ok(s, tu_url("/digest/ann/s3cret"), wrong, &f);
+  tu_fetch_ok(s, tu_url("/digest/ann/s3cret"), wrong, &f);
   assert_int_equal(ah_response_status(ah_future_response(f)), 401);
   ah_future_free(f);
   assert_int_equal(ah_request_opts_set_digest_auth(wrong, "a:b", "x"), AH_EINVAL);
@@ -444,21 +421,21 @@ static void test_socks5_proxy(void **state)
   assert_int_equal(ah_session_opts_set_proxy(so, proxy), AH_OK);
   s = ah_session_new(so);
   snprintf(url, sizeof url, "http://example.test:%d/echo", tu_port);
-  assert_non_null(strstr(fetch_ok(s, url, NULL, &f), "header Host: example.test:"));
+  assert_non_null(strstr(tu_fetch_ok(s, url, NULL, &f), "header Host: example.test:"));
   ah_future_free(f);
   snprintf(want, sizeof want, "CONNECT name example.test %d", tu_port);
   assert_true(log_has(log, want));
   /* socks5, per request: ahttp resolves and the proxy gets an address. */
   snprintf(proxy, sizeof proxy, "socks5://127.0.0.1:%d", port);
   assert_int_equal(ah_request_opts_set_proxy(o, proxy), AH_OK);
-  fetch_ok(s, tu_url("/size/3"), o, &f);
+  tu_fetch_ok(s, tu_url("/size/3"), o, &f);
   ah_future_free(f);
   snprintf(want, sizeof want, "CONNECT ipv4 127.0.0.1 %d", tu_port);
   assert_true(log_has(log, want));
   /* What the proxy says of the target is the request's error. */
-  assert_int_equal(fetch_err(s, "http://127.0.0.1:1/", o), AH_ECONNECT);
+  assert_int_equal(tu_fetch_err(s, "http://127.0.0.1:1/", o), AH_ECONNECT);
   /* SOCKS5 has no reply for a name that does not resolve: unreachable. */
-  assert_int_equal(fetch_err(s, "http://ahttp-test-host.invalid/", NULL), AH_ECONNECT);
+  assert_int_equal(tu_fetch_err(s, "http://ahttp-test-host.invalid/", NULL), AH_ECONNECT);
   ah_session_free(s);
   /* A proxy that wants a user name and password. */
   apid = socks_pids[1] = socks_start(&aport, log, "pat:pw");
@@ -467,11 +444,11 @@ static void test_socks5_proxy(void **state)
   ah_session_opts_set_proxy(so, proxy);
   s = ah_session_new(so);
   snprintf(url, sizeof url, "http://example.test:%d/size/4", tu_port);
-  assert_string_equal(fetch_ok(s, url, NULL, &f), "xxxx");
+  assert_string_equal(tu_fetch_ok(s, url, NULL, &f), "xxxx");
   ah_future_free(f);
   snprintf(proxy, sizeof proxy, "socks5h://pat:nope@127.0.0.1:%d", aport);
   ah_request_opts_set_proxy(o, proxy);
-  assert_int_equal(fetch_err(s, url, o), AH_ECONNECT);
+  assert_int_equal(tu_fetch_err(s, url, o), AH_ECONNECT);
   ah_session_free(s);
   ah_request_opts_free(o);
   ah_session_opts_free(so);
@@ -496,7 +473,7 @@ static void test_unix_socket(void **state)
   pid = tu_server_start_args(&port, args);
   assert_true(pid > 0);
   assert_int_equal(ah_request_opts_set_unix_socket(o, sock), AH_OK);
-  b = fetch_ok(s, "http://over.unix/echo", o, &f);
+  b = tu_fetch_ok(s, "http://over.unix/echo", o, &f);
   assert_non_null(strstr(b, "target /echo\n"));
   assert_non_null(strstr(b, "header Host: over.unix\n"));
   /* The remote address of a unix socket is its path. */
@@ -608,16 +585,16 @@ static void test_redirect_limit_per_request(void **state)
   (void)state;
   ah_request_opts_set_redirects(none, 0);
   ah_request_opts_set_redirects(two, 2);
-  fetch_ok(s, tu_url("/redirect/1"), none, &f);
+  tu_fetch_ok(s, tu_url("/redirect/1"), none, &f);
   assert_int_equal(ah_response_status(ah_future_response(f)), 302);
   ah_future_free(f);
-  fetch_ok(s, tu_url("/redirect/2"), two, &f);
+  tu_fetch_ok(s, tu_url("/redirect/2"), two, &f);
   assert_int_equal(ah_response_status(ah_future_response(f)), 200);
   assert_int_equal(ah_response_redirects(ah_future_response(f)), 2);
   ah_future_free(f);
-  assert_int_equal(fetch_err(s, tu_url("/redirect/3"), two), AH_EREDIRECTS);
+  assert_int_equal(tu_fetch_err(s, tu_url("/redirect/3"), two), AH_EREDIRECTS);
   /* The session's default (10) again on the pooled handle. */
-  fetch_ok(s, tu_url("/redirect/5"), NULL, &f);
+  tu_fetch_ok(s, tu_url("/redirect/5"), NULL, &f);
   assert_int_equal(ah_response_redirects(ah_future_response(f)), 5);
   ah_future_free(f);
   ah_request_opts_free(none);

@@ -258,3 +258,24 @@ int tu_count(const char *hay, const char *needle)
     n++;
   return n;
 }
+
+const char *tu_fetch_ok(ah_session *s, const char *url, const ah_request_opts *o,
+                        ah_future **f)
+{
+  *f = ah_session_fetch(s, url, o);
+  assert_int_equal(ah_future_wait(*f, 20000), AH_OK);
+  if (ah_future_error(*f) != AH_OK)
+    fail_msg("%s failed: %s", url, ah_future_errmsg(*f));
+  return ah_response_body(ah_future_response(*f), NULL);
+}
+
+int tu_fetch_err(ah_session *s, const char *url, const ah_request_opts *o)
+{
+  ah_future *f = ah_session_fetch(s, url, o);
+  int err;
+
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  err = ah_future_error(f);
+  ah_future_free(f);
+  return err;
+}

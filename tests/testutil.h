@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <cmocka.h>
 
+#include <ahttp.h>
+
 /* Start tests/server.py (or $AH_TEST_SERVER) and wait for its READY line,
  * at most 10 s. Returns its pid and sets *port; -1 on failure. */
 pid_t tu_server_start(int *port);
@@ -22,6 +24,12 @@ pid_t tu_spawn(const char *const *argv, char *line, size_t len);
 void tu_server_stop(pid_t pid);
 /* "http://127.0.0.1:<port><path>", in one of 8 rotating static buffers. */
 const char *tu_url(const char *path);
+/* Fetch url with o, wait, and return the body (owned by *f); fails the
+ * test unless the request succeeded. */
+const char *tu_fetch_ok(ah_session *s, const char *url, const ah_request_opts *o,
+                        ah_future **f);
+/* Fetch url with o, wait, and return its code. */
+int tu_fetch_err(ah_session *s, const char *url, const ah_request_opts *o);
 /* A listener on 127.0.0.1 (its port in *port), or -1. With backlog_full
  * its accept queue is filled by up to 8 connections, left in fill[0..
  * *nfill), so that a further connect never completes (-1 if it cannot
