@@ -9,10 +9,13 @@
 
 size_t ah__body_pages(size_t n)
 {
-  static size_t page;
+  static size_t page_size; /* the same for every thread that sets it */
+  size_t page = __atomic_load_n(&page_size, __ATOMIC_RELAXED);
 
-  if (page == 0)
+  if (page == 0) {
     page = (size_t)sysconf(_SC_PAGESIZE);
+    __atomic_store_n(&page_size, page, __ATOMIC_RELAXED);
+  }
   return (n + page - 1) / page * page;
 }
 

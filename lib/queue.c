@@ -132,6 +132,16 @@ static void start_or_fail(struct ah__queue *aq, struct ah__request *q)
   }
 }
 
+/* Start q, taken off a list, now; during the reactor's turn at its end
+ * (READY: it holds its place in the window meanwhile). */
+static void start_or_ready(struct ah__queue *aq, struct ah__request *q)
+{
+  if (aq->bridge->turn)
+    move(aq, q, AH__READY, NULL);
+  else
+    start_or_fail(aq, q);
+}
+
 /* msg + " (after N attempts)": the failure of the last attempt. */
 static char *with_attempts(char *msg, int n)
 {
@@ -193,9 +203,10 @@ static void retries_due(struct ah__queue *aq, int64_t now)
     struct ah__request *q = aq->waiting.head;
     move(aq, q, AH__NOWHERE, NULL);
     q->retry_ns = -1;
-    if (aq->active.n < aq->window && aq->queue.head == NULL && !aq->starved) {
+    if (aq->active.n + aq->ready.n < aq->window && aq->queue.head == NULL &&
+        !aq->starved) {
       if (rate_admit(aq, q))
-        start_or_fail(aq, q);
+        start_or_ready(aq, q);
     } else {
       q->queued_ns = now;
       move(aq, q, AH__QUEUED, NULL);
@@ -772,16 +783,17 @@ void ah__queue_after_run(struct ah__queue *aq)
   /* The turn's ends (their callbacks' fetches become ready), then its
    * starts. */
   ah__bridge_drain(aq->bridge);
-  aq->bridge->turn = 0;
   if (aq->ndoomed > 0)
     fail_doomed(aq);
+  /* Still in the turn: what the callbacks of failed starts fetch is
+   * READY behind the rest, in order. */
   while (aq->ready.head != NULL && !aq->closing) {
     struct ah__request *q = aq->ready.head;
     move(aq, q, AH__NOWHERE, NULL);
     start_or_fail(aq, q);
   }
-  if (aq->pump_later) {
-    aq->pump_later = 0;
-    pump(aq);
-  }
+  aq->bridge->turn = 0;
+  /* Always: a start that failed above left room that no end announced. */
+  aq->pump_later = 0;
+  pump(aq);
 }

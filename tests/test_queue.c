@@ -538,6 +538,90 @@ static void test_session_freed_before_turn_ends(void **state)
   ah_future_free(f);
 }
 
+/* Two retries fall due in one turn while a request fetched in that turn
+ * (by the callback of a retry whose rewind refused) holds the window's
+ * one place: the second retry waits in the queue (a review found it
+ * started inside the turn, two requests in libcurl for a window of 1). */
+static ah_session *rw_s;
+static ah_future *rw_x;
+struct rw_log {
+  int type[256];
+  ah_future *f[256];
+  int n;
+};
+
+static void rw_event(const ah_event *ev, void *ud)
+{
+  struct rw_log *l = ud;
+
+  if (l->n < 256) {
+    l->type[l->n] = ev->type;
+    l->f[l->n++] = ev->future;
+  }
+}
+
+static void rw_fetch(ah_future *f, void *ud)
+{
+  (void)f;
+  (void)ud;
+  rw_x = ah_session_fetch(rw_s, tu_url("/delay/300"), NULL);
+}
+
+static void test_retry_due_in_a_turn_keeps_the_window(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *put_o = ah_request_opts_new();
+  static struct tu_text body = {"hello", 0, 0};
+  static struct rw_log l;
+  ah_future *r1, *r2;
+  char p1[96], p2[96];
+  int i, k, retries = 0, mark, dequeued = 0, r2_queued = 0;
+
+  (void)state;
+  memset(&l, 0, sizeof l);
+  rw_x = NULL;
+  ah_session_opts_set_max_connections(so, 1, 0);
+  ah_session_opts_set_retries(so, 2, AH_RETRY_STATUS);
+  ah_session_opts_set_retry_backoff(so, 1, 5000);
+  ah_session_opts_set_retry_budget(so, -1, 0);
+  ah_session_opts_on_event(so, rw_event, &l);
+  rw_s = ah_session_new(so);
+  ah_request_opts_set_method(put_o, "PUT");
+  ah_request_opts_set_body_reader(put_o, tu_text_read, &body, 5);
+  ah_request_opts_set_body_rewind(put_o, refuse_rewind);
+  snprintf(p1, sizeof p1, "/flaky/rw1-%d/1/503?retry-after=1", (int)getpid());
+  snprintf(p2, sizeof p2, "/flaky/rw2-%d/1/503?retry-after=1", (int)getpid());
+  r1 = ah_session_fetch(rw_s, tu_url(p1), put_o);
+  ah_future_on_done(r1, rw_fetch, NULL);
+  r2 = ah_session_fetch(rw_s, tu_url(p2), NULL);
+  for (i = 0; i < 300 && retries < 2; i++) {
+    ah_session_run(rw_s, 10);
+    for (retries = 0, k = 0; k < l.n; k++)
+      retries += l.type[k] == AH_EVENT_RETRY;
+  }
+  assert_int_equal(retries, 2);
+  usleep(1500 * 1000); /* both retries fall due before the next turn */
+  mark = l.n;
+  ah_session_run(rw_s, 0);
+  for (k = mark; k < l.n; k++) {
+    dequeued += l.type[k] == AH_EVENT_DEQUEUED;
+    r2_queued += l.type[k] == AH_EVENT_QUEUED && l.f[k] == r2;
+  }
+  assert_non_null(rw_x);
+  assert_int_equal(dequeued, 1); /* the window's one place, once */
+  assert_int_equal(r2_queued, 1);
+  assert_int_equal(ah_future_wait(r2, 10000), AH_OK);
+  assert_int_equal(ah_future_error(r2), AH_OK);
+  assert_int_equal(ah_future_wait(rw_x, 10000), AH_OK);
+  assert_int_equal(ah_future_error(rw_x), AH_OK);
+  ah_future_free(r1);
+  ah_future_free(r2);
+  ah_future_free(rw_x);
+  ah_session_free(rw_s);
+  ah_session_opts_free(so);
+  ah_request_opts_free(put_o);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -551,6 +635,7 @@ int main(void)
     TU_TEST(test_cancel_while_ending),
     TU_TEST(test_fetched_in_a_turn_starts_at_its_end),
     TU_TEST(test_session_freed_before_turn_ends),
+    TU_TEST(test_retry_due_in_a_turn_keeps_the_window),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
