@@ -382,8 +382,8 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d)
   SET(CURLOPT_PROTOCOLS_STR, ah__curl_caps()->tls ? "http,https" : "http");
   /* libcurl's following stays off (its default): each redirect is a
    * transfer of its own, decided by ahttp (ah__request_redirect). */
-  SET(CURLOPT_TIMEOUT_MS, d->total_ms);
-  SET(CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
+  /* No total or connect timeout: ahttp keeps them (queue.c), libcurl
+   * only when a request's cannot be kept there (ah__request_setup). */
   if (rc == CURLE_OK)
     rc = set_idle(e, d->idle_ms);
   SET(CURLOPT_ACCEPT_ENCODING, ""); /* every decoder libcurl has */
@@ -487,9 +487,9 @@ int ah__slot_recycle(struct ah__slot *slot)
     slot->merged = slot->stripped = NULL;
   }
   if (dirty & DIRTY_TIMEOUT)
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->total_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 0L);
   if (dirty & DIRTY_CONNECT)
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->connect_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 0L);
   if (dirty & DIRTY_IDLE)
     set_idle(e, d->idle_ms);
   if (dirty & DIRTY_AUTH) {
@@ -570,7 +570,7 @@ static int setup_hop(struct ah__request *q, long total, const char **why)
   struct curl_slist *out = NULL, *n;
   CURL *e = slot->easy;
 
-  if (total > 0 && j->spent_us > 0) {
+  if (q->lib_total && total > 0 && j->spent_us > 0) {
     long left = total - (long)(j->spent_us / 1000);
     if (left <= 0) {
       *why = "the total timeout passed while following redirects";
@@ -673,9 +673,6 @@ int ah__request_setup(struct ah__request *q, const char **why)
       redirects = sp->max_redirects;
     if (sp->timeout_ms >= 0)
       total = sp->timeout_ms;
-    OVERRIDE(DIRTY_TIMEOUT, total != d->total_ms, CURLOPT_TIMEOUT_MS, total);
-    OVERRIDE(DIRTY_CONNECT, sp->connect_ms >= 0 && sp->connect_ms != d->connect_ms,
-             CURLOPT_CONNECTTIMEOUT_MS, sp->connect_ms);
     if (sp->idle_ms >= 0 && sp->idle_ms != d->idle_ms && rc == CURLE_OK) {
       slot->dirty |= DIRTY_IDLE | DIRTY_PROGRESS;
       rc = set_idle(e, sp->idle_ms);
@@ -742,6 +739,10 @@ int ah__request_setup(struct ah__request *q, const char **why)
       }
     }
   }
+  /* The timeouts ahttp could not keep (queue.c): libcurl's, then. */
+  OVERRIDE(DIRTY_TIMEOUT, q->lib_total, CURLOPT_TIMEOUT_MS, total);
+  OVERRIDE(DIRTY_CONNECT, q->lib_connect, CURLOPT_CONNECTTIMEOUT_MS,
+           sp != NULL && sp->connect_ms >= 0 ? sp->connect_ms : d->connect_ms);
   if (j != NULL && rc == CURLE_OK && (err = setup_hop(q, total, why)) != AH_OK)
     return err;
   /* The receiver was reset when the slot was made or last recycled. */
@@ -750,3 +751,34 @@ int ah__request_setup(struct ah__request *q, const char **why)
 }
 #undef OVERRIDE
 #undef SET
+
+int ah__pool_init(struct ah__slot_pool *p, const struct ah__defaults *d)
+{
+  p->d = d;
+  p->n = 0;
+  p->slots = ah__reallocarray(NULL, AH__POOL_MAX, sizeof *p->slots);
+  return p->slots != NULL ? 0 : -1;
+}
+
+struct ah__slot *ah__pool_get(struct ah__slot_pool *p)
+{
+  if (p->n > 0)
+    return p->slots[--p->n];
+  return ah__slot_new(p->d);
+}
+
+void ah__pool_put(struct ah__slot_pool *p, struct ah__slot *slot)
+{
+  if (p->n < AH__POOL_MAX && ah__slot_recycle(slot) == AH_OK)
+    p->slots[p->n++] = slot;
+  else
+    ah__slot_free(slot);
+}
+
+void ah__pool_close(struct ah__slot_pool *p)
+{
+  while (p->n > 0)
+    ah__slot_free(p->slots[--p->n]);
+  ah__free(p->slots);
+  p->slots = NULL;
+}

@@ -84,6 +84,24 @@ struct ah__slot *ah__slot_new(const struct ah__defaults *d);
 int ah__slot_recycle(struct ah__slot *slot);
 void ah__slot_free(struct ah__slot *slot);
 
+/* A session's idle easy handles, configured once and lent again: at most
+ * AH__POOL_MAX are kept. */
+#define AH__POOL_MAX 256
+struct ah__slot_pool {
+  struct ah__slot **slots;
+  size_t n;
+  const struct ah__defaults *d;
+};
+/* 0, or -1 without memory. */
+int ah__pool_init(struct ah__slot_pool *p, const struct ah__defaults *d);
+/* An idle slot, or a new one; NULL without memory. */
+struct ah__slot *ah__pool_get(struct ah__slot_pool *p);
+/* Take slot back, recycled; freed when the pool is full or it could not
+ * be recycled. */
+void ah__pool_put(struct ah__slot_pool *p, struct ah__slot *slot);
+/* Free every idle slot and the pool. */
+void ah__pool_close(struct ah__slot_pool *p);
+
 /* Lend q->slot to q and set its per-request options (URL, method, body,
  * headers, timeouts, auth...), and ready its receiver. AH_OK, or
  * AH_ENOMEM or AH_EINVAL with *why. */

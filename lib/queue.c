@@ -24,8 +24,6 @@
 #include "session_opts.h"
 #include "url.h"
 
-#define POOL_MAX 256 /* idle easy handles kept for reuse */
-
 /* An event of q, now. */
 static void event(struct ah__queue *aq, struct ah__request *q, int type, int status,
                   int err, int64_t delay_ns)
@@ -33,30 +31,14 @@ static void event(struct ah__queue *aq, struct ah__request *q, int type, int sta
   ah__tell(aq->d, q, type, ah__now_ns(), status, err, delay_ns);
 }
 
-/* Easy handles: configured once, reused. */
-
-static struct ah__slot *slot_get(struct ah__queue *aq)
-{
-  if (aq->npool > 0)
-    return aq->pool[--aq->npool];
-  return ah__slot_new(aq->d);
-}
-
-static void slot_put(struct ah__queue *aq, struct ah__slot *slot)
-{
-  if (aq->npool < POOL_MAX && ah__slot_recycle(slot) == AH_OK) {
-    aq->pool[aq->npool++] = slot;
-  } else {
-    ah__slot_free(slot);
-  }
-}
-
 /* Requests. */
 
 static void request_free(struct ah__queue *aq, struct ah__request *q)
 {
+  ah__dl_remove(&q->total_dl);
+  ah__dl_remove(&q->connect_dl);
   if (q->slot)
-    slot_put(aq, q->slot);
+    ah__pool_put(&aq->pool, q->slot);
   curl_url_cleanup(q->url);
   ah__journey_free(q->j);
   ah__reqspec_unref(q->spec);
@@ -68,8 +50,6 @@ static void arm(struct ah__queue *aq);
 static void on_timer(void *arg);
 static int rate_admit(struct ah__queue *aq, struct ah__request *q);
 
-static struct ah__bucket *bucket_of(struct ah__queue *aq, const struct ah__request *q);
-static struct ah__bucket *parked_in(struct ah__queue *aq, struct ah__request *q);
 
 /* The one transition of a request's place (enum ah__place, request.h):
  * out of the list of the place it is in (out of libcurl, for ACTIVE),
@@ -93,7 +73,7 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
   } else if (from == AH__QUEUED || from == AH__WAITING) {
     ah__list_remove(from == AH__QUEUED ? &aq->queue : &aq->waiting, q);
     arm(aq);
-  } else if (from == AH__PARKED && (b = parked_in(aq, q)) != NULL) {
+  } else if (from == AH__PARKED && (b = ah__rates_parked_in(&aq->rates, q)) != NULL) {
     ah__list_remove(&b->parked, q);
   }
   q->place = (uint8_t)to;
@@ -110,7 +90,7 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
     arm(aq);
   } else if (to == AH__PARKED) {
     /* rate_admit found the bucket: its host has one */
-    if ((b = bucket_of(aq, q)) != NULL)
+    if ((b = ah__rates_bucket_of(&aq->rates, q)) != NULL)
       ah__list_append(&b->parked, q);
     else
       q->place = AH__NOWHERE;
@@ -159,7 +139,7 @@ static char *with_attempts(char *msg, int n)
  * handle (others may use it meanwhile) and forget the attempt. */
 static void end_attempt(struct ah__queue *aq, struct ah__request *q)
 {
-  slot_put(aq, q->slot);
+  ah__pool_put(&aq->pool, q->slot);
   ah__request_rearm(q);
 }
 
@@ -253,35 +233,6 @@ static void unstarve(struct ah__queue *aq)
 /* Per-host rates. */
 
 
-static struct ah__bucket *bucket_of(struct ah__queue *aq, const struct ah__request *q)
-{
-  char host[256];
-  int nomem;
-
-  if (ah__url_host(q->url, q->url_str, host, sizeof host) < 0)
-    return NULL; /* without memory to tell: not limited */
-  return ah__rates_bucket(&aq->rates, host, &nomem);
-}
-
-/* The bucket q waits in. Its host names the bucket; if the host cannot
- * be had (no memory), the buckets are searched. */
-static struct ah__bucket *parked_in(struct ah__queue *aq, struct ah__request *q)
-{
-  struct ah__bucket *b = bucket_of(aq, q);
-  size_t i;
-
-  for (i = 0; b == NULL && i < aq->rates.cap; i++) {
-    struct ah__request *p;
-    if (aq->rates.table[i] == NULL)
-      continue;
-    for (p = aq->rates.table[i]->parked.head; p != NULL && p != q; p = p->next)
-      ;
-    if (p == q)
-      b = aq->rates.table[i];
-  }
-  return b;
-}
-
 static void rate_timer_at(struct ah__queue *aq, int64_t at)
 {
   if (at < aq->rate_due) {
@@ -303,7 +254,7 @@ static int rate_admit(struct ah__queue *aq, struct ah__request *q)
     q->rate_paid = 0;
     return 1;
   }
-  if ((b = bucket_of(aq, q)) == NULL)
+  if ((b = ah__rates_bucket_of(&aq->rates, q)) == NULL)
     return 1;
   now = ah__now_ns();
   if (b->parked.n == 0) {
@@ -344,8 +295,6 @@ static void tokens_due(struct ah__queue *aq, int64_t now)
   pump(aq);
 }
 
-
-
 /* End a request: out of libcurl (or the queue), start the next queued
  * request in its place, then complete its future. Starting the next one
  * first keeps the queue FIFO: a fetch from the callback queues behind it.
@@ -360,6 +309,7 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
   if (q->place == AH__ACTIVE && rc != CURLE_OK && ah__request_breaks_connection(q, rc))
     ah__bridge_shut_connection(q->slot->easy);
   move(aq, q, AH__NOWHERE, NULL);
+  ah__dl_remove(&q->connect_dl);
   if (q->doom_err)
     aq->ndoomed--;
   if (err == AH_OK && rc == CURLE_OK)
@@ -380,6 +330,7 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
     rc = CURLE_ABORTED_BY_CALLBACK;
     err = AH_OK;
   }
+  ah__dl_remove(&q->total_dl); /* the attempt is over */
   if (err == AH_OK) {
     err = ah__request_result(q, rc, &msg, &resp);
     if (!aq->closing && q->doom_err == 0 &&
@@ -437,12 +388,31 @@ static int rewind_body(struct ah__queue *aq, struct ah__request *q, const char *
   return err;
 }
 
-/* Set q up on its slot and hand it to libcurl. */
-static int launch(struct ah__queue *aq, struct ah__request *q, const char **why)
+/* Keep a timeout of ms (0: none) in deadlines d from now: 0, or 1 when
+ * every list there is taken by other spans and libcurl must keep it
+ * (the request's setup then gives it the option). */
+static unsigned keep_timeout(struct ah__queue *aq, struct ah__deadlines *d,
+                             struct ah__dl_node *n, long ms, int64_t now)
 {
+  if (ms > 0 && !ah__dl_add(d, n, (int64_t)ms * 1000000, now))
+    return 1;
+  if (n->in != NULL && n->at < aq->armed)
+    arm(aq);
+  return 0;
+}
+
+/* Set q up on its slot, its connect timeout running from now, and hand
+ * it to libcurl. */
+static int launch(struct ah__queue *aq, struct ah__request *q, int64_t now,
+                  const char **why)
+{
+  const struct ah__reqspec *sp = q->spec;
   CURLMcode mc;
   int err;
 
+  q->lib_connect = keep_timeout(aq, &aq->connects, &q->connect_dl,
+                                sp && sp->connect_ms >= 0 ? sp->connect_ms
+                                                          : aq->d->connect_ms, now);
   if ((err = ah__request_setup(q, why)) != AH_OK)
     return err;
   if ((mc = ah__bridge_add(aq->bridge, q->slot->easy)) != CURLM_OK) {
@@ -457,6 +427,8 @@ static int launch(struct ah__queue *aq, struct ah__request *q, const char **why)
 /* Hand q to libcurl: an easy handle, a response, its options. */
 static int start(struct ah__queue *aq, struct ah__request *q, const char **why)
 {
+  const struct ah__reqspec *sp = q->spec;
+  int64_t now;
   int err;
 
   if ((err = ah__request_supported(q, aq->d, why)) != AH_OK ||
@@ -464,14 +436,19 @@ static int start(struct ah__queue *aq, struct ah__request *q, const char **why)
     return err;
   *why = "no memory to start the request";
   q->oom_mark = ah__alloc_failures();
+  now = ah__now_ns();
   if (q->queued_ns != 0)
-    q->queued_ns = ah__now_ns() - q->queued_ns;
-  if ((q->slot = slot_get(aq)) == NULL)
+    q->queued_ns = now - q->queued_ns;
+  if ((q->slot = ah__pool_get(&aq->pool)) == NULL)
     return AH_ENOMEM;
   q->rx = q->slot->rx;
   if (aq->d->on_event != NULL)
     event(aq, q, AH_EVENT_DEQUEUED, 0, 0, 0);
-  return launch(aq, q, why);
+  /* The attempt's total timeout runs across its redirects. */
+  q->lib_total = keep_timeout(aq, &aq->totals, &q->total_dl,
+                              sp && sp->timeout_ms >= 0 ? sp->timeout_ms
+                                                        : aq->d->total_ms, now);
+  return launch(aq, q, now, why);
 }
 
 /* The next hop of q's journey (ah__request_redirect decided it), on the
@@ -488,7 +465,7 @@ static int follow(struct ah__queue *aq, struct ah__request *q, const char **why)
   if ((err = ah__request_supported(q, aq->d, why)) != AH_OK ||
       (err = rewind_body(aq, q, why)) != AH_OK)
     return err;
-  return launch(aq, q, why);
+  return launch(aq, q, ah__now_ns(), why);
 }
 
 /* The queue's one deadline timer, set to the earliest of: the queue
@@ -508,6 +485,10 @@ static void arm(struct ah__queue *aq)
     at = aq->waiting.head->retry_ns;
   if (aq->starved && aq->fd_due < at)
     at = aq->fd_due;
+  if (ah__dl_earliest(&aq->totals) < at)
+    at = ah__dl_earliest(&aq->totals);
+  if (ah__dl_earliest(&aq->connects) < at)
+    at = ah__dl_earliest(&aq->connects);
   if (at == aq->armed)
     return;
   if (aq->timer == 0) {
@@ -527,6 +508,31 @@ static void queue_expired(struct ah__queue *aq, int64_t now)
     finish(aq, aq->queue.head, CURLE_OK, AH_ETIMEDOUT);
 }
 
+/* Requests in libcurl past their total or connect timeout end, as a
+ * transfer our callbacks abort does (retried if the policy says so). A
+ * list's head that ended early leaves the timer set for it: it fires
+ * once for nothing and is set again (arm), rather than at every end. */
+static void time_out(struct ah__queue *aq, struct ah__request *q, const char *why)
+{
+  q->abort_err = AH_ETIMEDOUT;
+  q->abort_why = why;
+  finish(aq, q, CURLE_ABORTED_BY_CALLBACK, AH_OK);
+}
+
+#define MEMBER(n, link) \
+  ((struct ah__request *)(void *)((char *)(n) - offsetof(struct ah__request, link)))
+
+static void timeouts_due(struct ah__queue *aq, int64_t now)
+{
+  struct ah__dl_node *n;
+
+  while (!aq->closing && (n = ah__dl_due(&aq->totals, now)) != NULL)
+    time_out(aq, MEMBER(n, total_dl), "the request's total timeout passed");
+  while (!aq->closing && (n = ah__dl_due(&aq->connects, now)) != NULL)
+    time_out(aq, MEMBER(n, connect_dl), "no connection within the connect timeout");
+}
+#undef MEMBER
+
 /* Whatever fell due: the reactor disarmed the timer before calling. */
 static void on_timer(void *arg)
 {
@@ -536,6 +542,7 @@ static void on_timer(void *arg)
   aq->armed = AH__NO_DEADLINE;
   if (aq->queue_ns > 0)
     queue_expired(aq, now);
+  timeouts_due(aq, now);
   if (aq->rate_due <= now) {
     aq->rate_due = AH__NO_DEADLINE;
     tokens_due(aq, now);
@@ -632,21 +639,6 @@ static void on_oom(void *arg)
 
 const struct ah__bridge_ops ah__queue_bridge_ops = {on_done, on_watch_failed, on_oom};
 
-/* A doomed request waiting for a token, or NULL. */
-static struct ah__request *doomed_parked(struct ah__queue *aq)
-{
-  size_t i;
-
-  for (i = 0; i < aq->rates.cap; i++) {
-    struct ah__request *q;
-    if (aq->rates.table[i] == NULL)
-      continue;
-    for (q = aq->rates.table[i]->parked.head; q; q = q->next)
-      if (q->doom_err != 0)
-        return q;
-  }
-  return NULL;
-}
 
 /* End the requests that could not be ended inside libcurl (a socket the
  * reactor refused, a cancel from a transfer callback), now that no
@@ -667,7 +659,7 @@ static void fail_doomed(struct ah__queue *aq)
       for (q = aq->waiting.head; q && q->doom_err == 0;)
         q = q->next;
     if (q == NULL)
-      q = doomed_parked(aq);
+      q = ah__rates_doomed(&aq->rates);
     if (q == NULL)
       break;
     finish(aq, q, CURLE_OK, q->doom_err);
@@ -696,16 +688,12 @@ int ah__queue_init(struct ah__queue *aq, struct ah__reactor *r,
   aq->rt.rng = (uint64_t)ah__now_ns() ^ (uint64_t)(uintptr_t)aq;
   aq->rate_due = AH__NO_DEADLINE;
   aq->limited = ah__rates_any(&aq->rates);
-  aq->pool = ah__reallocarray(NULL, POOL_MAX, sizeof *aq->pool);
-  return aq->pool != NULL ? 0 : -1;
+  return ah__pool_init(&aq->pool, d);
 }
 
 void ah__queue_close(struct ah__queue *aq)
 {
-  while (aq->npool > 0)
-    ah__slot_free(aq->pool[--aq->npool]);
-  ah__free(aq->pool);
-  aq->pool = NULL;
+  ah__pool_close(&aq->pool);
   ah__rates_free(&aq->rates);
 }
 

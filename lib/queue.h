@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #include "curl_bridge.h"
+#include "deadline.h"
+#include "easy.h"
 #include "list.h"
 #include "rate.h"
 #include "retry.h"
@@ -45,9 +47,12 @@ struct ah__queue {
   int64_t starve_ns;         /* the pause's length, doubled each time */
   size_t window;             /* most requests in libcurl at once */
   int64_t queue_ns;          /* queue timeout, 0: none */
+  /* The total and connect timeouts of the requests in libcurl, kept by
+   * ahttp: libcurl's own put every handle in its timer tree for the
+   * whole transfer, a tree walk through other handles at each change. */
+  struct ah__deadlines totals, connects;
   size_t ndoomed;            /* requests with doom_err, to fail */
-  struct ah__slot **pool;    /* idle easy handles, configured */
-  size_t npool;
+  struct ah__slot_pool pool; /* idle easy handles, configured */
   int closing;               /* the session is being freed */
   int pump_later;            /* fetched inside libcurl: start it after */
 };

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "request.h"
+#include "url.h"
 
 static const struct ah__rate_rule *rule_of(const struct ah__rates *r,
                                            const char *host)
@@ -170,4 +172,46 @@ void ah__rates_free(struct ah__rates *r)
     }
   ah__free(r->table);
   memset(r, 0, sizeof *r);
+}
+
+struct ah__bucket *ah__rates_bucket_of(struct ah__rates *r, const struct ah__request *q)
+{
+  char host[256];
+  int nomem;
+
+  if (ah__url_host(q->url, q->url_str, host, sizeof host) < 0)
+    return NULL;
+  return ah__rates_bucket(r, host, &nomem);
+}
+
+struct ah__bucket *ah__rates_parked_in(struct ah__rates *r, const struct ah__request *q)
+{
+  struct ah__bucket *b = ah__rates_bucket_of(r, q);
+  size_t i;
+
+  for (i = 0; b == NULL && i < r->cap; i++) {
+    const struct ah__request *p;
+    if (r->table[i] == NULL)
+      continue;
+    for (p = r->table[i]->parked.head; p != NULL && p != q; p = p->next)
+      ;
+    if (p == q)
+      b = r->table[i];
+  }
+  return b;
+}
+
+struct ah__request *ah__rates_doomed(const struct ah__rates *r)
+{
+  size_t i;
+
+  for (i = 0; i < r->cap; i++) {
+    struct ah__request *q;
+    if (r->table[i] == NULL)
+      continue;
+    for (q = r->table[i]->parked.head; q; q = q->next)
+      if (q->doom_err != 0)
+        return q;
+  }
+  return NULL;
 }

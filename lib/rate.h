@@ -51,4 +51,15 @@ struct ah__bucket *ah__rates_bucket(struct ah__rates *r, const char *host,
 int ah__bucket_take(struct ah__bucket *b, int64_t now_ns, int64_t *next_ns);
 void ah__rates_free(struct ah__rates *r);
 
+/* The requests parked in the buckets. */
+struct ah__request;
+/* The bucket of q's host: NULL when no rule limits it, or without memory
+ * to tell (then it is not held). */
+struct ah__bucket *ah__rates_bucket_of(struct ah__rates *r, const struct ah__request *q);
+/* The bucket q, parked, waits in: its host's, or found by a search when
+ * its host cannot be had (no memory). */
+struct ah__bucket *ah__rates_parked_in(struct ah__rates *r, const struct ah__request *q);
+/* A parked request with an end pending (doom_err), or NULL. */
+struct ah__request *ah__rates_doomed(const struct ah__rates *r);
+
 #endif

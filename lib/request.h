@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "ahttp.h"
+#include "deadline.h"
 #include "retry.h"
 #include "url.h"
 
@@ -41,6 +42,10 @@ struct ah__request {
   struct ah__rx *rx;            /* the slot's receiver while it has one */
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue, active or retry list */
+  /* The timeouts ahttp keeps itself (queue.c): the attempt's total, from
+   * its start across its redirects, and the hop's connect, until its
+   * connection is ready (prereq). Out of every list when not running. */
+  struct ah__dl_node total_dl, connect_dl;
   uint8_t place;                /* enum ah__place: where it is (queue.c) */
   unsigned https : 1;           /* the URL's scheme is https */
   unsigned literal : 1;         /* q->url is its string as given: absolute,
@@ -52,6 +57,8 @@ struct ah__request {
   unsigned empty_reply : 1;     /* it ended with no response byte */
   unsigned told : 1;            /* the caller's callbacks saw it */
   unsigned body_dirty : 1;      /* the reader was read since its start */
+  unsigned lib_total : 1;       /* libcurl keeps the total timeout, not */
+  unsigned lib_connect : 1;     /* ... the connect one: no list had room */
   uint8_t attempt;              /* 1 for the first */
   uint8_t sent_finals;          /* rx->finals when it was last sent */
   struct ah__journey *j;        /* its redirects, NULL until the first */

@@ -389,6 +389,7 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
     q->empty_reply = 1;
     return CURL_PREREQFUNC_ABORT;
   }
+  ah__dl_remove(&q->connect_dl); /* connected: its timeout is over */
   q->sent = 1;
   q->sent_finals = (uint8_t)q->rx->finals;
   if (slot->idle_ns != 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -622,6 +623,124 @@ static void test_retry_due_in_a_turn_keeps_the_window(void **state)
   ah_request_opts_free(put_o);
 }
 
+/* The total and connect timeouts ahttp keeps itself (queue.c), in a list
+ * per span. */
+
+static double mono_s(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void note_end(ah_future *f, void *ud)
+{
+  (void)f;
+  *(double *)ud = mono_s();
+}
+
+/* Five timeouts at once: four spans have a list each, the fifth is left
+ * to libcurl (its own words in the message). Each ends at its time, not
+ * before. */
+static void test_timeouts_kept_per_span(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o[5];
+  ah_future *fs[5];
+  double t0, end[5];
+  long ms;
+  int i;
+
+  (void)state;
+  t0 = mono_s();
+  for (i = 0; i < 5; i++) {
+    o[i] = ah_request_opts_new();
+    ah_request_opts_set_timeout(o[i], 300 + 100 * i);
+    fs[i] = ah_session_fetch(s, tu_url("/silent"), o[i]);
+    ah_future_on_done(fs[i], note_end, &end[i]);
+  }
+  assert_int_equal(ah_gather(fs, 5, 20000), AH_OK);
+  for (i = 0; i < 5; i++) {
+    const char *m = ah_future_errmsg(fs[i]);
+    ms = (long)((end[i] - t0) * 1000);
+    assert_int_equal(ah_future_error(fs[i]), AH_ETIMEDOUT);
+    if (ms < 300 + 100 * i)
+      fail_msg("request %d, timeout %d ms, ended after %ld ms", i, 300 + 100 * i, ms);
+    if ((strstr(m, "total timeout passed") != NULL) != (i < 4))
+      fail_msg("request %d: %s", i, m);
+    ah_future_free(fs[i]);
+    ah_request_opts_free(o[i]);
+  }
+  ah_session_free(s);
+}
+
+/* The head of a list that ended early leaves the timer set for its
+ * deadline: it fires for nothing, and the request behind it still gets
+ * its whole time. */
+static void test_timeout_not_early_behind_an_end(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_future *a, *b;
+  double t0;
+  long ms;
+
+  (void)state;
+  assert_int_equal(ah_session_opts_set_timeouts(so, 500, -1, -1), AH_OK);
+  s = ah_session_new(so);
+  a = ah_session_fetch(s, tu_url("/delay/10"), NULL);
+  assert_int_equal(ah_future_wait(a, 10000), AH_OK);
+  assert_int_equal(ah_future_error(a), AH_OK);
+  usleep(250000); /* a's deadline falls in b's wait */
+  t0 = mono_s();
+  b = ah_session_fetch(s, tu_url("/silent"), NULL);
+  assert_int_equal(ah_future_wait(b, 10000), AH_OK);
+  ms = (long)((mono_s() - t0) * 1000);
+  assert_int_equal(ah_future_error(b), AH_ETIMEDOUT);
+  if (ms < 500)
+    fail_msg("a 500 ms timeout ended after %ld ms", ms);
+  assert_non_null(strstr(ah_future_errmsg(b), "total timeout passed"));
+  ah_future_free(a);
+  ah_future_free(b);
+  ah_session_free(s);
+  ah_session_opts_free(so);
+}
+
+/* The connect timeout ends once the connection is ready: a response that
+ * takes longer than it still comes; a connection that never completes
+ * ends at it. */
+static void test_connect_timeout_until_connected(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  int fill[8], nfill, port, i;
+  int lfd = tu_listener(&port, 1, fill, &nfill);
+  ah_session *s;
+  ah_future *f;
+  char url[64];
+
+  (void)state;
+  assert_true(lfd >= 0);
+  assert_int_equal(ah_session_opts_set_timeouts(so, -1, 200, -1), AH_OK);
+  s = ah_session_new(so);
+  f = ah_session_fetch(s, tu_url("/delay/600"), NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  ah_future_free(f);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/", port); /* its queue is full */
+  f = ah_session_fetch(s, url, NULL);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_ETIMEDOUT);
+  assert_non_null(strstr(ah_future_errmsg(f), "connect timeout"));
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_session_opts_free(so);
+  for (i = 0; i < nfill; i++)
+    close(fill[i]);
+  close(lfd);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -636,6 +755,9 @@ int main(void)
     TU_TEST(test_fetched_in_a_turn_starts_at_its_end),
     TU_TEST(test_session_freed_before_turn_ends),
     TU_TEST(test_retry_due_in_a_turn_keeps_the_window),
+    TU_TEST(test_timeouts_kept_per_span),
+    TU_TEST(test_timeout_not_early_behind_an_end),
+    TU_TEST(test_connect_timeout_until_connected),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
