@@ -524,11 +524,10 @@ int ah__slot_recycle(struct ah__slot *slot)
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 0L);
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 0L);
   }
-  curl_easy_setopt(e, CURLOPT_CURLU, NULL);
-  /* libcurl 7.88 turns a CURLU into its URL string only while the handle
-   * has none: without this the next request's effective URL (the
-   * response's URL, the URL in an error message) would be this one's. */
-  curl_easy_setopt(e, CURLOPT_URL, NULL);
+  if (dirty & DIRTY_URLU) {
+    curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+    slot->uh = NULL;
+  }
   /* A failed request may leave a large partial body: let it go now. */
   ah__rx_reset(slot->rx, d->max_body, d->max_header,
                d->max_redirects > 0 ? AH__FOLLOW_ALL : 0);
@@ -631,22 +630,27 @@ int ah__request_setup(struct ah__request *q, const char **why)
     slot->ph_first_byte = 0;
   }
   *why = "no memory to set the request up";
-  if (j != NULL) {
-    SET(CURLOPT_CURLU, j->url);
-  } else if (q->url != NULL) {
-    SET(CURLOPT_CURLU, q->url);
+  if (j != NULL || q->url != NULL) {
+    slot->dirty |= DIRTY_URLU;
+    slot->uh = j != NULL ? j->url : q->url;
+    SET(CURLOPT_CURLU, slot->uh);
   } else {
     CURLU *u;
     CURLUcode uc = ah__url_cache_set(&slot->urls, q->url_str, q->plain_path, &u);
     if (uc != CURLUE_OK)
       return ah__url_error(uc, why);
-    SET(CURLOPT_CURLU, u);
+    if (u != slot->uh) {
+      slot->uh = u;
+      SET(CURLOPT_CURLU, u);
+    }
   }
   /* libcurl 7.88 turns the CURLU into the URL string it reports with a
    * curl_url_get of about 6,000 instructions, unless the handle has a
-   * string already: the one given to the fetch, when it is the whole URL. */
-  if (q->url_str != NULL && j == NULL)
-    SET(CURLOPT_URL, q->url_str);
+   * string already: the one given to the fetch, when it is the whole URL.
+   * Without one, the handle must hold none (7.88 keeps the string it
+   * made from the last URL handle), or the response's URL and the URL in
+   * an error message would be an earlier request's. */
+  SET(CURLOPT_URL, q->url_str != NULL && j == NULL ? q->url_str : NULL);
   if (q->https && slot->multiplex_tls) {
     slot->dirty |= DIRTY_PIPEWAIT;
     SET(CURLOPT_PIPEWAIT, 1L);

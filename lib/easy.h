@@ -25,7 +25,7 @@ static inline curl_off_t ah__info_off(CURL *e, CURLINFO what)
 /* What a request changed on its slot, undone by ah__slot_recycle. */
 enum {
   DIRTY_METHOD = 1, DIRTY_HEADERS = 2, DIRTY_TIMEOUT = 4, DIRTY_PIPEWAIT = 8,
-  DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_AUTH = 128,
+  DIRTY_CONNECT = 16, DIRTY_IDLE = 32, DIRTY_URLU = 64, DIRTY_AUTH = 128,
   DIRTY_PROXY = 256, DIRTY_UNIX = 512, DIRTY_PROGRESS = 1024, DIRTY_FORM = 2048,
   DIRTY_FRESH = 4096, DIRTY_TRACE = 8192, DIRTY_DECODE = 16384,
   DIRTY_COOKIE = 32768, DIRTY_TLS = 65536
@@ -52,6 +52,10 @@ struct ah__slot {
    * what a request's own CA gives way to when the session has none. */
   const char *ca_file_builtin, *ca_dir_builtin;
   struct ah__url_cache urls;    /* the URL handle of plain requests */
+  /* The URL handle the easy handle holds, set again only when it changes
+   * (the cache's is updated in place). A request's own dies with it:
+   * DIRTY_URLU takes it out at recycle. */
+  const CURLU *uh;
   /* The addresses of the connection the last request went out on, as
    * libcurl's prereq callback tells them (addr_ok: told and not cut). */
   char remote_ip[64], local_ip[64];
