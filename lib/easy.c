@@ -355,17 +355,20 @@ CURLcode ah__easy_session_tls(CURL *e, const struct ah__defaults *d)
 
 struct ah__slot *ah__slot_new(const struct ah__defaults *d)
 {
-  struct ah__slot *slot = ah__calloc(1, sizeof *slot);
+  /* On a cache line of its own: its hot fields in two lines, not three. */
+  void *mem = ah__calloc(1, sizeof(struct ah__slot) + 63);
+  struct ah__slot *slot = (void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
   CURLcode rc = CURLE_OK;
   CURL *e;
 
-  if (slot == NULL)
+  if (mem == NULL)
     return NULL;
+  slot->mem = mem;
   if ((slot->rx = ah__rx_new(d->max_body, d->max_header,
                              d->max_redirects > 0 ? AH__FOLLOW_ALL : 0)) == NULL ||
       (e = slot->easy = curl_easy_init()) == NULL) {
     ah__rx_free(slot->rx);
-    ah__free(slot);
+    ah__free(mem);
     return NULL;
   }
   slot->d = d;
@@ -455,7 +458,7 @@ void ah__slot_free(struct ah__slot *slot)
   curl_slist_free_all(slot->merged);
   curl_slist_free_all(slot->stripped);
   ah__rx_free(slot->rx);
-  ah__free(slot);
+  ah__free(slot->mem);
 }
 
 int ah__slot_recycle(struct ah__slot *slot)

@@ -36,45 +36,53 @@ enum {
  * returned, so the common request sets nothing but its URL. libcurl's
  * callbacks get the slot, and the slot names its current request. */
 struct ah__slot {
+  /* What every request touches, at setup and in libcurl's callbacks
+   * (prereq, headers, body, progress): the first two cache lines of a
+   * slot aligned on one (ah__slot_new). The rest is touched by requests
+   * that use it, or on failure. */
   CURL *easy;
   const struct ah__defaults *d; /* the session's, restored after a request */
-  struct ah__bridge *bridge;    /* told of each socket the slot opens */
   struct ah__rx *rx;            /* the receiver, reset for each request */
-  int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
-  int h2c_fresh;                /* cleartext prior knowledge: no reuse */
   struct ah__request *q;        /* the borrower, NULL while pooled */
+  /* The idle timeout of the request under way (0: none), and when a byte
+   * last came or went: any byte, header lines and 1xx responses too. */
+  int64_t idle_ns, last_byte_ns;
   unsigned dirty;               /* options to undo (DIRTY_*) */
-  struct curl_slist *merged;    /* session and request headers, if both */
-  struct curl_slist *stripped;  /* merged without the sensitive ones */
-  curl_mime *mime;              /* a multipart body being sent */
-  char errbuf[CURL_ERROR_SIZE]; /* cleared for every request */
-  /* libcurl's built-in CA file and directory (static strings, or NULL):
-   * what a request's own CA gives way to when the session has none. */
-  const char *ca_file_builtin, *ca_dir_builtin;
-  struct ah__url_cache urls;    /* the URL handle of plain requests */
+  int addr_ok;                  /* remote_ip, local_ip: told and not cut */
+  int remote_port, local_port;
+  curl_off_t last_ul;
+  long errno_before;            /* CURLINFO_OS_ERRNO when the request was
+                                   set up, where it is sticky (curl_caps.h) */
   /* The URL handle the easy handle holds, set again only when it changes
    * (the cache's is updated in place). A request's own dies with it:
    * DIRTY_URLU takes it out at recycle. */
   const CURLU *uh;
+  struct ah__url_cache urls;    /* the URL handle of plain requests */
+  int multiplex_tls;            /* HTTP/2 over TLS may multiplex: wait */
+  int h2c_fresh;                /* cleartext prior knowledge: no reuse */
   /* The addresses of the connection the last request went out on, as
-   * libcurl's prereq callback tells them (addr_ok: told and not cut). */
-  char remote_ip[64], local_ip[64];
-  int remote_port, local_port, addr_ok;
-  long errno_before;            /* CURLINFO_OS_ERRNO when the request was
-                                   set up, where it is sticky (curl_caps.h) */
+   * libcurl's prereq callback tells them: a line of their own (a longer
+   * IPv6 form is asked of libcurl instead, addr_ok). */
+  char remote_ip[40], local_ip[40];
+  /* HTTP/2 refusals libcurl's trace told of, for a request that watches
+   * for them (ah__refusal_note); then the error buffer, whose first byte
+   * each request clears: both set up with every request. */
+  struct ah__refusal watch;
+  char errbuf[CURL_ERROR_SIZE];
+  struct ah__bridge *bridge;    /* told of each socket the slot opens */
+  struct curl_slist *merged;    /* session and request headers, if both */
+  struct curl_slist *stripped;  /* merged without the sensitive ones */
+  curl_mime *mime;              /* a multipart body being sent */
+  /* libcurl's built-in CA file and directory (static strings, or NULL):
+   * what a request's own CA gives way to when the session has none. */
+  const char *ca_file_builtin, *ca_dir_builtin;
   /* With a lifecycle hook: libcurl's phase times (cumulative over the
    * redirects of a transfer) at the last request sent, and whether the
    * first byte was told, for this attempt. */
   curl_off_t ph_dns, ph_connect, ph_tls;
   long ph_conns;
   int ph_first_byte;
-  /* The idle timeout of the request under way (0: none), and when a byte
-   * last came or went: any byte, header lines and 1xx responses too. */
-  int64_t idle_ns, last_byte_ns;
-  curl_off_t last_ul;
-  /* HTTP/2 refusals libcurl's trace told of, for a request that watches
-   * for them (ah__refusal_note). */
-  struct ah__refusal watch;
+  void *mem;                    /* the allocation the slot is aligned in */
 };
 
 /* The session's TLS settings (CA, client certificate, verification,
