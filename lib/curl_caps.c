@@ -49,6 +49,7 @@ void ah__curl_caps_read(struct ah__curl_caps *c, struct ah__curl_caps_room *room
   c->h2_refusal_silent = v->version_num < 0x080000;
   c->os_errno_sticky = v->version_num < 0x080800;
   c->h2_header_stall = v->version_num < 0x080100;
+  c->connect_split = v->version_num < 0x081000;
   c->h2_reset_breaks_conn = v->version_num < 0x080500;
   c->multi_quick_exit = v->version_num >= 0x081400;
   c->tls_reuse_partial = v->version_num < 0x081500;

@@ -37,6 +37,11 @@ struct ah__curl_caps {
    * buffer (CURLOPT_BUFFERSIZE) stalls: the rest waits for more input
    * that may never come. */
   int h2_header_stall;
+  /* Before 8.16 the first of several addresses of one family gets half
+   * the connect timeout (connect.c USETIME), then the next is tried: a
+   * connect timeout libcurl does not know is its 300 s default there, so
+   * it keeps a request's own when more than one address may answer. */
+  int connect_split;
   /* 7.88 keeps an HTTP/2 connection in its pool after one of its streams
    * was reset (CURLE_HTTP2_STREAM), and every later request on it fails
    * at once with CURLE_HTTP2, nothing sent. 8.5 and 8.21 do not; the

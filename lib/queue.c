@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "curl_caps.h"
 #include "easy.h"
 #include "error.h"
 #include "event.h"
@@ -409,10 +410,14 @@ static int launch(struct ah__queue *aq, struct ah__request *q, int64_t now,
   const struct ah__reqspec *sp = q->spec;
   CURLMcode mc;
   int err;
+  long connect_ms = sp && sp->connect_ms >= 0 ? sp->connect_ms : aq->d->connect_ms;
 
-  q->lib_connect = keep_timeout(aq, &aq->connects, &q->connect_dl,
-                                sp && sp->connect_ms >= 0 ? sp->connect_ms
-                                                          : aq->d->connect_ms, now);
+  /* Before 8.16 libcurl shares the connect timeout between a name's
+   * addresses: its own timer then (curl_caps.h). */
+  if (ah__curl_caps()->connect_split && connect_ms > 0 && !ah__request_one_address(q, aq->d))
+    q->lib_connect = 1;
+  else
+    q->lib_connect = keep_timeout(aq, &aq->connects, &q->connect_dl, connect_ms, now);
   if ((err = ah__request_setup(q, why)) != AH_OK)
     return err;
   if ((mc = ah__bridge_add(aq->bridge, q->slot->easy)) != CURLM_OK) {

@@ -501,3 +501,38 @@ int ah__request_redirect(struct ah__request *q, const char **why)
   q->empty_reply = 0;
   return AH_OK;
 }
+
+/* 1 when host (n bytes) is an IP literal, one address: bracketed (IPv6,
+ * its form checked by the URL's parser) or digits and dots (never a name
+ * to look up, as libcurl reads it). */
+static int ip_literal(const char *h, size_t n)
+{
+  size_t i;
+
+  if (n > 2 && h[0] == '[')
+    return 1;
+  for (i = 0; i < n; i++)
+    if ((h[i] < '0' || h[i] > '9') && h[i] != '.')
+      return 0;
+  return n > 0;
+}
+
+int ah__request_one_address(const struct ah__request *q, const struct ah__defaults *d)
+{
+  const struct ah__reqspec *sp = q->spec;
+  const char *proxy = sp != NULL && sp->proxy != NULL ? sp->proxy : d->proxy;
+  char host[64];
+
+  if ((sp != NULL && sp->unix_path != NULL) || d->unix_path != NULL)
+    return 1;
+  if ((proxy != NULL ? proxy[0] != '\0' : d->trust_env) || d->connect_to != NULL)
+    return 0; /* the proxy's addresses, or an override's */
+  if (q->j == NULL && q->url == NULL && q->url_str != NULL) {
+    /* A plain URL: "http://" or "https://", the host, then ':' or '/'. */
+    const char *h = q->url_str + (q->https ? 8 : 7);
+    return ip_literal(h, strcspn(h, ":/"));
+  }
+  if (ah__url_host(q->j != NULL ? q->j->url : q->url, NULL, host, sizeof host) < 0)
+    return 0;
+  return ip_literal(host, strlen(host));
+}

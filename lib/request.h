@@ -117,6 +117,11 @@ int ah__request_url(struct ah__request *q, const char *url,
 /* Attempts q may make: its own, else the session's. */
 int ah__request_attempts(const struct ah__request *q, int session_attempts);
 /* 1 when q may be sent again: an idempotent method, or allowed. */
+/* 1 when q's hop can reach one address only, so that how libcurl shares
+ * a connect timeout between addresses does not matter: a unix socket, or
+ * an IP literal reached directly (no proxy, no host override). */
+struct ah__defaults;
+int ah__request_one_address(const struct ah__request *q, const struct ah__defaults *d);
 int ah__request_resendable(const struct ah__request *q);
 /* What the attempt that just failed with err means for a retry (a
  * status is decided on the response's headers: q->retry_ns). */

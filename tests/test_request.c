@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "request.h"
+#include "session_opts.h"
 #include "testutil.h"
 
 /* Fetch /echo with o and return the echoed text (owned by *f). */
@@ -524,6 +526,51 @@ static void test_body_defaults(void **state)
   free(big);
 }
 
+/* Where libcurl before 8.16 shares a connect timeout between addresses
+ * (curl_caps.h connect_split), ahttp keeps it only for a hop that can
+ * reach one address: an IP literal reached directly, or a unix socket. */
+static void test_one_address(void **state)
+{
+  struct ah__defaults d;
+  struct ah__request q;
+  char unix_path[] = "/tmp/x.sock", proxy[] = "http://127.0.0.1:3128", none[] = "";
+  struct curl_slist over = {(char *)"a:80:127.0.0.1:80", NULL};
+
+  (void)state;
+  memset(&d, 0, sizeof d);
+  memset(&q, 0, sizeof q);
+  q.url_str = "http://127.0.0.1:8080/x";
+  assert_int_equal(ah__request_one_address(&q, &d), 1);
+  q.url_str = NULL; /* not a plain URL: parsed at fetch */
+  q.url = curl_url();
+  assert_non_null(q.url);
+  assert_int_equal(curl_url_set(q.url, CURLUPART_URL, "http://[::1]:8080/x", 0), CURLUE_OK);
+  assert_int_equal(ah__request_one_address(&q, &d), 1);
+  assert_int_equal(curl_url_set(q.url, CURLUPART_URL, "http://[::1].example/x", 0) == CURLUE_OK &&
+                   ah__request_one_address(&q, &d), 0);
+  curl_url_cleanup(q.url);
+  q.url = NULL;
+  q.url_str = "http://localhost:8080/x"; /* a name: any number of addresses */
+  assert_int_equal(ah__request_one_address(&q, &d), 0);
+  q.url_str = "http://127.0.0.1.example:8080/x";
+  assert_int_equal(ah__request_one_address(&q, &d), 0);
+  q.url_str = "http://127.0.0.1:8080/x";
+  d.proxy = proxy; /* the proxy's addresses */
+  assert_int_equal(ah__request_one_address(&q, &d), 0);
+  d.proxy = none;  /* "": no proxy */
+  assert_int_equal(ah__request_one_address(&q, &d), 1);
+  d.proxy = NULL;
+  d.trust_env = 1; /* a proxy may come from the environment */
+  assert_int_equal(ah__request_one_address(&q, &d), 0);
+  d.trust_env = 0;
+  d.connect_to = &over;
+  assert_int_equal(ah__request_one_address(&q, &d), 0);
+  d.connect_to = NULL;
+  q.url_str = "http://localhost:8080/x";
+  d.unix_path = unix_path;
+  assert_int_equal(ah__request_one_address(&q, &d), 1);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -541,6 +588,7 @@ int main(void)
     TU_TEST(test_options_shared_across_threads),
     TU_TEST(test_url_as_requested),
     TU_TEST(test_queued_requests_report_their_urls),
+    TU_TEST(test_one_address),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
