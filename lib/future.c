@@ -2,6 +2,7 @@
 #include "future.h"
 
 #include <poll.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "reactor.h"
@@ -29,9 +30,10 @@ void ah__future_cb_leave(void)
 
 ah_future *ah__future_new(const struct ah__future_ops *ops, void *owner)
 {
-  ah_future *f = ah__calloc(1, sizeof *f);
+  ah_future *f = ah__malloc(sizeof *f); /* the allocator's cache, as a request */
 
   if (f != NULL) {
+    memset(f, 0, sizeof *f);
     f->err = AH_EPENDING;
     f->ops = ops;
     f->owner = owner;

@@ -284,9 +284,12 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   if (s->aq.closing)
     return failed(f, AH_ECANCELED, "the session is being freed", url);
   ulen = url != NULL ? strlen(url) + 1 : 0;
-  q = ah__calloc(1, sizeof *q + ulen > REQUEST_BLOCK ? sizeof *q + ulen : REQUEST_BLOCK);
+  /* malloc, not calloc: the allocator's per-thread cache serves it (glibc
+   * takes calloc the long way), and only the struct needs zeroing. */
+  q = ah__malloc(sizeof *q + ulen > REQUEST_BLOCK ? sizeof *q + ulen : REQUEST_BLOCK);
   if (q == NULL)
     return failed(f, AH_ENOMEM, "no memory for the request", url);
+  memset(q, 0, sizeof *q);
   q->f = f;
   q->attempt = 1;
   q->spec = ah__reqspec_ref(opts);
