@@ -521,6 +521,7 @@ static void time_out(struct ah__queue *aq, struct ah__request *q, const char *wh
 {
   q->abort_err = AH_ETIMEDOUT;
   q->abort_why = why;
+  q->deadline_hit = 1;
   finish(aq, q, CURLE_ABORTED_BY_CALLBACK, AH_OK);
 }
 

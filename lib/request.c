@@ -116,6 +116,7 @@ void ah__request_rearm(struct ah__request *q)
   q->rx = NULL;
   q->abort_err = AH_OK;
   q->abort_why = NULL;
+  q->deadline_hit = 0;
   q->watch_err = 0;
   q->challenged = 0;
   q->socket_err = 0;
@@ -279,6 +280,10 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
   } else if (q->abort_err != AH_OK) {
     err = q->abort_err;
     why = q->abort_why;
+    /* The timeouts ahttp keeps for libcurl (queue.c) report its code,
+     * as when libcurl keeps them (a span without a list). */
+    if (q->deadline_hit)
+      q->curl_code = CURLE_OPERATION_TIMEDOUT;
   } else {
     struct ah__failure fl;
     q->curl_code = (int)rc; /* libcurl's own failure: the caller may ask */

@@ -59,6 +59,8 @@ struct ah__request {
   unsigned body_dirty : 1;      /* the reader was read since its start */
   unsigned lib_total : 1;       /* libcurl keeps the total timeout, not */
   unsigned lib_connect : 1;     /* ... the connect one: no list had room */
+  unsigned deadline_hit : 1;    /* ahttp ended it at its total or connect
+                                 * timeout: libcurl's code for one (28) */
   uint8_t attempt;              /* 1 for the first */
   uint8_t sent_finals;          /* rx->finals when it was last sent */
   struct ah__journey *j;        /* its redirects, NULL until the first */

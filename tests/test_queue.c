@@ -741,6 +741,33 @@ static void test_connect_timeout_until_connected(void **state)
   close(lfd);
 }
 
+/* A total timeout reports libcurl's code for it (28) whether ahttp or
+ * libcurl kept it: the fifth span is left to libcurl. */
+static void test_timeout_curl_code_the_same_either_way(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o[5];
+  ah_future *fs[5];
+  int i;
+
+  (void)state;
+  for (i = 0; i < 5; i++) {
+    o[i] = ah_request_opts_new();
+    ah_request_opts_set_timeout(o[i], 300 + 50 * i);
+    fs[i] = ah_session_fetch(s, tu_url("/silent"), o[i]);
+  }
+  assert_int_equal(ah_gather(fs, 5, 20000), AH_OK);
+  for (i = 0; i < 5; i++) {
+    assert_int_equal(ah_future_error(fs[i]), AH_ETIMEDOUT);
+    if (ah_future_curl_code(fs[i]) != 28)
+      fail_msg("request %d: curl code %d (%s)", i, ah_future_curl_code(fs[i]),
+               ah_future_errmsg(fs[i]));
+    ah_future_free(fs[i]);
+    ah_request_opts_free(o[i]);
+  }
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -758,6 +785,7 @@ int main(void)
     TU_TEST(test_timeouts_kept_per_span),
     TU_TEST(test_timeout_not_early_behind_an_end),
     TU_TEST(test_connect_timeout_until_connected),
+    TU_TEST(test_timeout_curl_code_the_same_either_way),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
