@@ -24,6 +24,11 @@ struct ah__bridge_ops {
    * 7.88 a transfer can be left waiting forever), so the callee ends the
    * transfers still running. Called after the finished ones were done. */
   void (*oom)(void *arg);
+  /* libcurl opens a new connection for a request it already sent on
+   * another (after a digest or NTLM challenge with the connection
+   * closed, a reused connection found dead): the callee restarts the
+   * request's connect timeout. NULL: nothing to do. */
+  void (*reconnect)(void *arg, void *request);
 };
 
 #define AH__BRIDGE_OWN_FDS 2

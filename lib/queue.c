@@ -407,17 +407,16 @@ static unsigned keep_timeout(struct ah__queue *aq, struct ah__deadlines *d,
 static int launch(struct ah__queue *aq, struct ah__request *q, int64_t now,
                   const char **why)
 {
-  const struct ah__reqspec *sp = q->spec;
   CURLMcode mc;
   int err;
-  long connect_ms = sp && sp->connect_ms >= 0 ? sp->connect_ms : aq->d->connect_ms;
+  long ms = ah__request_connect_ms(q, aq->d);
 
   /* Before 8.16 libcurl shares the connect timeout between a name's
    * addresses: its own timer then (curl_caps.h). */
-  if (ah__curl_caps()->connect_split && connect_ms > 0 && !ah__request_one_address(q, aq->d))
+  if (ah__curl_caps()->connect_split && ms > 0 && !ah__request_one_address(q, aq->d))
     q->lib_connect = 1;
   else
-    q->lib_connect = keep_timeout(aq, &aq->connects, &q->connect_dl, connect_ms, now);
+    q->lib_connect = keep_timeout(aq, &aq->connects, &q->connect_dl, ms, now);
   if ((err = ah__request_setup(q, why)) != AH_OK)
     return err;
   if ((mc = ah__bridge_add(aq->bridge, q->slot->easy)) != CURLM_OK) {
@@ -643,7 +642,23 @@ static void on_oom(void *arg)
                                  "served the request");
 }
 
-const struct ah__bridge_ops ah__queue_bridge_ops = {on_done, on_watch_failed, on_oom};
+/* libcurl connects again for q, inside the same transfer (a resend after
+ * an auth challenge on a closed connection, a dead reused one): as its
+ * own connect timeout did, ours runs again until prereq. Where libcurl
+ * keeps it (lib_connect) it restarts it itself; with every list taken
+ * by other spans, libcurl's default (300 s) holds, as before. */
+static void on_reconnect(void *arg, void *request)
+{
+  struct ah__queue *aq = arg;
+  struct ah__request *q = request;
+
+  if (!q->lib_connect && q->connect_dl.in == NULL && q->place == AH__ACTIVE)
+    (void)keep_timeout(aq, &aq->connects, &q->connect_dl,
+                       ah__request_connect_ms(q, aq->d), ah__now_ns());
+}
+
+const struct ah__bridge_ops ah__queue_bridge_ops = {on_done, on_watch_failed, on_oom,
+                                                    on_reconnect};
 
 
 /* End the requests that could not be ended inside libcurl (a socket the

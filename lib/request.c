@@ -541,3 +541,10 @@ int ah__request_one_address(const struct ah__request *q, const struct ah__defaul
     return 0;
   return ip_literal(host, strlen(host));
 }
+
+long ah__request_connect_ms(const struct ah__request *q, const struct ah__defaults *d)
+{
+  const struct ah__reqspec *sp = q->spec;
+
+  return sp != NULL && sp->connect_ms >= 0 ? sp->connect_ms : d->connect_ms;
+}

@@ -311,8 +311,13 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
       slot->q->socket_err = errno;
     return CURL_SOCKET_BAD;
   }
-  if (slot->bridge != NULL)
+  if (slot->bridge != NULL) {
     ah__bridge_adopt(slot->bridge, fd);
+    /* Sent once on another connection: libcurl connects again by itself
+     * (prereq ended the connect timeout at the first). */
+    if (slot->q != NULL && slot->q->sent && slot->bridge->ops->reconnect != NULL)
+      slot->bridge->ops->reconnect(slot->bridge->arg, slot->q);
+  }
   return fd;
 }
 

@@ -116,7 +116,7 @@ static void on_oom(void *arg)
   }
 }
 
-static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed, on_oom};
+static const struct ah__bridge_ops bridge_ops = {on_done, on_watch_failed, on_oom, NULL};
 
 /* The session's side (session.h): closing, then destroyed. */
 static void set_close(void *p, int final)

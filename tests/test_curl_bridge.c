@@ -34,7 +34,7 @@ static void on_watch_failed(void *arg, CURL *easy, int err)
   fail_msg("the reactor refused a socket");
 }
 
-static const struct ah__bridge_ops ops = {on_done, on_watch_failed, NULL};
+static const struct ah__bridge_ops ops = {on_done, on_watch_failed, NULL, NULL};
 
 static size_t count(char *p, size_t s, size_t n, void *ud)
 {

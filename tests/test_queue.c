@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -767,6 +771,81 @@ static void test_timeout_curl_code_the_same_either_way(void **state)
   }
   ah_session_free(s);
 }
+/* A server that answers the first request with a digest challenge and
+ * Connection: close, then stops accepting (its accept queue full): the
+ * client's second connect never completes. */
+struct challenger {
+  int lfd, port, fill[8], nfill;
+};
+
+static void *challenge_once(void *arg)
+{
+  struct challenger *c = arg;
+  static const char resp[] =
+      "HTTP/1.1 401 Unauthorized\r\n"
+      "WWW-Authenticate: Digest realm=\"r\", nonce=\"abc\", qop=\"auth\"\r\n"
+      "Content-Length: 0\r\nConnection: close\r\n\r\n";
+  struct sockaddr_in a;
+  char buf[4096];
+  int fd = accept(c->lfd, NULL, NULL), i;
+
+  if (fd < 0)
+    return NULL;
+  (void)!read(fd, buf, sizeof buf);
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons((uint16_t)c->port);
+  /* Fill the accept queue before the close: the reconnect hangs. */
+  for (i = 0; i < 8; i++) {
+    struct pollfd p;
+    c->fill[c->nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(c->fill[c->nfill], (struct sockaddr *)&a, sizeof a);
+    p.fd = c->fill[c->nfill++];
+    p.events = POLLOUT;
+    if (poll(&p, 1, 200) == 0)
+      break;
+  }
+  (void)!write(fd, resp, sizeof resp - 1);
+  close(fd);
+  return NULL;
+}
+
+/* libcurl's resend after a digest challenge on a new connection: the
+ * connect timeout holds for that connect too, as libcurl's did. */
+static void test_connect_timeout_on_the_digest_reconnect(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_request_opts *o = ah_request_opts_new();
+  struct challenger c = {.nfill = 0};
+  int unused[8], nunused, i;
+  pthread_t th;
+  ah_session *s;
+  ah_future *f;
+  char url[64];
+
+  (void)state;
+  c.lfd = tu_listener(&c.port, 0, unused, &nunused);
+  assert_true(c.lfd >= 0);
+  listen(c.lfd, 0);
+  assert_int_equal(pthread_create(&th, NULL, challenge_once, &c), 0);
+  assert_int_equal(ah_session_opts_set_timeouts(so, 0, 300, -1), AH_OK);
+  ah_request_opts_set_digest_auth(o, "u", "p");
+  s = ah_session_new(so);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/x", c.port);
+  f = ah_session_fetch(s, url, o);
+  if (ah_future_wait(f, 5000) != AH_OK)
+    fail_msg("still running after 5 s, with a connect timeout of 300 ms");
+  assert_int_equal(ah_future_error(f), AH_ETIMEDOUT);
+  ah_future_free(f);
+  ah_session_free(s);
+  pthread_join(th, NULL);
+  for (i = 0; i < c.nfill; i++)
+    close(c.fill[i]);
+  close(c.lfd);
+  ah_request_opts_free(o);
+  ah_session_opts_free(so);
+}
 
 int main(void)
 {
@@ -786,6 +865,7 @@ int main(void)
     TU_TEST(test_timeout_not_early_behind_an_end),
     TU_TEST(test_connect_timeout_until_connected),
     TU_TEST(test_timeout_curl_code_the_same_either_way),
+    TU_TEST(test_connect_timeout_on_the_digest_reconnect),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
