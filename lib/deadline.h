@@ -12,6 +12,10 @@
 #include <stdint.h>
 
 #define AH__DL_SPANS 4 /* spans followed at once: more go without */
+/* The longest span in ms the owner keeps here (~73 years): the
+ * deadline, now + span in ns, must fit an int64_t. Longer ones (LONG_MAX
+ * for "never") go without, as a span with no list does. */
+#define AH__DL_MAX_MS (INT64_MAX / 4000000)
 
 struct ah__dl_list;
 struct ah__dl_node {

@@ -395,7 +395,7 @@ static int rewind_body(struct ah__queue *aq, struct ah__request *q, const char *
 static unsigned keep_timeout(struct ah__queue *aq, struct ah__deadlines *d,
                              struct ah__dl_node *n, long ms, int64_t now)
 {
-  if (ms > 0 && !ah__dl_add(d, n, (int64_t)ms * 1000000, now))
+  if (ms > 0 && (ms > AH__DL_MAX_MS || !ah__dl_add(d, n, (int64_t)ms * 1000000, now)))
     return 1;
   if (n->in != NULL && n->at < aq->armed)
     arm(aq);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -847,6 +848,25 @@ static void test_connect_timeout_on_the_digest_reconnect(void **state)
   ah_session_opts_free(so);
 }
 
+/* A timeout too long to count in nanoseconds (LONG_MAX: "never") is
+ * none, as it was for libcurl: not one that has already passed. */
+static void test_longest_timeout_is_not_past(void **state)
+{
+  ah_request_opts *o = ah_request_opts_new();
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_set_timeouts(o, LONG_MAX, LONG_MAX, -1), AH_OK);
+  f = ah_session_fetch(s, tu_url("/delay/50"), o);
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  if (ah_future_error(f) != AH_OK)
+    fail_msg("%s", ah_future_errmsg(f));
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_request_opts_free(o);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -865,6 +885,7 @@ int main(void)
     TU_TEST(test_timeout_not_early_behind_an_end),
     TU_TEST(test_connect_timeout_until_connected),
     TU_TEST(test_timeout_curl_code_the_same_either_way),
+    TU_TEST(test_longest_timeout_is_not_past),
     TU_TEST(test_connect_timeout_on_the_digest_reconnect),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
