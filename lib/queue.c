@@ -6,7 +6,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -121,19 +120,6 @@ static void start_or_ready(struct ah__queue *aq, struct ah__request *q)
     move(aq, q, AH__READY, NULL);
   else
     start_or_fail(aq, q);
-}
-
-/* msg + " (after N attempts)": the failure of the last attempt. */
-static char *with_attempts(char *msg, int n)
-{
-  size_t len = strlen(msg) + 32;
-  char *m = ah__malloc(len);
-
-  if (m == NULL)
-    return msg; /* the message without the count */
-  snprintf(m, len, "%s, after %d attempts", msg, n);
-  ah__free(msg);
-  return m;
 }
 
 /* q's attempt is over and another will follow: let go of the easy
@@ -341,7 +327,7 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
       return;
     }
     if (q->attempt > 1 && msg != NULL)
-      msg = with_attempts(msg, q->attempt);
+      msg = ah__message_attempts(msg, q->attempt);
   } else if (err == AH_ECANCELED) {
     msg = ah__message(err, aq->closing ? "the session was freed"
                                       : "canceled by the caller", NULL);

@@ -174,6 +174,18 @@ char *ah__message(int err, const char *detail, const char *url)
   return m;
 }
 
+char *ah__message_attempts(char *msg, int n)
+{
+  size_t len = strlen(msg) + 32;
+  char *m = ah__malloc(len);
+
+  if (m == NULL)
+    return msg;
+  snprintf(m, len, "%s, after %d attempts", msg, n);
+  ah__free(msg);
+  return m;
+}
+
 static int64_t at_least(int64_t v, int64_t floor)
 {
   return v > floor ? v : floor;

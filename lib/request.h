@@ -136,5 +136,8 @@ void ah__request_rearm(struct ah__request *q);
 
 /* An allocated message "text (url)", url credentials removed. */
 char *ah__message(int err, const char *detail, const char *url);
+/* msg (freed) + ", after N attempts": the failure of the last attempt;
+ * msg itself without memory for more. */
+char *ah__message_attempts(char *msg, int n);
 
 #endif
