@@ -50,7 +50,6 @@ static void arm(struct ah__queue *aq);
 static void on_timer(void *arg);
 static int rate_admit(struct ah__queue *aq, struct ah__request *q);
 
-
 /* The one transition of a request's place (enum ah__place, request.h):
  * out of the list of the place it is in (out of libcurl, for ACTIVE),
  * then into the list of place to, before before (NULL: at the tail; the
@@ -218,7 +217,6 @@ static void unstarve(struct ah__queue *aq)
 }
 
 /* Per-host rates. */
-
 
 static void rate_timer_at(struct ah__queue *aq, int64_t at)
 {
