@@ -71,6 +71,14 @@ for args in "https://127.0.0.1:$tls/1k" "-f --cacert $tmp/cert.pem https://127.0
   timeout 20 "$tool" -s -o /dev/null $args; got=$?
   [ $got = $want ] || { echo "outside: ahttp $args: exit $got, curl $want"; fail=1; }
 done
+# The total timeout, ahttp's own timer, against httpbin's slow answers
+# (one behind a redirect: the time spans the hops): exit 28, as curl's.
+for args in "-m 0.5 http://127.0.0.1:$bin1/delay/3" \
+            "-L -m 0.8 http://127.0.0.1:$bin1/redirect-to?url=/delay/3"; do
+  curl -s -o /dev/null $args; want=$?
+  timeout 20 "$tool" -s -o /dev/null $args; got=$?
+  [ $got = $want ] || { echo "outside: ahttp $args: exit $got, curl $want"; fail=1; }
+done
 # The journey, judged by httpbin's echo of what reached it.
 journey() { # want (method data secret-header-or-none), then tool arguments
   want=$1; shift
@@ -127,5 +135,5 @@ said "{'bin': 'data:application/x-b;base64,AAEAYmluYXJ5/w=='} {'a%22b': '1', 'pl
 said "{'a': '1', 'b': '2'}" 'd["cookies"]' -b 'a=1; b=2' "$b1/cookies"
 said "{'a': '1', 'k': 'v'}" 'd["cookies"]' -b 'a=1' "$b1/cookies/set?k=v"
 said "{}" 'd["cookies"]' -b 'a=1' "$b1/redirect-to?url=http://127.0.0.1:$bin2/cookies"
-[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's; httpbin: methods, bodies and secrets across 301, 302, 303, 307, 308; gzip, deflate and brotli bodies as sent and decoded; reason phrases; forms from pairs and from memory, a request's cookies)"
+[ $fail = 0 ] && echo "outside: ok (h2o over TLS and nghttpd over h2c: 320 responses each over HTTP/2, every byte; exit statuses as curl's, a total timeout across a redirect too; httpbin: methods, bodies and secrets across 301, 302, 303, 307, 308; gzip, deflate and brotli bodies as sent and decoded; reason phrases; forms from pairs and from memory, a request's cookies)"
 exit $fail
