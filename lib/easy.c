@@ -616,7 +616,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
   CURL *e = slot->easy;
   const struct ah__journey *j = q->j;
   CURLcode rc = CURLE_OK;
-  long redirects = d->max_redirects, total = d->total_ms;
+  long redirects = d->max_redirects, total = ah__request_total_ms(q, d);
   int err, need;
   unsigned follow = AH__FOLLOW_ALL;
 
@@ -678,8 +678,6 @@ int ah__request_setup(struct ah__request *q, const char **why)
   if (sp != NULL) {
     if (sp->max_redirects >= 0)
       redirects = sp->max_redirects;
-    if (sp->timeout_ms >= 0)
-      total = sp->timeout_ms;
     if (sp->idle_ms >= 0 && sp->idle_ms != d->idle_ms && rc == CURLE_OK) {
       slot->dirty |= DIRTY_IDLE | DIRTY_PROGRESS;
       rc = set_idle(e, sp->idle_ms);
@@ -749,7 +747,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
   /* The timeouts ahttp could not keep (queue.c): libcurl's, then. */
   OVERRIDE(DIRTY_TIMEOUT, q->lib_total, CURLOPT_TIMEOUT_MS, total);
   OVERRIDE(DIRTY_CONNECT, q->lib_connect, CURLOPT_CONNECTTIMEOUT_MS,
-           sp != NULL && sp->connect_ms >= 0 ? sp->connect_ms : d->connect_ms);
+           ah__request_connect_ms(q, d));
   if (j != NULL && rc == CURLE_OK && (err = setup_hop(q, total, why)) != AH_OK)
     return err;
   /* The receiver was reset when the slot was made or last recycled. */

@@ -415,7 +415,6 @@ static int launch(struct ah__queue *aq, struct ah__request *q, int64_t now,
 /* Hand q to libcurl: an easy handle, a response, its options. */
 static int start(struct ah__queue *aq, struct ah__request *q, const char **why)
 {
-  const struct ah__reqspec *sp = q->spec;
   int64_t now;
   int err;
 
@@ -434,8 +433,7 @@ static int start(struct ah__queue *aq, struct ah__request *q, const char **why)
     event(aq, q, AH_EVENT_DEQUEUED, 0, 0, 0);
   /* The attempt's total timeout runs across its redirects. */
   q->lib_total = keep_timeout(aq, &aq->totals, &q->total_dl,
-                              sp && sp->timeout_ms >= 0 ? sp->timeout_ms
-                                                        : aq->d->total_ms, now);
+                              ah__request_total_ms(q, aq->d), now);
   return launch(aq, q, now, why);
 }
 

@@ -560,3 +560,10 @@ long ah__request_connect_ms(const struct ah__request *q, const struct ah__defaul
 
   return sp != NULL && sp->connect_ms >= 0 ? sp->connect_ms : d->connect_ms;
 }
+
+long ah__request_total_ms(const struct ah__request *q, const struct ah__defaults *d)
+{
+  const struct ah__reqspec *sp = q->spec;
+
+  return sp != NULL && sp->timeout_ms >= 0 ? sp->timeout_ms : d->total_ms;
+}

@@ -123,7 +123,9 @@ int ah__request_attempts(const struct ah__request *q, int session_attempts);
  * a connect timeout between addresses does not matter: a unix socket, or
  * an IP literal reached directly (no proxy, no host override). */
 struct ah__defaults;
-/* q's connect timeout in ms (its own, else the session's d), 0: none. */
+/* q's total and connect timeouts in ms (its own, else the session's d),
+ * 0: none. */
+long ah__request_total_ms(const struct ah__request *q, const struct ah__defaults *d);
 long ah__request_connect_ms(const struct ah__request *q, const struct ah__defaults *d);
 int ah__request_one_address(const struct ah__request *q, const struct ah__defaults *d);
 int ah__request_resendable(const struct ah__request *q);
