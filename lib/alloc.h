@@ -28,5 +28,7 @@ int ah__alloc_custom(void);
 void ah__alloc_freeze(void);
 /* strdup through the allocator in use, counted: libcurl's strdup hook. */
 char *ah__curl_strdup(const char *s);
+/* The free function libcurl is handed: the allocator's own, frozen. */
+void (*ah__curl_free(void))(void *);
 
 #endif

@@ -15,7 +15,7 @@ static int init_result = -1;
 static void global_init(void)
 {
   ah__alloc_freeze();
-  CURLcode rc = curl_global_init_mem(CURL_GLOBAL_ALL, ah__malloc, ah__free,
+  CURLcode rc = curl_global_init_mem(CURL_GLOBAL_ALL, ah__malloc, ah__curl_free(),
                                      ah__realloc, ah__curl_strdup,
                                      ah__calloc);
   init_result = rc == CURLE_OK ? 0 : -1;
