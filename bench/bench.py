@@ -153,24 +153,32 @@ def pinned(cmd):
     return ["taskset", "-c", str(CLIENT_CPU)] + cmd
 
 
-def run(cmd, timeout=600):
+# Page faults of the last run() (bench/measure's count of the child's).
+LAST_FAULTS = [0]
+
+
+def run(cmd, timeout=600, env=None):
     """Run cmd under bench/measure; return (stdout, wall_s, cpu_s,
-    maxrss_mib, exit status)."""
+    maxrss_mib, exit status). Its page faults go to LAST_FAULTS[0]."""
     t0 = time.monotonic()
     try:
-        p = subprocess.run(pinned([MEASURE] + cmd), capture_output=True, timeout=timeout)
+        p = subprocess.run(pinned([MEASURE] + cmd), capture_output=True, timeout=timeout,
+                           env=dict(os.environ, **env) if env else None)
     except subprocess.TimeoutExpired:
         return "", timeout, 0.0, 0.0, -1
     wall = time.monotonic() - t0
     cpu, rss = 0.0, 0.0
+    LAST_FAULTS[0] = 0
     for line in p.stderr.decode(errors="replace").splitlines():
         if line.startswith("MEASURE "):
-            cpu, rss = float(line.split()[1]), int(line.split()[2]) / 1024.0
+            f = line.split()
+            cpu, rss, LAST_FAULTS[0] = float(f[1]), int(f[2]) / 1024.0, int(f[3])
     return p.stdout.decode(), wall, cpu, rss, p.returncode
 
 
 def clients(b, w, url, n, c, ca=None):
-    """(name, argv, kind) for workload w. kind: 'line' or 'wrk' or 'curl'."""
+    """(name, argv, kind, env) for workload w. kind: 'line' or 'wrk' or
+    'curl'; env: variables added to the environment, or None."""
     out = []
     if w == "W5":
         out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c), ca], "line"))
@@ -179,16 +187,31 @@ def clients(b, w, url, n, c, ca=None):
         out.append(("raw multi_poll", [f"{b}/raw_poll", url, str(n), str(c), ca], "line"))
         if shutil.which("h2load"):
             out.append(("h2load (ceiling)", ["h2load", "-n", str(n), "-c", "1", "-m", str(c), url], "h2load"))
-        return out
+        return [x + (None,) for x in out]
     if w == "W4":
         out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line"))
         out.append(("raw multi_socket", [f"{b}/raw_socket", url, str(n), str(c)], "line"))
         out.append(("aiohttp gather (keep)", [SYS_PYTHON, f"{HERE}/aiohttp_client.py", url, str(n), str(c), "keep"], "line"))
-        return out
+        return [x + (None,) for x in out]
     out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line"))
     out.append(("ahttp on_done window", [f"{b}/bench_ahttp", "window", url, str(n), str(c)], "line"))
     # Like the raw loops: the body counted in an on_data callback, not kept.
     out.append(("ahttp window, body streamed", [f"{b}/bench_ahttp", "stream", url, str(n), str(c)], "line"))
+    # What keeping bodies costs in the C library's heap, not in ahttp:
+    # the same clients with a glibc tunable the program may set (glibc
+    # 2.35 or later; an older one ignores it and the row repeats the
+    # plain one). A gather keeps every body: the heap in huge pages takes
+    # one fault per 2 MiB instead of one per 4 KiB. A window frees each
+    # 64 KiB body in its callback: glibc gives the top of its heap back
+    # to the kernel at such a free and faults it in again at the next.
+    if w == "W1":
+        out.append(("ahttp gather, glibc heap in huge pages",
+                    [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line",
+                    {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}))
+    if w == "W2":
+        out.append(("ahttp window, glibc heap not trimmed",
+                    [f"{b}/bench_ahttp", "window", url, str(n), str(c)], "line",
+                    {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=67108864"}))
     out.append(("raw multi_socket", [f"{b}/raw_socket", url, str(n), str(c)], "line"))
     out.append(("raw multi_poll", [f"{b}/raw_poll", url, str(n), str(c)], "line"))
     if shutil.which("curl"):
@@ -200,11 +223,12 @@ def clients(b, w, url, n, c, ca=None):
         out.append(("node fetch", ["node", f"{HERE}/node_fetch.mjs", url, str(n), str(c)], "line"))
     if shutil.which("wrk"):
         out.append(("wrk (ceiling)", None, "wrk"))
-    return out
+    return [x if len(x) == 4 else x + (None,) for x in out]
 
 
-def one(name, argv, kind, url, n, c, size, tmp):
-    """Run one client once: dict of rps, cpu, rss, or an 'error'."""
+def one(name, argv, kind, url, n, c, size, tmp, env=None):
+    """Run one client once: dict of rps, cpu, rss, faults (page faults per
+    request), or an 'error'."""
     if kind == "curl":
         cfg = os.path.join(tmp, "curl.cfg")
         with open(cfg, "w") as f:
@@ -233,12 +257,14 @@ def one(name, argv, kind, url, n, c, size, tmp):
                 return {"rps": float(line.split()[1]), "cpu": cpu / secs * (n / float(line.split()[1])),
                         "rss": rss}
         return {"error": "wrk printed no rate"}
-    out, wall, cpu, rss, st = run(argv)
+    out, wall, cpu, rss, st = run(argv, env=env)
     try:
         el, ok, got, non200 = out.split()[:4]
     except ValueError:
         return {"error": f"no result line (status {st})"}
-    return check(name, n, size, float(el), int(ok), int(got), int(non200), cpu, rss, st)
+    r = check(name, n, size, float(el), int(ok), int(got), int(non200), cpu, rss, st)
+    r["faults"] = LAST_FAULTS[0] / n
+    return r
 
 
 def check(name, n, size, el, ok, got, non200, cpu, rss, st):
@@ -286,18 +312,22 @@ def main():
             cs = clients(a.bin, w, url, n, c, ng.ca)
             if a.ratios:
                 cs = [x for x in cs if x[0].startswith("ahttp") or x[0].startswith("raw")]
-            res = {name: [] for name, _, _ in cs}
+            res = {name: [] for name, _, _, _ in cs}
             for r in range(rounds):
                 order = cs[r % len(cs):] + cs[:r % len(cs)]
-                for name, argv, kind in order:
-                    res[name].append(one(name, argv, kind, url, n, c, SIZES[fname], tmp))
+                for name, argv, kind, env in order:
+                    res[name].append(one(name, argv, kind, url, n, c, SIZES[fname], tmp, env))
             r = table(w, desc if not a.quick else f"{desc} (quick: N={n})", cs, res, rounds)
             line.append(f"{w} {r.get('ahttp on_done window', '-')}")
-            if w == "W1" and "ahttp gather" in r:
-                gw = [x["rps"] / y["rps"] for x, y in zip(res["ahttp gather"], res["ahttp on_done window"])
-                      if "error" not in x and "error" not in y]
-                if gw:
-                    line.append(f"W1 gather/window {statistics.median(gw):.2f}x")
+            if w == "W2" and "ahttp window, glibc heap not trimmed" in r:
+                line.append(f"W2 heap not trimmed {r['ahttp window, glibc heap not trimmed']}")
+            for g, say in (("ahttp gather", "W1 gather/window"),
+                           ("ahttp gather, glibc heap in huge pages", "huge pages")):
+                if w == "W1" and g in r:
+                    gw = [x["rps"] / y["rps"] for x, y in zip(res[g], res["ahttp on_done window"])
+                          if "error" not in x and "error" not in y]
+                    if gw:
+                        line.append(f"{say} {statistics.median(gw):.2f}x")
             if w == "W4":
                 memory(a.bin, url, n)
                 scaling(a.bin, url, rounds, small=1000 if not a.quick else 100,
@@ -367,18 +397,20 @@ def table(w, desc, cs, res, rounds):
                 for a, b in zip(ref, poll)]
     out = {}
     print(f"## {w}: {desc}\n")
-    print("| client | req/s | CPU s | peak RSS MiB | vs raw multi_socket | vs faster raw loop |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, _, _ in cs:
+    print("| client | req/s | CPU s | peak RSS MiB | page faults / req | vs raw multi_socket | vs faster raw loop |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, _, _, _ in cs:
         rs = res[name]
         errs = [x["error"] for x in rs if "error" in x]
         good = [x for x in rs if "error" not in x]
         if not good:
-            print(f"| {name} | failed: {errs[0]} | | | | |")
+            print(f"| {name} | failed: {errs[0]} | | | | | |")
             continue
         rps = statistics.median(x["rps"] for x in good)
         cpu = statistics.median(x["cpu"] for x in good)
         rss = statistics.median(x["rss"] for x in good)
+        faults = [x["faults"] for x in good if "faults" in x]
+        faults = f"{statistics.median(faults):.2f}" if faults else "-"
         ratios = [x["rps"] / y["rps"] for x, y in zip(rs, ref or [])
                   if "error" not in x and "error" not in y]
         ratio = f"{statistics.median(ratios):.2f}x" if ratios else "-"
@@ -386,7 +418,7 @@ def table(w, desc, cs, res, rounds):
                    if "error" not in x and "error" not in y]
         ratio_best = f"{statistics.median(vs_best):.2f}x" if vs_best else "-"
         note = f" ({len(errs)} failed runs)" if errs else ""
-        print(f"| {name}{note} | {rps:,.0f} | {cpu:.2f} | {rss:.1f} | {ratio} | {ratio_best} |")
+        print(f"| {name}{note} | {rps:,.0f} | {cpu:.2f} | {rss:.1f} | {faults} | {ratio} | {ratio_best} |")
         out[name] = ratio_best
     print()
     sys.stdout.flush()

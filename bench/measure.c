@@ -1,7 +1,9 @@
-/* measure.c - run a command and report its CPU time and peak RSS.
+/* measure.c - run a command and report its CPU time, peak RSS and page
+ * faults.
  *
  *   measure CMD ARGS...    the command's output passes through; then
- *                          "MEASURE cpu_s maxrss_kib" goes to stderr.
+ *                          "MEASURE cpu_s maxrss_kib minor_faults" goes
+ *                          to stderr.
  * A small C parent, so the child's peak RSS (kept across exec by Linux)
  * starts from this program's, not from a Python driver's. */
 #include <stdio.h>
@@ -24,9 +26,9 @@ int main(int argc, char **argv)
   }
   if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
     return 1;
-  fprintf(stderr, "MEASURE %.6f %ld\n",
+  fprintf(stderr, "MEASURE %.6f %ld %ld\n",
           (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-          ru.ru_maxrss);
+          ru.ru_maxrss, ru.ru_minflt);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
