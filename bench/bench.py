@@ -202,8 +202,10 @@ def clients(b, w, url, n, c, ca=None):
     # 2.35 or later; an older one ignores it and the row repeats the
     # plain one). A gather keeps every body: the heap in huge pages takes
     # one fault per 2 MiB instead of one per 4 KiB. A window frees each
-    # 64 KiB body in its callback: glibc gives the top of its heap back
-    # to the kernel at such a free and faults it in again at the next.
+    # 64 KiB body in its callback, and libcurl before 8.7 allocates and
+    # frees a 64 KiB receive buffer per transfer: the top of glibc's heap
+    # swings across its trim threshold, is given back to the kernel and
+    # faulted in again (docs/performance.md).
     if w == "W1":
         out.append(("ahttp gather, glibc heap in huge pages",
                     [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line",
