@@ -299,7 +299,7 @@ uninstall:
 
 # Benchmarks (never part of make check): see bench/bench.py.
 BENCH_BIN := $(B)/bench/bench_ahttp $(B)/bench/raw_socket $(B)/bench/raw_poll $(B)/bench/measure \
-             $(B)/bench/mem $(B)/bench/soak
+             $(B)/bench/mem $(B)/bench/soak $(B)/bench/pagefault
 $(B)/bench/bench_ahttp: bench/bench_ahttp.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
@@ -310,6 +310,9 @@ $(B)/bench/mem: bench/mem.c include/ahttp.h $(B)/libahttp.so
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ -L$(B) -lahttp -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS)
 $(B)/bench/measure: bench/measure.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@
+$(B)/bench/pagefault: bench/pagefault.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@
 $(B)/bench/raw_%: bench/raw_%.c bench/raw_common.h include/ahttp.h

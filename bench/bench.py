@@ -305,7 +305,8 @@ def main():
               (f"pinned: clients on CPU {CLIENT_CPU}, nginx on CPU {SERVER_CPU}" if a.pin
                else "not pinned"))
         print(f"# {os.uname().sysname} {os.uname().release}, libcurl {libcurl_version(a.bin)}, "
-              f"{time.strftime('%Y-%m-%d')}\n")
+              f"{time.strftime('%Y-%m-%d')}")
+        print(f"# {fault_cost(a.bin)}\n")
         for w in a.only.split(","):
             fname, n, c, desc = WORKLOADS[w]
             if a.quick:
@@ -340,6 +341,20 @@ def main():
     finally:
         ng.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fault_cost(bindir):
+    """What a page fault costs here (bench/pagefault): the price of each
+    page of fresh memory a client touches, in the tables' faults column."""
+    try:
+        p = subprocess.run(pinned([os.path.join(bindir, "pagefault"), "16"]),
+                           capture_output=True, text=True, timeout=120)
+        us = [float(l.split("us per")[0].split()[-1]) for l in p.stdout.splitlines()
+              if "us per" in l]
+        return (f"a page fault here: {us[0]:.1f} us per 4 KiB page of fresh memory, "
+                f"{us[2]:.1f} us in huge pages (bench/pagefault)")
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        return "a page fault here: not measured (bench/pagefault failed)"
 
 
 def libcurl_version(bindir):
