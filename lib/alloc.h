@@ -5,7 +5,8 @@
 #include <stddef.h>
 
 /* Allocation wrappers: every allocation of ahttp goes through these, and
- * libcurl is handed the same functions, so that one hook sees them all. */
+ * libcurl is handed the same functions, so that one hook sees them all
+ * (libcurl's frees go to the allocator's own free: ah__curl_free). */
 void *ah__malloc(size_t n);
 void *ah__calloc(size_t n, size_t size);
 void *ah__realloc(void *p, size_t n);

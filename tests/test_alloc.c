@@ -7,6 +7,116 @@
 #include "alloc.h"
 #include "testutil.h"
 
+/* A caller's allocator whose blocks carry a tag before them: a block of
+ * its own freed by another free is not a block that free knows (the C
+ * library's aborts), and a block of another allocator freed by it has no
+ * tag (counted in foreign). */
+#define TAG 0x61687474u
+
+struct tag {
+  uint32_t tag;
+  uint32_t pad;
+  size_t n;
+};
+
+static long live, foreign;
+
+static void *t_malloc(size_t n)
+{
+  struct tag *h = n > SIZE_MAX - sizeof *h ? NULL : malloc(sizeof *h + n);
+
+  if (h == NULL)
+    return NULL;
+  h->tag = TAG;
+  h->n = n;
+  live++;
+  return h + 1;
+}
+
+static void t_free(void *p)
+{
+  struct tag *h = p != NULL ? (struct tag *)p - 1 : NULL;
+
+  if (h == NULL)
+    return;
+  if (h->tag != TAG) {
+    foreign++;
+    return;
+  }
+  h->tag = 0;
+  live--;
+  free(h);
+}
+
+static void *t_calloc(size_t n, size_t size)
+{
+  void *p = size != 0 && n > SIZE_MAX / size ? NULL : t_malloc(n * size);
+
+  if (p != NULL)
+    memset(p, 0, n * size);
+  return p;
+}
+
+static void *t_realloc(void *p, size_t n)
+{
+  struct tag *h;
+
+  if (p == NULL)
+    return t_malloc(n);
+  h = (struct tag *)p - 1;
+  if (h->tag != TAG) {
+    foreign++;
+    return NULL;
+  }
+  h = n > SIZE_MAX - sizeof *h ? NULL : realloc(h, sizeof *h + n);
+  if (h == NULL)
+    return NULL;
+  h->n = n;
+  return h + 1;
+}
+
+static char *t_strdup(const char *s)
+{
+  size_t n = strlen(s) + 1;
+  char *d = t_malloc(n);
+
+  if (d != NULL)
+    memcpy(d, s, n);
+  return d;
+}
+
+/* First of all (the allocator is fixed at the first allocation): every
+ * block ahttp and libcurl allocate and free, for a session and a request
+ * to a server, goes through the caller's functions, the frees too
+ * (libcurl is handed the caller's free itself, alloc.c). */
+static void test_caller_allocator_everywhere(void **state)
+{
+  static const ah_allocator a = {sizeof a, t_malloc, t_calloc, t_realloc, t_free, t_strdup};
+  ah_session *s;
+  ah_future *f;
+  long before;
+  int port;
+  pid_t pid;
+
+  (void)state;
+  assert_int_equal(ah_set_allocator(&a), AH_OK);
+  pid = tu_server_start(&port);
+  assert_true(pid > 0);
+  tu_port = port;
+  before = live;
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  assert_true(live > before); /* the session and its libcurl handles */
+  f = tu_fetch(s, tu_url("/size/5000"), NULL);
+  assert_int_equal(strlen(tu_body(f)), 5000);
+  ah_future_free(f);
+  ah_session_free(s);
+  tu_server_stop(pid);
+  assert_int_equal(foreign, 0);
+  /* What is left is libcurl's process-wide state (its TLS library's). */
+  assert_true(live - before < 64);
+}
+
 static void test_overflow_checked_arrays(void **state)
 {
   void *p;
@@ -67,6 +177,7 @@ static void test_failures_counted(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    TU_TEST(test_caller_allocator_everywhere),
     TU_TEST(test_overflow_checked_arrays),
     TU_TEST(test_copies),
     TU_TEST(test_allocator_checked),
