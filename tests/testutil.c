@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,7 +30,7 @@ pid_t tu_spawn(const char *const *argv, char *line, size_t len)
 {
   size_t got = 0;
   int pfd[2];
-  pid_t pid;
+  pid_t pid, parent = getpid();
 
   if (len == 0 || pipe(pfd) < 0)
     return -1;
@@ -37,6 +38,11 @@ pid_t tu_spawn(const char *const *argv, char *line, size_t len)
   if (pid < 0)
     return -1;
   if (pid == 0) {
+    /* The server dies with its test: a test that crashes, or that its
+     * time limit kills, must not leave a server holding the output pipe
+     * run.sh reads to its end (the run would wait for ever). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+      _exit(127);
     dup2(pfd[1], 1);
     close(pfd[0]);
     close(pfd[1]);
