@@ -153,27 +153,22 @@ def pinned(cmd):
     return ["taskset", "-c", str(CLIENT_CPU)] + cmd
 
 
-# Page faults of the last run() (bench/measure's count of the child's).
-LAST_FAULTS = [0]
-
-
 def run(cmd, timeout=600, env=None):
-    """Run cmd under bench/measure; return (stdout, wall_s, cpu_s,
-    maxrss_mib, exit status). Its page faults go to LAST_FAULTS[0]."""
+    """Run cmd under bench/measure, env added to the environment; return
+    (stdout, wall_s, cpu_s, maxrss_mib, exit status, page faults)."""
     t0 = time.monotonic()
     try:
         p = subprocess.run(pinned([MEASURE] + cmd), capture_output=True, timeout=timeout,
                            env=dict(os.environ, **env) if env else None)
     except subprocess.TimeoutExpired:
-        return "", timeout, 0.0, 0.0, -1
+        return "", timeout, 0.0, 0.0, -1, 0
     wall = time.monotonic() - t0
-    cpu, rss = 0.0, 0.0
-    LAST_FAULTS[0] = 0
+    cpu, rss, faults = 0.0, 0.0, 0
     for line in p.stderr.decode(errors="replace").splitlines():
         if line.startswith("MEASURE "):
             f = line.split()
-            cpu, rss, LAST_FAULTS[0] = float(f[1]), int(f[2]) / 1024.0, int(f[3])
-    return p.stdout.decode(), wall, cpu, rss, p.returncode
+            cpu, rss, faults = float(f[1]), int(f[2]) / 1024.0, int(f[3])
+    return p.stdout.decode(), wall, cpu, rss, p.returncode, faults
 
 
 def clients(b, w, url, n, c, ca=None):
@@ -187,12 +182,12 @@ def clients(b, w, url, n, c, ca=None):
         out.append(("raw multi_poll", [f"{b}/raw_poll", url, str(n), str(c), ca], "line"))
         if shutil.which("h2load"):
             out.append(("h2load (ceiling)", ["h2load", "-n", str(n), "-c", "1", "-m", str(c), url], "h2load"))
-        return [x + (None,) for x in out]
+        return with_env(out)
     if w == "W4":
         out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line"))
         out.append(("raw multi_socket", [f"{b}/raw_socket", url, str(n), str(c)], "line"))
         out.append(("aiohttp gather (keep)", [SYS_PYTHON, f"{HERE}/aiohttp_client.py", url, str(n), str(c), "keep"], "line"))
-        return [x + (None,) for x in out]
+        return with_env(out)
     out.append(("ahttp gather", [f"{b}/bench_ahttp", "gather", url, str(n), str(c)], "line"))
     out.append(("ahttp on_done window", [f"{b}/bench_ahttp", "window", url, str(n), str(c)], "line"))
     # Like the raw loops: the body counted in an on_data callback, not kept.
@@ -225,6 +220,11 @@ def clients(b, w, url, n, c, ca=None):
         out.append(("node fetch", ["node", f"{HERE}/node_fetch.mjs", url, str(n), str(c)], "line"))
     if shutil.which("wrk"):
         out.append(("wrk (ceiling)", None, "wrk"))
+    return with_env(out)
+
+
+def with_env(out):
+    """The clients, each with its environment (None: this one's)."""
     return [x if len(x) == 4 else x + (None,) for x in out]
 
 
@@ -238,13 +238,13 @@ def one(name, argv, kind, url, n, c, size, tmp, env=None):
                 f.write(f'url = "{url}"\noutput = "/dev/null"\n')
         argv = ["curl", "--parallel", "--parallel-max", str(c), "-s",
                 "-w", "%{http_code} %{size_download}\\n", "-K", cfg]
-        out, wall, cpu, rss, st = run(argv)
+        out, wall, cpu, rss, st, _ = run(argv)
         lines = [l.split() for l in out.splitlines() if l.strip()]
         ok = sum(1 for l in lines if l[0] == "200")
         got = sum(int(l[1]) for l in lines)
         return check(name, n, size, wall, ok, got, 0, cpu, rss, st)
     if kind == "h2load":
-        out, wall, cpu, rss, st = run(argv)
+        out, wall, cpu, rss, st, _ = run(argv)
         for line in out.splitlines():
             if line.startswith("finished in"):
                 rps = float(line.split(",")[1].split()[0])
@@ -253,19 +253,19 @@ def one(name, argv, kind, url, n, c, size, tmp, env=None):
     if kind == "wrk":
         secs = 3 if n >= 1000 else 1
         argv = ["wrk", "-t1", f"-c{c}", f"-d{secs}s", url]
-        out, wall, cpu, rss, st = run(argv)
+        out, wall, cpu, rss, st, _ = run(argv)
         for line in out.splitlines():
             if line.startswith("Requests/sec:"):
                 return {"rps": float(line.split()[1]), "cpu": cpu / secs * (n / float(line.split()[1])),
                         "rss": rss}
         return {"error": "wrk printed no rate"}
-    out, wall, cpu, rss, st = run(argv, env=env)
+    out, wall, cpu, rss, st, faults = run(argv, env=env)
     try:
         el, ok, got, non200 = out.split()[:4]
     except ValueError:
         return {"error": f"no result line (status {st})"}
     r = check(name, n, size, float(el), int(ok), int(got), int(non200), cpu, rss, st)
-    r["faults"] = LAST_FAULTS[0] / n
+    r["faults"] = faults / n
     return r
 
 
@@ -389,7 +389,7 @@ def scaling(bindir, url, rounds, small, large):
     per = {small: [], large: []}
     for _ in range(rounds):
         for n in (small, large):
-            out, wall, cpu, rss, rc = run([os.path.join(bindir, "bench_ahttp"),
+            out, wall, cpu, rss, rc, _ = run([os.path.join(bindir, "bench_ahttp"),
                                            "gather", url, str(n), "100"])
             try:
                 elapsed = float(out.split()[0])
