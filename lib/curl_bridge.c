@@ -225,10 +225,11 @@ CURLcode ah__bridge_prepare(struct ah__bridge *b, CURL *easy)
   return rc;
 }
 
-void ah__bridge_adopt(struct ah__bridge *b, int fd)
+void ah__bridge_adopt(struct ah__bridge *b, int fd, int tcp)
 {
   /* Without memory for the table the socket is simply not parked. */
-  (void)ah__reactor_track(b->reactor, fd);
+  if (ah__reactor_track(b->reactor, fd) == 0 && tcp)
+    ah__reactor_ack_reads(b->reactor, fd);
 }
 
 int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,

@@ -82,9 +82,11 @@ void ah__bridge_shut_connection(CURL *easy);
  * An adopted socket is parked between transfers rather than unwatched:
  * reusing a keep-alive connection then costs no epoll_ctl. The hook
  * stays with the connection, so the bridge must outlive the multi's
- * connections, as it does (ah__bridge_close cleans the multi up). */
+ * connections, as it does (ah__bridge_close cleans the multi up).
+ * tcp: the socket is a TCP stream, whose reads the reactor acknowledges
+ * at once while the transfer waits for more (ah__reactor_ack_reads). */
 CURLcode ah__bridge_prepare(struct ah__bridge *b, CURL *easy);
-void ah__bridge_adopt(struct ah__bridge *b, int fd);
+void ah__bridge_adopt(struct ah__bridge *b, int fd, int tcp);
 
 /* The timer fired: let libcurl run its timeouts. Called by the reactor. */
 void ah__bridge_on_timer(void *bridge);

@@ -9,7 +9,9 @@
  * forget before close) can be parked instead of unwatched: a keep-alive
  * connection between two requests stays in the kernel's epoll set, its
  * events no longer dispatched, so that taking it up again costs no
- * syscall. A parked fd that becomes ready is removed then, once. */
+ * syscall. A parked fd that becomes ready is removed then, once. A
+ * tracked TCP stream can also have each read acknowledged at once while
+ * its handler waits for more (ah__reactor_ack_reads). */
 #ifndef AH_REACTOR_H
 #define AH_REACTOR_H
 
@@ -37,6 +39,7 @@ struct ah__reactor {
   int64_t armed;     /* what the timerfd holds, AH__NO_DEADLINE if disarmed */
   int running;       /* inside ah__reactor_run: the timerfd can wait */
   unsigned long nctl; /* epoll_ctl calls made, for tests */
+  unsigned long nack; /* reads acknowledged at once (ack_reads), for tests */
   uint8_t *fdst;      /* per fd: FD_* bits (reactor.c), for tracked fds */
   int fdcap;          /* entries in fdst */
   struct epoll_event *batch; /* events of the dispatch under way */
@@ -67,6 +70,12 @@ void ah__reactor_unwatch(struct ah__reactor *r, int fd);
  * that fd may be parked. 0, or -1 without memory (fd is then simply not
  * parked). */
 int ah__reactor_track(struct ah__reactor *r, int fd);
+/* fd, tracked, is a TCP stream: after a handler served it readable and
+ * still watches it for reading (the rest of a response is to come), the
+ * kernel is asked to acknowledge what was read at once rather than up to
+ * 40 ms later (TCP_QUICKACK), since the peer may be waiting for that
+ * acknowledgement to send the rest. Kept until the fd is forgotten. */
+void ah__reactor_ack_reads(struct ah__reactor *r, int fd);
 /* Stop dispatching fd's events. A tracked fd watched for AH__IO_IN alone
  * stays registered until it is watched again (no syscall when the flags
  * are the same) or becomes ready (then it is removed); any other fd is

@@ -312,7 +312,11 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
     return CURL_SOCKET_BAD;
   }
   if (slot->bridge != NULL) {
-    ah__bridge_adopt(slot->bridge, fd);
+    /* libcurl 8.9 on add SOCK_NONBLOCK or SOCK_CLOEXEC to socktype. */
+    int type = a->socktype & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    ah__bridge_adopt(slot->bridge, fd,
+                     (a->family == AF_INET || a->family == AF_INET6) &&
+                         type == SOCK_STREAM);
     /* Sent once on another connection: libcurl connects again by itself
      * (prereq ended the connect timeout at the first). */
     if (slot->q != NULL && slot->q->sent && slot->bridge->ops->reconnect != NULL)

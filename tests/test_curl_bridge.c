@@ -75,7 +75,7 @@ static curl_socket_t adopt_socket(void *arg, curlsocktype purpose,
 
   (void)purpose;
   if (fd >= 0)
-    ah__bridge_adopt(arg, fd);
+    ah__bridge_adopt(arg, fd, a->family == AF_INET || a->family == AF_INET6);
   return fd;
 }
 
@@ -125,6 +125,31 @@ static void test_keepalive_reuse_makes_no_epoll_ctl(void **state)
   curl_easy_cleanup(e);
   close_ctx(&c); /* closes the pooled connection through the bridge */
   assert_int_equal(tu_fd_count(), before);
+}
+
+/* A response that comes in pieces (headers, then a byte every 200 ms):
+ * each read after which libcurl waits for more is acknowledged at once
+ * (the server may be waiting for that acknowledgement to send the rest);
+ * a response read whole in one go asks for nothing. */
+static void test_partial_reads_acked_at_once(void **state)
+{
+  struct ctx c;
+  CURL *e;
+
+  (void)state;
+  open_ctx(&c);
+  e = adopting_easy_for(&c, "/size/100");
+  run_one(&c, e);
+  assert_int_equal(c.r.nack, 0);
+  curl_easy_setopt(e, CURLOPT_URL, tu_url("/drip/3"));
+  run_one(&c, e);
+  /* The first two bytes leave it waiting (the headers too, unless libcurl
+   * read them as it sent the request); the last ends it. */
+  assert_true(c.r.nack >= 2);
+  assert_true(c.r.nack <= 3);
+  assert_int_equal(c.bytes, 103);
+  curl_easy_cleanup(e);
+  close_ctx(&c);
 }
 
 /* The server drops the parked connection: the reactor removes the socket
@@ -232,6 +257,7 @@ int main(void)
     TU_TEST(test_remove_mid_transfer_frees_socket),
     TU_TEST(test_keepalive_reuse_makes_no_epoll_ctl),
     TU_TEST(test_parked_connection_dropped_by_server),
+    TU_TEST(test_partial_reads_acked_at_once),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -1,5 +1,6 @@
 /* test_reactor.c - the epoll reactor alone: no curl, no sessions. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
@@ -268,6 +269,91 @@ static void test_park_untracked_and_forget(void **state)
   ah__reactor_close(&r);
 }
 
+/* A connected TCP pair on 127.0.0.1: *mine is the reactor's end. */
+static void tcp_pair(int *mine, int *peer)
+{
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(l, 1), 0);
+  assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
+  *mine = socket(AF_INET, SOCK_STREAM, 0);
+  assert_int_equal(connect(*mine, (struct sockaddr *)&a, sizeof a), 0);
+  *peer = accept(l, NULL, NULL);
+  assert_true(*peer >= 0);
+  close(l);
+}
+
+struct reader {
+  struct ah__reactor *r;
+  int id, done_after; /* reads after which the handler stops watching */
+  int reads;
+};
+
+static void on_read(void *arg, int fd, unsigned flags)
+{
+  struct reader *rd = arg;
+  char buf[64];
+
+  (void)flags;
+  assert_true(read(fd, buf, sizeof buf) > 0);
+  if (++rd->reads == rd->done_after)
+    ah__reactor_park(rd->r, fd); /* the response is whole */
+}
+
+/* A TCP stream marked ack_reads: each read after which its handler still
+ * watches it (the rest of a response to come) is acknowledged at once;
+ * the read that ends it, parking the fd, is not, nor is any read of an
+ * unmarked fd. The mark outlives parking and watching again, and a new
+ * descriptor on the same number starts without it. */
+static void test_ack_reads(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  struct reader rd;
+  int id, rid, fd, peer, i;
+
+  (void)state;
+  setup(&r, &s, &id);
+  memset(&rd, 0, sizeof rd);
+  rd.r = &r;
+  rid = ah__reactor_handler(&r, on_read, &rd);
+  tcp_pair(&fd, &peer);
+  assert_int_equal(ah__reactor_track(&r, fd), 0);
+  ah__reactor_ack_reads(&r, fd);
+  rd.done_after = 3;
+  for (i = 0; i < 2; i++) { /* once as new, once taken up after parking */
+    rd.reads = 0;
+    assert_int_equal(ah__reactor_watch(&r, fd, AH__IO_IN, rid, 1), 0);
+    r.nack = 0;
+    while (rd.reads < 3) {
+      assert_int_equal(write(peer, "x", 1), 1);
+      assert_int_equal(ah__reactor_run(&r, 1000), 0);
+    }
+    assert_int_equal(r.nack, 2); /* the third read parked it */
+  }
+  /* Forgotten, then the same number tracked again: no mark. */
+  ah__reactor_forget(&r, fd);
+  assert_int_equal(ah__reactor_track(&r, fd), 0);
+  assert_int_equal(ah__reactor_watch(&r, fd, AH__IO_IN, rid, 1), 0);
+  rd.reads = 0;
+  rd.done_after = 0;
+  r.nack = 0;
+  assert_int_equal(write(peer, "y", 1), 1);
+  assert_int_equal(ah__reactor_run(&r, 1000), 0);
+  assert_int_equal(rd.reads, 1);
+  assert_int_equal(r.nack, 0);
+  ah__reactor_forget(&r, fd);
+  close(fd);
+  close(peer);
+  ah__reactor_close(&r);
+}
+
 static void test_timer(void **state)
 {
   struct ah__reactor r;
@@ -401,6 +487,7 @@ int main(void)
     TU_TEST(test_park_and_take_up_again),
     TU_TEST(test_parked_fd_ready_is_removed),
     TU_TEST(test_park_untracked_and_forget),
+    TU_TEST(test_ack_reads),
     TU_TEST(test_timer),
     TU_TEST(test_timer_wakes_host_loop),
     TU_TEST(test_two_timers),

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reactor.h"
+#include "session.h"
 #include "testutil.h"
 
 struct sink {
@@ -424,6 +426,31 @@ static void test_decompress_off(void **state)
   ah_session_free(s);
 }
 
+/* The TCP sockets ahttp opens for libcurl are marked so that the reactor
+ * acknowledges a read at once while the rest of the response is to come
+ * (reactor.h, ah__reactor_ack_reads): whatever flags the running libcurl
+ * adds to the socket type it asks for (8.9 on add SOCK_NONBLOCK, 8.21
+ * SOCK_CLOEXEC). A body that comes a byte at a time gets such reads. */
+static void test_tcp_reads_acked_at_once(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  struct ah__reactor *r = ah__session_reactor(s);
+  ah_future *f;
+
+  (void)state;
+  f = ah_session_fetch(s, tu_url("/size/10"), NULL);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  ah_future_free(f);
+  r->nack = 0;
+  f = ah_session_fetch(s, tu_url("/drip/3"), NULL);
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_true(r->nack >= 2);
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -436,6 +463,7 @@ int main(void)
     TU_TEST(test_queue_time),
     TU_TEST(test_reason_and_trailers),
     TU_TEST(test_decompress_off),
+    TU_TEST(test_tcp_reads_acked_at_once),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
