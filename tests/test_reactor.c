@@ -291,7 +291,7 @@ static void tcp_pair(int *mine, int *peer)
 
 struct reader {
   struct ah__reactor *r;
-  int id, done_after; /* reads after which the handler stops watching */
+  int done_after; /* reads after which the handler stops watching */
   int reads;
 };
 
