@@ -529,6 +529,10 @@ static void on_timer(void *arg)
   aq->armed = AH__NO_DEADLINE;
   if (aq->queue_ns > 0)
     queue_expired(aq, now);
+  /* The timers run after the turn's ready sockets: a transfer libcurl
+   * ended in them got its response before the deadline was looked at,
+   * so it ends as it did, not as timed out. */
+  ah__bridge_drain(aq->bridge);
   timeouts_due(aq, now);
   if (aq->rate_due <= now) {
     aq->rate_due = AH__NO_DEADLINE;

@@ -712,6 +712,35 @@ static void test_timeout_not_early_behind_an_end(void **state)
   ah_session_opts_free(so);
 }
 
+/* A response that came before its deadline but is read in the turn in
+ * which the deadline falls due (the program did not run the session in
+ * between) is the response: the transfers libcurl ended in a turn are
+ * reported before the timeouts due in it are applied. */
+static void test_response_read_with_its_deadline_due(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_future *f;
+  double t0;
+  int i;
+
+  (void)state;
+  assert_int_equal(ah_session_opts_set_timeouts(so, 300, -1, -1), AH_OK);
+  s = ah_session_new(so);
+  f = ah_session_fetch(s, tu_url("/delay/100"), NULL);
+  t0 = mono_s();
+  for (i = 0; i < 1000 && mono_s() - t0 < 0.03; i++) /* connect, send */
+    assert_true(ah_session_run(s, 5) >= 0);
+  assert_false(ah_future_done(f));
+  usleep(500000); /* the answer arrives at 100 ms, the deadline at 300 */
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_session_opts_free(so);
+}
+
 /* The connect timeout ends once the connection is ready: a response that
  * takes longer than it still comes; a connection that never completes
  * ends at it. */
@@ -883,6 +912,7 @@ int main(void)
     TU_TEST(test_retry_due_in_a_turn_keeps_the_window),
     TU_TEST(test_timeouts_kept_per_span),
     TU_TEST(test_timeout_not_early_behind_an_end),
+    TU_TEST(test_response_read_with_its_deadline_due),
     TU_TEST(test_connect_timeout_until_connected),
     TU_TEST(test_timeout_curl_code_the_same_either_way),
     TU_TEST(test_longest_timeout_is_not_past),
