@@ -331,7 +331,7 @@ bench-quick: bench-deps lib $(BENCH_BIN)
 # The README's line of wall-clock ratios: ahttp and the raw loops only,
 # pinned (clients on one CPU, nginx on another), paired over 10 rounds.
 bench-ratios: bench-deps lib $(BENCH_BIN)
-	@/usr/bin/python3 bench/bench.py --bin $(B)/bench --ratios --only W1,W2,W5 --rounds 10 $(BENCH_ARGS)
+	@/usr/bin/python3 bench/bench.py --bin $(B)/bench --ratios --only W1,W2,W3,W5 --rounds 10 $(BENCH_ARGS)
 bench-instr: bench-deps lib $(BENCH_BIN)
 	@/usr/bin/python3 bench/instr.py --bin $(B)/bench
 bench-cache: bench-deps lib $(BENCH_BIN)
