@@ -6,22 +6,42 @@
  * not bytes: each body byte is copied once, from libcurl's buffer, and
  * a large body of unknown length is never copied again as it grows
  * (with the caller's allocator, ah_set_allocator, it stays on the heap
- * and grows by realloc). */
+ * and grows by realloc). A large body with a Content-Length also gets
+ * pages of its own.
+ *
+ * Pages of a freed large body are kept mapped for the next large body,
+ * process-wide: a page the kernel has to fault in costs more than the
+ * copy into it. A window of 1 MiB bodies would otherwise fault every
+ * page of every body, or leave the heap to glibc's trimming, which
+ * gives back the top of the heap whenever several large bodies are
+ * freed together (docs/performance.md). What is kept is bounded by what
+ * the program has shown it needs: the pages of large bodies in use and
+ * kept together never exceed the most that were ever in use at once,
+ * nor AH__BODY_KEEP_BYTES in AH__BODY_KEEP_SLOTS buffers.
+ * ah__body_keep_drain gives the kept pages back and forgets that most;
+ * a session's end (ah_session_free) calls it. */
 #ifndef AH_BODY_H
 #define AH_BODY_H
 
 #include <stddef.h>
 
 #define AH__BODY_MAP_MIN (256 * 1024)
+#define AH__BODY_KEEP_SLOTS 64
+#define AH__BODY_KEEP_BYTES ((size_t)64 << 20)
 
+/* Allocate *p for n bytes, empty (*cap: its size, *mapped: in pages of
+ * its own). 0, or -1 without memory. */
+int ah__body_alloc(char **p, size_t *cap, size_t n, int *mapped);
 /* Grow *p (len bytes used, *cap allocated, *mapped: in pages of its
  * own) to hold ncap bytes. 0, or -1 without memory (*p unchanged). */
 int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped);
 /* Give back what growth left beyond len + 1 bytes; *cap follows. */
 void ah__body_trim(char **p, size_t len, size_t *cap, int mapped);
-/* Free a body buffer of cap bytes. */
+/* Free a body buffer of cap bytes (a mapped one may be kept). */
 void ah__body_free(char *p, size_t cap, int mapped);
 /* The size a mapped buffer of n bytes really has (whole pages). */
 size_t ah__body_pages(size_t n);
+/* Unmap the kept pages; returns how many bytes they were. */
+size_t ah__body_keep_drain(void);
 
 #endif

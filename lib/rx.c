@@ -438,13 +438,15 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
       *why = "the response's Content-Length exceeds the body size limit";
       return AH_ETOOLARGE;
     }
+    int mapped;
     ah__body_free(r->body, r->body_cap, r->body_mapped); /* empty */
+    r->body = NULL;
     r->body_cap = 0;
     r->body_mapped = 0;
-    r->body = ah__malloc((size_t)r->content_length + 1); /* exact */
-    if (r->body == NULL)
+    if (ah__body_alloc(&r->body, &r->body_cap,
+                       (size_t)r->content_length + 1, &mapped) < 0)
       goto nomem;
-    r->body_cap = (size_t)r->content_length + 1;
+    r->body_mapped = mapped ? 1 : 0;
   }
   if (len > r->max_body - r->body_len) {
     *why = "the response body exceeds the body size limit";

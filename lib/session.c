@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "body.h"
 #include "cookies.h"
 #include "curl_bridge.h"
 #include "curl_caps.h"
@@ -140,6 +141,9 @@ static void destroy(ah_session *s)
   if (s->d.share)
     curl_share_cleanup(s->d.share);
   ah__free(s);
+  /* The pages kept for large bodies (body.h) go back with a session:
+   * a program done with its session should not keep them. */
+  ah__body_keep_drain();
 }
 
 static void session_hold(ah_session *s)

@@ -1,8 +1,10 @@
 /* test_body.c - the buffer a kept body grows in (lib/body.c): small ones
  * stay on the heap; past AH__BODY_MAP_MIN the bytes move once into pages
  * of their own, which then grow by mremap with every byte where it was;
- * the trim gives back the unused pages and the free unmaps them. And a
- * chunked body of 1 MiB, whole and mapped, through a real transfer. */
+ * the trim gives back the unused pages. A freed large buffer's pages are
+ * kept for the next large body, never more than were in use at once,
+ * and a session's end gives them back. And a chunked body of 1 MiB,
+ * whole and mapped, through a real transfer. */
 #include <ahttp.h>
 #include <errno.h>
 #include <stdint.h>
@@ -85,11 +87,113 @@ static void test_large_body_grows_in_its_own_pages(void **state)
   ah__body_trim(&p, len, &cap, mapped);
   assert_int_equal(cap, ah__body_pages(len + 1));
   assert_true(intact(p, len));
-  /* The pages past the trim are gone; the free unmaps the rest. */
+  /* The pages past the trim are gone; the free keeps the rest (the
+   * most in use was this one buffer) until the drain unmaps them. */
   assert_int_equal(is_mapped(p + cap, page), 0);
   assert_int_equal(is_mapped(p, page), 1);
   ah__body_free(p, cap, mapped);
+  assert_int_equal(is_mapped(p, page), 1);
+  assert_int_equal(ah__body_keep_drain(), cap);
   assert_int_equal(is_mapped(p, page), 0);
+}
+
+/* A large body of known size: pages of its own, and the pages of the
+ * last one freed, not fresh ones, when they fit. */
+static void test_freed_pages_serve_the_next_body(void **state)
+{
+  size_t n = (1u << 20) + 1, cap, cap2, cap3;
+  char *p, *q, *r;
+  int mapped;
+
+  (void)state;
+  ah__body_keep_drain();
+  assert_int_equal(ah__body_alloc(&p, &cap, n, &mapped), 0);
+  assert_int_equal(mapped, 1);
+  assert_int_equal(cap, ah__body_pages(n));
+  memset(p, 'x', n);
+  ah__body_free(p, cap, mapped);
+  /* The same size again: the same pages, still holding what was there. */
+  assert_int_equal(ah__body_alloc(&q, &cap2, n, &mapped), 0);
+  assert_ptr_equal(q, p);
+  assert_int_equal(cap2, cap);
+  assert_int_equal(q[n - 1], 'x');
+  /* A second one while the first is in use: fresh pages. */
+  assert_int_equal(ah__body_alloc(&r, &cap3, n, &mapped), 0);
+  assert_ptr_not_equal(r, q);
+  ah__body_free(q, cap2, 1);
+  /* A smaller body takes kept pages up to twice its size, and its trim
+   * gives back the rest. */
+  assert_int_equal(ah__body_alloc(&q, &cap2, n / 2 + 1, &mapped), 0);
+  assert_ptr_equal(q, p);
+  ah__body_trim(&q, n / 2, &cap2, 1);
+  assert_int_equal(cap2, ah__body_pages(n / 2 + 1));
+  assert_int_equal(is_mapped(q + cap2, 4096), 0);
+  ah__body_free(q, cap2, 1);
+  ah__body_free(r, cap3, 1);
+  assert_int_equal(ah__body_keep_drain(), cap2 + cap3);
+  /* A small one, and one whose kept pages would be over twice its size,
+   * are not served from them. */
+  assert_int_equal(ah__body_alloc(&p, &cap, 4u << 20, &mapped), 0);
+  ah__body_free(p, cap, 1);
+  assert_int_equal(ah__body_alloc(&q, &cap2, AH__BODY_MAP_MIN - 1, &mapped), 0);
+  assert_int_equal(mapped, 0);
+  ah__body_free(q, cap2, mapped);
+  assert_int_equal(ah__body_alloc(&q, &cap2, AH__BODY_MAP_MIN, &mapped), 0);
+  assert_int_equal(mapped, 1);
+  assert_ptr_not_equal(q, p);
+  ah__body_free(q, cap2, 1);
+  ah__body_keep_drain();
+}
+
+/* What is kept never takes the pages in use and kept past the most ever
+ * in use at once: a free that would is unmapped. */
+static void test_kept_pages_bounded_by_the_most_in_use(void **state)
+{
+  size_t small = 1u << 20, big = 4u << 20, cs, cb;
+  char *p, *q;
+  int mapped;
+
+  (void)state;
+  ah__body_keep_drain();
+  assert_int_equal(ah__body_alloc(&p, &cs, small, &mapped), 0);
+  ah__body_free(p, cs, 1);              /* kept: 1 MiB, the most in use */
+  assert_int_equal(ah__body_alloc(&q, &cb, big, &mapped), 0);
+  assert_ptr_not_equal(q, p);           /* too small to serve: fresh */
+  ah__body_free(q, cb, 1);              /* 1 + 4 MiB would pass the most */
+  assert_int_equal(is_mapped(q, 4096), 0);
+  assert_int_equal(is_mapped(p, 4096), 1);
+  assert_int_equal(ah__body_keep_drain(), cs);
+  /* After a drain, the most is what is in use then (nothing). */
+  assert_int_equal(ah__body_alloc(&p, &cs, small, &mapped), 0);
+  assert_int_equal(ah__body_alloc(&q, &cb, small, &mapped), 0);
+  ah__body_free(p, cs, 1);
+  ah__body_free(q, cb, 1);
+  assert_int_equal(ah__body_keep_drain(), cs + cb);
+}
+
+/* A response of 1 MiB with a Content-Length: its body in pages of its
+ * own, kept when the future is freed, and given back by the session's
+ * end. */
+static void test_session_end_gives_kept_pages_back(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f = ah_session_fetch(s, tu_url("/size/1048576"), NULL);
+  const ah_response *r;
+  const char *b;
+  size_t len;
+
+  (void)state;
+  ah__body_keep_drain();
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  r = ah_future_response(f);
+  b = ah_response_body(r, &len);
+  assert_int_equal(len, 1048576);
+  assert_int_equal(r->body_mapped, 1);
+  ah_future_free(f);
+  assert_int_equal(is_mapped((void *)b, 4096), 1);
+  ah_session_free(s);
+  assert_int_equal(is_mapped((void *)b, 4096), 0);
 }
 
 /* A chunked response of 1 MiB (no Content-Length): kept whole, in pages
@@ -123,6 +227,9 @@ int main(void)
   const struct CMUnitTest tests[] = {
     TU_TEST(test_small_body_stays_on_the_heap),
     TU_TEST(test_large_body_grows_in_its_own_pages),
+    TU_TEST(test_freed_pages_serve_the_next_body),
+    TU_TEST(test_kept_pages_bounded_by_the_most_in_use),
+    TU_TEST(test_session_end_gives_kept_pages_back),
     TU_TEST(test_chunked_body_through_a_transfer),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
