@@ -9,13 +9,40 @@
 
 #include "alloc.h"
 
-/* The pages of large bodies: how many are in use, the most that ever
- * were at once, and the freed ones kept mapped for the next. */
+struct kept {
+  char *p; /* NULL: a free slot */
+  size_t cap;
+};
+
+/* The pages of large bodies: the bytes in use, the most ever in use at
+ * once, the kept ones. Invariant: used + kept <= most. */
 static struct {
   pthread_mutex_t lock;
-  size_t used, most, kept;             /* bytes; kept: the sum of cap below */
-  struct { char *p; size_t cap; } slot[AH__BODY_KEEP_SLOTS]; /* p NULL: free */
-} keep = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, { { NULL, 0 } } };
+  int sessions; /* alive; while none, nothing is kept */
+  size_t used, most, kept;
+  struct kept slot[AH__BODY_KEEP_SLOTS];
+} keep = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, { { NULL, 0 } } };
+
+/* A fork while another thread holds the lock would leave the child's
+ * copy locked for ever: the lock is taken around fork(). */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void fork_prepare(void) { pthread_mutex_lock(&keep.lock); }
+static void fork_after(void) { pthread_mutex_unlock(&keep.lock); }
+static void atfork_init(void)
+{
+  pthread_atfork(fork_prepare, fork_after, fork_after);
+}
+
+static void lock(void)
+{
+  pthread_once(&atfork_once, atfork_init);
+  pthread_mutex_lock(&keep.lock);
+}
+
+static void unlock(void)
+{
+  pthread_mutex_unlock(&keep.lock);
+}
 
 size_t ah__body_pages(size_t n)
 {
@@ -29,14 +56,52 @@ size_t ah__body_pages(size_t n)
   return (n + page - 1) / page * page;
 }
 
+/* What may be kept now. Under the lock. */
+static size_t room(void)
+{
+  size_t r = keep.sessions > 0 && keep.most > keep.used
+                 ? keep.most - keep.used : 0;
+
+  return r < AH__BODY_KEEP_BYTES ? r : AH__BODY_KEEP_BYTES;
+}
+
+/* Take kept buffers out, the largest first, until the rest fits the
+ * room; into out, to be unmapped once unlocked. Under the lock. */
+static int shed(struct kept *out)
+{
+  int i, big, n = 0;
+
+  while (keep.kept > room()) {
+    for (big = -1, i = 0; i < AH__BODY_KEEP_SLOTS; i++)
+      if (keep.slot[i].p != NULL &&
+          (big < 0 || keep.slot[i].cap > keep.slot[big].cap))
+        big = i;
+    out[n++] = keep.slot[big];
+    keep.kept -= keep.slot[big].cap;
+    keep.slot[big].p = NULL;
+  }
+  return n;
+}
+
+static void unmap_all(struct kept *out, int n)
+{
+  while (n-- > 0)
+    munmap(out[n].p, out[n].cap);
+}
+
 /* n more bytes in use (n below zero: fewer). */
 static void keep_use(ptrdiff_t n)
 {
-  pthread_mutex_lock(&keep.lock);
+  struct kept out[AH__BODY_KEEP_SLOTS];
+  int k;
+
+  lock();
   keep.used += (size_t)n;
   if (keep.used > keep.most)
     keep.most = keep.used;
-  pthread_mutex_unlock(&keep.lock);
+  k = shed(out);
+  unlock();
+  unmap_all(out, k);
 }
 
 /* The smallest kept buffer of want to most bytes, taken into use; or
@@ -46,7 +111,7 @@ static char *keep_take(size_t want, size_t most, size_t *cap)
   char *p = NULL;
   int i, best = -1;
 
-  pthread_mutex_lock(&keep.lock);
+  lock();
   for (i = 0; i < AH__BODY_KEEP_SLOTS; i++)
     if (keep.slot[i].p != NULL && keep.slot[i].cap >= want &&
         keep.slot[i].cap <= most &&
@@ -55,24 +120,24 @@ static char *keep_take(size_t want, size_t most, size_t *cap)
   if (best >= 0) {
     p = keep.slot[best].p;
     *cap = keep.slot[best].cap;
-    keep.kept -= *cap;
-    keep.used += *cap;
     keep.slot[best].p = NULL;
+    keep.kept -= *cap;
+    keep.used += *cap; /* used + kept unchanged: within the most */
   }
-  pthread_mutex_unlock(&keep.lock);
+  unlock();
   return p;
 }
 
-/* A buffer out of use: kept if the pages in use and kept stay within
- * the most ever in use, and within the bounds. 0 when not kept. */
-static int keep_put(char *p, size_t cap)
+/* A buffer out of use: kept if there is room and a slot. 0 when not. */
+static int keep_put(char *p, size_t cap, int may_keep)
 {
+  size_t room_now;
   int i, kept = 0;
 
-  pthread_mutex_lock(&keep.lock);
+  lock();
   keep.used -= cap;
-  if (keep.kept + cap <= keep.most - keep.used &&
-      keep.kept + cap <= AH__BODY_KEEP_BYTES)
+  room_now = room();
+  if (may_keep && keep.kept <= room_now && cap <= room_now - keep.kept)
     for (i = 0; i < AH__BODY_KEEP_SLOTS; i++)
       if (keep.slot[i].p == NULL) {
         keep.slot[i].p = p;
@@ -81,26 +146,55 @@ static int keep_put(char *p, size_t cap)
         kept = 1;
         break;
       }
-  pthread_mutex_unlock(&keep.lock);
+  unlock();
   return kept;
 }
 
 size_t ah__body_keep_drain(void)
 {
-  size_t bytes = 0;
-  int i;
+  struct kept out[AH__BODY_KEEP_SLOTS];
+  size_t bytes;
+  int i, n = 0;
 
-  pthread_mutex_lock(&keep.lock);
+  lock();
+  bytes = keep.kept;
   for (i = 0; i < AH__BODY_KEEP_SLOTS; i++)
     if (keep.slot[i].p != NULL) {
-      munmap(keep.slot[i].p, keep.slot[i].cap);
-      bytes += keep.slot[i].cap;
+      out[n++] = keep.slot[i];
       keep.slot[i].p = NULL;
     }
   keep.kept = 0;
   keep.most = keep.used;
-  pthread_mutex_unlock(&keep.lock);
+  unlock();
+  unmap_all(out, n);
   return bytes;
+}
+
+void ah__body_keep_hold(void)
+{
+  lock();
+  keep.sessions++;
+  unlock();
+}
+
+void ah__body_keep_release(void)
+{
+  int last;
+
+  lock();
+  last = --keep.sessions == 0;
+  unlock();
+  if (last)
+    ah__body_keep_drain();
+}
+
+void ah__body_keep_stats(size_t *used, size_t *most, size_t *kept)
+{
+  lock();
+  *used = keep.used;
+  *most = keep.most;
+  *kept = keep.kept;
+  unlock();
 }
 
 /* Pages of their own for at least n bytes: kept ones of up to most
@@ -171,29 +265,51 @@ int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped)
   return 0;
 }
 
-void ah__body_trim(char **p, size_t len, size_t *cap, int mapped)
+int ah__body_trim(char **p, size_t len, size_t *cap, int *mapped)
 {
   char *np;
 
-  if (mapped) {
-    size_t keep_len = ah__body_pages(len + 1);
-    /* Shrinking in place cannot fail for want of room. */
-    if (keep_len < *cap && mremap(*p, *cap, keep_len, 0) != MAP_FAILED) {
-      keep_use(-(ptrdiff_t)(*cap - keep_len));
-      *cap = keep_len;
+  if (*mapped) {
+    size_t fit = ah__body_pages(len + 1);
+    if (fit == *cap)
+      return 0;
+    if (mremap(*p, *cap, fit, 0) != MAP_FAILED) {
+      keep_use(-(ptrdiff_t)(*cap - fit));
+      *cap = fit;
+      return 0;
     }
-    return;
+    /* Splitting a mapping can fail at the process's map count: the
+     * body then moves to the heap, so that its size stays known. */
+    if ((np = ah__malloc(len + 1)) == NULL)
+      return -1;
+    memcpy(np, *p, len + 1);
+    ah__body_drop(*p, *cap, 1);
+    *p = np;
+    *cap = len + 1;
+    *mapped = 0;
+    return 0;
   }
   if (*cap - len > len / 8 && (np = ah__realloc(*p, len + 1)) != NULL) {
     *p = np;
     *cap = len + 1;
   }
+  return 0;
+}
+
+static void body_free(char *p, size_t cap, int mapped, int may_keep)
+{
+  if (!mapped)
+    ah__free(p);
+  else if (!keep_put(p, cap, may_keep))
+    munmap(p, cap);
 }
 
 void ah__body_free(char *p, size_t cap, int mapped)
 {
-  if (!mapped)
-    ah__free(p);
-  else if (!keep_put(p, cap))
-    munmap(p, cap);
+  body_free(p, cap, mapped, 1);
+}
+
+void ah__body_drop(char *p, size_t cap, int mapped)
+{
+  body_free(p, cap, mapped, 0);
 }

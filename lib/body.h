@@ -6,20 +6,24 @@
  * not bytes: each body byte is copied once, from libcurl's buffer, and
  * a large body of unknown length is never copied again as it grows
  * (with the caller's allocator, ah_set_allocator, it stays on the heap
- * and grows by realloc). A large body with a Content-Length also gets
- * pages of its own.
+ * and grows by realloc). A body with a Content-Length whose buffer (the
+ * body and its NUL) is AH__BODY_MAP_MIN or more gets pages of its own
+ * too.
  *
- * Pages of a freed large body are kept mapped for the next large body,
- * process-wide: a page the kernel has to fault in costs more than the
- * copy into it. A window of 1 MiB bodies would otherwise fault every
- * page of every body, or leave the heap to glibc's trimming, which
- * gives back the top of the heap whenever several large bodies are
- * freed together (docs/performance.md). What is kept is bounded by what
- * the program has shown it needs: the pages of large bodies in use and
- * kept together never exceed the most that were ever in use at once,
- * nor AH__BODY_KEEP_BYTES in AH__BODY_KEEP_SLOTS buffers.
- * ah__body_keep_drain gives the kept pages back and forgets that most;
- * a session's end (ah_session_free) calls it. */
+ * The pages of a completed large body, once its response is freed, are
+ * kept mapped for the next large body, process-wide: a page the kernel
+ * has to fault in costs more than the copy into it. A window of 1 MiB
+ * bodies would otherwise fault every page of every body, or leave the
+ * heap to glibc's trimming, which gives back the top of the heap
+ * whenever several large bodies are freed together (docs/performance.md).
+ * What is kept is bounded by what the program has shown it needs: the
+ * mapped bytes of large bodies in use (a Content-Length counts as
+ * announced until the body completes) and kept together never pass the
+ * most that were ever in use at once, and what is kept never passes
+ * AH__BODY_KEEP_BYTES in AH__BODY_KEEP_SLOTS buffers. A body that did
+ * not complete (a failed transfer, a redirect's) is unmapped, not kept.
+ * Nothing is kept while no session is alive: the last session's end
+ * unmaps the kept pages and forgets that most. */
 #ifndef AH_BODY_H
 #define AH_BODY_H
 
@@ -35,13 +39,24 @@ int ah__body_alloc(char **p, size_t *cap, size_t n, int *mapped);
 /* Grow *p (len bytes used, *cap allocated, *mapped: in pages of its
  * own) to hold ncap bytes. 0, or -1 without memory (*p unchanged). */
 int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped);
-/* Give back what growth left beyond len + 1 bytes; *cap follows. */
-void ah__body_trim(char **p, size_t len, size_t *cap, int mapped);
-/* Free a body buffer of cap bytes (a mapped one may be kept). */
+/* Give back what growth left beyond len + 1 bytes; *cap follows. A
+ * mapped buffer is then exactly ah__body_pages(len + 1) bytes: if the
+ * kernel cannot shrink it, the body moves to the heap (*mapped 0).
+ * 0, or -1 without memory for that move (nothing changed). */
+int ah__body_trim(char **p, size_t len, size_t *cap, int *mapped);
+/* Free a completed body's buffer of cap bytes (its pages may be kept). */
 void ah__body_free(char *p, size_t cap, int mapped);
+/* Free a buffer whose body did not complete (never kept). */
+void ah__body_drop(char *p, size_t cap, int mapped);
 /* The size a mapped buffer of n bytes really has (whole pages). */
 size_t ah__body_pages(size_t n);
-/* Unmap the kept pages; returns how many bytes they were. */
+/* A session begins; one ends (the last one's end unmaps what is kept). */
+void ah__body_keep_hold(void);
+void ah__body_keep_release(void);
+/* Unmap the kept pages and forget the most in use; returns how many
+ * bytes they were. */
 size_t ah__body_keep_drain(void);
+/* The mapped bytes in use, the most ever in use, and the kept (tests). */
+void ah__body_keep_stats(size_t *used, size_t *most, size_t *kept);
 
 #endif

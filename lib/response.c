@@ -138,8 +138,14 @@ ah_response *ah__response_build(struct ah__rx *rx, const char *url,
       memcpy(r->body, rx->body, rx->body_len);
     r->body[rx->body_len] = '\0';
   } else {
-    /* Take the buffer; give back what geometric growth left unused. */
-    ah__body_trim(&rx->body, rx->body_len, &rx->body_cap, rx->body_mapped);
+    /* Take the buffer; give back what geometric growth left unused (a
+     * mapped one is then ah__body_pages(body_len + 1), as freed). */
+    int mapped = rx->body_mapped;
+    if (ah__body_trim(&rx->body, rx->body_len, &rx->body_cap, &mapped) < 0) {
+      ah__free(r);
+      return NULL;
+    }
+    rx->body_mapped = mapped ? 1 : 0;
     r->body = rx->body;
     r->body_mapped = rx->body_mapped;
     rx->body = NULL;

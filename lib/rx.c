@@ -41,7 +41,7 @@ void ah__rx_reset(struct ah__rx *rx, size_t max_body, size_t max_header,
   }
   if (rx->body == NULL || rx->body_cap > KEEP_BODY) {
     if (rx->body != NULL)
-      ah__body_free(rx->body, rx->body_cap, rx->body_mapped);
+      ah__body_drop(rx->body, rx->body_cap, rx->body_mapped);
     rx->body = NULL;
     rx->body_cap = 0;
     rx->body_mapped = 0;
@@ -62,7 +62,7 @@ void ah__rx_free(struct ah__rx *rx)
 {
   if (rx == NULL)
     return;
-  ah__body_free(rx->body, rx->body_cap, rx->body_mapped);
+  ah__body_drop(rx->body, rx->body_cap, rx->body_mapped);
   ah__free(rx->hdr);
   ah__free(rx->hdr_off);
   ah__free(rx);
@@ -439,7 +439,7 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
       return AH_ETOOLARGE;
     }
     int mapped;
-    ah__body_free(r->body, r->body_cap, r->body_mapped); /* empty */
+    ah__body_drop(r->body, r->body_cap, r->body_mapped); /* empty */
     r->body = NULL;
     r->body_cap = 0;
     r->body_mapped = 0;

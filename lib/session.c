@@ -113,6 +113,7 @@ ah_session *ah_session_new(const ah_session_opts *opts)
                      opts ? (size_t)opts->max_total : 100,
                      opts ? opts->queue_ms : 0) < 0)
     goto fail;
+  ah__body_keep_hold();
   return s;
 fail:
   ah__bridge_close(&s->bridge);
@@ -141,9 +142,9 @@ static void destroy(ah_session *s)
   if (s->d.share)
     curl_share_cleanup(s->d.share);
   ah__free(s);
-  /* The pages kept for large bodies (body.h) go back with a session:
-   * a program done with its session should not keep them. */
-  ah__body_keep_drain();
+  /* The pages kept for large bodies (body.h) go back with the last
+   * session: a program done with its sessions keeps none. */
+  ah__body_keep_release();
 }
 
 static void session_hold(ah_session *s)

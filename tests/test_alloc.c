@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "response.h"
 #include "testutil.h"
 
 /* A caller's allocator whose blocks carry a tag before them: a block of
@@ -109,6 +110,12 @@ static void test_caller_allocator_everywhere(void **state)
   assert_true(live > before); /* the session and its libcurl handles */
   f = tu_fetch(s, tu_url("/size/5000"), NULL);
   assert_int_equal(strlen(tu_body(f)), 5000);
+  ah_future_free(f);
+  /* A large body too stays in the caller's blocks: no pages of its own
+   * (body.h), so nothing of it is kept past its free. */
+  f = tu_fetch(s, tu_url("/size/1048576"), NULL);
+  assert_int_equal(strlen(tu_body(f)), 1048576);
+  assert_int_equal(ah_future_response(f)->body_mapped, 0);
   ah_future_free(f);
   ah_session_free(s);
   tu_server_stop(pid);

@@ -50,6 +50,25 @@ static int is_mapped(void *p, size_t n)
   return mincore(p, n, v) == 0 ? 1 : (errno == ENOMEM ? 0 : -1);
 }
 
+/* used + kept within the most, and what is in use. */
+static void check_keep(size_t used_now)
+{
+  size_t used, most, kept;
+
+  ah__body_keep_stats(&used, &most, &kept);
+  assert_int_equal(used, used_now);
+  assert_true(used + kept <= most);
+  assert_true(kept <= AH__BODY_KEEP_BYTES);
+}
+
+static size_t kept_now(void)
+{
+  size_t used, most, kept;
+
+  ah__body_keep_stats(&used, &most, &kept);
+  return kept;
+}
+
 static void test_small_body_stays_on_the_heap(void **state)
 {
   char *p = NULL;
@@ -61,7 +80,7 @@ static void test_small_body_stays_on_the_heap(void **state)
     append(&p, &len, &cap, &mapped, 1000);
   assert_int_equal(mapped, 0);
   assert_true(intact(p, len));
-  ah__body_trim(&p, len, &cap, mapped);
+  assert_int_equal(ah__body_trim(&p, len, &cap, &mapped), 0);
   assert_int_equal(cap, len + 1); /* a quarter was unused: given back */
   assert_true(intact(p, len));
   ah__body_free(p, cap, mapped);
@@ -74,6 +93,7 @@ static void test_large_body_grows_in_its_own_pages(void **state)
   int mapped = 0;
 
   (void)state;
+  ah__body_keep_hold(); /* as a session does: freed pages may be kept */
   while (len < 8u << 20) {
     append(&p, &len, &cap, &mapped, 16000);
     if (mapped && first == NULL) {
@@ -83,18 +103,24 @@ static void test_large_body_grows_in_its_own_pages(void **state)
   }
   assert_int_equal(mapped, 1);
   assert_int_equal(cap % page, 0);
+  check_keep(cap);
   assert_true(intact(p, len));
-  ah__body_trim(&p, len, &cap, mapped);
+  assert_int_equal(ah__body_trim(&p, len, &cap, &mapped), 0);
+  assert_int_equal(mapped, 1);
   assert_int_equal(cap, ah__body_pages(len + 1));
+  check_keep(cap); /* the trimmed pages are no longer in use */
   assert_true(intact(p, len));
   /* The pages past the trim are gone; the free keeps the rest (the
-   * most in use was this one buffer) until the drain unmaps them. */
+   * most in use was this one buffer) until the last session's end. */
   assert_int_equal(is_mapped(p + cap, page), 0);
   assert_int_equal(is_mapped(p, page), 1);
   ah__body_free(p, cap, mapped);
   assert_int_equal(is_mapped(p, page), 1);
-  assert_int_equal(ah__body_keep_drain(), cap);
+  assert_int_equal(kept_now(), cap);
+  check_keep(0);
+  ah__body_keep_release();
   assert_int_equal(is_mapped(p, page), 0);
+  assert_int_equal(kept_now(), 0);
 }
 
 /* A large body of known size: pages of its own, and the pages of the
@@ -106,7 +132,7 @@ static void test_freed_pages_serve_the_next_body(void **state)
   int mapped;
 
   (void)state;
-  ah__body_keep_drain();
+  ah__body_keep_hold();
   assert_int_equal(ah__body_alloc(&p, &cap, n, &mapped), 0);
   assert_int_equal(mapped, 1);
   assert_int_equal(cap, ah__body_pages(n));
@@ -117,17 +143,20 @@ static void test_freed_pages_serve_the_next_body(void **state)
   assert_ptr_equal(q, p);
   assert_int_equal(cap2, cap);
   assert_int_equal(q[n - 1], 'x');
+  check_keep(cap);
   /* A second one while the first is in use: fresh pages. */
   assert_int_equal(ah__body_alloc(&r, &cap3, n, &mapped), 0);
-  assert_ptr_not_equal(r, q);
+  check_keep(cap2 + cap3);
+  assert_int_equal(kept_now(), 0);
   ah__body_free(q, cap2, 1);
   /* A smaller body takes kept pages up to twice its size, and its trim
    * gives back the rest. */
   assert_int_equal(ah__body_alloc(&q, &cap2, n / 2 + 1, &mapped), 0);
   assert_ptr_equal(q, p);
-  ah__body_trim(&q, n / 2, &cap2, 1);
+  assert_int_equal(ah__body_trim(&q, n / 2, &cap2, &mapped), 0);
   assert_int_equal(cap2, ah__body_pages(n / 2 + 1));
   assert_int_equal(is_mapped(q + cap2, 4096), 0);
+  check_keep(cap2 + cap3);
   ah__body_free(q, cap2, 1);
   ah__body_free(r, cap3, 1);
   assert_int_equal(ah__body_keep_drain(), cap2 + cap3);
@@ -138,52 +167,133 @@ static void test_freed_pages_serve_the_next_body(void **state)
   assert_int_equal(ah__body_alloc(&q, &cap2, AH__BODY_MAP_MIN - 1, &mapped), 0);
   assert_int_equal(mapped, 0);
   ah__body_free(q, cap2, mapped);
+  assert_int_equal(kept_now(), cap);
   assert_int_equal(ah__body_alloc(&q, &cap2, AH__BODY_MAP_MIN, &mapped), 0);
   assert_int_equal(mapped, 1);
   assert_ptr_not_equal(q, p);
   ah__body_free(q, cap2, 1);
-  ah__body_keep_drain();
+  check_keep(0);
+  ah__body_keep_release();
+  assert_int_equal(kept_now(), 0);
+}
+
+/* A body growing without a length moves into kept pages of any size,
+ * keeps their whole size, and grows past it by mremap. */
+static void test_growing_body_takes_kept_pages(void **state)
+{
+  char *k, *p = NULL;
+  size_t kc, len = 0, cap = 0;
+  int mapped = 0;
+
+  (void)state;
+  ah__body_keep_hold();
+  assert_int_equal(ah__body_alloc(&k, &kc, 4u << 20, &mapped), 0);
+  ah__body_free(k, kc, 1);
+  mapped = 0;
+  while (!mapped)
+    append(&p, &len, &cap, &mapped, 16000);
+  assert_ptr_equal(p, k);
+  assert_int_equal(cap, kc);
+  check_keep(kc);
+  while (len < 6u << 20)
+    append(&p, &len, &cap, &mapped, 16000);
+  assert_true(intact(p, len));
+  check_keep(cap);
+  assert_int_equal(ah__body_trim(&p, len, &cap, &mapped), 0);
+  check_keep(ah__body_pages(len + 1));
+  ah__body_free(p, cap, mapped);
+  check_keep(0);
+  ah__body_keep_release();
 }
 
 /* What is kept never takes the pages in use and kept past the most ever
- * in use at once: a free that would is unmapped. */
+ * in use at once: a free that would is unmapped, and a fresh mapping
+ * that would unmaps kept ones. Nor past AH__BODY_KEEP_BYTES. */
 static void test_kept_pages_bounded_by_the_most_in_use(void **state)
 {
-  size_t small = 1u << 20, big = 4u << 20, cs, cb;
-  char *p, *q;
-  int mapped;
+  size_t small = 1u << 20, big = 4u << 20, cs, cb, c[17];
+  char *p, *q, *v[17];
+  int mapped, i;
 
   (void)state;
-  ah__body_keep_drain();
+  ah__body_keep_hold();
   assert_int_equal(ah__body_alloc(&p, &cs, small, &mapped), 0);
   ah__body_free(p, cs, 1);              /* kept: 1 MiB, the most in use */
   assert_int_equal(ah__body_alloc(&q, &cb, big, &mapped), 0);
-  assert_ptr_not_equal(q, p);           /* too small to serve: fresh */
-  ah__body_free(q, cb, 1);              /* 1 + 4 MiB would pass the most */
-  assert_int_equal(is_mapped(q, 4096), 0);
-  assert_int_equal(is_mapped(p, 4096), 1);
-  assert_int_equal(ah__body_keep_drain(), cs);
-  /* After a drain, the most is what is in use then (nothing). */
+  assert_ptr_not_equal(q, p);           /* too small to serve: fresh... */
+  check_keep(cb);                       /* ...and 1 + 4 MiB would pass */
+  assert_int_equal(is_mapped(p, 4096), 0);
+  ah__body_free(q, cb, 1);
+  assert_int_equal(kept_now(), cb);
+  assert_int_equal(ah__body_keep_drain(), cb);
+  /* After a drain, the most is what is in use then (nothing). Two in use
+   * at once, both kept; then a larger one while they are kept: they
+   * are unmapped, as it is in use. */
   assert_int_equal(ah__body_alloc(&p, &cs, small, &mapped), 0);
   assert_int_equal(ah__body_alloc(&q, &cb, small, &mapped), 0);
   ah__body_free(p, cs, 1);
   ah__body_free(q, cb, 1);
-  assert_int_equal(ah__body_keep_drain(), cs + cb);
+  assert_int_equal(kept_now(), cs + cb);
+  assert_int_equal(ah__body_alloc(&p, &cs, big, &mapped), 0);
+  check_keep(cs);
+  assert_int_equal(kept_now(), 0);
+  ah__body_free(p, cs, 1);
+  assert_int_equal(ah__body_keep_drain(), cs);
+  /* 17 of 4 MiB in use at once: 16 are kept, 64 MiB, the 17th is not. */
+  for (i = 0; i < 17; i++)
+    assert_int_equal(ah__body_alloc(&v[i], &c[i], big, &mapped), 0);
+  for (i = 0; i < 17; i++)
+    ah__body_free(v[i], c[i], 1);
+  assert_int_equal(kept_now(), AH__BODY_KEEP_BYTES);
+  assert_int_equal(is_mapped(v[16], 4096), 0);
+  check_keep(0);
+  ah__body_keep_release();
+  assert_int_equal(kept_now(), 0);
+}
+
+/* A body that did not complete is never kept; nor is any body while no
+ * session is alive; and a session's end drains only when it is the
+ * last. */
+static void test_what_is_not_kept(void **state)
+{
+  size_t n = 1u << 20, c;
+  char *p;
+  int mapped;
+
+  (void)state;
+  assert_int_equal(ah__body_alloc(&p, &c, n, &mapped), 0);
+  ah__body_free(p, c, 1);               /* no session: unmapped */
+  assert_int_equal(kept_now(), 0);
+  assert_int_equal(is_mapped(p, 4096), 0);
+  ah__body_keep_hold();
+  ah__body_keep_hold();
+  assert_int_equal(ah__body_alloc(&p, &c, n, &mapped), 0);
+  ah__body_drop(p, c, 1);               /* incomplete: unmapped */
+  assert_int_equal(kept_now(), 0);
+  assert_int_equal(ah__body_alloc(&p, &c, n, &mapped), 0);
+  ah__body_free(p, c, 1);
+  assert_int_equal(kept_now(), c);
+  ah__body_keep_release();              /* one session of two ends */
+  assert_int_equal(kept_now(), c);
+  assert_int_equal(is_mapped(p, 4096), 1);
+  ah__body_keep_release();              /* the last */
+  assert_int_equal(kept_now(), 0);
+  assert_int_equal(is_mapped(p, 4096), 0);
+  check_keep(0);
 }
 
 /* A response of 1 MiB with a Content-Length: its body in pages of its
- * own, kept when the future is freed, and given back by the session's
- * end. */
+ * own, kept when the future is freed, through the end of one session
+ * of two, and given back by the last one's end. */
 static void test_session_end_gives_kept_pages_back(void **state)
 {
-  ah_session *s = ah_session_new(NULL);
+  ah_session *s = ah_session_new(NULL), *other = ah_session_new(NULL);
   ah_future *f = ah_session_fetch(s, tu_url("/size/1048576"), NULL);
   const ah_response *r;
   const char *b;
   size_t len;
 
   (void)state;
-  ah__body_keep_drain();
   assert_int_equal(ah_future_wait(f, 20000), AH_OK);
   assert_int_equal(ah_future_error(f), AH_OK);
   r = ah_future_response(f);
@@ -193,7 +303,10 @@ static void test_session_end_gives_kept_pages_back(void **state)
   ah_future_free(f);
   assert_int_equal(is_mapped((void *)b, 4096), 1);
   ah_session_free(s);
+  assert_int_equal(is_mapped((void *)b, 4096), 1);
+  ah_session_free(other);
   assert_int_equal(is_mapped((void *)b, 4096), 0);
+  check_keep(0);
 }
 
 /* A chunked response of 1 MiB (no Content-Length): kept whole, in pages
@@ -228,7 +341,9 @@ int main(void)
     TU_TEST(test_small_body_stays_on_the_heap),
     TU_TEST(test_large_body_grows_in_its_own_pages),
     TU_TEST(test_freed_pages_serve_the_next_body),
+    TU_TEST(test_growing_body_takes_kept_pages),
     TU_TEST(test_kept_pages_bounded_by_the_most_in_use),
+    TU_TEST(test_what_is_not_kept),
     TU_TEST(test_session_end_gives_kept_pages_back),
     TU_TEST(test_chunked_body_through_a_transfer),
   };
