@@ -223,6 +223,7 @@ static int start_block(struct ah__rx *r, const char *line, size_t len,
     return too_many_lines(why);
   r->interim = status < 200;
   r->content_length = -1;
+  r->coded = 0;
   r->in_block = 1;
   r->complete = 0;
   r->trailing = 0;
@@ -397,6 +398,13 @@ int ah__rx_header_line(struct ah__rx *r, const char *line, size_t len,
       return AH_EPROTO;
     }
     r->content_length = cl;
+  } else if ((nlen == 17 && strncasecmp(line, "transfer-encoding", 17) == 0) ||
+             (nlen == 16 && strncasecmp(line, "content-encoding", 16) == 0 &&
+              !(vlen == 8 && strncasecmp(v, "identity", 8) == 0))) {
+    /* Chunked overrides the length (RFC 9112 section 6.3), and a coding
+     * libcurl decodes changes it: the length then neither sizes the body
+     * nor refuses it early; the limit counts the bytes kept. */
+    r->coded = 1;
   } else if (nlen == 8 && strncasecmp(line, "location", 8) == 0) {
     /* libcurl skips an empty Location and follows the last one (8.21
      * refuses two in any response): the URL judged here (secrets, scheme)
@@ -431,7 +439,7 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
 {
   size_t need;
 
-  if (r->body_len == 0 && r->content_length >= 0 &&
+  if (r->body_len == 0 && r->content_length >= 0 && !r->coded &&
       r->body_cap <= (uint64_t)r->content_length) {
     /* Pre-size from Content-Length, and refuse early what cannot fit. */
     if ((uint64_t)r->content_length > r->max_body) {

@@ -41,6 +41,9 @@ struct ah__rx {
   unsigned set_cookie : 1; /* the current block sets a cookie */
   unsigned trailing : 1;   /* a trailer line came after the block */
   unsigned body_mapped : 1; /* body is in pages of its own (body.h) */
+  unsigned coded : 1;      /* the current block has Transfer-Encoding or a
+                            * Content-Encoding: the body kept is not
+                            * Content-Length bytes long */
   uint8_t follow;          /* the redirect statuses followed (journey.h) */
 };
 

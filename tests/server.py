@@ -280,9 +280,12 @@ class Handler(socketserver.BaseRequestHandler):
             first, _, second = urllib.parse.unquote(query).partition("|")
             self.send(reply(302, b"", [("Location", first), ("Location", second)],
                             reason="Found"))
-        elif name == "chunked":
+        elif name in ("chunked", "chunked-lying"):
+            # chunked-lying: a Content-Length too, far larger, which the
+            # chunked coding overrides (RFC 9112 section 6.3).
             n = int(arg)
-            out = [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"]
+            lie = b"Content-Length: 100000000\r\n" if name == "chunked-lying" else b""
+            out = [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n" + lie + b"\r\n"]
             left = n
             while left > 0:
                 c = min(left, 1000)

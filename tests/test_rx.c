@@ -365,6 +365,44 @@ static void test_body_limit_and_presize(void **state)
   LINE(r, "\r\n");
   assert_int_equal(ah__rx_body(r, "abc", 3, &why), AH_ETOOLARGE);
   ah__rx_free(r);
+  /* Content-Encoding identity changes nothing. */
+  r = ah__rx_new(100, 4096, AH__FOLLOW_ALL);
+  LINE(r, "HTTP/1.1 200 OK\r\n");
+  LINE(r, "Content-Length: 101\r\n");
+  LINE(r, "Content-Encoding: identity\r\n");
+  LINE(r, "\r\n");
+  assert_int_equal(ah__rx_body(r, "abc", 3, &why), AH_ETOOLARGE);
+  ah__rx_free(r);
+}
+
+/* A length that is not the kept body's neither sizes nor refuses it:
+ * chunked overrides Content-Length (RFC 9112 section 6.3), and a coding
+ * libcurl decodes changes the length; the limit counts the bytes kept. */
+static void test_coded_body_not_sized_by_its_length(void **state)
+{
+  static const char *coding[] = {
+    "Transfer-Encoding: chunked\r\n", "transfer-encoding: gzip, chunked\r\n",
+    "Content-Encoding: gzip\r\n", "CONTENT-ENCODING: br\r\n",
+  };
+  const char *why = NULL;
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof coding / sizeof *coding; i++) {
+    struct ah__rx *r = ah__rx_new(100, 4096, AH__FOLLOW_ALL);
+    LINE(r, "HTTP/1.1 200 OK\r\n");
+    LINE(r, "Content-Length: 100000000\r\n");
+    assert_int_equal(LINE(r, coding[i]), AH_OK);
+    LINE(r, "\r\n");
+    assert_int_equal(ah__rx_body(r, "abc", 3, &why), AH_OK);
+    assert_true(r->body_cap < 1000); /* not 100,000,001 bytes */
+    assert_int_equal(r->body_mapped, 0);
+    assert_int_equal(ah__rx_body(r, "0123456789", 10, &why), AH_OK);
+    while (r->body_len + 10 <= 100)
+      assert_int_equal(ah__rx_body(r, "0123456789", 10, &why), AH_OK);
+    assert_int_equal(ah__rx_body(r, "0123456789", 10, &why), AH_ETOOLARGE);
+    ah__rx_free(r);
+  }
 }
 
 static void test_body_grows_geometrically(void **state)
@@ -459,6 +497,7 @@ int main(void)
     TU_TEST(test_header_count_limit),
     TU_TEST(test_redirect_location),
     TU_TEST(test_body_limit_and_presize),
+    TU_TEST(test_coded_body_not_sized_by_its_length),
     TU_TEST(test_body_grows_geometrically),
     TU_TEST(test_reset_reuses_small_buffers_only),
   };
