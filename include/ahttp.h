@@ -9,6 +9,9 @@
  *
  * Threading: a session and its futures are used from one thread at a
  * time. ah_session_wakeup() is the one call that is safe from any thread.
+ * Processes: a session belongs to the process that made it; after
+ * fork(2) the child neither uses nor frees its parent's sessions (they
+ * share the parent's epoll instance and connections) and makes its own.
  *
  * SPDX-License-Identifier: MIT
  */

@@ -24,13 +24,20 @@ static struct {
 } keep = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, { { NULL, 0 } } };
 
 /* A fork while another thread holds the lock would leave the child's
- * copy locked for ever: the lock is taken around fork(). */
+ * copy locked for ever: the lock is taken around fork(). A child has no
+ * session of its own yet (its parent's are not its to use: ahttp.h), so
+ * what it keeps goes back when its own last session ends. */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void fork_prepare(void) { pthread_mutex_lock(&keep.lock); }
-static void fork_after(void) { pthread_mutex_unlock(&keep.lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&keep.lock); }
+static void fork_child(void)
+{
+  keep.sessions = 0;
+  pthread_mutex_unlock(&keep.lock);
+}
 static void atfork_init(void)
 {
-  pthread_atfork(fork_prepare, fork_after, fork_after);
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 static void lock(void)
@@ -137,7 +144,10 @@ static int keep_put(char *p, size_t cap, int may_keep)
   lock();
   keep.used -= cap;
   room_now = room();
-  if (may_keep && keep.kept <= room_now && cap <= room_now - keep.kept)
+  /* A buffer under AH__BODY_MAP_MIN (a coded body that came out small)
+   * would serve no later body. */
+  if (may_keep && cap >= AH__BODY_MAP_MIN && keep.kept <= room_now &&
+      cap <= room_now - keep.kept)
     for (i = 0; i < AH__BODY_KEEP_SLOTS; i++)
       if (keep.slot[i].p == NULL) {
         keep.slot[i].p = p;
@@ -182,7 +192,7 @@ void ah__body_keep_release(void)
   int last;
 
   lock();
-  last = --keep.sessions == 0;
+  last = keep.sessions > 0 && --keep.sessions == 0;
   unlock();
   if (last)
     ah__body_keep_drain();

@@ -23,7 +23,9 @@
  * AH__BODY_KEEP_BYTES in AH__BODY_KEEP_SLOTS buffers. A body that did
  * not complete (a failed transfer, a redirect's) is unmapped, not kept.
  * Nothing is kept while no session is alive: the last session's end
- * unmaps the kept pages and forgets that most. */
+ * unmaps the kept pages, and the most starts again from what is in use
+ * then (bodies of futures not yet freed). A child after fork(2) starts
+ * with no session alive. */
 #ifndef AH_BODY_H
 #define AH_BODY_H
 

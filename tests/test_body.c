@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "body.h"
@@ -280,6 +281,57 @@ static void test_what_is_not_kept(void **state)
   assert_int_equal(kept_now(), 0);
   assert_int_equal(is_mapped(p, 4096), 0);
   check_keep(0);
+  /* A coded body that came out small: under AH__BODY_MAP_MIN its pages
+   * would serve no later body. */
+  ah__body_keep_hold();
+  assert_int_equal(ah__body_alloc(&p, &c, n, &mapped), 0);
+  assert_int_equal(ah__body_trim(&p, 100000, &c, &mapped), 0);
+  assert_int_equal(mapped, 1);
+  ah__body_free(p, c, 1);
+  assert_int_equal(kept_now(), 0);
+  assert_int_equal(is_mapped(p, 4096), 0);
+  ah__body_keep_release();
+}
+
+/* A child after fork(2) starts with no session alive: what it frees is
+ * not kept until it makes a session of its own, whose end drains its
+ * store; the parent's store is its own. */
+static void test_fork_child_keeps_for_its_own_sessions(void **state)
+{
+  size_t n = 1u << 20, c, c2;
+  char *p, *q;
+  int mapped, status;
+  pid_t pid;
+
+  (void)state;
+  ah__body_keep_hold();
+  assert_int_equal(ah__body_alloc(&p, &c, n, &mapped), 0);
+  ah__body_free(p, c, 1);
+  assert_int_equal(kept_now(), c);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int bad = 0;
+    if (ah__body_alloc(&q, &c2, n, &mapped) < 0 || q != p)
+      bad |= 1; /* the copy of the parent's kept pages serves it */
+    ah__body_free(q, c2, 1);
+    bad |= kept_now() != 0 ? 2 : 0; /* no session of its own: unmapped */
+    ah__body_keep_hold();
+    if (ah__body_alloc(&q, &c2, n, &mapped) < 0)
+      bad |= 4;
+    ah__body_free(q, c2, 1);
+    bad |= kept_now() != c2 ? 8 : 0;
+    ah__body_keep_release();
+    bad |= kept_now() != 0 ? 16 : 0;
+    _exit(bad);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(kept_now(), c);
+  assert_int_equal(is_mapped(p, 4096), 1);
+  ah__body_keep_release();
+  assert_int_equal(kept_now(), 0);
 }
 
 /* A response of 1 MiB with a Content-Length: its body in pages of its
@@ -335,6 +387,27 @@ static void test_chunked_body_through_a_transfer(void **state)
   ah_session_free(s);
 }
 
+/* Chunked with a Content-Length far over the body limit (64 MiB by
+ * default): the chunked coding overrides the length, as libcurl reads
+ * it, so the body is kept as it comes, not refused, nor mapped at the
+ * announced size. */
+static void test_chunked_length_ignored(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f = ah_session_fetch(s, tu_url("/chunked-lying/307200"), NULL);
+  size_t used, most, kept, len;
+
+  (void)state;
+  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  ah_response_body(ah_future_response(f), &len);
+  assert_int_equal(len, 307200);
+  ah__body_keep_stats(&used, &most, &kept);
+  assert_true(most < (4u << 20)); /* never 100 MB mapped */
+  ah_future_free(f);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -344,8 +417,10 @@ int main(void)
     TU_TEST(test_growing_body_takes_kept_pages),
     TU_TEST(test_kept_pages_bounded_by_the_most_in_use),
     TU_TEST(test_what_is_not_kept),
+    TU_TEST(test_fork_child_keeps_for_its_own_sessions),
     TU_TEST(test_session_end_gives_kept_pages_back),
     TU_TEST(test_chunked_body_through_a_transfer),
+    TU_TEST(test_chunked_length_ignored),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
