@@ -340,18 +340,12 @@ static void test_fork_child_keeps_for_its_own_sessions(void **state)
 static void test_session_end_gives_kept_pages_back(void **state)
 {
   ah_session *s = ah_session_new(NULL), *other = ah_session_new(NULL);
-  ah_future *f = ah_session_fetch(s, tu_url("/size/1048576"), NULL);
-  const ah_response *r;
-  const char *b;
-  size_t len;
+  ah_future *f;
+  const char *b = tu_fetch_ok(s, tu_url("/size/1048576"), NULL, &f);
 
   (void)state;
-  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
-  assert_int_equal(ah_future_error(f), AH_OK);
-  r = ah_future_response(f);
-  b = ah_response_body(r, &len);
-  assert_int_equal(len, 1048576);
-  assert_int_equal(r->body_mapped, 1);
+  assert_int_equal(ah_future_response(f)->body_len, 1048576);
+  assert_int_equal(ah_future_response(f)->body_mapped, 1);
   ah_future_free(f);
   assert_int_equal(is_mapped((void *)b, 4096), 1);
   ah_session_free(s);
@@ -367,16 +361,12 @@ static void test_session_end_gives_kept_pages_back(void **state)
 static void test_chunked_body_through_a_transfer(void **state)
 {
   ah_session *s = ah_session_new(NULL);
-  ah_future *f = ah_session_fetch(s, tu_url("/chunked/1048576"), NULL);
-  const ah_response *r;
-  const char *b;
-  size_t len, i;
+  ah_future *f;
+  const char *b = tu_fetch_ok(s, tu_url("/chunked/1048576"), NULL, &f);
+  const ah_response *r = ah_future_response(f);
+  size_t len = r->body_len, i;
 
   (void)state;
-  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
-  assert_int_equal(ah_future_error(f), AH_OK);
-  r = ah_future_response(f);
-  b = ah_response_body(r, &len);
   assert_int_equal(len, 1048576);
   for (i = 0; i < len && b[i] == 'c'; i++)
     ;
@@ -394,14 +384,12 @@ static void test_chunked_body_through_a_transfer(void **state)
 static void test_chunked_length_ignored(void **state)
 {
   ah_session *s = ah_session_new(NULL);
-  ah_future *f = ah_session_fetch(s, tu_url("/chunked-lying/307200"), NULL);
-  size_t used, most, kept, len;
+  ah_future *f;
+  size_t used, most, kept;
 
   (void)state;
-  assert_int_equal(ah_future_wait(f, 20000), AH_OK);
-  assert_int_equal(ah_future_error(f), AH_OK);
-  ah_response_body(ah_future_response(f), &len);
-  assert_int_equal(len, 307200);
+  tu_fetch_ok(s, tu_url("/chunked-lying/307200"), NULL, &f);
+  assert_int_equal(ah_future_response(f)->body_len, 307200);
   ah__body_keep_stats(&used, &most, &kept);
   assert_true(most < (4u << 20)); /* never 100 MB mapped */
   ah_future_free(f);
