@@ -243,6 +243,20 @@ int ah__body_alloc(char **p, size_t *cap, size_t n, int *mapped)
   return 0;
 }
 
+int ah__body_alloc_announced(char **p, size_t *cap, size_t n, int *mapped)
+{
+  char *np;
+
+  if (n >= AH__BODY_MAP_MIN && !ah__alloc_custom() &&
+      (np = keep_take(ah__body_pages(n), 2 * ah__body_pages(n), cap)) != NULL) {
+    *p = np;
+    *mapped = 1;
+    return 0;
+  }
+  return ah__body_alloc(p, cap, n < AH__BODY_MAP_MIN ? n : AH__BODY_MAP_MIN,
+                        mapped);
+}
+
 int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped)
 {
   char *np;

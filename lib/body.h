@@ -8,7 +8,8 @@
  * (with the caller's allocator, ah_set_allocator, it stays on the heap
  * and grows by realloc). A body with a Content-Length whose buffer (the
  * body and its NUL) is AH__BODY_MAP_MIN or more gets pages of its own
- * too.
+ * too: kept ones that hold it, or fresh ones for its first
+ * AH__BODY_MAP_MIN bytes that grow to its length as the bytes come.
  *
  * The pages of a completed large body, once its response is freed, are
  * kept mapped for the next large body, process-wide: a page the kernel
@@ -17,8 +18,7 @@
  * heap to glibc's trimming, which gives back the top of the heap
  * whenever several large bodies are freed together (docs/performance.md).
  * What is kept is bounded by what the program has shown it needs: the
- * mapped bytes of large bodies in use (a Content-Length counts as
- * announced until the body completes) and kept together never pass the
+ * mapped bytes of large bodies in use and kept together never pass the
  * most that were ever in use at once, and what is kept never passes
  * AH__BODY_KEEP_BYTES in AH__BODY_KEEP_SLOTS buffers. A body that did
  * not complete (a failed transfer, a redirect's) is unmapped, not kept.
@@ -38,6 +38,12 @@
 /* Allocate *p for n bytes, empty (*cap: its size, *mapped: in pages of
  * its own). 0, or -1 without memory. */
 int ah__body_alloc(char **p, size_t *cap, size_t n, int *mapped);
+/* For a body announced at n bytes (its Content-Length): kept pages
+ * that hold it, else a buffer for n bytes or for the first
+ * AH__BODY_MAP_MIN of them, whichever is less, which grows as the
+ * bytes come: a length announced and not sent maps nothing. 0, or -1
+ * without memory. */
+int ah__body_alloc_announced(char **p, size_t *cap, size_t n, int *mapped);
 /* Grow *p (len bytes used, *cap allocated, *mapped: in pages of its
  * own) to hold ncap bytes. 0, or -1 without memory (*p unchanged). */
 int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped);

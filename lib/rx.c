@@ -441,7 +441,8 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
 
   if (r->body_len == 0 && r->content_length >= 0 && !r->coded &&
       r->body_cap <= (uint64_t)r->content_length) {
-    /* Pre-size from Content-Length, and refuse early what cannot fit. */
+    /* Size from Content-Length (a large body: its first part, or kept
+     * pages that hold it all), and refuse early what cannot fit. */
     if ((uint64_t)r->content_length > r->max_body) {
       *why = "the response's Content-Length exceeds the body size limit";
       return AH_ETOOLARGE;
@@ -451,8 +452,8 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
     r->body = NULL;
     r->body_cap = 0;
     r->body_mapped = 0;
-    if (ah__body_alloc(&r->body, &r->body_cap,
-                       (size_t)r->content_length + 1, &mapped) < 0)
+    if (ah__body_alloc_announced(&r->body, &r->body_cap,
+                                 (size_t)r->content_length + 1, &mapped) < 0)
       goto nomem;
     r->body_mapped = mapped ? 1 : 0;
   }
@@ -466,6 +467,11 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
     size_t ncap = r->body_cap ? r->body_cap : 1024;
     while (ncap < need)
       ncap *= 2;
+    /* A length that is the body's: grown to it, not past it. */
+    if (r->content_length >= 0 && !r->coded &&
+        (uint64_t)r->content_length + 1 >= need &&
+        ncap > (uint64_t)r->content_length + 1)
+      ncap = (size_t)r->content_length + 1;
     if (ncap > r->max_body + 1)
       ncap = r->max_body + 1;
     if (ncap < need)

@@ -14,8 +14,12 @@
 #include <unistd.h>
 
 #include "body.h"
+#include "journey.h"
 #include "response.h"
+#include "rx.h"
 #include "testutil.h"
+
+#define LINE(r, s) ah__rx_header_line(r, s, strlen(s), &why)
 
 /* Append n bytes of a pattern that depends on the position. */
 static void append(char **p, size_t *len, size_t *cap, int *mapped, size_t n)
@@ -355,6 +359,60 @@ static void test_session_end_gives_kept_pages_back(void **state)
   check_keep(0);
 }
 
+/* A Content-Length announced and not sent maps nothing past what came:
+ * the most in use, which bounds what is kept, is not raised by it. A
+ * length that is sent grows the body to it, not past it; and a body
+ * kept from it serves the next body of that length whole. */
+static void test_announced_length_maps_what_comes(void **state)
+{
+  static char chunk[65536];
+  struct ah__rx *r;
+  const char *why = NULL;
+  size_t used, most, kept, n = 3u << 20;
+  char *p;
+
+  (void)state;
+  ah__body_keep_hold();
+  ah__body_keep_drain(); /* the most: what is in use now, nothing */
+  r = ah__rx_new(100u << 20, 4096, AH__FOLLOW_ALL);
+  memset(chunk, 'a', sizeof chunk);
+  assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "Content-Length: 60000000\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  assert_int_equal(ah__rx_body(r, chunk, 1000, &why), AH_OK);
+  assert_int_equal(r->body_mapped, 1);
+  assert_int_equal(r->body_cap, AH__BODY_MAP_MIN);
+  ah__rx_free(r); /* the server closed: the body did not complete */
+  ah__body_keep_stats(&used, &most, &kept);
+  assert_int_equal(used, 0);
+  assert_true(most <= AH__BODY_MAP_MIN);
+  assert_int_equal(kept, 0);
+  /* 3 MiB announced and sent: grown to pages(n + 1), no further. */
+  r = ah__rx_new(100u << 20, 4096, AH__FOLLOW_ALL);
+  assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "Content-Length: 3145728\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  while (r->body_len < n)
+    assert_int_equal(ah__rx_body(r, chunk, sizeof chunk, &why), AH_OK);
+  assert_int_equal(r->body_cap, ah__body_pages(n + 1));
+  p = r->body;
+  ah__body_free(r->body, r->body_cap, 1); /* as its response's free */
+  r->body = NULL;
+  r->body_cap = 0;
+  r->body_mapped = 0;
+  assert_int_equal(kept_now(), ah__body_pages(n + 1));
+  ah__rx_reset(r, 100u << 20, 4096, AH__FOLLOW_ALL);
+  assert_int_equal(LINE(r, "HTTP/1.1 200 OK\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "Content-Length: 3145728\r\n"), AH_OK);
+  assert_int_equal(LINE(r, "\r\n"), AH_OK);
+  assert_int_equal(ah__rx_body(r, chunk, 1000, &why), AH_OK);
+  assert_ptr_equal(r->body, p); /* the kept pages, whole */
+  assert_int_equal(r->body_cap, ah__body_pages(n + 1));
+  ah__rx_free(r);
+  check_keep(0);
+  ah__body_keep_release();
+}
+
 /* A chunked response of 1 MiB (no Content-Length): kept whole, in pages
  * of its own, and freed with its future (the descriptor and leak checks
  * of every test, and the sanitizer and valgrind legs). */
@@ -405,6 +463,7 @@ int main(void)
     TU_TEST(test_growing_body_takes_kept_pages),
     TU_TEST(test_kept_pages_bounded_by_the_most_in_use),
     TU_TEST(test_what_is_not_kept),
+    TU_TEST(test_announced_length_maps_what_comes),
     TU_TEST(test_fork_child_keeps_for_its_own_sessions),
     TU_TEST(test_session_end_gives_kept_pages_back),
     TU_TEST(test_chunked_body_through_a_transfer),
