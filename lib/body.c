@@ -111,9 +111,9 @@ static void keep_use(ptrdiff_t n)
   unmap_all(out, k);
 }
 
-/* The smallest kept buffer of want to most bytes, taken into use; or
+/* The smallest kept buffer of want to largest bytes, taken into use; or
  * NULL. */
-static char *keep_take(size_t want, size_t most, size_t *cap)
+static char *keep_take(size_t want, size_t largest, size_t *cap)
 {
   char *p = NULL;
   int i, best = -1;
@@ -121,7 +121,7 @@ static char *keep_take(size_t want, size_t most, size_t *cap)
   lock();
   for (i = 0; i < AH__BODY_KEEP_SLOTS; i++)
     if (keep.slot[i].p != NULL && keep.slot[i].cap >= want &&
-        keep.slot[i].cap <= most &&
+        keep.slot[i].cap <= largest &&
         (best < 0 || keep.slot[i].cap < keep.slot[best].cap))
       best = i;
   if (best >= 0) {
@@ -207,12 +207,12 @@ void ah__body_keep_stats(size_t *used, size_t *most, size_t *kept)
   unlock();
 }
 
-/* Pages of their own for at least n bytes: kept ones of up to most
+/* Pages of their own for at least n bytes: kept ones of up to largest
  * bytes, else fresh. NULL when none can be had. */
-static char *map(size_t n, size_t most, size_t *cap)
+static char *map(size_t n, size_t largest, size_t *cap)
 {
   size_t want = ah__body_pages(n);
-  char *p = keep_take(want, most, cap);
+  char *p = keep_take(want, largest, cap);
 
   if (p != NULL)
     return p;
@@ -247,14 +247,15 @@ int ah__body_alloc_announced(char **p, size_t *cap, size_t n, int *mapped)
 {
   char *np;
 
-  if (n >= AH__BODY_MAP_MIN && !ah__alloc_custom() &&
-      (np = keep_take(ah__body_pages(n), 2 * ah__body_pages(n), cap)) != NULL) {
+  /* On the heap (small, or the caller's allocator): once, at its size. */
+  if (n < AH__BODY_MAP_MIN || ah__alloc_custom())
+    return ah__body_alloc(p, cap, n, mapped);
+  if ((np = keep_take(ah__body_pages(n), 2 * ah__body_pages(n), cap)) != NULL) {
     *p = np;
     *mapped = 1;
     return 0;
   }
-  return ah__body_alloc(p, cap, n < AH__BODY_MAP_MIN ? n : AH__BODY_MAP_MIN,
-                        mapped);
+  return ah__body_alloc(p, cap, AH__BODY_MAP_MIN, mapped);
 }
 
 int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped)
