@@ -221,13 +221,14 @@ void ah__reactor_forget(struct ah__reactor *r, int fd)
 }
 
 /* Mirror the deadline into the timerfd when it is earlier than what the
- * timerfd holds. A later deadline leaves the timerfd early: it then fires
- * for nothing, which is harmless, and costs no syscall now. */
+ * timerfd holds, once the epoll fd is exposed. A later deadline leaves
+ * the timerfd early: it then fires for nothing, which is harmless, and
+ * costs no syscall now. */
 static void sync_timerfd(struct ah__reactor *r)
 {
   struct itimerspec its;
 
-  if (r->deadline >= r->armed)
+  if (!r->exposed || r->deadline >= r->armed)
     return;
   memset(&its, 0, sizeof its);
   its.it_value.tv_sec = r->deadline / 1000000000;
@@ -236,6 +237,15 @@ static void sync_timerfd(struct ah__reactor *r)
     its.it_value.tv_nsec = 1; /* zero would disarm */
   if (timerfd_settime(r->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
     r->armed = r->deadline;
+}
+
+void ah__reactor_expose(struct ah__reactor *r)
+{
+  if (r->exposed)
+    return;
+  r->exposed = 1;
+  if (!r->running)
+    sync_timerfd(r); /* inside a run, its end does it */
 }
 
 int ah__reactor_timer(struct ah__reactor *r, ah__timer_cb cb, void *arg)

@@ -37,6 +37,8 @@ struct ah__reactor {
   int ntimers;
   int64_t deadline;  /* the earliest timer (monotonic ns), or AH__NO_DEADLINE */
   int64_t armed;     /* what the timerfd holds, AH__NO_DEADLINE if disarmed */
+  int exposed;       /* the epoll fd was handed out: the timerfd mirrors
+                        the deadline (ah__reactor_expose) */
   int running;       /* inside ah__reactor_run: the timerfd can wait */
   unsigned long nctl; /* epoll_ctl calls made, for tests */
   unsigned long nack; /* reads acknowledged at once (ack_reads), for tests */
@@ -90,9 +92,18 @@ void ah__reactor_forget(struct ah__reactor *r, int fd);
 void ah__reactor_set_deadline(struct ah__reactor *r, int64_t deadline);
 /* Another timer: its id (>= 1), or -1 when full. */
 int ah__reactor_timer(struct ah__reactor *r, ah__timer_cb cb, void *arg);
-/* Set timer id to fire at deadline (AH__NO_DEADLINE to stop). Every timer
- * lives in the one timerfd, which holds the earliest. */
+/* Set timer id to fire at deadline (AH__NO_DEADLINE to stop). The
+ * earliest bounds each ah__reactor_run; once the epoll fd is exposed, the
+ * one timerfd holds it too. */
 void ah__reactor_set_timer(struct ah__reactor *r, int id, int64_t deadline);
+
+/* The epoll fd is about to be polled by someone else than
+ * ah__reactor_run (a host loop, a wait across sessions): from now on it
+ * is readable when a timer is due, through the timerfd. Until then the
+ * timerfd is never armed: a run's epoll_wait is bounded by the earliest
+ * timer, and arming the timerfd costs a system call, and the timer
+ * interrupt it programs, each time the earliest deadline moves. */
+void ah__reactor_expose(struct ah__reactor *r);
 
 /* Wait up to timeout_ms (-1: forever, bounded by the timer) and dispatch.
  * Returns 1 when the wake-up fd fired, 0 otherwise, -errno on error. */

@@ -158,9 +158,19 @@ static void session_release(ah_session *s)
     destroy(s);
 }
 
+/* The epoll fd handed out: a host loop, or a wait across sessions, polls
+ * it, and needs the timerfd armed in it (ah__reactor_expose). The
+ * session is the caller's, made mutable by ah_session_new: const in the
+ * signature says the call changes nothing the caller can see. */
+static int exposed_fd(const ah_session *s)
+{
+  ah__reactor_expose((struct ah__reactor *)&s->reactor);
+  return s->reactor.epfd;
+}
+
 static int session_poll_fd(const ah_session *s)
 {
-  return s->aq.closing ? -1 : s->reactor.epfd;
+  return s->aq.closing ? -1 : exposed_fd(s);
 }
 
 static int session_mark(ah_session *s, unsigned long mark)
@@ -348,7 +358,7 @@ int ah_session_run(ah_session *s, long timeout_ms)
 
 int ah_session_fd(const ah_session *s)
 {
-  return s ? s->reactor.epfd : AH_EINVAL;
+  return s ? exposed_fd(s) : AH_EINVAL;
 }
 
 int ah_session_wakeup(ah_session *s)

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -416,6 +417,7 @@ static void test_two_timers(void **state)
   while (ah__reactor_timer(&r, on_never, NULL) != -1)
     ;
   assert_int_equal(r.ntimers, AH__REACTOR_TIMERS); /* full */
+  ah__reactor_expose(&r); /* polled below */
   t0 = ah__now_ns();
   ah__reactor_set_deadline(&r, t0 + 500 * 1000000LL);
   ah__reactor_set_timer(&r, t2, t0 + 30 * 1000000LL);
@@ -435,7 +437,8 @@ static void test_two_timers(void **state)
   ah__reactor_close(&r);
 }
 
-/* The epoll fd alone tells a host loop when the timer is due. */
+/* The epoll fd alone tells a host loop when the timer is due, once it is
+ * exposed; a deadline set before that is armed by the exposure. */
 static void test_timer_wakes_host_loop(void **state)
 {
   struct ah__reactor r;
@@ -446,12 +449,65 @@ static void test_timer_wakes_host_loop(void **state)
   (void)state;
   setup(&r, &s, &id);
   ah__reactor_set_deadline(&r, ah__now_ns() + 40 * 1000000);
+  ah__reactor_expose(&r);
   p.fd = r.epfd;
   p.events = POLLIN;
   assert_int_equal(poll(&p, 1, 0), 0);     /* not yet */
   assert_int_equal(poll(&p, 1, 5000), 1);  /* the timerfd fired */
   ah__reactor_run(&r, 0);
   assert_int_equal(s.timer_calls, 1);
+  /* Exposed for good: a deadline set later is armed too. */
+  ah__reactor_set_deadline(&r, ah__now_ns() + 20 * 1000000);
+  assert_int_equal(poll(&p, 1, 5000), 1);
+  ah__reactor_run(&r, 0);
+  assert_int_equal(s.timer_calls, 2);
+  ah__reactor_close(&r);
+}
+
+/* What the timerfd holds: 1 when armed, 0 when not (its fdinfo). */
+static int timerfd_armed(int fd)
+{
+  char path[64], line[128];
+  long sec = -1, nsec = -1;
+  FILE *fp;
+
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  fp = fopen(path, "r");
+  assert_non_null(fp);
+  while (fgets(line, sizeof line, fp) != NULL)
+    if (sscanf(line, "it_value: (%ld, %ld)", &sec, &nsec) == 2)
+      break;
+  fclose(fp);
+  assert_true(sec >= 0 && nsec >= 0);
+  return sec != 0 || nsec != 0;
+}
+
+/* Until the epoll fd is exposed nobody but ah__reactor_run polls it, and
+ * its epoll_wait is bounded by the earliest timer: the timerfd is never
+ * armed (a system call and a timer interrupt each time the deadline
+ * moves), and the timers still fire on time. */
+static void test_timer_unexposed_not_armed(void **state)
+{
+  struct ah__reactor r;
+  struct seen s;
+  int id;
+  int64_t t0;
+
+  (void)state;
+  setup(&r, &s, &id);
+  t0 = ah__now_ns();
+  ah__reactor_set_deadline(&r, t0 + 30 * 1000000);
+  assert_int_equal(timerfd_armed(r.timerfd), 0);
+  while (s.timer_calls == 0 && ah__now_ns() - t0 < 5000000000LL)
+    ah__reactor_run(&r, 5000);
+  assert_int_equal(s.timer_calls, 1);
+  assert_true(ah__now_ns() - t0 >= 30 * 1000000);
+  assert_true(ah__now_ns() - t0 < 2000000000LL); /* not the run's 5 s */
+  ah__reactor_set_deadline(&r, ah__now_ns() + 60 * 1000000000LL);
+  ah__reactor_run(&r, 0);
+  assert_int_equal(timerfd_armed(r.timerfd), 0);
+  ah__reactor_expose(&r); /* armed at once with the pending deadline */
+  assert_int_equal(timerfd_armed(r.timerfd), 1);
   ah__reactor_close(&r);
 }
 
@@ -490,6 +546,7 @@ int main(void)
     TU_TEST(test_ack_reads),
     TU_TEST(test_timer),
     TU_TEST(test_timer_wakes_host_loop),
+    TU_TEST(test_timer_unexposed_not_armed),
     TU_TEST(test_two_timers),
     TU_TEST(test_wakeup),
   };

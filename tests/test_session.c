@@ -424,6 +424,36 @@ static void test_gather_two_sessions(void **state)
   ah_session_free(b);
 }
 
+/* Across sessions the wait polls their epoll descriptors, and a timer is
+ * all that ends these requests (the server answers after 5 s): the
+ * descriptors must wake the poll when it is due. */
+static void test_gather_two_sessions_timers(void **state)
+{
+  ah_session *a = new_session(), *b = new_session();
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *fs[2];
+  struct timespec t0, t1;
+  double took;
+
+  (void)state;
+  assert_int_equal(ah_request_opts_set_timeout(o, 100), AH_OK);
+  fs[0] = ah_session_fetch(a, tu_url("/delay/5000"), o);
+  assert_int_equal(ah_request_opts_set_timeout(o, 150), AH_OK);
+  fs[1] = ah_session_fetch(b, tu_url("/delay/5000"), o);
+  ah_request_opts_free(o);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  assert_int_equal(ah_gather(fs, 2, 20000), AH_OK);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  took = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  assert_int_equal(ah_future_error(fs[0]), AH_ETIMEDOUT);
+  assert_int_equal(ah_future_error(fs[1]), AH_ETIMEDOUT);
+  assert_true(took < 3.0); /* not the server's 5 s */
+  ah_future_free(fs[0]);
+  ah_future_free(fs[1]);
+  ah_session_free(a);
+  ah_session_free(b);
+}
+
 static void free_the_session(ah_future *f, void *ud)
 {
   (void)f;
@@ -736,6 +766,7 @@ int main(void)
     TU_TEST(test_host_loop_fd),
     TU_TEST(test_wakeup_from_thread),
     TU_TEST(test_gather_two_sessions),
+    TU_TEST(test_gather_two_sessions_timers),
     TU_TEST(test_gather_two_sessions_one_freed),
     TU_TEST(test_descriptors_close_on_exec),
     TU_TEST(test_session_default_headers),
