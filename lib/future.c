@@ -219,8 +219,12 @@ static int run_owners(const struct ah__future_ops *ops, void **ss, size_t nss,
       return 0;
   }
   for (i = 0; i < nss; i++) {
-    pfd[i].fd = ops->poll_fd(ss[i]); /* -1, skipped: being freed */
+    int64_t due;
+    long left;
+    pfd[i].fd = ops->poll_fd(ss[i], &due); /* -1, skipped: being freed */
     pfd[i].events = POLLIN;
+    if (pfd[i].fd >= 0 && (left = ms_left(due)) >= 0 && (ms < 0 || left < ms))
+      ms = left;
   }
   if (poll(pfd, nss, ms > 2147483647L ? -1 : (int)ms) < 0)
     return 0; /* EINTR: loop again */

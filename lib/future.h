@@ -8,6 +8,7 @@
 #define AH_FUTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ahttp.h"
 
@@ -37,8 +38,9 @@ struct ah__future_ops {
    * ah_session_wakeup, 0, or a negative AH_E* code. */
   int (*run)(void *owner, long timeout_ms);
   /* The descriptor a wait on several owners polls, -1: none (the owner
-   * is being freed). */
-  int (*poll_fd)(const void *owner);
+   * is being freed); *due: when the owner's earliest timer is due (it
+   * bounds the poll: the descriptor wakes for sockets, not timers). */
+  int (*poll_fd)(const void *owner, int64_t *due);
   /* 1 the first time owner is seen with this mark (distinct owners). */
   int (*mark)(void *owner, unsigned long mark);
   /* Keep the owner allocated across a run, whose callbacks may free it. */

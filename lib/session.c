@@ -158,19 +158,13 @@ static void session_release(ah_session *s)
     destroy(s);
 }
 
-/* The epoll fd handed out: a host loop, or a wait across sessions, polls
- * it, and needs the timerfd armed in it (ah__reactor_expose). The
- * session is the caller's, made mutable by ah_session_new: const in the
- * signature says the call changes nothing the caller can see. */
-static int exposed_fd(const ah_session *s)
+/* For a wait across sessions: their epoll fds, polled together, each
+ * poll bounded by the earliest of their timers (their timerfds are not
+ * armed unless ah_session_fd handed the fd out). */
+static int session_poll_fd(const ah_session *s, int64_t *due)
 {
-  ah__reactor_expose((struct ah__reactor *)&s->reactor);
-  return s->reactor.epfd;
-}
-
-static int session_poll_fd(const ah_session *s)
-{
-  return s->aq.closing ? -1 : exposed_fd(s);
+  *due = s->reactor.deadline;
+  return s->aq.closing ? -1 : s->reactor.epfd;
 }
 
 static int session_mark(ah_session *s, unsigned long mark)
@@ -217,9 +211,9 @@ static int future_run(void *s, long timeout_ms)
   return ah__session_run(s, timeout_ms);
 }
 
-static int future_poll_fd(const void *s)
+static int future_poll_fd(const void *s, int64_t *due)
 {
-  return session_poll_fd(s);
+  return session_poll_fd(s, due);
 }
 
 static int future_mark(void *s, unsigned long mark)
@@ -356,9 +350,16 @@ int ah_session_run(ah_session *s, long timeout_ms)
   return r == 1 ? AH_EINTR : r;
 }
 
+/* Handed out: a host loop polls it, and needs the timerfd armed in it
+ * (ah__reactor_expose). The session is the caller's, made mutable by
+ * ah_session_new: const in the signature says the call changes nothing
+ * the caller can see. */
 int ah_session_fd(const ah_session *s)
 {
-  return s ? exposed_fd(s) : AH_EINVAL;
+  if (s == NULL)
+    return AH_EINVAL;
+  ah__reactor_expose((struct ah__reactor *)&s->reactor);
+  return s->reactor.epfd;
 }
 
 int ah_session_wakeup(ah_session *s)
