@@ -258,7 +258,8 @@ int ah__body_alloc_announced(char **p, size_t *cap, size_t n, int *mapped)
   return ah__body_alloc(p, cap, AH__BODY_MAP_MIN, mapped);
 }
 
-int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped)
+int ah__body_grow(char **p, size_t len, size_t need, size_t *cap, size_t ncap,
+                  int *mapped)
 {
   char *np;
 
@@ -273,7 +274,7 @@ int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped)
   }
   /* The one move of what came so far (under AH__BODY_MAP_MIN), into
    * pages that may be kept ones of any size: the body is growing. */
-  if (ncap >= AH__BODY_MAP_MIN && !ah__alloc_custom() &&
+  if (need >= AH__BODY_MAP_MIN && !ah__alloc_custom() &&
       (np = map(ncap, (size_t)-1, cap)) != NULL) {
     if (len)
       memcpy(np, *p, len);

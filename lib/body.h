@@ -1,8 +1,9 @@
 /* body.h - the buffer a kept response body grows in.
  *
  * A body with a Content-Length is allocated once at its size. One
- * without grows; on the heap while small, and past AH__BODY_MAP_MIN in
- * pages of its own that grow with mremap(2), which moves page tables,
+ * without grows; on the heap while small, and from the write that takes
+ * it (with its NUL) to AH__BODY_MAP_MIN on, in pages of its own that
+ * grow with mremap(2), which moves page tables,
  * not bytes: each body byte is copied once, from libcurl's buffer, and
  * a large body of unknown length is never copied again as it grows
  * (with the caller's allocator, ah_set_allocator, it stays on the heap
@@ -33,8 +34,8 @@
 
 /* From 64 KiB: W2's bodies. On the heap, a window of them freed one by
  * one in callbacks had glibc trim the top of its heap and fault it in
- * again, 1.6 to 2.6 faults a request on libcurl 8.21 (docs/performance.md,
- * *Then: 64 KiB bodies in kept pages*). */
+ * again: 1.6 to 2.6 faults a request on libcurl 8.21 on one VM (0.18 on
+ * another; docs/performance.md, *Then: 64 KiB bodies in kept pages*). */
 #define AH__BODY_MAP_MIN (64 * 1024)
 #define AH__BODY_KEEP_SLOTS 64
 #define AH__BODY_KEEP_BYTES ((size_t)64 << 20)
@@ -49,8 +50,13 @@ int ah__body_alloc(char **p, size_t *cap, size_t n, int *mapped);
  * without memory. */
 int ah__body_alloc_announced(char **p, size_t *cap, size_t n, int *mapped);
 /* Grow *p (len bytes used, *cap allocated, *mapped: in pages of its
- * own) to hold ncap bytes. 0, or -1 without memory (*p unchanged). */
-int ah__body_grow(char **p, size_t len, size_t *cap, size_t ncap, int *mapped);
+ * own) to hold ncap bytes, need of them now (len, what comes, the NUL).
+ * It moves into pages of its own once need reaches AH__BODY_MAP_MIN, not
+ * when ncap does: a body that ends under it would not be kept, and its
+ * pages would be mapped and unmapped for nothing. 0, or -1 without
+ * memory (*p unchanged). */
+int ah__body_grow(char **p, size_t len, size_t need, size_t *cap, size_t ncap,
+                  int *mapped);
 /* Give back what growth left beyond len + 1 bytes; *cap follows. A
  * mapped buffer is then exactly ah__body_pages(len + 1) bytes: if the
  * kernel cannot shrink it, the body moves to the heap (*mapped 0).

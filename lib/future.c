@@ -1,6 +1,7 @@
 /* future.c - future lifecycle, on_done, and the waits. */
 #include "future.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 
@@ -226,7 +227,9 @@ static int run_owners(const struct ah__future_ops *ops, void **ss, size_t nss,
     if (pfd[i].fd >= 0 && (left = ms_left(due)) >= 0 && (ms < 0 || left < ms))
       ms = left;
   }
-  if (poll(pfd, nss, ms > 2147483647L ? -1 : (int)ms) < 0)
+  /* A deadline past INT_MAX ms is waited for in steps: -1 would be
+   * forever, and the deadline's timer then never runs. */
+  if (poll(pfd, nss, ms > INT_MAX ? INT_MAX : (int)ms) < 0)
     return 0; /* EINTR: loop again */
   return 0;
 }

@@ -97,11 +97,11 @@ int ah__reactor_timer(struct ah__reactor *r, ah__timer_cb cb, void *arg);
  * one timerfd holds it too. */
 void ah__reactor_set_timer(struct ah__reactor *r, int id, int64_t deadline);
 
-/* The epoll fd is about to be polled by someone else than
- * ah__reactor_run (a host loop, a wait across sessions): from now on it
- * is readable when a timer is due, through the timerfd. Until then the
- * timerfd is never armed: a run's epoll_wait is bounded by the earliest
- * timer, and arming the timerfd costs a system call, and the timer
+/* The epoll fd is about to be polled by a host loop (ah_session_fd):
+ * from now on it is readable when a timer is due, through the timerfd.
+ * Until then the timerfd is never armed: a run's epoll_wait is bounded
+ * by the earliest timer (and a wait across sessions bounds its poll by
+ * theirs), and arming the timerfd costs a system call, and the timer
  * interrupt it programs, each time the earliest deadline moves. */
 void ah__reactor_expose(struct ah__reactor *r);
 

@@ -477,7 +477,7 @@ int ah__rx_body(struct ah__rx *r, const char *data, size_t len,
     if (ncap < need)
       ncap = need;
     int mapped = r->body_mapped;
-    if (ah__body_grow(&r->body, r->body_len, &r->body_cap, ncap, &mapped) < 0)
+    if (ah__body_grow(&r->body, r->body_len, need, &r->body_cap, ncap, &mapped) < 0)
       goto nomem;
     r->body_mapped = mapped ? 1 : 0;
   }

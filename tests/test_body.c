@@ -29,7 +29,7 @@ static void append(char **p, size_t *len, size_t *cap, int *mapped, size_t n)
   while (ncap < *len + n + 1)
     ncap *= 2;
   if (ncap > *cap)
-    assert_int_equal(ah__body_grow(p, *len, cap, ncap, mapped), 0);
+    assert_int_equal(ah__body_grow(p, *len, *len + n + 1, cap, ncap, mapped), 0);
   for (i = 0; i < n; i++)
     (*p)[*len + i] = (char)((*len + i) * 7 % 251);
   *len += n;
@@ -102,8 +102,11 @@ static void test_large_body_grows_in_its_own_pages(void **state)
   while (len < 8u << 20) {
     append(&p, &len, &cap, &mapped, 16000);
     if (mapped && first == NULL) {
-      first = p; /* the one move: heap to pages */
-      assert_true(len < AH__BODY_MAP_MIN);
+      /* The one move, heap to pages: at the append whose bytes (and
+       * NUL) reach AH__BODY_MAP_MIN, not before (it could end under) */
+      first = p;
+      assert_true(len + 1 >= AH__BODY_MAP_MIN);
+      assert_true(len - 16000 + 1 < AH__BODY_MAP_MIN);
     }
   }
   assert_int_equal(mapped, 1);
@@ -362,6 +365,36 @@ static void test_64k_body_in_kept_pages(void **state)
   check_keep(0);
 }
 
+/* The lower edge: bodies that end under AH__BODY_MAP_MIN stay on the
+ * heap, with a Content-Length or growing (chunked, or decoded), and do
+ * not take the kept pages of a larger one. A growing body used to move
+ * into pages once its next buffer reached the threshold, to be trimmed
+ * under it and unmapped: 10 faults a request for 40 KB chunked bodies. */
+static void test_bodies_under_the_threshold_stay_on_the_heap(void **state)
+{
+  static const char *paths[] = {"/size/60000", "/chunked/40000", "/gzip/40000",
+                                "/chunked/65534"};
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f;
+  size_t i, kept;
+
+  (void)state;
+  assert_true(60000 + 1 < AH__BODY_MAP_MIN && 65534 + 1 < AH__BODY_MAP_MIN);
+  assert_true(40000 > AH__BODY_MAP_MIN / 2); /* its last buffer doubles to it */
+  tu_fetch_ok(s, tu_url("/size/65536"), NULL, &f);
+  ah_future_free(f);
+  kept = kept_now();
+  assert_true(kept > 0);
+  for (i = 0; i < sizeof paths / sizeof *paths; i++) {
+    tu_fetch_ok(s, tu_url(paths[i]), NULL, &f);
+    assert_int_equal(ah_future_response(f)->body_mapped, 0);
+    assert_int_equal(kept_now(), kept); /* the kept pages still there */
+    ah_future_free(f);
+  }
+  ah_session_free(s);
+  check_keep(0);
+}
+
 /* A response of 1 MiB with a Content-Length: its body in pages of its
  * own, kept when the future is freed, through the end of one session
  * of two, and given back by the last one's end. */
@@ -490,6 +523,7 @@ int main(void)
     TU_TEST(test_announced_length_maps_what_comes),
     TU_TEST(test_fork_child_keeps_for_its_own_sessions),
     TU_TEST(test_64k_body_in_kept_pages),
+    TU_TEST(test_bodies_under_the_threshold_stay_on_the_heap),
     TU_TEST(test_session_end_gives_kept_pages_back),
     TU_TEST(test_chunked_body_through_a_transfer),
     TU_TEST(test_chunked_length_ignored),
