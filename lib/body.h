@@ -35,7 +35,8 @@
 /* From 64 KiB: W2's bodies. On the heap, a window of them freed one by
  * one in callbacks had glibc trim the top of its heap and fault it in
  * again: 1.6 to 2.6 faults a request on libcurl 8.21 on one VM (0.18 on
- * another; docs/performance.md, *Then: 64 KiB bodies in kept pages*). */
+ * another; docs/performance.md, *Then: the timerfd armed only for a host
+ * loop, and 64 KiB bodies in kept pages*). */
 #define AH__BODY_MAP_MIN (64 * 1024)
 #define AH__BODY_KEEP_SLOTS 64
 #define AH__BODY_KEEP_BYTES ((size_t)64 << 20)
