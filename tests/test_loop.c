@@ -126,6 +126,25 @@ static void test_cancel_free_and_outlive(void **state)
     ah_session_free(s);
     ah_loop_free(l2);
   }
+  /* Nor two loops' futures (ah_gather(3)): refused, both still pending,
+   * and each waited for on its own after. */
+  {
+    ah_loop *l2 = ah_loop_new(NULL), *l3 = ah_loop_new(NULL);
+    ah_future *two[2];
+    two[0] = ah_loop_fetch(l2, tu_url("/delay/1000"), NULL, NULL, NULL);
+    two[1] = ah_loop_fetch(l3, tu_url("/delay/1000"), NULL, NULL, NULL);
+    assert_int_equal(ah_gather(two, 2, 5000), AH_EINVAL);
+    assert_false(ah_future_done(two[0]));
+    assert_false(ah_future_done(two[1]));
+    assert_int_equal(ah_gather(&two[0], 1, 10000), AH_OK);
+    assert_int_equal(ah_gather(&two[1], 1, 10000), AH_OK);
+    assert_int_equal(ah_future_error(two[0]), AH_OK);
+    assert_int_equal(ah_future_error(two[1]), AH_OK);
+    ah_future_free(two[0]);
+    ah_future_free(two[1]);
+    ah_loop_free(l2);
+    ah_loop_free(l3);
+  }
 }
 
 /* The callback reads the outcome it announces, as a session future's
