@@ -152,26 +152,34 @@ static size_t header_name_len(const char *line)
   return strcspn(line, ":;");
 }
 
+/* line is a header line of the name that line2 begins with. */
+static int same_name(const char *line, const char *line2)
+{
+  size_t n = header_name_len(line2);
+
+  return header_name_len(line) == n && strncasecmp(line, line2, n) == 0;
+}
+
 static int has_header(const struct curl_slist *l, const char *line)
 {
-  size_t n = header_name_len(line);
-
   for (; l; l = l->next)
-    if (header_name_len(l->data) == n && strncasecmp(l->data, line, n) == 0)
+    if (same_name(l->data, line))
       return 1;
   return 0;
 }
 
 /* The session's lines a request did not name itself, then the request's:
- * a request's header replaces the session's of the same name. */
+ * a request's header replaces the session's of the same name, and so do
+ * its credentials (own_auth) the session's Authorization. */
 static struct curl_slist *merge_headers(const struct curl_slist *session,
-                                        const struct curl_slist *request)
+                                        const struct curl_slist *request,
+                                        int own_auth)
 {
   struct curl_slist *l = NULL, *n;
   const struct curl_slist *h;
 
   for (h = session; h; h = h->next) {
-    if (has_header(request, h->data))
+    if (has_header(request, h->data) || (own_auth && same_name(h->data, "Authorization")))
       continue;
     if ((n = curl_slist_append(l, h->data)) == NULL)
       goto nomem;
@@ -617,7 +625,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
   const struct ah__journey *j = q->j;
   CURLcode rc = CURLE_OK;
   long redirects = d->max_redirects, total = ah__request_total_ms(q, d);
-  int err, need;
+  int err, need, own_auth;
   unsigned follow = AH__FOLLOW_ALL;
 
   slot->q = q;
@@ -690,9 +698,14 @@ int ah__request_setup(struct ah__request *q, const char **why)
     if (j == NULL || !j->get)
       follow = ah__journey_follows(sp->method, ah__reqspec_has_body(sp),
                                    sp->reader == NULL || sp->rewind != NULL);
-    if (sp->headers != NULL || need != 0) {
+    /* The request's credentials are what it asked to send: a session's
+     * default Authorization line would have libcurl send that instead
+     * (a custom header wins over its own) and answer no challenge. */
+    own_auth = (sp->user != NULL || sp->bearer != NULL) &&
+               has_header(d->headers, "Authorization");
+    if (sp->headers != NULL || need != 0 || own_auth) {
       slot->dirty |= DIRTY_HEADERS;
-      if ((slot->merged = merge_headers(d->headers, sp->headers)) == NULL ||
+      if ((slot->merged = merge_headers(d->headers, sp->headers, own_auth)) == NULL ||
           add_body_defaults(&slot->merged, need) != AH_OK)
         return AH_ENOMEM;
       SET(CURLOPT_HTTPHEADER, slot->merged);

@@ -356,6 +356,59 @@ static void test_digest_auth(void **state)
   ah_session_free(s);
 }
 
+/* A request's credentials replace a session's default Authorization
+ * line (ah_session_opts_add_header: a request's own header of the same
+ * name is sent instead; its credentials are its Authorization). A
+ * request without credentials still sends the session's line. */
+static void test_request_credentials_replace_session_authorization(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_request_opts *bearer = ah_request_opts_new(), *basic = ah_request_opts_new();
+  ah_request_opts *digest = ah_request_opts_new(), *own = ah_request_opts_new();
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_session_opts_add_header(so, "authorization", "Bearer SESSION"), AH_OK);
+  ah_session_opts_add_header(so, "X-Kept", "yes");
+  s = ah_session_new(so);
+  ah_request_opts_set_bearer_token(bearer, "tok.en");
+  ah_request_opts_set_basic_auth(basic, "user", "pa:ss");
+  ah_request_opts_set_digest_auth(digest, "ann", "s3cret");
+  ah_request_opts_set_bearer_token(own, "tok.en");
+  ah_request_opts_add_header(own, "Authorization", "Custom mine");
+  b = tu_fetch_ok(s, tu_url("/echo"), bearer, &f);
+  assert_non_null(strstr(b, "header Authorization: Bearer tok.en\n"));
+  assert_null(strstr(b, "SESSION"));
+  assert_non_null(strstr(b, "header X-Kept: yes\n"));
+  ah_future_free(f);
+  b = tu_fetch_ok(s, tu_url("/echo"), basic, &f);
+  assert_non_null(strstr(b, "header Authorization: Basic dXNlcjpwYTpzcw==\n"));
+  assert_null(strstr(b, "SESSION"));
+  ah_future_free(f);
+  /* Digest answers the challenge, which the session's line would not. */
+  assert_string_equal(tu_fetch_ok(s, tu_url("/digest/ann/s3cret"), digest, &f),
+                      "digest ok ann");
+  ah_future_free(f);
+  /* A header the request names itself is what goes (libcurl sends a
+   * caller's Authorization line instead of its own). */
+  b = tu_fetch_ok(s, tu_url("/echo"), own, &f);
+  assert_non_null(strstr(b, "header Authorization: Custom mine\n"));
+  assert_null(strstr(b, "SESSION"));
+  ah_future_free(f);
+  /* Without credentials: the session's line, on the same pooled handle. */
+  b = tu_fetch_ok(s, tu_url("/echo"), NULL, &f);
+  assert_non_null(strstr(b, "header authorization: Bearer SESSION\n"));
+  ah_future_free(f);
+  ah_request_opts_free(bearer);
+  ah_request_opts_free(basic);
+  ah_request_opts_free(digest);
+  ah_request_opts_free(own);
+  ah_session_free(s);
+  ah_session_opts_free(so);
+}
+
 /* The proxies a test started, stopped by its teardown even when an
  * assertion ended the test early. */
 static pid_t socks_pids[2];
@@ -614,6 +667,7 @@ int main(void)
     TU_TEST(test_http_proxy),
     TU_TEST(test_unix_socket),
     TU_TEST(test_digest_auth),
+    TU_TEST(test_request_credentials_replace_session_authorization),
     cmocka_unit_test_setup_teardown(test_socks5_proxy, tu_fd_setup, socks_teardown),
     TU_TEST(test_idle_timeout),
     TU_TEST(test_connect_timeout),
