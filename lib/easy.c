@@ -152,18 +152,12 @@ static size_t header_name_len(const char *line)
   return strcspn(line, ":;");
 }
 
-/* line is a header line of the name that line2 begins with. */
-static int same_name(const char *line, const char *line2)
-{
-  size_t n = header_name_len(line2);
-
-  return header_name_len(line) == n && strncasecmp(line, line2, n) == 0;
-}
-
 static int has_header(const struct curl_slist *l, const char *line)
 {
+  size_t n = header_name_len(line);
+
   for (; l; l = l->next)
-    if (same_name(l->data, line))
+    if (header_name_len(l->data) == n && strncasecmp(l->data, line, n) == 0)
       return 1;
   return 0;
 }
@@ -175,11 +169,11 @@ static struct curl_slist *merge_headers(const struct curl_slist *session,
                                         const struct curl_slist *request,
                                         int own_auth)
 {
+  const struct curl_slist *h, auth = {(char *)"Authorization", NULL};
   struct curl_slist *l = NULL, *n;
-  const struct curl_slist *h;
 
   for (h = session; h; h = h->next) {
-    if (has_header(request, h->data) || (own_auth && same_name(h->data, "Authorization")))
+    if (has_header(request, h->data) || (own_auth && has_header(&auth, h->data)))
       continue;
     if ((n = curl_slist_append(l, h->data)) == NULL)
       goto nomem;
@@ -698,9 +692,8 @@ int ah__request_setup(struct ah__request *q, const char **why)
     if (j == NULL || !j->get)
       follow = ah__journey_follows(sp->method, ah__reqspec_has_body(sp),
                                    sp->reader == NULL || sp->rewind != NULL);
-    /* The request's credentials are what it asked to send: a session's
-     * default Authorization line would have libcurl send that instead
-     * (a custom header wins over its own) and answer no challenge. */
+    /* Its credentials, not a session's Authorization line (which libcurl
+     * would send instead of them, and answer no challenge). */
     own_auth = (sp->user != NULL || sp->bearer != NULL) &&
                has_header(d->headers, "Authorization");
     if (sp->headers != NULL || need != 0 || own_auth) {
