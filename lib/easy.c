@@ -624,6 +624,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
+  slot->errbuf_stale = 0;
   slot->idle_ns = (int64_t)d->idle_ms * 1000000; /* a request may change it */
   slot->last_ul = 0;
   if (ah__curl_caps()->os_errno_sticky)

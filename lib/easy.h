@@ -69,6 +69,12 @@ struct ah__slot {
    * each request clears: both set up with every request. */
   struct ah__refusal watch;
   char errbuf[CURL_ERROR_SIZE];
+  /* The error buffer held a message when libcurl sent the request
+   * (again): 7.88 and 8.5 write only a transfer's first message (8.21
+   * each try's), so one from a try before (a reused connection reset,
+   * the request resent on a new one) is not the words of a later
+   * failure (ah__request_result). */
+  int errbuf_stale;
   struct ah__bridge *bridge;    /* told of each socket the slot opens */
   struct curl_slist *merged;    /* session and request headers, if both */
   struct curl_slist *stripped;  /* merged without the sensitive ones */

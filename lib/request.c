@@ -346,7 +346,12 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
      * one did, so that is what happened. */
     if (fl.real_oom)
       err = AH_ENOMEM;
-    why = q->slot->errbuf[0] ? q->slot->errbuf : curl_easy_strerror(rc);
+    /* A message written before libcurl sent the request again is the
+     * first try's: it still informs the judgement above (a second try
+     * mostly fails as the first did), but the words shown are the last
+     * try's, or the code's. */
+    why = q->slot->errbuf[0] && !q->slot->errbuf_stale ? q->slot->errbuf
+                                                       : curl_easy_strerror(rc);
     if (err == AH_ENOFD)
       why = "the process or the system is out of file descriptors";
     /* 7.88 and 8.0 refuse an HTTP/2 header block over 128 KiB decoded

@@ -399,6 +399,8 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
     return CURL_PREREQFUNC_ABORT;
   }
   ah__dl_remove(&q->connect_dl); /* connected: its timeout is over */
+  if (slot->errbuf[0] != '\0')
+    slot->errbuf_stale = 1; /* a failure after this sending is not it */
   q->sent = 1;
   q->sent_finals = (uint8_t)q->rx->finals;
   if (slot->idle_ns != 0)

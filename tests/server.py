@@ -172,7 +172,10 @@ class Handler(socketserver.BaseRequestHandler):
         with LOCK:
             SEEN[target] = SEEN.get(target, 0) + 1
         if getattr(self, "drop_next", False):
-            # The keep-alive race: the request arrives as the server closes.
+            # The keep-alive race: the request arrives as the server closes
+            # (with a reset when the connection was armed so).
+            if self.drop_next == "reset":
+                reset(self.request)
             return False
         if target.startswith("http://"):
             # Absolute form: a request sent through a proxy; serve it here.
@@ -204,6 +207,10 @@ class Handler(socketserver.BaseRequestHandler):
             # without answering it.
             self.send(reply(200, b"armed"))
             self.drop_next = True
+        elif name == "reset-next":
+            # As /drop-next, the next request's connection reset (RST).
+            self.send(reply(200, b"armed"))
+            self.drop_next = "reset"
         elif name == "flaky":
             # /flaky/KEY/N/STATUS[?retry-after=V]: STATUS for the first N
             # requests of KEY, then 200.

@@ -390,6 +390,30 @@ static void test_stale_connection_post_sent_once(void **state)
   ah_session_free(s);
 }
 
+/* A GET on a kept connection the server resets is sent again on a new
+ * one (libcurl's own resend), whose response is refused: the failure's
+ * message is that of the second try. libcurl 7.88 and 8.5 keep a
+ * transfer's first message, the reset, for it. */
+static void test_resent_request_failure_has_its_own_message(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_future *f;
+
+  (void)state;
+  ah_session_opts_set_max_connections(so, 1, 0);
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  ah_future_free(get(s, "/reset-next", NULL));
+  f = get(s, "/nul-header?id=stale-message", NULL);
+  assert_int_equal(ah_future_error(f), AH_EPROTO);
+  assert_null(strstr(ah_future_errmsg(f), "reset"));
+  assert_null(strstr(ah_future_errmsg(f), "Recv failure"));
+  ah_future_free(f);
+  assert_int_equal(seen("/nul-header?id=stale-message"), 2);
+  ah_session_free(s);
+}
+
 /* The same rule on every hop: a POST redirected by a 307 goes out again
  * as POST on the kept connection, which the server then drops unanswered;
  * libcurl would send it once more, and the server would see it twice. */
@@ -710,6 +734,7 @@ int main(void)
     TU_TEST(test_methods_not_resent),
     TU_TEST(test_reset_retried_when_safe),
     TU_TEST(test_stale_connection_post_sent_once),
+    TU_TEST(test_resent_request_failure_has_its_own_message),
     TU_TEST(test_redirected_post_sent_once),
     TU_TEST(test_reader_body_sent_again_only_with_rewind),
     TU_TEST(test_rewind_callback_ends_the_request),
