@@ -354,6 +354,12 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                                                        : curl_easy_strerror(rc);
     if (err == AH_ENOFD)
       why = "the process or the system is out of file descriptors";
+    /* libcurl's own cap on a header line (100 KiB), whatever max_header
+     * says: 7.88 and 8.5 word it "Out of memory", 8.21 (CURLE_TOO_LARGE)
+     * "A value or data field grew larger than allowed". */
+    if (err == AH_ETOOLARGE && !fl.headers_done &&
+        (rc == CURLE_OUT_OF_MEMORY || (long)rc == 100))
+      why = "a response header line is longer than libcurl takes (100 KiB)";
     /* 7.88 and 8.0 refuse an HTTP/2 header block over 128 KiB decoded
      * (an HPACK bomb, a flood of 1xx) only as nghttp2's "callback
      * failed" (-902): before any final status, that is a block too large
