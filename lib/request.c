@@ -305,9 +305,15 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
       fl.os_errno = q->socket_err;
     fl.real_oom = ah__alloc_failures() != q->oom_mark;
     /* libcurl's OpenSSL layer words its own failures "OpenSSL SSL_read:"
-     * or "SSL_write:"; with no OS errno behind them they are TLS errors. */
+     * or "SSL_write:"; with no OS errno behind them they are TLS errors.
+     * But not the connection closed without TLS's close_notify ("unexpected
+     * eof" on 8.21, "SSL_ERROR_SYSCALL" from older OpenSSL): a response
+     * cut short there is one cut short, AH_EPROTO as 7.88 and 8.5 say and
+     * as over plain HTTP. */
     fl.tls_layer = q->https && fl.os_errno == 0 &&
-                   strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0;
+                   strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0 &&
+                   strstr(q->slot->errbuf, "unexpected eof") == NULL &&
+                   strstr(q->slot->errbuf, "SSL_ERROR_SYSCALL") == NULL;
     /* The final response's headers, not a 1xx block's. */
     fl.headers_done = ah__rx_headers_complete(q->rx) && q->rx->status >= 200;
     /* No response byte, and the connection or its HTTP/2 stream ended:

@@ -187,6 +187,34 @@ static void test_plain_server_on_tls_url(void **state)
   ah_session_opts_free(o);
 }
 
+/* A server that closes the connection mid-response without TLS's
+ * close_notify (tests/server.py's /short, /cut-headers and /empty, over
+ * TLS) cut the response short: AH_EPROTO on every release, as over plain
+ * HTTP, not a TLS failure (8.21 words it "unexpected eof"). */
+static void test_tls_cut_short_is_not_a_tls_failure(void **state)
+{
+  static const char *const paths[] = {"/short", "/cut-headers", "/empty"};
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+  char url[128];
+  size_t i;
+
+  (void)state;
+  ah_session_opts_set_ca(o, path("good.pem"), NULL);
+  s = ah_session_new(o);
+  for (i = 0; i < sizeof paths / sizeof *paths; i++) {
+    ah_future *f;
+    snprintf(url, sizeof url, "https://127.0.0.1:%d%s", good_port, paths[i]);
+    f = ah_session_fetch(s, url, NULL);
+    assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+    if (ah_future_error(f) != AH_EPROTO)
+      fail_msg("%s: %s, want AH_EPROTO", paths[i], ah_future_errmsg(f));
+    ah_future_free(f);
+  }
+  ah_session_free(s);
+  ah_session_opts_free(o);
+}
+
 static void test_client_certificate(void **state)
 {
   ah_session_opts *o = ah_session_opts_new();
@@ -471,6 +499,7 @@ int main(void)
     TU_TEST(test_wrong_host_refused),
     TU_TEST(test_insecure_only_when_named),
     TU_TEST(test_plain_server_on_tls_url),
+    TU_TEST(test_tls_cut_short_is_not_a_tls_failure),
     TU_TEST(test_client_certificate),
     TU_TEST(test_downgrade_keeps_secrets),
     TU_TEST(test_request_ca_not_shared),
