@@ -392,9 +392,11 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
   if (q->sent && (uint8_t)q->rx->finals == q->sent_finals &&
       !ah__request_resendable(q) && !refused_resend(slot, q)) {
     q->abort_err = AH_EIO;
-    q->abort_why = "the server closed the reused connection before "
-                   "answering; a request that is not idempotent is not sent "
-                   "twice";
+    /* Which of the two libcurl does not say unless its trace is read
+     * (watch_refusals, only when a retry would follow). */
+    q->abort_why = "the server closed the reused connection or refused the "
+                   "HTTP/2 stream before answering; a request that is not "
+                   "idempotent is not sent twice";
     q->empty_reply = 1;
     return CURL_PREREQFUNC_ABORT;
   }
