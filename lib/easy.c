@@ -162,6 +162,16 @@ static int has_header(const struct curl_slist *l, const char *line)
   return 0;
 }
 
+static int named(const char *const *names, const char *line)
+{
+  size_t n = header_name_len(line);
+
+  for (; *names; names++)
+    if (strlen(*names) == n && strncasecmp(*names, line, n) == 0)
+      return 1;
+  return 0;
+}
+
 /* The session's lines a request did not name itself, then the request's:
  * a request's header replaces the session's of the same name, and so do
  * its credentials (own_auth) the session's Authorization. */
@@ -169,11 +179,12 @@ static struct curl_slist *merge_headers(const struct curl_slist *session,
                                         const struct curl_slist *request,
                                         int own_auth)
 {
-  const struct curl_slist *h, auth = {(char *)"Authorization", NULL};
+  static const char *const auth[] = {"Authorization", NULL};
   struct curl_slist *l = NULL, *n;
+  const struct curl_slist *h;
 
   for (h = session; h; h = h->next) {
-    if (has_header(request, h->data) || (own_auth && has_header(&auth, h->data)))
+    if (has_header(request, h->data) || (own_auth && named(auth, h->data)))
       continue;
     if ((n = curl_slist_append(l, h->data)) == NULL)
       goto nomem;
@@ -552,16 +563,6 @@ static const char *const body_names[] = {"Content-Type", "Content-Length",
                                          "Content-Location", "Transfer-Encoding",
                                          NULL};
 
-static int named(const char *const *names, const char *line)
-{
-  size_t n = header_name_len(line);
-
-  for (; *names; names++)
-    if (strlen(*names) == n && strncasecmp(*names, line, n) == 0)
-      return 1;
-  return 0;
-}
-
 /* A hop after a redirect, on top of what the request itself sets: the
  * header lines it leaves behind, and what is left of the total timeout
  * (it spans the hops of an attempt). AH_OK, AH_ETIMEDOUT or AH_ENOMEM. */
@@ -624,7 +625,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
 
   slot->q = q;
   slot->errbuf[0] = '\0'; /* never an earlier request's message */
-  slot->errbuf_stale = 0;
+  slot->errbuf_sent = 0;
   slot->idle_ns = (int64_t)d->idle_ms * 1000000; /* a request may change it */
   slot->last_ul = 0;
   if (ah__curl_caps()->os_errno_sticky)

@@ -69,12 +69,13 @@ struct ah__slot {
    * each request clears: both set up with every request. */
   struct ah__refusal watch;
   char errbuf[CURL_ERROR_SIZE];
-  /* The error buffer held a message when libcurl sent the request
-   * (again): 7.88 and 8.5 write only a transfer's first message (8.21
-   * each try's), so one from a try before (a reused connection reset,
-   * the request resent on a new one) is not the words of a later
-   * failure (ah__request_result). */
-  int errbuf_stale;
+  /* The message the error buffer held when libcurl last sent the
+   * request (its hash; 0: none). 7.88 and 8.5 write only a transfer's
+   * first message (8.21 each try's), so one from a try before (a reused
+   * connection reset, the request resent on a new one) still there at
+   * the end is not the words of the failure (ah__request_result); one
+   * written since (7.88 and 8.5 do after a stream asks for HTTP/1.1) is. */
+  uint32_t errbuf_sent;
   struct ah__bridge *bridge;    /* told of each socket the slot opens */
   struct curl_slist *merged;    /* session and request headers, if both */
   struct curl_slist *stripped;  /* merged without the sensitive ones */
@@ -90,6 +91,16 @@ struct ah__slot {
   int ph_first_byte;
   void *mem;                    /* the allocation the slot is aligned in */
 };
+
+/* A hash of libcurl's message, never 0 (errbuf_sent). */
+static inline uint32_t ah__errbuf_hash(const char *m)
+{
+  uint32_t h = 2166136261u;
+
+  while (*m)
+    h = (h ^ (unsigned char)*m++) * 16777619u;
+  return h | 1;
+}
 
 /* The session's TLS settings (CA, client certificate, verification,
  * pins) and connect-to rules on e. A CURLcode. */

@@ -306,13 +306,14 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
     fl.real_oom = ah__alloc_failures() != q->oom_mark;
     /* libcurl's OpenSSL layer words its own failures "OpenSSL SSL_read:"
      * or "SSL_write:"; with no OS errno behind them they are TLS errors.
-     * But not the connection closed without TLS's close_notify ("unexpected
-     * eof" on 8.21, "SSL_ERROR_SYSCALL" from older OpenSSL): a response
-     * cut short there is one cut short, AH_EPROTO as 7.88 and 8.5 say and
-     * as over plain HTTP. */
+     * But not the peer's end without TLS's close_notify: OpenSSL 3's
+     * error 0A000126 ("unexpected eof", 8.21 says it), or
+     * "SSL_ERROR_SYSCALL, errno 0" (7.88 when h2o was killed mid-response):
+     * a response cut short there is one cut short, AH_EPROTO as over plain
+     * HTTP (on a write, AH_EIO). */
     fl.tls_layer = q->https && fl.os_errno == 0 &&
                    strncmp(q->slot->errbuf, "OpenSSL SSL_", 12) == 0 &&
-                   strstr(q->slot->errbuf, "unexpected eof") == NULL &&
+                   strstr(q->slot->errbuf, "0A000126") == NULL &&
                    strstr(q->slot->errbuf, "SSL_ERROR_SYSCALL") == NULL;
     /* The final response's headers, not a 1xx block's. */
     fl.headers_done = ah__rx_headers_complete(q->rx) && q->rx->status >= 200;
@@ -356,16 +357,23 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
      * first try's: it still informs the judgement above (a second try
      * mostly fails as the first did), but the words shown are the last
      * try's, or the code's. */
-    why = q->slot->errbuf[0] && !q->slot->errbuf_stale ? q->slot->errbuf
-                                                       : curl_easy_strerror(rc);
+    why = q->slot->errbuf[0] && (q->slot->errbuf_sent == 0 ||
+                                 ah__errbuf_hash(q->slot->errbuf) != q->slot->errbuf_sent)
+              ? q->slot->errbuf : curl_easy_strerror(rc);
     if (err == AH_ENOFD)
       why = "the process or the system is out of file descriptors";
-    /* libcurl's own cap on a header line (100 KiB), whatever max_header
-     * says: 7.88 and 8.5 word it "Out of memory", 8.21 (CURLE_TOO_LARGE)
-     * "A value or data field grew larger than allowed". */
+    /* libcurl's own caps, whatever max_header says: 100 KiB a header
+     * line over HTTP/1 (7.88 and 8.5 word it "Out of memory", 8.21, with
+     * CURLE_TOO_LARGE, "A value or data field grew larger than
+     * allowed"), and 300 KiB of headers, a read error on every release. */
     if (err == AH_ETOOLARGE && !fl.headers_done &&
         (rc == CURLE_OUT_OF_MEMORY || (long)rc == 100))
       why = "a response header line is longer than libcurl takes (100 KiB)";
+    if (rc == CURLE_RECV_ERROR && !fl.headers_done &&
+        strncmp(q->slot->errbuf, "Too large response headers", 26) == 0) {
+      err = AH_ETOOLARGE;
+      why = "the response's headers are larger than libcurl takes (300 KiB)";
+    }
     /* 7.88 and 8.0 refuse an HTTP/2 header block over 128 KiB decoded
      * (an HPACK bomb, a flood of 1xx) only as nghttp2's "callback
      * failed" (-902): before any final status, that is a block too large

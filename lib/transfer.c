@@ -392,17 +392,18 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
   if (q->sent && (uint8_t)q->rx->finals == q->sent_finals &&
       !ah__request_resendable(q) && !refused_resend(slot, q)) {
     q->abort_err = AH_EIO;
-    /* Which of the two libcurl does not say unless its trace is read
+    /* Which, libcurl does not say unless its trace is read
      * (watch_refusals, only when a retry would follow). */
-    q->abort_why = "the server closed the reused connection or refused the "
-                   "HTTP/2 stream before answering; a request that is not "
-                   "idempotent is not sent twice";
+    q->abort_why = "the server did not answer the request's first sending (a "
+                   "reused connection closed, the HTTP/2 stream refused, or "
+                   "HTTP/1.1 asked for); a request that is not idempotent is "
+                   "not sent twice";
     q->empty_reply = 1;
     return CURL_PREREQFUNC_ABORT;
   }
   ah__dl_remove(&q->connect_dl); /* connected: its timeout is over */
-  if (slot->errbuf[0] != '\0')
-    slot->errbuf_stale = 1; /* a failure after this sending is not it */
+  /* A failure after this sending is not that message's. */
+  slot->errbuf_sent = slot->errbuf[0] != '\0' ? ah__errbuf_hash(slot->errbuf) : 0;
   q->sent = 1;
   q->sent_finals = (uint8_t)q->rx->finals;
   if (slot->idle_ns != 0)

@@ -434,6 +434,28 @@ static void test_trailers_from_nghttpd(void **state)
   unlink(path);
 }
 
+/* A stream reset with HTTP_1_1_REQUIRED: libcurl tries again over
+ * HTTP/1.1, which this HTTP/2-only server cannot answer. The first try's
+ * message ("Empty reply from server", all 7.88 and 8.5 keep) is not the
+ * failure's: the future gives the last try's words (8.21: "Received
+ * HTTP/0.9"), or its code's. */
+static void test_downgrade_message_is_the_last_try(void **state)
+{
+  int tls;
+
+  (void)state;
+  for (tls = 0; tls <= 1; tls++) {
+    ah_session *s = session(tls, 1);
+    ah_future *f = ah_session_fetch(s, url_of(tls, "/reset/13"), NULL);
+    assert_int_equal(ah_future_wait(f, (long)(5000 * tu_slowdown())), AH_OK);
+    assert_int_not_equal(ah_future_error(f), AH_OK);
+    if (strstr(ah_future_errmsg(f), "Empty reply") != NULL)
+      fail_msg("%s: the first try's words: %s", tls ? "tls" : "h2c", ah_future_errmsg(f));
+    ah_future_free(f);
+    ah_session_free(s);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -444,6 +466,7 @@ int main(void)
     TU_TEST(test_refused_streams_sent_again),
     TU_TEST(test_refused_without_retries),
     TU_TEST(test_dropped_connection_not_resent),
+    TU_TEST(test_downgrade_message_is_the_last_try),
     TU_TEST(test_trailers_from_nghttpd),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -188,6 +188,12 @@ static void test_squid_connect_tunnel(void **state)
   assert_int_equal(ah_future_error(f), AH_ECONNECT);
   no_secret("the message", ah_future_errmsg(f));
   ah_future_free(f);
+  /* Wrong credentials: squid's 407 to the CONNECT, AH_ECONNECT too. */
+  assert_int_equal(ah_request_opts_set_proxy_auth(noauth, "u1", "not it"), AH_OK);
+  f = tu_fetch(s, url, noauth);
+  assert_int_equal(ah_future_error(f), AH_ECONNECT);
+  assert_null(strstr(ah_future_errmsg(f), "not it"));
+  ah_future_free(f);
   ah_session_free(s);
   ah_request_opts_free(ca);
   ah_request_opts_free(noauth);
