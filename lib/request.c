@@ -257,6 +257,18 @@ static long transfer_errno(const struct ah__request *q)
   return e;
 }
 
+/* libcurl's words for a failure: its message, unless the message was
+ * there when libcurl last sent the request. That one is a try's before
+ * (it still informs the judgement of the failure: a second try mostly
+ * fails as the first did); then the code's text. */
+static const char *last_words(const struct ah__slot *slot, CURLcode rc)
+{
+  if (slot->errbuf[0] == '\0' ||
+      (slot->errbuf_sent != 0 && ah__errbuf_hash(slot->errbuf) == slot->errbuf_sent))
+    return curl_easy_strerror(rc);
+  return slot->errbuf;
+}
+
 int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
                        ah_response **resp)
 {
@@ -353,13 +365,7 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
      * one did, so that is what happened. */
     if (fl.real_oom)
       err = AH_ENOMEM;
-    /* A message written before libcurl sent the request again is the
-     * first try's: it still informs the judgement above (a second try
-     * mostly fails as the first did), but the words shown are the last
-     * try's, or the code's. */
-    why = q->slot->errbuf[0] && (q->slot->errbuf_sent == 0 ||
-                                 ah__errbuf_hash(q->slot->errbuf) != q->slot->errbuf_sent)
-              ? q->slot->errbuf : curl_easy_strerror(rc);
+    why = last_words(q->slot, rc);
     if (err == AH_ENOFD)
       why = "the process or the system is out of file descriptors";
     /* libcurl's own caps, whatever max_header says: 100 KiB a header
