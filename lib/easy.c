@@ -679,6 +679,12 @@ int ah__request_setup(struct ah__request *q, const char **why)
     SET(CURLOPT_FRESH_CONNECT, 1L);
     SET(CURLOPT_FORBID_REUSE, 1L);
   }
+  /* Credentials of its own (options or URL) go instead of a session's
+   * Authorization line, which libcurl would send instead, as in aiohttp. */
+  own_auth = has_header(d->headers, "Authorization") &&
+             ((sp != NULL && (sp->user != NULL || sp->bearer != NULL)) ||
+              ah__url_has_user(slot->uh));
+  need = 0;
   if (sp != NULL) {
     if (sp->max_redirects >= 0)
       redirects = sp->max_redirects;
@@ -694,17 +700,6 @@ int ah__request_setup(struct ah__request *q, const char **why)
     if (j == NULL || !j->get)
       follow = ah__journey_follows(sp->method, ah__reqspec_has_body(sp),
                                    sp->reader == NULL || sp->rewind != NULL);
-    /* Its credentials, not a session's Authorization line (which libcurl
-     * would send instead of them, and answer no challenge). */
-    own_auth = (sp->user != NULL || sp->bearer != NULL) &&
-               has_header(d->headers, "Authorization");
-    if (sp->headers != NULL || need != 0 || own_auth) {
-      slot->dirty |= DIRTY_HEADERS;
-      if ((slot->merged = merge_headers(d->headers, sp->headers, own_auth)) == NULL ||
-          add_body_defaults(&slot->merged, need) != AH_OK)
-        return AH_ENOMEM;
-      SET(CURLOPT_HTTPHEADER, slot->merged);
-    }
     if ((sp->user != NULL || sp->bearer != NULL) && (j == NULL || !j->foreign)) {
       slot->dirty |= DIRTY_AUTH;
       if (sp->bearer != NULL) {
@@ -751,6 +746,14 @@ int ah__request_setup(struct ah__request *q, const char **why)
           rc = set_method(slot, sp);
       }
     }
+  }
+  if ((sp != NULL && sp->headers != NULL) || need != 0 || own_auth) {
+    slot->dirty |= DIRTY_HEADERS;
+    if ((slot->merged = merge_headers(d->headers, sp ? sp->headers : NULL,
+                                      own_auth)) == NULL ||
+        add_body_defaults(&slot->merged, need) != AH_OK)
+      return AH_ENOMEM;
+    SET(CURLOPT_HTTPHEADER, slot->merged);
   }
   /* The timeouts ahttp could not keep (queue.c): libcurl's, then. */
   OVERRIDE(DIRTY_TIMEOUT, q->lib_total, CURLOPT_TIMEOUT_MS, total);

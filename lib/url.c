@@ -474,6 +474,17 @@ void ah__url_credentials(const char *url, size_t *from, size_t *to)
   }
 }
 
+int ah__url_has_user(const CURLU *u)
+{
+  char *part = NULL;
+  int has = u != NULL &&
+            (curl_url_get((CURLU *)u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
+             curl_url_get((CURLU *)u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK);
+
+  curl_free(part);
+  return has;
+}
+
 /* url without its credentials into out (len - (to - from) + 1 bytes). */
 void ah__url_copy_without(char *out, const char *url, size_t len, size_t from,
                          size_t to)

@@ -69,6 +69,8 @@ int ah__url_host_ok(const char *h);
 /* The userinfo of url ("user:password@" after "://"), as the range
  * [*from, *to) to leave out; an empty range when there is none. */
 void ah__url_credentials(const char *url, size_t *from, size_t *to);
+/* 1 when u names a user or a password (credentials libcurl sends). */
+int ah__url_has_user(const CURLU *u);
 /* url (len bytes) without [from, to) into out (len - (to - from) + 1
  * bytes, with the NUL). */
 void ah__url_copy_without(char *out, const char *url, size_t len, size_t from,

@@ -366,8 +366,10 @@ static void test_request_credentials_replace_session_authorization(void **state)
   ah_session *s;
   ah_request_opts *bearer = ah_request_opts_new(), *basic = ah_request_opts_new();
   ah_request_opts *digest = ah_request_opts_new(), *own = ah_request_opts_new();
+  ah_request_opts *own_header = ah_request_opts_new();
   ah_future *f;
   const char *b;
+  char url[256];
 
   (void)state;
   assert_int_equal(ah_session_opts_add_header(so, "authorization", "Bearer SESSION"), AH_OK);
@@ -378,6 +380,7 @@ static void test_request_credentials_replace_session_authorization(void **state)
   ah_request_opts_set_digest_auth(digest, "ann", "s3cret");
   ah_request_opts_set_bearer_token(own, "tok.en");
   ah_request_opts_add_header(own, "Authorization", "Custom mine");
+  ah_request_opts_add_header(own_header, "X-Mine", "1");
   b = tu_fetch_ok(s, tu_url("/echo"), bearer, &f);
   assert_non_null(strstr(b, "header Authorization: Bearer tok.en\n"));
   assert_null(strstr(b, "SESSION"));
@@ -401,10 +404,27 @@ static void test_request_credentials_replace_session_authorization(void **state)
   b = tu_fetch_ok(s, tu_url("/echo"), NULL, &f);
   assert_non_null(strstr(b, "header authorization: Bearer SESSION\n"));
   ah_future_free(f);
+  /* Credentials in the URL are the request's own too (as in aiohttp),
+   * with or without options, and on a hop that keeps the origin. */
+  snprintf(url, sizeof url, "http://ur:pw@%s", tu_url("/echo") + 7);
+  b = tu_fetch_ok(s, url, NULL, &f);
+  assert_non_null(strstr(b, "header Authorization: Basic dXI6cHc=\n"));
+  assert_null(strstr(b, "SESSION"));
+  ah_future_free(f);
+  b = tu_fetch_ok(s, url, own_header, &f);
+  assert_non_null(strstr(b, "header Authorization: Basic dXI6cHc=\n"));
+  assert_null(strstr(b, "SESSION"));
+  ah_future_free(f);
+  snprintf(url, sizeof url, "http://ur:pw@%s", tu_url("/redirect-to?/echo") + 7);
+  b = tu_fetch_ok(s, url, NULL, &f);
+  assert_non_null(strstr(b, "header Authorization: Basic dXI6cHc=\n"));
+  assert_null(strstr(b, "SESSION"));
+  ah_future_free(f);
   ah_request_opts_free(bearer);
   ah_request_opts_free(basic);
   ah_request_opts_free(digest);
   ah_request_opts_free(own);
+  ah_request_opts_free(own_header);
   ah_session_free(s);
   ah_session_opts_free(so);
 }
