@@ -401,6 +401,16 @@ static int prereq(void *arg, char *remote_ip, char *local_ip, int remote_port,
     q->empty_reply = 1;
     return CURL_PREREQFUNC_ABORT;
   }
+  /* A body read for an earlier sending starts over, whoever resends:
+   * libcurl 7.88 and 8.5 resend a refused HTTP/2 stream (GOAWAY,
+   * REFUSED_STREAM) reading on where the reader stood, never seeking. */
+  if (q->body_dirty) {
+    int err = ah__request_rewind(q, &q->abort_why);
+    if (err != AH_OK) {
+      q->abort_err = err;
+      return CURL_PREREQFUNC_ABORT;
+    }
+  }
   ah__dl_remove(&q->connect_dl); /* connected: its timeout is over */
   /* A failure after this sending is not that message's. */
   slot->errbuf_sent = slot->errbuf[0] != '\0' ? ah__errbuf_hash(slot->errbuf) : 0;

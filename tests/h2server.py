@@ -26,6 +26,13 @@ Paths:
   /drop/KEY/N            for the first N requests of KEY: the whole
                          request read (and counted as processed), then the
                          connection closed with no answer and no GOAWAY
+  /refuse-late/KEY/N     for the first N requests of KEY: the first DATA
+                         frame of the body read, then RST_STREAM
+                         (REFUSED_STREAM); then "method M", "len N" and
+                         "sum S" of the body (S: the sum of each byte
+                         times its position from 1, modulo 2^32)
+  /goaway-late/KEY/N     as /refuse-late, with a GOAWAY below the stream
+                         and the connection closed instead of the RST
   /seen?TARGET           how many requests for TARGET were processed
                          (refused ones are not)
 """
@@ -68,6 +75,7 @@ class Conn:
         cfg = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
         self.h2 = h2.connection.H2Connection(config=cfg)
         self.streams = {}   # id -> [headers, body bytearray]
+        self.late = set()   # streams refused at their first DATA frame
         self.closed = False
 
     def flush(self):
@@ -87,6 +95,10 @@ class Conn:
         """Refuse a stream on its headers, before its body: True if done."""
         path = dict(headers).get(":path", "")
         parts = path.split("?", 1)[0].strip("/").split("/")
+        if len(parts) == 3 and parts[0] in ("refuse-late", "goaway-late"):
+            if bump(COUNT, parts[0] + "/" + parts[1]) <= int(parts[2]):
+                self.late.add(sid)
+            return False
         if len(parts) == 3 and parts[0] in ("refuse", "goaway"):
             if bump(COUNT, parts[0] + "/" + parts[1]) <= int(parts[2]):
                 if parts[0] == "refuse":
@@ -140,6 +152,11 @@ class Conn:
                 if i % 100 == 99:
                     self.flush()
             self.respond(sid, 200, b"after the flood")
+            return
+        if name in ("refuse-late", "goaway-late"):
+            total = sum((i + 1) * b for i, b in enumerate(body)) & 0xffffffff
+            self.respond(sid, 200, b"method %s\nlen %d\nsum %d\n" % (
+                method.encode(), len(body), total))
             return
         if name == "reset":
             # /reset/CODE: RST_STREAM with that error code, no response.
@@ -202,7 +219,19 @@ class Conn:
                         self.serve(ev.stream_id)
                 elif isinstance(ev, h2.events.DataReceived):
                     self.h2.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
-                    if ev.stream_id in self.streams:
+                    if ev.stream_id in self.late:
+                        self.late.discard(ev.stream_id)
+                        head = self.streams.pop(ev.stream_id)[0]
+                        if dict(head).get(":path", "").startswith("/goaway-late/"):
+                            self.h2.close_connection(
+                                error_code=h2.errors.ErrorCodes.NO_ERROR,
+                                last_stream_id=max(0, ev.stream_id - 2))
+                            self.flush()
+                            self.closed = True
+                            self.linger()
+                            break
+                        self.h2.reset_stream(ev.stream_id, h2.errors.ErrorCodes.REFUSED_STREAM)
+                    elif ev.stream_id in self.streams:
                         self.streams[ev.stream_id][1] += ev.data
                 elif isinstance(ev, h2.events.StreamEnded):
                     if ev.stream_id in self.streams:

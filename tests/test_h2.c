@@ -234,6 +234,128 @@ static void test_refused_without_retries(void **state)
   ah_session_free(s);
 }
 
+/* A body from a reader, refused after its first DATA frame: whoever
+ * sends it again (ahttp's retry, libcurl by itself: 7.88 and 8.5 resend
+ * a refused stream without seeking) sends it from its start, through
+ * the rewind callback; without one it is not sent again. */
+struct late_body {
+  size_t pos, len;
+  int rewinds;
+};
+
+static unsigned char late_byte(size_t i)
+{
+  return (unsigned char)('a' + (i / 4096 + i) % 26);
+}
+
+static long late_read(ah_future *f, char *buf, size_t max, void *ud)
+{
+  struct late_body *b = ud;
+  size_t n = b->len - b->pos < max ? b->len - b->pos : max, i;
+
+  (void)f;
+  for (i = 0; i < n; i++)
+    buf[i] = (char)late_byte(b->pos + i);
+  b->pos += n;
+  return (long)n;
+}
+
+static int late_rewind(ah_future *f, void *ud)
+{
+  (void)f;
+  ((struct late_body *)ud)->pos = 0;
+  ((struct late_body *)ud)->rewinds++;
+  return 0;
+}
+
+static void refused_late(int tls, int rewind, long long len, const char *kind,
+                         const char *key)
+{
+  ah_session *s = session(tls, 3);
+  ah_request_opts *o = ah_request_opts_new();
+  struct late_body b = {0, 100000, 0};
+  unsigned long sum = 0;
+  char path[128], want[96];
+  ah_future *f;
+  size_t i;
+
+  for (i = 0; i < b.len; i++)
+    sum = (sum + (i + 1) * late_byte(i)) & 0xffffffffUL;
+  ah_request_opts_set_method(o, "POST");
+  ah_request_opts_set_body_reader(o, late_read, &b, len);
+  if (rewind)
+    ah_request_opts_set_body_rewind(o, late_rewind);
+  snprintf(path, sizeof path, "/%s/%s/1", kind, key);
+  f = tu_fetch(s, url_of(tls, path), o);
+  if (rewind) {
+    snprintf(want, sizeof want, "method POST\nlen 100000\nsum %lu\n", sum);
+    assert_string_equal(body_of(f), want);
+    assert_true(b.rewinds >= 1);
+    assert_int_equal(seen(tls, path), 1);
+  } else {
+    assert_int_equal(ah_future_error(f), AH_EIO);
+    assert_non_null(strstr(ah_future_errmsg(f), "no rewind callback"));
+    assert_int_equal(seen(tls, path), 0);
+  }
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* Three at once on one connection, the first read of one closing it:
+ * the streams above the GOAWAY go again, each body whole, each once. */
+static void goaway_late_many(int tls, const char *key)
+{
+  ah_session *s = session(tls, 3);
+  ah_request_opts *o[3];
+  struct late_body b[3];
+  ah_future *fs[3];
+  unsigned long sum = 0;
+  char path[3][128], want[96];
+  size_t i;
+  int k;
+
+  for (i = 0; i < 100000; i++)
+    sum = (sum + (i + 1) * late_byte(i)) & 0xffffffffUL;
+  snprintf(want, sizeof want, "method POST\nlen 100000\nsum %lu\n", sum);
+  for (k = 0; k < 3; k++) {
+    b[k].pos = b[k].rewinds = 0;
+    b[k].len = 100000;
+    o[k] = ah_request_opts_new();
+    ah_request_opts_set_method(o[k], "POST");
+    ah_request_opts_set_body_reader(o[k], late_read, &b[k], k == 1 ? -1 : 100000);
+    ah_request_opts_set_body_rewind(o[k], late_rewind);
+    snprintf(path[k], sizeof path[k], "/goaway-late/%s/1?i=%d", key, k);
+    fs[k] = ah_session_fetch(s, url_of(tls, path[k]), o[k]);
+  }
+  assert_int_equal(ah_gather(fs, 3, 20000), AH_OK);
+  for (k = 0; k < 3; k++) {
+    assert_string_equal(body_of(fs[k]), want);
+    assert_int_equal(seen(tls, path[k]), 1);
+    ah_future_free(fs[k]);
+    ah_request_opts_free(o[k]);
+  }
+  ah_session_free(s);
+}
+
+static void test_refused_late_body_starts_over(void **state)
+{
+  static const char *const kinds[] = {"refuse-late", "goaway-late"};
+  int k;
+
+  (void)state;
+  for (k = 0; k < 2; k++) {
+    refused_late(0, 1, 100000, kinds[k], "h2c-len");
+    refused_late(0, 1, -1, kinds[k], "h2c-chunks");
+    refused_late(1, 1, 100000, kinds[k], "tls-len");
+    refused_late(1, 1, -1, kinds[k], "tls-chunks");
+    refused_late(0, 0, 100000, kinds[k], "h2c-norewind");
+    refused_late(1, 0, -1, kinds[k], "tls-norewind");
+  }
+  goaway_late_many(0, "many-h2c");
+  goaway_late_many(1, "many-tls");
+}
+
 /* A connection that dies after the request arrived, with no GOAWAY: the
  * server may have acted on it. A POST is not sent twice; a GET is
  * retried. */
@@ -465,6 +587,7 @@ int main(void)
     TU_TEST(test_journey_tls),
     TU_TEST(test_refused_streams_sent_again),
     TU_TEST(test_refused_without_retries),
+    TU_TEST(test_refused_late_body_starts_over),
     TU_TEST(test_dropped_connection_not_resent),
     TU_TEST(test_downgrade_message_is_the_last_try),
     TU_TEST(test_trailers_from_nghttpd),
