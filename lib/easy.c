@@ -208,7 +208,7 @@ nomem:
  * before a chunked or large body, then waits up to a second for a server
  * that never sends one: ahttp sends the body at once, unless the caller
  * set Expect. The lines a request needs, as BODY_* bits. */
-enum { BODY_TYPE = 1, BODY_NO_EXPECT = 2, BODY_FORM = 4 };
+enum { BODY_TYPE = 1, BODY_NO_EXPECT = 2, BODY_FORM = 4, BODY_JSON = 8 };
 static int body_defaults(const struct ah__defaults *d, const struct ah__reqspec *sp)
 {
   int need = 0;
@@ -217,7 +217,7 @@ static int body_defaults(const struct ah__defaults *d, const struct ah__reqspec 
     return 0;
   if (sp->form == NULL && !has_header(sp->headers, "Content-Type") &&
       !has_header(d->headers, "Content-Type"))
-    need |= sp->urlencoded ? BODY_FORM : BODY_TYPE;
+    need |= sp->urlencoded ? BODY_FORM : sp->json ? BODY_JSON : BODY_TYPE;
   if (!has_header(sp->headers, "Expect") && !has_header(d->headers, "Expect"))
     need |= BODY_NO_EXPECT;
   return need;
@@ -225,16 +225,15 @@ static int body_defaults(const struct ah__defaults *d, const struct ah__reqspec 
 
 static int add_body_defaults(struct curl_slist **l, int need)
 {
+  static const char *const lines[] = { /* by bit: BODY_TYPE, ... */
+      "Content-Type: application/octet-stream", "Expect:",
+      "Content-Type: application/x-www-form-urlencoded", "Content-Type: application/json"};
   struct curl_slist *n;
+  int i;
 
-  if ((need & BODY_TYPE) &&
-      (n = curl_slist_append(*l, "Content-Type: application/octet-stream")) != NULL)
-    *l = n, need &= ~BODY_TYPE;
-  if ((need & BODY_FORM) &&
-      (n = curl_slist_append(*l, "Content-Type: application/x-www-form-urlencoded")) != NULL)
-    *l = n, need &= ~BODY_FORM;
-  if ((need & BODY_NO_EXPECT) && (n = curl_slist_append(*l, "Expect:")) != NULL)
-    *l = n, need &= ~BODY_NO_EXPECT;
+  for (i = 0; i < 4; i++)
+    if ((need & 1 << i) && (n = curl_slist_append(*l, lines[i])) != NULL)
+      *l = n, need &= ~(1 << i);
   return need == 0 ? AH_OK : AH_ENOMEM;
 }
 

@@ -76,6 +76,7 @@ int ah__request_rewind(struct ah__request *q, const char **why)
     return AH_ESTOPPED;
   }
   q->body_dirty = 0;
+  q->body_read = 0;
   return AH_OK;
 }
 

@@ -78,6 +78,7 @@ struct ah__request {
    * retry list, the time it falls due (monotonic). */
   int64_t retry_ns;
   int64_t starved_ns;           /* first ran out of descriptors, or 0 */
+  long long body_read;          /* bytes the reader gave since its start */
 };
 
 /* The outcome of a finished transfer: an ahttp code, and either the

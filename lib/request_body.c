@@ -10,6 +10,30 @@
 
 #include "alloc.h"
 
+/* A request has one body: the last one set replaces a body of another
+ * kind (bytes, JSON and pairs from memory; a reader; multipart parts),
+ * with the Content-Type that went with it. */
+enum { KIND_MEMORY = 1, KIND_READER = 2, KIND_FORM = 4 };
+static void drop_bodies(struct ah__reqspec *sp, int kinds)
+{
+  if (kinds & KIND_MEMORY) {
+    ah__free(sp->body);
+    sp->body = NULL;
+    sp->body_len = 0;
+    sp->has_body = sp->urlencoded = sp->json = 0;
+  }
+  if (kinds & KIND_READER) {
+    sp->reader = NULL;
+    sp->reader_ud = NULL;
+    sp->rewind = NULL;
+  }
+  if ((kinds & KIND_FORM) && sp->form != NULL) {
+    ah__form_free(sp->form);
+    sp->form = NULL;
+    sp->form_tail = &sp->form;
+  }
+}
+
 int ah_request_opts_set_body(ah_request_opts *o, const void *data, size_t len)
 {
   struct ah__reqspec *sp;
@@ -21,11 +45,10 @@ int ah_request_opts_set_body(ah_request_opts *o, const void *data, size_t len)
     return AH_ENOMEM;
   if ((b = ah__memdup0(data, len)) == NULL)
     return AH_ENOMEM;
-  ah__free(sp->body);
+  drop_bodies(sp, KIND_MEMORY | KIND_READER | KIND_FORM);
   sp->body = b;
   sp->body_len = len;
   sp->has_body = 1;
-  sp->urlencoded = 0;
   return AH_OK;
 }
 
@@ -36,22 +59,64 @@ int ah__reqspec_has_body(const struct ah__reqspec *sp)
 }
 
 
+/* The value of a header line named name ("Name: v", "Name:" removes it:
+ * NULL value, "Name;" sends it empty): 1 when named so. */
+static int header_named(const char *line, const char *name, const char **value)
+{
+  size_t n = strlen(name);
+
+  if (strncasecmp(line, name, n) != 0 || (line[n] != ':' && line[n] != ';'))
+    return 0;
+  *value = line[n] == ';' ? "" : line[n + 1] == '\0' ? NULL : line + n + 2;
+  return 1;
+}
+
+/* The caller's Content-Length and Transfer-Encoding headers must frame
+ * the body that is sent, or over HTTP/1.1 the connection's next request
+ * would start inside this one's body: a Content-Length is the body's
+ * length (one of a form is not known), none is removed from a body, and
+ * Transfer-Encoding is only the chunked a body of unknown length goes
+ * in. */
+int ah__reqspec_framing(const struct ah__reqspec *sp, const char **why)
+{
+  const struct curl_slist *h;
+  const char *v;
+  long long len;
+  int body;
+
+  if (sp == NULL || sp->headers == NULL)
+    return AH_OK;
+  body = ah__reqspec_has_body(sp);
+  len = sp->form != NULL ? -1 : sp->reader != NULL ? sp->reader_len
+                                                   : (long long)sp->body_len;
+  for (h = sp->headers; h; h = h->next) {
+    if (header_named(h->data, "Content-Length", &v)) {
+      char *end = NULL;
+      long long n = v && *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : -1;
+      if (v == NULL ? body : (end == NULL || *end != '\0' || len < 0 || n != len)) {
+        *why = "a Content-Length header that is not the length of the body sent";
+        return AH_EINVAL;
+      }
+    } else if (header_named(h->data, "Transfer-Encoding", &v) && (v != NULL || body) &&
+               !(v != NULL && strcasecmp(v, "chunked") == 0 && len < 0 && sp->form == NULL)) {
+      *why = "a Transfer-Encoding header other than the chunked a body of "
+             "unknown length goes in";
+      return AH_EINVAL;
+    }
+  }
+  return AH_OK;
+}
+
 int ah_request_opts_set_json(ah_request_opts *o, const char *json)
 {
-  struct ah__reqspec *sp;
-  struct curl_slist *h;
   int rc;
 
   if (o == NULL || json == NULL)
     return AH_EINVAL;
   if ((rc = ah_request_opts_set_body(o, json, strlen(json))) != AH_OK)
     return rc;
-  sp = ah__reqspec_writable(o); /* its own already, after set_body */
-  for (h = sp->headers; h; h = h->next)
-    if (strncasecmp(h->data, "Content-Type", 12) == 0 &&
-        (h->data[12] == ':' || h->data[12] == ';'))
-      return AH_OK; /* the caller's own content type stands */
-  return ah_request_opts_add_header(o, "Content-Type", "application/json");
+  ah__reqspec_writable(o)->json = 1; /* its own already, after set_body */
+  return AH_OK;
 }
 
 int ah_request_opts_set_body_reader(ah_request_opts *o, ah_read_cb cb,
@@ -63,6 +128,10 @@ int ah_request_opts_set_body_reader(ah_request_opts *o, ah_read_cb cb,
     return AH_EINVAL;
   if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
+  if (sp->reader != cb || sp->reader_ud != userdata)
+    drop_bodies(sp, KIND_MEMORY | KIND_READER | KIND_FORM);
+  else
+    drop_bodies(sp, KIND_MEMORY | KIND_FORM); /* its rewind stays */
   sp->reader = cb;
   sp->reader_ud = userdata;
   sp->reader_len = len;
@@ -126,6 +195,7 @@ static int add_form(ah_request_opts *o, const char *name, const void *value,
     return ah__reqspec_refuse(sp, "a form part's content type contains CR or LF");
   if ((p = ah__calloc(1, sizeof *p)) == NULL)
     return AH_ENOMEM;
+  drop_bodies(sp, KIND_MEMORY | KIND_READER);
   p->is_file = is_file;
   p->value_len = len;
   if ((p->value = ah__memdup0(value ? value : "", len)) == NULL ||
@@ -175,7 +245,7 @@ int ah_request_opts_add_urlencoded(ah_request_opts *o, const char *name,
     return AH_EINVAL;
   if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
-  /* A body of another kind (set_body, set_json) is replaced. */
+  /* A body of another kind is replaced. */
   have = sp->has_body && sp->urlencoded ? sp->body_len : 0;
   need = have + 1 + 3 * strlen(name) + 1 + (value ? 3 * strlen(value) : 0) + 1;
   if ((b = ah__malloc(need)) == NULL)
@@ -190,7 +260,7 @@ int ah_request_opts_add_urlencoded(ah_request_opts *o, const char *name,
     end = ah__percent_encode(end, value, 1);
   }
   *end = '\0';
-  ah__free(sp->body);
+  drop_bodies(sp, KIND_MEMORY | KIND_READER | KIND_FORM);
   sp->body = b;
   sp->body_len = (size_t)(end - b);
   sp->has_body = sp->urlencoded = 1;

@@ -43,6 +43,7 @@ struct ah__reqspec {
   size_t body_len;
   int has_body;
   int urlencoded;     /* body: pairs of add_urlencoded, "k=v&k=v" */
+  int json;           /* body: set_json's (labelled application/json) */
   char *cookies;      /* "n=v; n=v": the caller's cookies, NULL: none */
   long timeout_ms;    /* -1: the session's default, for each of these */
   long connect_ms, idle_ms, max_redirects;

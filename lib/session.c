@@ -17,6 +17,7 @@
 #include "rate.h"
 #include "reactor.h"
 #include "request.h"
+#include "request_body.h"
 #include "request_opts.h"
 #include "retry.h"
 #include "session_opts.h"
@@ -303,6 +304,7 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
   q->attempt = 1;
   q->spec = ah__reqspec_ref(opts);
   if ((err = ah__reqspec_error(q->spec, &why)) != AH_OK ||
+      (err = ah__reqspec_framing(q->spec, &why)) != AH_OK ||
       (err = ah__request_url(q, url, s->base, &why)) != AH_OK) {
     ah__queue_request_free(&s->aq, q);
     return failed(f, err, why, url);

@@ -274,8 +274,11 @@ int ah_session_opts_set_user_agent(ah_session_opts *o, const char *ua)
 int ah_session_opts_add_header(ah_session_opts *o, const char *name,
                                const char *value)
 {
+  /* Content-Length and Transfer-Encoding frame one request's body: no
+   * default of a session's can (request_body.c). */
   if (o == NULL || name == NULL || value == NULL || !ah__is_token(name) ||
-      strpbrk(value, "\r\n") != NULL)
+      strpbrk(value, "\r\n") != NULL || strcasecmp(name, "Content-Length") == 0 ||
+      strcasecmp(name, "Transfer-Encoding") == 0)
     return AH_EINVAL;
   return ah__header_append(&o->d.extra, name, value);
 }

@@ -226,22 +226,38 @@ static size_t on_write(char *buf, size_t size, size_t n, void *arg)
   return n;
 }
 
+/* The caller's reader. A body of a stated length is held to it, on every
+ * release: the reader is never asked for more (libcurl 7.88 asks for a
+ * buffer's worth and sends all it gets, so a surplus would go out as the
+ * start of the connection's next request), and an end before it fails
+ * at once (7.88 waits for the rest until the total timeout). */
 static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 {
   struct ah__request *q = ((struct ah__slot *)arg)->q;
   const struct ah__reqspec *sp = q ? q->spec : NULL;
+  size_t max = size * n;
   long got;
 
   if (sp == NULL || sp->reader == NULL)
     return 0;
+  if (sp->reader_len >= 0 && (unsigned long long)(sp->reader_len - q->body_read) < max)
+    max = (size_t)(sp->reader_len - q->body_read);
+  if (max == 0 && n != 0)
+    return 0; /* all of it given */
   q->body_dirty = 1;
   ah__future_cb_enter();
-  got = sp->reader(q->f, buf, size * n, sp->reader_ud);
+  got = sp->reader(q->f, buf, max, sp->reader_ud);
   ah__future_cb_leave();
-  if (got < 0 || (size_t)got > size * n) {
+  if (got < 0 || (size_t)got > max) {
     stopped(q, 1);
     if (got >= 0)
       q->abort_why = "the body reader returned more bytes than asked for";
+    return CURL_READFUNC_ABORT;
+  }
+  q->body_read += got;
+  if (got == 0 && max != 0 && sp->reader_len >= 0) {
+    q->abort_err = AH_EIO;
+    q->abort_why = "the body reader ended before the length it was given";
     return CURL_READFUNC_ABORT;
   }
   return (size_t)got;

@@ -80,6 +80,82 @@ static void test_streaming_upload(void **state)
   ah_session_free(s);
 }
 
+/* A reader with more to give than its stated length: on every release
+ * it is never asked for more (libcurl 7.88 asks for a buffer's worth and
+ * sent the surplus, here a whole request, as the start of the kept
+ * connection's next request). */
+struct surplus {
+  size_t max_seen, given;
+};
+
+static long read_surplus(ah_future *f, char *buf, size_t max, void *ud)
+{
+  static const char more[] = "0123456789GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  struct surplus *sp = ud;
+  size_t n = sizeof more - 1 - sp->given;
+
+  (void)f;
+  if (max > sp->max_seen)
+    sp->max_seen = max;
+  if (n > max)
+    n = max;
+  memcpy(buf, more + sp->given, n);
+  sp->given += n;
+  return (long)n;
+}
+
+/* A reader that ends before its stated length. */
+static long read_short(ah_future *f, char *buf, size_t max, void *ud)
+{
+  int *calls = ud;
+
+  (void)f;
+  if ((*calls)++ > 0 || max < 5)
+    return 0;
+  memcpy(buf, "short", 5);
+  return 5;
+}
+
+static void test_reader_held_to_its_length(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s;
+  ah_request_opts *o = ah_request_opts_new();
+  struct surplus sur = {0, 0};
+  ah_future *f;
+  const char *b;
+  int calls = 0;
+
+  (void)state;
+  ah_session_opts_set_max_connections(so, 1, 0); /* one kept connection */
+  s = ah_session_new(so);
+  ah_request_opts_set_method(o, "PUT");
+  ah_request_opts_set_body_reader(o, read_surplus, &sur, 10);
+  b = tu_fetch_ok(s, tu_url("/echo?first"), o, &f);
+  assert_non_null(strstr(b, "header Content-Length: 10\n"));
+  assert_non_null(strstr(b, "\n0123456789"));
+  assert_null(strstr(b, "smuggled"));
+  assert_true(sur.max_seen <= 10);
+  ah_future_free(f);
+  b = tu_fetch_ok(s, tu_url("/echo?second"), NULL, &f);
+  assert_non_null(strstr(b, "target /echo?second\n"));
+  ah_future_free(f);
+  b = tu_fetch_ok(s, tu_url("/seen?/smuggled"), NULL, &f);
+  assert_string_equal(b, "0");
+  ah_future_free(f);
+  /* 5 bytes of a stated 1,000: a clear error at once on every release
+   * (libcurl 7.88 waited for the rest until the total timeout). */
+  ah_request_opts_set_body_reader(o, read_short, &calls, 1000);
+  ah_request_opts_set_timeouts(o, 5000, -1, -1);
+  f = tu_fetch(s, tu_url("/echo"), o);
+  assert_int_equal(ah_future_error(f), AH_EIO); /* not AH_ETIMEDOUT */
+  assert_non_null(strstr(ah_future_errmsg(f), "ended before the length"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+  ah_session_opts_free(so);
+}
+
 static void test_multipart_form(void **state)
 {
   ah_session *s = ah_session_new(NULL);
@@ -241,12 +317,143 @@ static void test_json_body(void **state)
   ah_session_free(s);
 }
 
+/* One body: the last one set replaces another kind, and takes its
+ * Content-Type with it. */
+static void test_last_body_set_wins(void **state)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_request_opts *o;
+  struct source src = {"from the reader", 0, 64, 0};
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  o = ah_request_opts_new();
+  ah_request_opts_set_json(o, "{\"a\": 1}");
+  ah_request_opts_set_body_reader(o, read_source, &src, -1);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "header Content-Type: application/octet-stream\n"));
+  assert_null(strstr(b, "json"));
+  assert_non_null(strstr(b, "\nfrom the reader"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+
+  o = ah_request_opts_new();
+  src.at = 0;
+  src.calls = 0;
+  ah_request_opts_set_body_reader(o, read_source, &src, -1);
+  ah_request_opts_set_json(o, "{\"a\": 1}");
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "header Content-Type: application/json\n"));
+  assert_non_null(strstr(b, "\n{\"a\": 1}"));
+  assert_int_equal(src.calls, 0);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+
+  o = ah_request_opts_new();
+  ah_request_opts_add_urlencoded(o, "k", "v");
+  ah_request_opts_set_body_reader(o, read_source, &src, -1);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "header Content-Type: application/octet-stream\n"));
+  assert_null(strstr(b, "k=v"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+
+  o = ah_request_opts_new();
+  src.calls = 0;
+  ah_request_opts_set_body_reader(o, read_source, &src, -1);
+  ah_request_opts_add_form_field(o, "f", "x");
+  ah_request_opts_add_urlencoded(o, "k", "v");
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "header Content-Type: application/x-www-form-urlencoded\n"));
+  assert_non_null(strstr(b, "\nk=v"));
+  assert_null(strstr(b, "multipart"));
+  assert_int_equal(src.calls, 0);
+  ah_future_free(f);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* The caller's framing headers must frame the body sent: a Content-Length
+ * that is not its length would have the server read the connection's
+ * next request out of this one's body (or this body's tail as the next
+ * request). Refused before anything is sent. */
+static void test_framing_headers_match_the_body(void **state)
+{
+  ah_session_opts *so = ah_session_opts_new();
+  ah_session *s = ah_session_new(NULL);
+  struct source src = {"by chunks", 0, 4, 0};
+  ah_request_opts *o;
+  ah_future *f;
+  const char *b;
+
+  (void)state;
+  assert_int_equal(ah_session_opts_add_header(so, "content-length", "3"), AH_EINVAL);
+  assert_int_equal(ah_session_opts_add_header(so, "Transfer-Encoding", "chunked"), AH_EINVAL);
+  ah_session_opts_free(so);
+
+  o = ah_request_opts_new(); /* the body's own length stands */
+  ah_request_opts_set_body(o, "0123456789", 10);
+  ah_request_opts_add_header(o, "Content-Length", "10");
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "\n0123456789"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+
+  o = ah_request_opts_new(); /* another length */
+  ah_request_opts_set_body(o, "xyzGET /smuggled-cl HTTP/1.1\r\nHost: x\r\n\r\n", 44);
+  ah_request_opts_add_header(o, "Content-Length", "3");
+  f = tu_fetch(s, tu_url("/echo"), o);
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  assert_non_null(strstr(ah_future_errmsg(f), "Content-Length"));
+  ah_future_free(f);
+  b = tu_fetch_ok(s, tu_url("/seen?/smuggled-cl"), NULL, &f);
+  assert_string_equal(b, "0");
+  ah_future_free(f);
+  ah_request_opts_add_header(o, "Content-Length", NULL); /* removed: no framing */
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_EINVAL);
+  ah_request_opts_free(o);
+
+  o = ah_request_opts_new(); /* a form's length is libcurl's to know */
+  ah_request_opts_add_form_field(o, "f", "x");
+  ah_request_opts_add_header(o, "Content-Length", "5");
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_EINVAL);
+  ah_request_opts_free(o);
+
+  o = ah_request_opts_new(); /* no body: none but 0 */
+  ah_request_opts_add_header(o, "Content-Length", "5");
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_EINVAL);
+  ah_request_opts_free(o);
+  o = ah_request_opts_new();
+  ah_request_opts_add_header(o, "Content-Length", "0");
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "method GET\n"));
+  ah_future_free(f);
+  ah_request_opts_add_header(o, "Transfer-Encoding", "chunked");
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_EINVAL);
+  ah_request_opts_free(o);
+
+  o = ah_request_opts_new(); /* chunked, as a reader of unknown length goes */
+  ah_request_opts_set_body_reader(o, read_source, &src, -1);
+  ah_request_opts_add_header(o, "Transfer-Encoding", "chunked");
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "\nby chunks"));
+  ah_future_free(f);
+  ah_request_opts_set_body(o, "mem", 3);
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_EINVAL);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
 
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     TU_TEST(test_json_body),
+    TU_TEST(test_last_body_set_wins),
+    TU_TEST(test_framing_headers_match_the_body),
     TU_TEST(test_streaming_upload),
+    TU_TEST(test_reader_held_to_its_length),
     TU_TEST(test_multipart_form),
     TU_TEST(test_multipart_from_memory),
     TU_TEST(test_urlencoded_body),
