@@ -673,7 +673,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
     slot->dirty |= DIRTY_TRACE;
     SET(CURLOPT_VERBOSE, 1L);
   }
-  if (!q->https && slot->h2c_fresh) {
+  if (q->fresh || (!q->https && slot->h2c_fresh)) {
     slot->dirty |= DIRTY_FRESH;
     SET(CURLOPT_FRESH_CONNECT, 1L);
     SET(CURLOPT_FORBID_REUSE, 1L);

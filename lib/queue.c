@@ -289,10 +289,12 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
   ah_future *f = q->f;
   ah_response *resp = NULL;
   char *msg = NULL;
+  int marked = 0;
 
   q->curl_code = 0; /* ah__request_result names libcurl's failure, if any */
-  if (q->place == AH__ACTIVE && rc != CURLE_OK && ah__request_breaks_connection(q, rc))
+  if (q->place == AH__ACTIVE && ah__request_leave_connection(q, rc, aq->active.head, &marked))
     ah__bridge_shut_connection(q->slot->easy);
+  aq->nshut += (size_t)(ptrdiff_t)marked; /* while any, new requests keep off */
   move(aq, q, AH__NOWHERE, NULL);
   ah__dl_remove(&q->connect_dl);
   if (q->doom_err)
@@ -401,6 +403,7 @@ static int launch(struct ah__queue *aq, struct ah__request *q, int64_t now,
     q->lib_connect = 1;
   else
     q->lib_connect = keep_timeout(aq, &aq->connects, &q->connect_dl, ms, now);
+  q->fresh = aq->nshut > 0;
   if ((err = ah__request_setup(q, why)) != AH_OK)
     return err;
   if ((mc = ah__bridge_add(aq->bridge, q->slot->easy)) != CURLM_OK) {

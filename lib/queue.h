@@ -52,6 +52,7 @@ struct ah__queue {
    * whole transfer, a tree walk through other handles at each change. */
   struct ah__deadlines totals, connects;
   size_t ndoomed;            /* requests with doom_err, to fail */
+  size_t nshut;              /* requests marked shut_after (request.h) */
   struct ah__slot_pool pool; /* idle easy handles, configured */
   int closing;               /* the session is being freed */
   int pump_later;            /* fetched inside libcurl: start it after */

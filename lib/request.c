@@ -421,6 +421,46 @@ int ah__request_breaks_connection(const struct ah__request *q, CURLcode rc)
          strncmp(q->slot->errbuf, "HTTP/2 stream ", 14) != 0;
 }
 
+/* Shutting a connection under the streams still in flight on it would
+ * end them too (7.88 fails them "not closed cleanly"): they finish
+ * first, and the last one shuts it. A transfer's connection is known by
+ * its local address (prereq's): libcurl's CURLINFO_ACTIVESOCKET names
+ * it only once a transfer is done. Requests not yet sent take a fresh
+ * connection, not that one. */
+static int same_connection(const struct ah__slot *a, const struct ah__slot *b)
+{
+  return a->addr_ok && b->addr_ok && a->local_port == b->local_port &&
+         strcmp(a->local_ip, b->local_ip) == 0;
+}
+
+int ah__request_leave_connection(struct ah__request *q, CURLcode rc,
+                                 struct ah__request *active, int *marked)
+{
+  struct ah__request *o;
+  int others = 0, breaks;
+
+  *marked = -(int)q->shut_after; /* its attempt is over: no longer marked */
+  if (!q->shut_after && (rc == CURLE_OK || !ah__request_breaks_connection(q, rc)))
+    return 0; /* the common end */
+  breaks = !q->shut_after;
+  q->shut_after = 0;
+  for (o = active; o != NULL; o = o->next) {
+    if (o == q || o->slot == NULL)
+      continue;
+    if (o->sent && same_connection(o->slot, q->slot)) {
+      others++;
+      if (!o->shut_after) {
+        o->shut_after = 1;
+        ++*marked;
+      }
+    } else if (!o->sent && breaks) {
+      o->slot->dirty |= DIRTY_FRESH;
+      curl_easy_setopt(o->slot->easy, CURLOPT_FRESH_CONNECT, 1L);
+    }
+  }
+  return others == 0;
+}
+
 /* Redirects: ahttp follows them, one transfer per hop (libcurl's own
  * following is off), so that what is judged is what is requested. */
 

@@ -59,6 +59,9 @@ struct ah__request {
   unsigned body_dirty : 1;      /* the reader was read since its start */
   unsigned lib_total : 1;       /* libcurl keeps the total timeout, not */
   unsigned lib_connect : 1;     /* ... the connect one: no list had room */
+  unsigned fresh : 1;           /* takes a connection of its own (queue.c) */
+  unsigned shut_after : 1;      /* on a connection another stream's end
+                                   broke: shut once the last such ends */
   unsigned deadline_hit : 1;    /* ahttp ended it at its total or connect
                                  * timeout: libcurl's code for one (28) */
   uint8_t attempt;              /* 1 for the first */
@@ -91,6 +94,13 @@ int ah__request_result(struct ah__request *q, CURLcode rc, char **msg,
  * another request, though libcurl keeps it (see request.c): the caller
  * shuts it down (ah__bridge_shut_connection). */
 int ah__request_breaks_connection(const struct ah__request *q, CURLcode rc);
+/* q's transfer ended with rc (q in active, a list's head). 1 when its
+ * connection is to be shut now: its end breaks it and no other request
+ * of active is on it, or q was the last of those marked shut_after. When
+ * others are on it, they are marked instead. *marked: the change in the
+ * number of requests marked (q's own mark ends here). */
+int ah__request_leave_connection(struct ah__request *q, CURLcode rc,
+                                 struct ah__request *active, int *marked);
 /* After q's transfer: when its response set cookies, hold the session's
  * jar to its caps (cookies.c). */
 void ah__request_cookies(struct ah__request *q);

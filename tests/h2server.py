@@ -15,6 +15,8 @@ Paths:
   /early-hints/N         N 103 responses before the 200
   /ping-flood/N, /settings-flood/N   N PING or SETTINGS frames first
   /reset/CODE            RST_STREAM with error CODE instead of a response
+  /slow/MS               "slow" after MS milliseconds (the connection's
+                         other streams served meanwhile)
   /hpack-bomb/N          one 4 KiB header repeated N times (HPACK-indexed)
   /redirect-code/N?LOC   status N with Location LOC
   /refuse/KEY/N          RST_STREAM(REFUSED_STREAM) for the first N
@@ -41,6 +43,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
 
 try:
@@ -76,6 +79,7 @@ class Conn:
         self.h2 = h2.connection.H2Connection(config=cfg)
         self.streams = {}   # id -> [headers, body bytearray]
         self.late = set()   # streams refused at their first DATA frame
+        self.later = []     # (due, stream id) of /slow answers
         self.closed = False
 
     def flush(self):
@@ -158,6 +162,9 @@ class Conn:
             self.respond(sid, 200, b"method %s\nlen %d\nsum %d\n" % (
                 method.encode(), len(body), total))
             return
+        if name == "slow":
+            self.later.append((time.monotonic() + int(parts[1]) / 1000.0, sid))
+            return
         if name == "reset":
             # /reset/CODE: RST_STREAM with that error code, no response.
             self.h2.reset_stream(sid, int(parts[1]))
@@ -201,7 +208,20 @@ class Conn:
         self.flush()
         while not self.closed:
             try:
+                if self.later:
+                    self.sock.settimeout(max(0.001, min(self.later)[0] - time.monotonic()))
                 data = self.sock.recv(65536)
+            except socket.timeout:
+                now = time.monotonic()
+                for due, sid in [x for x in self.later if x[0] <= now]:
+                    self.later.remove((due, sid))
+                    self.respond(sid, 200, b"slow")
+                self.sock.settimeout(30)
+                try:
+                    self.flush()
+                except OSError:
+                    return
+                continue
             except OSError:
                 return
             if not data:

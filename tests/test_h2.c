@@ -490,6 +490,49 @@ static void test_hostile_frames(void **state)
   hostile_frames(1);
 }
 
+/* A stream the server resets ends alone: the streams beside it on the
+ * connection finish (libcurl 7.88 cannot reuse the connection after the
+ * reset, so ahttp shuts it, but only once they have), and the next
+ * request is served. Twenty rounds, each on a new connection, half of
+ * them made before the three (the others wait to learn whether it
+ * multiplexes, and may not be on it yet when the reset ends): the ends
+ * fall in any order. */
+static void test_stream_reset_spares_the_others(void **state)
+{
+  ah_request_opts *post = ah_request_opts_new();
+  int round;
+
+  (void)state;
+  ah_request_opts_set_body(post, "after", 5);
+  for (round = 0; round < 20; round++) {
+    ah_session *s = session(1, 1);
+    ah_future *fs[3], *f;
+    if (round % 2 == 1) { /* the connection first: all three go on it */
+      f = tu_fetch(s, url_of(1, "/echo"), NULL);
+      body_of(f);
+      ah_future_free(f);
+    }
+    fs[2] = ah_session_fetch(s, url_of(1, "/reset/2"), NULL);
+    fs[0] = ah_session_fetch(s, url_of(1, "/slow/200"), NULL);
+    fs[1] = ah_session_fetch(s, url_of(1, "/echo"), NULL);
+    assert_int_equal(ah_gather(fs, 3, (long)(10000 * tu_slowdown())), AH_OK);
+    if (ah_future_error(fs[0]) != AH_OK || ah_future_error(fs[1]) != AH_OK)
+      fail_msg("round %d: a stream beside the reset one failed: %s / %s", round,
+               ah_future_errmsg(fs[0]), ah_future_errmsg(fs[1]));
+    assert_string_equal(body_of(fs[0]), "slow");
+    assert_int_equal(ah_future_error(fs[2]), AH_EPROTO);
+    f = tu_fetch(s, url_of(1, "/echo"), post);
+    if (ah_future_error(f) != AH_OK)
+      fail_msg("round %d: the POST after: %s", round, ah_future_errmsg(f));
+    ah_future_free(f);
+    ah_future_free(fs[0]);
+    ah_future_free(fs[1]);
+    ah_future_free(fs[2]);
+    ah_session_free(s);
+  }
+  ah_request_opts_free(post);
+}
+
 /* nghttpd (Debian's nghttp2-server) serving dir over h2c with two
  * trailers on every response: the trailers come in the HEADERS frame
  * that ends the stream, and HTTP/2 has no reason phrase. libcurl 7.88.1
@@ -588,6 +631,7 @@ int main(void)
     TU_TEST(test_refused_streams_sent_again),
     TU_TEST(test_refused_without_retries),
     TU_TEST(test_refused_late_body_starts_over),
+    TU_TEST(test_stream_reset_spares_the_others),
     TU_TEST(test_dropped_connection_not_resent),
     TU_TEST(test_downgrade_message_is_the_last_try),
     TU_TEST(test_trailers_from_nghttpd),
