@@ -47,6 +47,7 @@ static void request_free(struct ah__queue *aq, struct ah__request *q)
 
 static void pump(struct ah__queue *aq);
 static void arm(struct ah__queue *aq);
+static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int err);
 static void on_timer(void *arg);
 static int rate_admit(struct ah__queue *aq, struct ah__request *q);
 
@@ -55,9 +56,8 @@ static int rate_admit(struct ah__queue *aq, struct ah__request *q);
  * then into the list of place to, before before (NULL: at the tail; the
  * queue and the retry list take a position, the others append). The
  * timers of the queue's head and of the retry list's head follow. */
-/* Places are tested most travelled first, in chains of ifs: a switch
- * became a jump table, an indirect branch mispredicted about twice per
- * request as a request goes from place to place. */
+/* Places are tested most travelled first, in chains of ifs: a switch's
+ * jump table mispredicted about twice per request. */
 static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
                  struct ah__request *before)
 {
@@ -184,13 +184,13 @@ static void retries_due(struct ah__queue *aq, int64_t now)
 
 /* Out of descriptors before anything was sent: q goes back to the head of
  * the queue, and admission pauses until a request of the session ends or
- * a timer (10 ms, doubling to 1 aq) lets it try again. It fails with
- * AH_ENOFD once it has waited the connect timeout. 1 when requeued. */
+ * a timer (10 ms, doubling to 1 s) lets it try again. It fails with
+ * AH_ENOFD once it has waited ah__request_fd_wait_ms. 1 when requeued. */
 static int starve(struct ah__queue *aq, struct ah__request *q)
 {
   int64_t now = ah__now_ns(), limit;
 
-  limit = (int64_t)(aq->d->connect_ms > 0 ? aq->d->connect_ms : 30000) * 1000000;
+  limit = (int64_t)ah__request_fd_wait_ms(q, aq->d) * 1000000;
   if (q->sent)
     return 0;
   if (q->starved_ns == 0)
@@ -245,7 +245,7 @@ static int rate_admit(struct ah__queue *aq, struct ah__request *q)
   if (b->parked.n == 0) {
     if (ah__bucket_take(b, now, &next))
       return 1;
-    rate_timer_at(aq, next);
+    rate_timer_at(aq, aq->queue_ns > 0 && now + aq->queue_ns < next ? now + aq->queue_ns : next);
   } /* else: behind those waiting, for whom the timer is set */
   move(aq, q, AH__PARKED, NULL);
   if (q->place != AH__PARKED)
@@ -258,23 +258,29 @@ static int rate_admit(struct ah__queue *aq, struct ah__request *q)
 }
 
 /* Tokens are due: move as many waiting requests as there are tokens to
- * the head of the queue, their tokens taken, in the order they came. */
+ * the head of the queue, their tokens taken, in the order they came;
+ * first those that waited the queue timeout end (as time queued). */
 static void tokens_due(struct ah__queue *aq, int64_t now)
 {
+  struct ah__request *q;
   size_t i;
 
+  for (i = 0; aq->queue_ns > 0 && i < aq->rates.cap && !aq->closing; i++)
+    while (!aq->closing && aq->rates.table[i] != NULL &&
+           (q = aq->rates.table[i]->parked.head) != NULL && q->queued_ns + aq->queue_ns <= now)
+      finish(aq, q, CURLE_OK, AH_ETIMEDOUT);
   for (i = 0; i < aq->rates.cap && !aq->closing; i++) {
     struct ah__bucket *b = aq->rates.table[i];
     struct ah__request *before = aq->queue.head;
     int64_t next = AH__NO_DEADLINE;
-    while (b != NULL && b->parked.head != NULL && ah__bucket_take(b, now, &next)) {
-      struct ah__request *q = b->parked.head;
+    while (b != NULL && (q = b->parked.head) != NULL && ah__bucket_take(b, now, &next)) {
       move(aq, q, AH__NOWHERE, NULL);
       q->rate_paid = 1;
       move(aq, q, AH__QUEUED, before);
     }
-    if (b != NULL && b->parked.head != NULL)
-      rate_timer_at(aq, next);
+    if (b != NULL && (q = b->parked.head) != NULL)
+      rate_timer_at(aq, aq->queue_ns > 0 && q->queued_ns + aq->queue_ns < next
+                            ? q->queued_ns + aq->queue_ns : next);
   }
   arm(aq);
   pump(aq);
@@ -457,12 +463,10 @@ static int follow(struct ah__queue *aq, struct ah__request *q, const char **why)
   return launch(aq, q, ah__now_ns(), why);
 }
 
-/* The queue's one deadline timer, set to the earliest of: the queue
- * timeout of the queue's head (the queue is FIFO and every request waits
- * at most the same time, so only the head's can be due), the retry list's
- * head, the next token of a bucket with requests, and the end of a pause
- * for descriptors. It is registered at its first use and set only when
- * the earliest changes. */
+/* The queue's one deadline timer, at the earliest of: the queue timeout
+ * of the queue's head (FIFO, one timeout: only the head's can be due),
+ * the retry list's head, rate_due (tokens_due), the end of a pause for
+ * descriptors. Registered at its first use, set when the earliest moves. */
 static void arm(struct ah__queue *aq)
 {
   int64_t at = aq->rate_due;
@@ -497,10 +501,9 @@ static void queue_expired(struct ah__queue *aq, int64_t now)
     finish(aq, aq->queue.head, CURLE_OK, AH_ETIMEDOUT);
 }
 
-/* Requests in libcurl past their total or connect timeout end, as a
- * transfer our callbacks abort does (retried if the policy says so). A
- * list's head that ended early leaves the timer set for it: it fires
- * once for nothing and is set again (arm), rather than at every end. */
+/* Requests in libcurl past their total or connect timeout end as our
+ * callbacks' aborts do (retried if the policy says so). A list's head that
+ * ended early leaves its timer: it fires once for nothing, then is reset. */
 static void time_out(struct ah__queue *aq, struct ah__request *q, const char *why)
 {
   q->abort_err = AH_ETIMEDOUT;

@@ -633,6 +633,15 @@ long ah__request_connect_ms(const struct ah__request *q, const struct ah__defaul
   return sp != NULL && sp->connect_ms >= 0 ? sp->connect_ms : d->connect_ms;
 }
 
+long ah__request_fd_wait_ms(const struct ah__request *q, const struct ah__defaults *d)
+{
+  long connect = ah__request_connect_ms(q, d), total = ah__request_total_ms(q, d);
+
+  if (connect <= 0)
+    connect = 30000;
+  return total > 0 && total < connect ? total : connect;
+}
+
 long ah__request_total_ms(const struct ah__request *q, const struct ah__defaults *d)
 {
   const struct ah__reqspec *sp = q->spec;

@@ -138,6 +138,9 @@ struct ah__defaults;
  * 0: none. */
 long ah__request_total_ms(const struct ah__request *q, const struct ah__defaults *d);
 long ah__request_connect_ms(const struct ah__request *q, const struct ah__defaults *d);
+/* How long q may wait for a descriptor (queue.c): its connect timeout, or
+ * its total one when shorter; 30 s without either. */
+long ah__request_fd_wait_ms(const struct ah__request *q, const struct ah__defaults *d);
 int ah__request_one_address(const struct ah__request *q, const struct ah__defaults *d);
 int ah__request_resendable(const struct ah__request *q);
 /* What the attempt that just failed with err means for a retry (a

@@ -378,18 +378,26 @@ static void test_crlf_injection_refused(void **state)
  * the requests that found none wait in the queue and are admitted again
  * as descriptors come back (the first requests' connections, reused):
  * all 20 succeed. With room for none, each fails with AH_ENOFD once it has
- * waited the connect timeout, never as a refused connection (libcurl 7.88
- * says "Couldn't connect to server"). Exit code: 0 when that held. */
+ * waited its own connect or total timeout (the session has no connect
+ * timeout: 30 s), never as a refused connection (libcurl 7.88 says
+ * "Couldn't connect to server"). Exit code: 0 when that held. */
 static int enofd_child(int room)
 {
   ah_session_opts *o = ah_session_opts_new();
+  ah_request_opts *ro[2] = {ah_request_opts_new(), ah_request_opts_new()};
   ah_session *s;
   ah_future *fs[20];
   struct rlimit rl;
   int i, ok = 0, nofd = 0, other = 0, lowest;
 
-  /* A request waits for a descriptor as long as it would for a connect. */
+  /* A request waits for a descriptor as long as it would for a connect,
+   * or its total timeout when shorter: its own, else the session's. */
   ah_session_opts_set_timeouts(o, 20000, room > 0 ? 10000 : 300, -1);
+  if (room == 0) {
+    ah_session_opts_set_timeouts(o, 20000, 0, -1); /* 30 s at most */
+    ah_request_opts_set_timeouts(ro[0], -1, 300, -1);
+    ah_request_opts_set_timeouts(ro[1], 400, 0, -1);
+  }
   s = ah_session_new(o);
   ah_session_opts_free(o);
   lowest = dup(0);
@@ -398,7 +406,9 @@ static int enofd_child(int room)
   if (s == NULL || setrlimit(RLIMIT_NOFILE, &rl) != 0)
     return 10;
   for (i = 0; i < 20; i++)
-    fs[i] = ah_session_fetch(s, tu_url("/delay/200"), NULL);
+    fs[i] = ah_session_fetch(s, tu_url("/delay/200"), room == 0 ? ro[i % 2] : NULL);
+  ah_request_opts_free(ro[0]);
+  ah_request_opts_free(ro[1]);
   if (ah_gather(fs, 20, 20000) != AH_OK)
     return 11;
   for (i = 0; i < 20; i++) {

@@ -202,6 +202,38 @@ static void test_waiting_request_canceled(void **state)
   ah_future_free(fs[2]);
 }
 
+/* The queue timeout bounds the wait for a token: requests end at it, not
+ * at the token (two seconds off), and are never sent. */
+static void test_queue_timeout_bounds_the_wait(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_future *fs[3], *f;
+  ah_session *s;
+
+  (void)state;
+  ah_session_opts_set_host_rate(o, NULL, 0.5, 1); /* one per 2 s */
+  ah_session_opts_set_queue_timeout(o, 300);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  fs[0] = ah_session_fetch(s, tu_url("/size/21"), NULL);
+  fs[1] = ah_session_fetch(s, tu_url("/size/22"), NULL);
+  fs[2] = ah_session_fetch(s, tu_url("/size/23"), NULL);
+  assert_int_equal(ah_gather(fs, 3, (long)(1500 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(fs[0]), AH_OK);
+  assert_int_equal(ah_future_error(fs[1]), AH_ETIMEDOUT);
+  assert_int_equal(ah_future_error(fs[2]), AH_ETIMEDOUT);
+  ah_session_free(s);
+  s = ah_session_new(NULL);
+  assert_string_equal(tu_fetch_ok(s, tu_url("/seen?/size/22"), NULL, &f), "0");
+  ah_future_free(f);
+  assert_string_equal(tu_fetch_ok(s, tu_url("/seen?/size/23"), NULL, &f), "0");
+  ah_future_free(f);
+  ah_session_free(s);
+  ah_future_free(fs[0]);
+  ah_future_free(fs[1]);
+  ah_future_free(fs[2]);
+}
+
 static void test_options_checked(void **state)
 {
   ah_session_opts *o = ah_session_opts_new();
@@ -223,6 +255,7 @@ int main(void)
     TU_TEST(test_rules),
     TU_TEST(test_limits_one_host),
     TU_TEST(test_waiting_request_canceled),
+    TU_TEST(test_queue_timeout_bounds_the_wait),
     TU_TEST(test_options_checked),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
