@@ -71,6 +71,8 @@ struct ah_ws {
   int peer_closed;      /* the peer's close frame arrived */
   int close_code;       /* the peer's, 0 before it */
   char close_reason[124];
+  char ctl[125];        /* a control frame as it comes */
+  size_t ctl_len;
   int end_err;          /* why it ended, for operations after */
   char *end_msg;
   size_t max_frame, max_message;

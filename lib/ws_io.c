@@ -307,6 +307,81 @@ static void on_peer_close(ah_ws *ws, const char *p, size_t n)
   ws->close_reason[r] = '\0';
 }
 
+/* The peer's close frame, whole in ws->ctl: pending closes complete,
+ * the reply goes out, and the connection ends. Always -1. */
+static int take_close(ah_ws *ws)
+{
+  struct ah__ws_op *op;
+
+  on_peer_close(ws, ws->ctl, ws->ctl_len);
+  while ((op = ah__ws_list_pop(&ws->closes)) != NULL) {
+    ah__ws_finish(op, AH_OK, NULL, NULL, 0);
+    if (ws->state == ENDED)
+      return -1;
+  }
+  if (!ws->close_sent) {
+    /* The reply: the peer's code alone (RFC 6455 5.5.1). */
+    if ((op = ah__ws_op_new(ws, OP_SEND, 2, 0)) == NULL) {
+      ah__ws_end(ws, AH_ENOMEM, "no memory for the WebSocket close reply", 0);
+      return -1;
+    }
+    op->flags = CURLWS_CLOSE;
+    op->len = ws->close_code == CLOSE_NO_STATUS ? 0 : 2;
+    op->data[0] = (char)(ws->close_code >> 8);
+    op->data[1] = (char)(ws->close_code & 0xff);
+    ws->close_sent = 1;
+    ws->state = CLOSING;
+    ah__ws_list_push(&ws->sends, op);
+  }
+  /* The reply goes out (pump_sends then ends ws: pending recvs get the
+   * close), or waits for the socket to take it. */
+  (void)pump_sends(ws);
+  return -1;
+}
+
+/* A control frame (close, ping, pong): gathered in ws->ctl (at most 125
+ * bytes, which may come in several reads), then acted on. It may come
+ * between the fragments of a message, which stays unfinished in
+ * ws->part (RFC 6455 5.4). 0 to go on, -1 when ws ended. */
+static int take_control(ah_ws *ws, const char *buf, size_t n,
+                        const struct curl_ws_frame *meta)
+{
+  struct ah__ws_op *op;
+
+  if (meta->offset == 0)
+    ws->ctl_len = 0;
+  if ((size_t)meta->offset + n + (size_t)meta->bytesleft > sizeof ws->ctl ||
+      ws->ctl_len + n > sizeof ws->ctl) {
+    ah__ws_end(ws, AH_EIO, "the server broke the WebSocket protocol: a control "
+               "frame over 125 bytes", 0);
+    return -1;
+  }
+  memcpy(ws->ctl + ws->ctl_len, buf, n);
+  ws->ctl_len += n;
+  if (meta->bytesleft != 0)
+    return 0;
+  if (meta->flags & CURLWS_CLOSE)
+    return take_close(ws);
+  if (meta->flags & CURLWS_PONG) {
+    if ((op = ah__ws_list_pop(&ws->pings)) != NULL)
+      ah__ws_finish(op, AH_OK, NULL, NULL, 0);
+    return ws->state == ENDED ? -1 : 0;
+  }
+  /* A ping: only with CURLWS_NOAUTOPONG (else libcurl keeps pings to
+   * itself). The pong carries the ping's payload. */
+  if (ws->close_sent)
+    return 0;
+  if ((op = ah__ws_op_new(ws, OP_SEND, ws->ctl_len, 0)) == NULL) {
+    ah__ws_end(ws, AH_ENOMEM, "no memory for a pong", 0);
+    return -1;
+  }
+  op->flags = CURLWS_PONG;
+  op->len = ws->ctl_len;
+  memcpy(op->data, ws->ctl, ws->ctl_len);
+  ah__ws_list_push(&ws->sends, op);
+  return pump_sends(ws);
+}
+
 /* One decoded chunk of a frame. 0 to go on, -1 when ws ended. */
 static int take(ah_ws *ws, const char *buf, size_t n,
                 const struct curl_ws_frame *meta)
@@ -316,28 +391,8 @@ static int take(ah_ws *ws, const char *buf, size_t n,
   size_t frame = (size_t)meta->offset + n + (size_t)meta->bytesleft;
   size_t want;
 
-  if (flags & CURLWS_PONG) {
-    struct ah__ws_op *op;
-    if (meta->bytesleft == 0 && (op = ah__ws_list_pop(&ws->pings)) != NULL)
-      ah__ws_finish(op, AH_OK, NULL, NULL, 0);
-    return ws->state == ENDED ? -1 : 0;
-  }
-  if (flags & CURLWS_PING) {
-    /* Only with CURLWS_NOAUTOPONG (else libcurl keeps pings to itself):
-     * the pong, with the ping's payload (at most 125 bytes, whole). */
-    struct ah__ws_op *op;
-    if (ws->close_sent || meta->offset != 0 || meta->bytesleft != 0)
-      return 0;
-    if ((op = ah__ws_op_new(ws, OP_SEND, n, 0)) == NULL) {
-      ah__ws_end(ws, AH_ENOMEM, "no memory for a pong", 0);
-      return -1;
-    }
-    op->flags = CURLWS_PONG;
-    op->len = n;
-    memcpy(op->data, buf, n);
-    ah__ws_list_push(&ws->sends, op);
-    return pump_sends(ws);
-  }
+  if (flags & (CURLWS_CLOSE | CURLWS_PING | CURLWS_PONG))
+    return take_control(ws, buf, n, meta);
   if (meta->offset == 0 && frame > ws->max_frame) {
     ah__ws_end(ws, AH_ETOOLARGE, "a WebSocket frame is larger than the frame limit", 0);
     return -1;
@@ -348,8 +403,7 @@ static int take(ah_ws *ws, const char *buf, size_t n,
       return -1;
     }
     m->next = NULL;
-    m->type = flags & CURLWS_CLOSE ? AH_WS_CLOSE
-              : flags & CURLWS_BINARY ? AH_WS_BINARY : AH_WS_TEXT;
+    m->type = flags & CURLWS_BINARY ? AH_WS_BINARY : AH_WS_TEXT;
     m->len = 0;
     m->cap = 255;
     ws->part = m;
@@ -375,37 +429,7 @@ static int take(ah_ws *ws, const char *buf, size_t n,
   if (meta->bytesleft != 0 || (flags & CURLWS_CONT))
     return 0;
   ws->part = NULL;
-  if (m->type != AH_WS_CLOSE)
-    return deliver(ws, m);
-  on_peer_close(ws, m->data, m->len);
-  ah__free(m);
-  {
-    struct ah__ws_op *op;
-    while ((op = ah__ws_list_pop(&ws->closes)) != NULL) {
-      ah__ws_finish(op, AH_OK, NULL, NULL, 0);
-      if (ws->state == ENDED)
-        return -1;
-    }
-  }
-  if (!ws->close_sent) {
-    /* The reply: the peer's code alone (RFC 6455 5.5.1). */
-    struct ah__ws_op *op = ah__ws_op_new(ws, OP_SEND, 2, 0);
-    if (op == NULL) {
-      ah__ws_end(ws, AH_ENOMEM, "no memory for the WebSocket close reply", 0);
-      return -1;
-    }
-    op->flags = CURLWS_CLOSE;
-    op->len = ws->close_code == CLOSE_NO_STATUS ? 0 : 2;
-    op->data[0] = (char)(ws->close_code >> 8);
-    op->data[1] = (char)(ws->close_code & 0xff);
-    ws->close_sent = 1;
-    ws->state = CLOSING;
-    ah__ws_list_push(&ws->sends, op);
-  }
-  /* The reply goes out (pump_sends then ends ws: pending recvs get the
-   * close), or waits for the socket to take it. */
-  (void)pump_sends(ws);
-  return -1;
+  return deliver(ws, m);
 }
 
 static int wants_read(const ah_ws *ws)

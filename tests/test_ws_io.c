@@ -260,6 +260,31 @@ static void test_ping_pong(void **state)
   ah_session_free(s);
 }
 
+/* A close between the fragments of a message (RFC 6455 5.4: control
+ * frames may come there) is a close: the message stays unfinished, the
+ * close is told with its code and reason, and answered. */
+static void test_close_between_fragments(void **state)
+{
+  ah_session *s;
+  const char *reason = NULL;
+  ah_ws *ws;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_raw(s, "/closemidfrag");
+  assert_int_equal(recv_one(ws, "gone", 4), AH_WS_CLOSE);
+  assert_int_equal(ah_ws_close_code(ws, &reason), 1001);
+  assert_string_equal(reason, "gone");
+  ah_ws_free(ws);
+  /* The hostile server got ahttp's answer, with the code. */
+  ws = open_raw(s, "/last");
+  assert_int_equal(recv_one(ws, "1001", 4), AH_WS_TEXT);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -271,6 +296,7 @@ int main(void)
     TU_TEST(test_server_never_closes),
     TU_TEST(test_server_drops_connection),
     TU_TEST(test_ping_pong),
+    TU_TEST(test_close_between_fragments),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -24,10 +24,22 @@ until killed. What a connection gets depends on its path:
                without a close frame
   /ping        the server pings the client, and once the pong came back
                sends the text "ponged"
+
+A second listener, on the port after "READY <port>" on the same line,
+is a hostile server of our own (raw frames, no library: what a broken or
+malicious peer sends). Its paths:
+
+  /closemidfrag  text "abc" fin=0, then a close 1001 "gone" in the middle
+               of the message; what the client answered is kept for /last
+  /last        a text frame: the code of the last close a client sent the
+               raw server, "none" when none came within 5 s
 """
 import asyncio
+import base64
+import hashlib
 import logging
 import ssl
+import struct
 import sys
 from urllib.parse import parse_qs, urlparse
 
@@ -87,9 +99,89 @@ async def handler(ws, path=None):
         await ws.close(4004, "no such path")
 
 
+# The hostile server: frames written by hand.
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+raw_last = ["none"]
+raw_seen = None  # an asyncio.Event, set when a client's close came
+
+
+def frame(op, payload=b"", fin=True):
+    n = len(payload)
+    b0 = bytes([(0x80 if fin else 0) | op])
+    if n < 126:
+        return b0 + bytes([n]) + payload
+    if n < 65536:
+        return b0 + bytes([126]) + struct.pack(">H", n) + payload
+    return b0 + bytes([127]) + struct.pack(">Q", n) + payload
+
+
+async def read_frame(reader):
+    """A client frame (op, payload), None at the end of the stream."""
+    try:
+        h = await reader.readexactly(2)
+        n = h[1] & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", await reader.readexactly(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", await reader.readexactly(8))[0]
+        k = await reader.readexactly(4) if h[1] & 0x80 else b"\0\0\0\0"
+        p = await reader.readexactly(n)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
+    return h[0] & 0x0F, bytes(x ^ k[i % 4] for i, x in enumerate(p))
+
+
+async def raw_log_close(reader):
+    """Read the client's frames; keep the code of its close for /last."""
+    for _ in range(100):
+        fr = await read_frame(reader)
+        if fr is None:
+            return
+        if fr[0] == 8:
+            raw_last[0] = str(struct.unpack(">H", fr[1][:2])[0]) if len(fr[1]) >= 2 else "empty"
+            raw_seen.set()
+            return
+
+
+async def raw_handler(reader, writer):
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        writer.close()
+        return
+    lines = head.split(b"\r\n")
+    u = urlparse(lines[0].split(b" ")[1].decode())
+    key = b""
+    for line in lines[1:]:
+        if line.lower().startswith(b"sec-websocket-key:"):
+            key = line.split(b":", 1)[1].strip()
+    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    ok = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+          b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    try:
+        if u.path == "/closemidfrag":
+            raw_seen.clear()
+            raw_last[0] = "none"
+            writer.write(ok + frame(1, b"abc", fin=False) +
+                         frame(8, struct.pack(">H", 1001) + b"gone"))
+            await raw_log_close(reader)
+        elif u.path == "/last":
+            try:
+                await asyncio.wait_for(raw_seen.wait(), 5)
+            except asyncio.TimeoutError:
+                pass
+            writer.write(ok + frame(1, raw_last[0].encode()))
+            await raw_log_close(reader)
+        await writer.drain()
+    except ConnectionError:
+        pass
+    writer.close()
+
+
 async def main():
-    global close_seen
+    global close_seen, raw_seen
     close_seen = asyncio.Event()
+    raw_seen = asyncio.Event()
     # max_size: the tests send messages larger than the 1 MiB default.
     ctx = None
     if len(sys.argv) == 4 and sys.argv[1] == "--tls":
@@ -99,7 +191,8 @@ async def main():
                                 max_size=64 * 1024 * 1024,
                                 ping_interval=None, close_timeout=1) as server:
         port = next(iter(server.sockets)).getsockname()[1]
-        print("READY %d" % port, flush=True)
+        raw = await asyncio.start_server(raw_handler, "127.0.0.1", 0)
+        print("READY %d %d" % (port, raw.sockets[0].getsockname()[1]), flush=True)
         await asyncio.Future()
 
 

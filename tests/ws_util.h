@@ -13,6 +13,7 @@
 
 static pid_t ws_pid = -1;
 static int ws_port;
+static int ws_raw_port; /* the hostile server of ws_server.py */
 
 static int setup(void **state)
 {
@@ -24,7 +25,7 @@ static int setup(void **state)
   if (ah_ws_check(NULL) != AH_OK)
     return 0; /* no WebSocket here: the live tests skip */
   ws_pid = tu_spawn(argv, line, sizeof line);
-  if (ws_pid < 0 || sscanf(line, "READY %d", &ws_port) != 1)
+  if (ws_pid < 0 || sscanf(line, "READY %d %d", &ws_port, &ws_raw_port) != 2)
     return -1;
   return 0;
 }
@@ -43,6 +44,17 @@ static const char *ws_url(const char *path)
 
   i = (i + 1) % 4;
   snprintf(buf[i], sizeof buf[i], "ws://127.0.0.1:%d%s", ws_port, path);
+  return buf[i];
+}
+
+/* A URL of the hostile server. */
+static const char *ws_raw_url(const char *path)
+{
+  static char buf[4][128];
+  static int i;
+
+  i = (i + 1) % 4;
+  snprintf(buf[i], sizeof buf[i], "ws://127.0.0.1:%d%s", ws_raw_port, path);
   return buf[i];
 }
 
@@ -68,10 +80,10 @@ static int settle(ah_future *f)
   return ah_future_error(f);
 }
 
-static ah_ws *open_ws(ah_session *s, const char *path)
+static ah_ws *open_url(ah_session *s, const char *url, const char *path)
 {
   ah_ws *ws = NULL;
-  ah_future *f = ah_ws_connect(s, ws_url(path), NULL, &ws);
+  ah_future *f = ah_ws_connect(s, url, NULL, &ws);
   int err = settle(f);
 
   if (err != AH_OK)
@@ -79,6 +91,17 @@ static ah_ws *open_ws(ah_session *s, const char *path)
   assert_non_null(ws);
   ah_future_free(f);
   return ws;
+}
+
+static ah_ws *open_ws(ah_session *s, const char *path)
+{
+  return open_url(s, ws_url(path), path);
+}
+
+/* A WebSocket to the hostile server. */
+static ah_ws *open_raw(ah_session *s, const char *path)
+{
+  return open_url(s, ws_raw_url(path), path);
 }
 
 /* Receive one message: its type, its bytes copied to out (or compared). */
