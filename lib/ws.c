@@ -151,7 +151,8 @@ static struct ah__ws_set *set_of(ah_session *s)
   if ((set->handler = ah__reactor_handler(set->r, ah__ws_on_io, set)) < 0 ||
       ah__bridge_init(&set->bridge, set->r, &bridge_ops, set) < 0 ||
       (set->bridge.timer = ah__reactor_timer(set->r, ah__bridge_on_timer,
-                                             &set->bridge)) < 0) {
+                                             &set->bridge)) < 0 ||
+      (set->timer = ah__reactor_timer(set->r, ah__ws_on_timer, set)) < 0) {
     ah__bridge_close(&set->bridge);
     ah__free(set);
     return NULL; /* the reactor's slots are spent: only a new session */
@@ -270,6 +271,7 @@ ah_future *ah_ws_connect(ah_session *s, const char *url,
   ws->state = CONNECTING;
   ws->oom_mark = ah__alloc_failures();
   ws->max_frame = ws->max_message = DEFAULT_MAX;
+  ws->deadline = AH__NO_DEADLINE;
   ah__ws_list_init(&ws->recvs);
   ah__ws_list_init(&ws->sends);
   ah__ws_list_init(&ws->pings);
@@ -292,8 +294,10 @@ ah_future *ah_ws_connect(ah_session *s, const char *url,
     return f;
   }
   {
-    CURLcode rc = setup(ws, ah__session_defaults(s), sp, url);
+    const struct ah__defaults *d = ah__session_defaults(s);
+    CURLcode rc = setup(ws, d, sp, url);
     CURLMcode mc;
+
     ah__reqspec_unref(sp);
     if (rc != CURLE_OK) {
       ah__ws_end(ws, rc == CURLE_OUT_OF_MEMORY ? AH_ENOMEM : AH_EINVAL,

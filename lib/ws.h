@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ahttp.h"
 #include "curl_bridge.h"
@@ -19,6 +20,11 @@ struct ah__reactor;
 /* aiohttp's max_msg_size; a frame may be as large as a message. */
 #define DEFAULT_MAX 4194304u
 #define READ_CHUNK 16384
+/* curl_ws_recv calls per pump: a peer that sends without pause (say
+ * empty fragments as fast as it can) gets this much of a reactor turn,
+ * then the pump yields to the rest of the session and comes back on
+ * the next turn (the set's timer): waits keep their timeouts. */
+#define READ_BUDGET 64
 #define CLOSE_NO_STATUS 1005
 
 enum ah__ws_op_kind { OP_CONNECT, OP_RECV, OP_SEND, OP_PING, OP_CLOSE };
@@ -52,6 +58,7 @@ struct ah__ws_set {
   struct ah__reactor *r;
   struct ah__bridge bridge;
   int handler;       /* reactor handler of open WebSockets' sockets */
+  int timer;         /* reactor timer: handshake deadlines, pumps to resume */
   ah_ws *head;       /* every WebSocket with a connection or connecting */
 };
 
@@ -69,6 +76,9 @@ struct ah_ws {
   int free_later;       /* freed by the caller during a pump */
   int close_sent;       /* a close frame is queued or sent */
   int peer_closed;      /* the peer's close frame arrived */
+  int again;            /* its pump spent its budget: resume next turn */
+  int64_t deadline;     /* CONNECTING: the handshake's end (monotonic ns),
+                           AH__NO_DEADLINE without a total timeout */
   int close_code;       /* the peer's, 0 before it */
   char close_reason[124];
   char ctl[125];        /* a control frame as it comes */
@@ -108,6 +118,12 @@ void ah__ws_watch(ah_ws *ws);
 void ah__ws_pump(ah_ws *ws);
 /* Queue a frame, sent at once when no pump is under way; may free ws. */
 void ah__ws_queue_send(ah_ws *ws, struct ah__ws_op *op);
+/* Set the set's timer to the earliest of what waits for it: a pump to
+ * resume (at once), a handshake's deadline. */
+void ah__ws_arm(struct ah__ws_set *set);
+/* The set's timer (arg: the set): handshakes past their deadline end
+ * with AH_ETIMEDOUT, pumps that spent their budget resume. */
+void ah__ws_on_timer(void *arg);
 /* The reactor's handler of open WebSockets' sockets (arg: the set). */
 void ah__ws_on_io(void *arg, int fd, unsigned flags);
 /* Free ws now: its operations canceled, its memory released. */

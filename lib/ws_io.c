@@ -444,7 +444,9 @@ static void pump_recv(ah_ws *ws)
   struct ah__ws_msg *m;
   size_t n;
   CURLcode rc;
+  int budget = READ_BUDGET;
 
+  ws->again = 0;
   while (ws->state != ENDED && ws->easy != NULL && !ws->peer_closed) {
     /* Messages read earlier go first. */
     while (ws->recvs.head != NULL && (m = ws->ready) != NULL) {
@@ -455,6 +457,12 @@ static void pump_recv(ah_ws *ws)
     }
     if (!wants_read(ws))
       return;
+    if (budget-- == 0) {
+      /* More may be in libcurl's buffers, which no readiness announces. */
+      ws->again = 1;
+      ah__ws_arm(ws->set);
+      return;
+    }
     n = 0;
     meta = NULL;
     /* 7.88's headers declare the frame pointer without const */
@@ -505,6 +513,59 @@ void ah__ws_on_io(void *arg, int fd, unsigned flags)
     return;
   }
   ah__ws_pump(ws);
+}
+
+void ah__ws_arm(struct ah__ws_set *set)
+{
+  int64_t at = AH__NO_DEADLINE;
+  ah_ws *ws;
+
+  for (ws = set->head; ws != NULL; ws = ws->next) {
+    if (ws->again) {
+      at = ah__now_ns(); /* the next turn */
+      break;
+    }
+    if (ws->state == CONNECTING && ws->deadline < at)
+      at = ws->deadline;
+  }
+  ah__reactor_set_timer(set->r, set->timer, at);
+}
+
+/* The next WebSocket the timer has to serve: a pump marked for this round
+ * (again 2: marked before the round began, so that a pump that spends its
+ * budget again waits for the next turn), or a handshake past its end. */
+static ah_ws *due(struct ah__ws_set *set, int64_t now)
+{
+  ah_ws *ws;
+
+  for (ws = set->head; ws != NULL; ws = ws->next)
+    if (ws->again == 2 || (ws->state == CONNECTING && ws->deadline <= now))
+      return ws;
+  return NULL;
+}
+
+void ah__ws_on_timer(void *arg)
+{
+  struct ah__ws_set *set = arg;
+  int64_t now = ah__now_ns();
+  ah_ws *ws;
+
+  for (ws = set->head; ws != NULL; ws = ws->next)
+    if (ws->again)
+      ws->again = 2;
+  /* From the head each time: callbacks may free any of them. */
+  while ((ws = due(set, now)) != NULL) {
+    if (ws->state != CONNECTING) {
+      ah__ws_pump(ws); /* clears again */
+      continue;
+    }
+    ws->busy++;
+    ah__ws_end(ws, AH_ETIMEDOUT, "the WebSocket handshake took longer than "
+               "its total timeout", 0);
+    if (--ws->busy == 0 && ws->free_later)
+      ah__ws_free_now(ws);
+  }
+  ah__ws_arm(set);
 }
 
 /* A pending operation's future was canceled (or freed). */

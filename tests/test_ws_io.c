@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "testutil.h"
 #include "ws_util.h"
@@ -285,6 +286,53 @@ static void test_close_between_fragments(void **state)
   ah_session_free(s);
 }
 
+static double now_ms(void)
+{
+  struct timespec t;
+
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* A peer that streams without pause (one fragment, then empty
+ * continuation frames as fast as they are read) gets a bounded share of
+ * each reactor turn: the receive returns at once, a wait on it keeps its
+ * timeout, and another WebSocket of the session is served meanwhile. */
+static void test_endless_stream_does_not_freeze(void **state)
+{
+  ah_session *s;
+  ah_future *r, *p;
+  ah_ws *bad, *good;
+  const char *data;
+  size_t len;
+  double t0;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  good = open_ws(s, "/echo");
+  bad = open_raw(s, "/emptyfrags?secs=4");
+  t0 = now_ms();
+  r = ah_ws_recv(bad);
+  assert_int_equal(ah_future_wait(r, 200), AH_ETIMEDOUT);
+  assert_true(now_ms() - t0 < wait_ms(1500));
+  p = ah_ws_ping(good, "hb", 2);
+  assert_int_equal(ah_future_wait(p, wait_ms(1000)), AH_OK);
+  assert_int_equal(ah_future_error(p), AH_OK);
+  assert_true(now_ms() - t0 < wait_ms(2500)); /* before the stream ends */
+  ah_future_free(p);
+  /* The message, once the stream ends. */
+  assert_int_equal(settle(r), AH_OK);
+  assert_int_equal(ah_ws_message(r, &data, &len), AH_WS_BINARY);
+  assert_int_equal(len, 2);
+  assert_memory_equal(data, "az", 2);
+  ah_future_free(r);
+  ah_ws_free(bad);
+  ah_ws_free(good);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -297,6 +345,7 @@ int main(void)
     TU_TEST(test_server_drops_connection),
     TU_TEST(test_ping_pong),
     TU_TEST(test_close_between_fragments),
+    TU_TEST(test_endless_stream_does_not_freeze),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -31,6 +31,8 @@ malicious peer sends). Its paths:
 
   /closemidfrag  text "abc" fin=0, then a close 1001 "gone" in the middle
                of the message; what the client answered is kept for /last
+  /emptyfrags?secs=S  binary "a" fin=0, then empty continuation frames
+               as fast as the client takes them for S seconds (4), then "z"
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
 """
@@ -151,6 +153,7 @@ async def raw_handler(reader, writer):
         return
     lines = head.split(b"\r\n")
     u = urlparse(lines[0].split(b" ")[1].decode())
+    q = {k: v[0] for k, v in parse_qs(u.query).items()}
     key = b""
     for line in lines[1:]:
         if line.lower().startswith(b"sec-websocket-key:"):
@@ -164,6 +167,16 @@ async def raw_handler(reader, writer):
             raw_last[0] = "none"
             writer.write(ok + frame(1, b"abc", fin=False) +
                          frame(8, struct.pack(">H", 1001) + b"gone"))
+            await raw_log_close(reader)
+        elif u.path == "/emptyfrags":
+            writer.write(ok + frame(2, b"a", fin=False))
+            blob = frame(0, b"", fin=False) * 10000
+            end = asyncio.get_running_loop().time() + float(q.get("secs", "4"))
+            while asyncio.get_running_loop().time() < end:
+                writer.write(blob)
+                await writer.drain()
+                await asyncio.sleep(0)  # the other connections too
+            writer.write(frame(0, b"z"))
             await raw_log_close(reader)
         elif u.path == "/last":
             try:

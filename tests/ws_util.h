@@ -99,7 +99,7 @@ static ah_ws *open_ws(ah_session *s, const char *path)
 }
 
 /* A WebSocket to the hostile server. */
-static ah_ws *open_raw(ah_session *s, const char *path)
+static inline ah_ws *open_raw(ah_session *s, const char *path)
 {
   return open_url(s, ws_raw_url(path), path);
 }
