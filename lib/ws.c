@@ -295,10 +295,18 @@ ah_future *ah_ws_connect(ah_session *s, const char *url,
   }
   {
     const struct ah__defaults *d = ah__session_defaults(s);
+    long total_ms = sp && sp->timeout_ms >= 0 ? sp->timeout_ms : d->total_ms;
     CURLcode rc = setup(ws, d, sp, url);
     CURLMcode mc;
 
     ah__reqspec_unref(sp);
+    /* libcurl 8.21 keeps no total timeout over a connect-only handshake
+     * (a server that never answers the upgrade held it until the connect
+     * timeout): ahttp keeps it. */
+    if (total_ms > 0) {
+      ws->deadline = ah__now_ns() + (int64_t)total_ms * 1000000;
+      ah__ws_arm(set);
+    }
     if (rc != CURLE_OK) {
       ah__ws_end(ws, rc == CURLE_OUT_OF_MEMORY ? AH_ENOMEM : AH_EINVAL,
           rc == CURLE_OUT_OF_MEMORY ? "no memory for the WebSocket's options"

@@ -363,6 +363,51 @@ static void test_wss(void **state)
   assert_int_equal(system(cmd), 0);
 }
 
+/* A server that takes the upgrade request and never answers: the
+ * handshake ends at its total timeout, the request's or the session's
+ * (libcurl keeps none over a connect-only handshake). */
+static void test_handshake_timeout(void **state)
+{
+  ah_request_opts *ro;
+  ah_session_opts *so;
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws = NULL;
+
+  (void)state;
+  LIVE();
+  ro = ah_request_opts_new();
+  assert_int_equal(ah_request_opts_set_timeout(ro, 300), AH_OK);
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  f = ah_ws_connect(s, ws_raw_url("/nohandshake"), ro, &ws);
+  assert_int_equal(settle(f), AH_ETIMEDOUT);
+  assert_non_null(strstr(ah_future_errmsg(f), "total timeout"));
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+  ah_request_opts_free(ro);
+
+  so = ah_session_opts_new();
+  assert_int_equal(ah_session_opts_set_timeouts(so, 300, -1, -1), AH_OK);
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  assert_non_null(s);
+  f = ah_ws_connect(s, ws_raw_url("/nohandshake"), NULL, &ws);
+  assert_int_equal(settle(f), AH_ETIMEDOUT);
+  ah_future_free(f);
+  ah_ws_free(ws);
+  /* A handshake that completes in time stays open past its deadline. */
+  ws = open_ws(s, "/echo");
+  f = ah_ws_recv(ws);
+  assert_int_equal(ah_future_wait(f, 500), AH_ETIMEDOUT);
+  ah_future_free(ah_ws_send(ws, AH_WS_TEXT, "late", 4));
+  assert_int_equal(settle(f), AH_OK);
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -374,6 +419,7 @@ int main(void)
     TU_TEST(test_session_freed_with_websocket_open),
     TU_TEST(test_refused_upgrade),
     TU_TEST(test_wss),
+    TU_TEST(test_handshake_timeout),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -33,6 +33,7 @@ malicious peer sends). Its paths:
                of the message; what the client answered is kept for /last
   /emptyfrags?secs=S  binary "a" fin=0, then empty continuation frames
                as fast as the client takes them for S seconds (4), then "z"
+  /nohandshake  reads the upgrade request and never answers it
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
 """
@@ -178,6 +179,8 @@ async def raw_handler(reader, writer):
                 await asyncio.sleep(0)  # the other connections too
             writer.write(frame(0, b"z"))
             await raw_log_close(reader)
+        elif u.path == "/nohandshake":
+            await reader.read()  # until the client gives up
         elif u.path == "/last":
             try:
                 await asyncio.wait_for(raw_seen.wait(), 5)
