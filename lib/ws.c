@@ -29,6 +29,14 @@
 #include "session.h"
 #include "session_opts.h"
 
+/* A header line of the handshake's response (libcurl's callback). */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+  ah_ws *ws = arg;
+
+  return ah__ws_hs_line(&ws->hs, p, size * n) < 0 ? 0 : size * n;
+}
+
 /* The handshake's end (the bridge's done, outside libcurl's calls). */
 static void on_done(void *arg, CURL *easy, CURLcode rc)
 {
@@ -66,6 +74,16 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
     }
     ah__ws_end(ws, err, why, status != 0 ? 0 : (int)rc);
     return;
+  }
+  {
+    /* libcurl takes any 101: ahttp checks it (ws_hs.h). */
+    const char *bad = ah__ws_hs_check(&ws->hs);
+    if (bad != NULL) {
+      char why[160];
+      snprintf(why, sizeof why, "the server's 101 does not open a WebSocket: %s", bad);
+      ah__ws_end(ws, AH_EPROTO, why, 0);
+      return;
+    }
   }
   if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
       fd == CURL_SOCKET_BAD) {
@@ -194,6 +212,8 @@ static CURLcode setup(ah_ws *ws, const struct ah__defaults *d,
   if (ah__curl_caps()->ws_noautopong)
     SET(CURLOPT_WS_OPTIONS, 2L); /* CURLWS_NOAUTOPONG, 8.14's: see curl_caps.h */
   SET(CURLOPT_PRIVATE, (void *)ws);
+  SET(CURLOPT_HEADERFUNCTION, on_header);
+  SET(CURLOPT_HEADERDATA, (void *)ws);
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   SET(CURLOPT_TIMEOUT_MS, total_ms); /* the handshake's */
@@ -213,6 +233,28 @@ static CURLcode setup(ah_ws *ws, const struct ah__defaults *d,
   for (l = sp ? sp->headers : NULL; l != NULL; l = l->next) {
     struct curl_slist *n = curl_slist_append(ws->headers, l->data);
     if (n == NULL)
+      return CURLE_OUT_OF_MEMORY;
+    ws->headers = n;
+  }
+  /* The key: ahttp's, so that it can check the answer (libcurl sends
+   * none of its own then), or the caller's own. */
+  ah__ws_hs_init(&ws->hs, 0);
+  for (l = ws->headers; l != NULL; l = l->next)
+    if (strncasecmp(l->data, "Sec-WebSocket-Key:", 18) == 0)
+      break;
+  if (l != NULL) {
+    const char *k = l->data + 18;
+    size_t n;
+    while (*k == ' ' || *k == '\t')
+      k++;
+    for (n = strlen(k); n > 0 && (k[n - 1] == ' ' || k[n - 1] == '\t'); n--)
+      ;
+    ah__ws_hs_set_key(&ws->hs, k, n);
+  } else {
+    char line[48];
+    struct curl_slist *n;
+    snprintf(line, sizeof line, "Sec-WebSocket-Key: %s", ws->hs.key);
+    if ((n = curl_slist_append(ws->headers, line)) == NULL)
       return CURLE_OUT_OF_MEMORY;
     ws->headers = n;
   }

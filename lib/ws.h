@@ -14,6 +14,7 @@
 
 #include "ahttp.h"
 #include "curl_bridge.h"
+#include "ws_hs.h"
 
 struct ah__reactor;
 
@@ -87,6 +88,7 @@ struct ah_ws {
   char *end_msg;
   size_t max_frame, max_message;
   unsigned long oom_mark; /* ah__alloc_failures() when the handshake began */
+  struct ah__ws_hs hs;  /* the handshake's checks (ws_hs.h) */
   struct ah__ws_op *connect;
   struct ah__ws_list recvs, sends, pings, closes;
   struct ah__ws_msg *part;              /* being assembled */

@@ -408,6 +408,53 @@ static void test_handshake_timeout(void **state)
   ah_session_free(s);
 }
 
+/* A 101 that does not open a WebSocket (RFC 6455 4.1: the client's
+ * checks, which libcurl does not make) fails the connect, named. */
+static void test_bad_101(void **state)
+{
+  static const struct {
+    const char *path, *why;
+  } cases[] = {
+    {"/hscut", "cut before the blank line"},
+    {"/badaccept", "Sec-WebSocket-Accept does not answer"},
+    {"/noaccept", "no Sec-WebSocket-Accept"},
+    {"/h2c", "Upgrade: websocket"},
+  };
+  ah_request_opts *ro;
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws = NULL;
+  size_t i;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    f = ah_ws_connect(s, ws_raw_url(cases[i].path), NULL, &ws);
+    assert_int_equal(settle(f), AH_EPROTO);
+    if (strstr(ah_future_errmsg(f), cases[i].why) == NULL)
+      fail_msg("%s: %s", cases[i].path, ah_future_errmsg(f));
+    ah_future_free(f);
+    f = ah_ws_recv(ws);
+    assert_int_equal(ah_future_error(f), AH_EPROTO);
+    ah_future_free(f);
+    ah_ws_free(ws);
+  }
+  /* The caller's own key is the one checked (RFC 6455's example). */
+  ro = ah_request_opts_new();
+  assert_int_equal(ah_request_opts_add_header(ro, "Sec-WebSocket-Key",
+                                              "dGhlIHNhbXBsZSBub25jZQ=="), AH_OK);
+  f = ah_ws_connect(s, ws_url("/echo"), ro, &ws);
+  assert_int_equal(settle(f), AH_OK);
+  ah_future_free(f);
+  ah_future_free(ah_ws_send(ws, AH_WS_TEXT, "k", 1));
+  assert_int_equal(recv_one(ws, "k", 1), AH_WS_TEXT);
+  ah_ws_free(ws);
+  ah_request_opts_free(ro);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -420,6 +467,7 @@ int main(void)
     TU_TEST(test_refused_upgrade),
     TU_TEST(test_wss),
     TU_TEST(test_handshake_timeout),
+    TU_TEST(test_bad_101),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -33,6 +33,8 @@ malicious peer sends). Its paths:
                of the message; what the client answered is kept for /last
   /emptyfrags?secs=S  binary "a" fin=0, then empty continuation frames
                as fast as the client takes them for S seconds (4), then "z"
+  /hscut /badaccept /noaccept /h2c  a 101 cut before its blank line,
+               with a wrong or no Sec-WebSocket-Accept, with Upgrade: h2c
   /nohandshake  reads the upgrade request and never answers it
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
@@ -179,6 +181,17 @@ async def raw_handler(reader, writer):
                 await asyncio.sleep(0)  # the other connections too
             writer.write(frame(0, b"z"))
             await raw_log_close(reader)
+        elif u.path == "/hscut":  # the 101 cut before its blank line
+            writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n")
+        elif u.path == "/badaccept":
+            writer.write(ok.replace(accept, b"AAAAAAAAAAAAAAAAAAAAAAAAAAA="))
+            await reader.read()
+        elif u.path == "/noaccept":
+            writer.write(ok.replace(b"Sec-WebSocket-Accept: " + accept + b"\r\n", b""))
+            await reader.read()
+        elif u.path == "/h2c":
+            writer.write(ok.replace(b"Upgrade: websocket", b"Upgrade: h2c"))
+            await reader.read()
         elif u.path == "/nohandshake":
             await reader.read()  # until the client gives up
         elif u.path == "/last":

@@ -1,0 +1,103 @@
+/* test_ws_hs.c - the checks of a WebSocket's opening handshake
+ * (lib/ws_hs.c) on their own: the accept of a key (RFC 6455's example),
+ * keys new for each connection, and what a 101's header lines must hold.
+ * The same checks against servers: tests/test_ws.c (test_bad_101). */
+#include <string.h>
+
+#include "testutil.h"
+#include "ws_hs.h"
+
+static void feed(struct ah__ws_hs *hs, const char *const *lines)
+{
+  for (; *lines != NULL; lines++)
+    assert_int_equal(ah__ws_hs_line(hs, *lines, strlen(*lines)), 0);
+}
+
+static void test_accept_of_key(void **state)
+{
+  char out[29];
+
+  (void)state;
+  /* RFC 6455 1.3 */
+  ah__ws_hs_accept("dGhlIHNhbXBsZSBub25jZQ==", 24, out);
+  assert_string_equal(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  /* The GUID alone (36 bytes: one block), checked with Python's hashlib. */
+  ah__ws_hs_accept("", 0, out);
+  assert_string_equal(out, "Kfh9QIsMVZcl6xEPYxPHzW8SZ8w=");
+}
+
+static void test_keys_differ(void **state)
+{
+  struct ah__ws_hs a, b;
+  char out[29];
+
+  (void)state;
+  ah__ws_hs_init(&a, 0);
+  ah__ws_hs_init(&b, 0);
+  assert_int_equal(strlen(a.key), 24);
+  assert_string_not_equal(a.key, b.key);
+  ah__ws_hs_accept(a.key, 24, out);
+  assert_string_equal(out, a.accept);
+}
+
+static void test_101_lines(void **state)
+{
+  struct ah__ws_hs hs;
+  const char *good[] = {"HTTP/1.1 101 Switching Protocols\r\n",
+                        "upgrade:  WebSocket \r\n",
+                        "Connection: keep-alive, Upgrade\r\n",
+                        "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+                        "\r\n", NULL};
+  const char *two_accepts[] = {"HTTP/1.1 101 Switching Protocols\r\n",
+                               "Upgrade: websocket\r\n", "Connection: Upgrade\r\n",
+                               "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+                               "Sec-WebSocket-Accept: AAAA\r\n", "\r\n", NULL};
+  const char *no_conn[] = {"HTTP/1.1 101 Switching Protocols\r\n",
+                           "Upgrade: websocket\r\n", "Connection: Upgrades\r\n",
+                           "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+                           "\r\n", NULL};
+  const char *cut[] = {"HTTP/1.1 101 Switching Protocols\r\n",
+                       "Upgrade: websocket\r\n", NULL};
+
+  (void)state;
+  ah__ws_hs_init(&hs, 0);
+  ah__ws_hs_set_key(&hs, "dGhlIHNhbXBsZSBub25jZQ==", 24);
+  feed(&hs, good);
+  assert_null(ah__ws_hs_check(&hs));
+
+  ah__ws_hs_init(&hs, 0);
+  ah__ws_hs_set_key(&hs, "dGhlIHNhbXBsZSBub25jZQ==", 24);
+  feed(&hs, two_accepts);
+  assert_non_null(strstr(ah__ws_hs_check(&hs), "does not answer"));
+
+  ah__ws_hs_init(&hs, 0);
+  ah__ws_hs_set_key(&hs, "dGhlIHNhbXBsZSBub25jZQ==", 24);
+  feed(&hs, no_conn);
+  assert_non_null(strstr(ah__ws_hs_check(&hs), "Connection: Upgrade"));
+
+  ah__ws_hs_init(&hs, 0);
+  feed(&hs, cut);
+  assert_non_null(strstr(ah__ws_hs_check(&hs), "cut before"));
+
+  /* An interim response before the 101 does not count for it. */
+  ah__ws_hs_init(&hs, 0);
+  ah__ws_hs_set_key(&hs, "dGhlIHNhbXBsZSBub25jZQ==", 24);
+  {
+    const char *interim[] = {"HTTP/1.1 100 Continue\r\n", "Upgrade: websocket\r\n",
+                             "\r\n", NULL};
+    feed(&hs, interim);
+  }
+  feed(&hs, cut);
+  assert_non_null(strstr(ah__ws_hs_check(&hs), "cut before"));
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    TU_TEST(test_accept_of_key),
+    TU_TEST(test_keys_differ),
+    TU_TEST(test_101_lines),
+  };
+
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}
