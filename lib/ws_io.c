@@ -415,13 +415,18 @@ static int take(ah_ws *ws, const char *buf, size_t n,
   }
   want = m->len + n + (size_t)meta->bytesleft;
   if (want > m->cap) {
-    struct ah__ws_msg *g = ah__realloc(m, sizeof *m + want + 1);
-    if (g == NULL) {
+    /* Twice as much, or the frame's end, within the limit: a message of
+     * many small fragments costs O(n) copies, not O(n^2). */
+    size_t cap = m->cap <= ws->max_message / 2 ? 2 * m->cap : ws->max_message;
+    struct ah__ws_msg *g;
+    if (cap < want)
+      cap = want;
+    if ((g = ah__realloc(m, sizeof *m + cap + 1)) == NULL) {
       ah__ws_end(ws, AH_ENOMEM, "no memory for a WebSocket message", 0);
       return -1;
     }
     ws->part = m = g;
-    m->cap = want;
+    m->cap = cap;
   }
   memcpy(m->data + m->len, buf, n);
   m->len += n;

@@ -333,8 +333,50 @@ static void test_endless_stream_does_not_freeze(void **state)
   ah_session_free(s);
 }
 
+/* Every realloc of ahttp and its libcurl, counted (the allocator is set
+ * in main, before anything of ahttp runs). */
+static unsigned long reallocs;
+
+static void *count_realloc(void *p, size_t n)
+{
+  reallocs++;
+  return realloc(p, n);
+}
+
+/* A message of 20,000 fragments of one byte grows its buffer
+ * geometrically: a few reallocs, not one a fragment (O(n^2) copies). */
+static void test_many_fragments_grow_geometrically(void **state)
+{
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws;
+  const char *data;
+  size_t len;
+  unsigned long before;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_raw(s, "/tinyfrags?n=20000");
+  before = reallocs;
+  f = ah_ws_recv(ws);
+  assert_int_equal(settle(f), AH_OK);
+  assert_int_equal(ah_ws_message(f, &data, &len), AH_WS_BINARY);
+  assert_int_equal(len, 20000);
+  assert_int_equal(data[0], 'a');
+  assert_int_equal(data[10000], 'b');
+  assert_int_equal(data[19999], 'c');
+  assert_true(reallocs - before < 100);
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
 int main(void)
 {
+  static const ah_allocator counting = {sizeof counting, malloc, calloc,
+                                        count_realloc, free, strdup};
   const struct CMUnitTest tests[] = {
     TU_TEST(test_echo_text_and_binary),
     TU_TEST(test_large_message_both_ways),
@@ -346,7 +388,10 @@ int main(void)
     TU_TEST(test_ping_pong),
     TU_TEST(test_close_between_fragments),
     TU_TEST(test_endless_stream_does_not_freeze),
+    TU_TEST(test_many_fragments_grow_geometrically),
   };
 
+  if (ah_set_allocator(&counting) != AH_OK)
+    return 1;
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -35,6 +35,7 @@ malicious peer sends). Its paths:
                as fast as the client takes them for S seconds (4), then "z"
   /hscut /badaccept /noaccept /h2c  a 101 cut before its blank line,
                with a wrong or no Sec-WebSocket-Accept, with Upgrade: h2c
+  /tinyfrags?n=N  one binary message of N 1-byte fragments: "abb...bc"
   /nohandshake  reads the upgrade request and never answers it
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
@@ -192,6 +193,11 @@ async def raw_handler(reader, writer):
         elif u.path == "/h2c":
             writer.write(ok.replace(b"Upgrade: websocket", b"Upgrade: h2c"))
             await reader.read()
+        elif u.path == "/tinyfrags":  # one message of n 1-byte fragments
+            n = int(q.get("n", "1000"))
+            writer.write(ok + frame(2, b"a", fin=False) +
+                         frame(0, b"b", fin=False) * (n - 2) + frame(0, b"c"))
+            await raw_log_close(reader)
         elif u.path == "/nohandshake":
             await reader.read()  # until the client gives up
         elif u.path == "/last":
