@@ -93,6 +93,7 @@ struct ah_ws {
   struct ah__ws_list recvs, sends, pings, closes;
   struct ah__ws_msg *part;              /* being assembled */
   struct ah__ws_msg *ready, **ready_tail; /* complete, no recv yet */
+  size_t kept;                          /* their bytes */
   char url[]; /* for messages, credentials removed by ah__message */
 };
 

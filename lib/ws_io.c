@@ -124,13 +124,23 @@ struct ah__ws_op *ah__ws_op_new(ah_ws *ws, int kind, size_t extra, int with_futu
 
 /* The connection: watching, and its end. */
 
+/* Something waits for what the socket brings: a receive; or a pong or
+ * the peer's close, as long as the messages read meanwhile and kept for
+ * later receives stay within the message limit (beyond it, TCP's flow
+ * control holds the peer back until a receive takes them). */
+static int wants_read(const ah_ws *ws)
+{
+  return ws->recvs.head ||
+         ((ws->pings.head || ws->closes.head) && ws->kept < ws->max_message);
+}
+
 void ah__ws_watch(ah_ws *ws)
 {
   unsigned want = 0;
 
   if (ws->fd < 0 || ws->set == NULL)
     return;
-  if (ws->recvs.head || ws->pings.head || ws->closes.head)
+  if (wants_read(ws))
     want |= AH__IO_IN;
   if (ws->sends.head)
     want |= AH__IO_OUT;
@@ -284,6 +294,7 @@ static int deliver(ah_ws *ws, struct ah__ws_msg *m)
   struct ah__ws_op *op = ah__ws_list_pop(&ws->recvs);
 
   if (op == NULL) { /* read for a ping or a close: kept for a recv */
+    ws->kept += m->len;
     m->next = NULL;
     *ws->ready_tail = m;
     ws->ready_tail = &m->next;
@@ -437,11 +448,6 @@ static int take(ah_ws *ws, const char *buf, size_t n,
   return deliver(ws, m);
 }
 
-static int wants_read(const ah_ws *ws)
-{
-  return ws->recvs.head || ws->pings.head || ws->closes.head;
-}
-
 static void pump_recv(ah_ws *ws)
 {
   char buf[READ_CHUNK];
@@ -457,6 +463,7 @@ static void pump_recv(ah_ws *ws)
     while (ws->recvs.head != NULL && (m = ws->ready) != NULL) {
       if ((ws->ready = m->next) == NULL)
         ws->ready_tail = &ws->ready;
+      ws->kept -= m->len;
       if (deliver(ws, m) < 0)
         return;
     }

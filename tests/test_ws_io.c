@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "testutil.h"
+#include "ws.h"
 #include "ws_util.h"
 
 static void test_echo_text_and_binary(void **state)
@@ -373,6 +374,53 @@ static void test_many_fragments_grow_geometrically(void **state)
   ah_session_free(s);
 }
 
+/* Bytes of the messages a WebSocket keeps for later receives. */
+static size_t kept_bytes(const ah_ws *ws)
+{
+  const struct ah__ws_msg *m;
+  size_t n = 0;
+
+  for (m = ws->ready; m != NULL; m = m->next)
+    n += m->len;
+  return n;
+}
+
+/* While a ping waits for its pong, messages read meanwhile are kept for
+ * later receives up to the message limit; then the socket is left alone
+ * (the peer is held back by TCP) until receives take them: 12 MB sent
+ * before the pong are not all held in memory. */
+static void test_kept_messages_are_bounded(void **state)
+{
+  ah_session *s;
+  ah_future *p;
+  ah_ws *ws;
+  int i;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_raw(s, "/floodnopong?n=200&k=60000");
+  assert_int_equal(ah_ws_set_limits(ws, 0, 100000), AH_OK);
+  p = ah_ws_ping(ws, "p", 1);
+  assert_int_equal(ah_future_wait(p, 1000), AH_ETIMEDOUT);
+  assert_true(kept_bytes(ws) <= 100000 + 60000);
+  /* Receives take them in order; the pong comes after the last. */
+  for (i = 0; i < 200; i++) {
+    ah_future *r = ah_ws_recv(ws);
+    size_t len = 0;
+    assert_int_equal(settle(r), AH_OK);
+    assert_int_equal(ah_ws_message(r, NULL, &len), AH_WS_BINARY);
+    assert_int_equal(len, 60000);
+    ah_future_free(r);
+    assert_true(kept_bytes(ws) <= 100000 + 60000);
+  }
+  assert_int_equal(settle(p), AH_OK);
+  ah_future_free(p);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   static const ah_allocator counting = {sizeof counting, malloc, calloc,
@@ -389,6 +437,7 @@ int main(void)
     TU_TEST(test_close_between_fragments),
     TU_TEST(test_endless_stream_does_not_freeze),
     TU_TEST(test_many_fragments_grow_geometrically),
+    TU_TEST(test_kept_messages_are_bounded),
   };
 
   if (ah_set_allocator(&counting) != AH_OK)

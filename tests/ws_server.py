@@ -36,6 +36,8 @@ malicious peer sends). Its paths:
   /hscut /badaccept /noaccept /h2c  a 101 cut before its blank line,
                with a wrong or no Sec-WebSocket-Accept, with Upgrade: h2c
   /tinyfrags?n=N  one binary message of N 1-byte fragments: "abb...bc"
+  /floodnopong?n=N&k=K  after the client's ping, N binary messages of K
+               bytes, then the pong
   /nohandshake  reads the upgrade request and never answers it
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
@@ -198,6 +200,22 @@ async def raw_handler(reader, writer):
             writer.write(ok + frame(2, b"a", fin=False) +
                          frame(0, b"b", fin=False) * (n - 2) + frame(0, b"c"))
             await raw_log_close(reader)
+        elif u.path == "/floodnopong":
+            # After the client's ping: n binary messages of k bytes, then
+            # the pong; then echoes.
+            writer.write(ok)
+            fr = await read_frame(reader)
+            m = frame(2, b"F" * int(q.get("k", "60000")))
+            for _ in range(int(q.get("n", "200"))):
+                writer.write(m)
+                await writer.drain()
+            writer.write(frame(10, fr[1] if fr else b""))
+            while True:
+                fr = await read_frame(reader)
+                if fr is None or fr[0] == 8:
+                    break
+                if fr[0] in (1, 2):
+                    writer.write(frame(fr[0], fr[1]))
         elif u.path == "/nohandshake":
             await reader.read()  # until the client gives up
         elif u.path == "/last":
