@@ -21,11 +21,13 @@ struct ah__reactor;
 /* aiohttp's max_msg_size; a frame may be as large as a message. */
 #define DEFAULT_MAX 4194304u
 #define READ_CHUNK 16384
-/* curl_ws_recv calls per pump: a peer that sends without pause (say
- * empty fragments as fast as it can) gets this much of a reactor turn,
- * then the pump yields to the rest of the session and comes back on
- * the next turn (the set's timer): waits keep their timeouts. */
-#define READ_BUDGET 64
+/* What a pump may read in one reactor turn: each curl_ws_recv costs 1,
+ * plus 1 per KiB it gave (about 1,000 frames, or 1 MiB). A peer that
+ * sends without pause (say empty fragments as fast as it can) gets this
+ * much of a turn, then the pump yields to the rest of the session and
+ * comes back on the next turn (the set's timer): waits keep their
+ * timeouts. */
+#define READ_BUDGET 1024
 #define CLOSE_NO_STATUS 1005
 
 enum ah__ws_op_kind { OP_CONNECT, OP_RECV, OP_SEND, OP_PING, OP_CLOSE };

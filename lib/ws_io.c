@@ -469,7 +469,7 @@ static void pump_recv(ah_ws *ws)
     }
     if (!wants_read(ws))
       return;
-    if (budget-- == 0) {
+    if (budget <= 0) {
       /* More may be in libcurl's buffers, which no readiness announces. */
       ws->again = 1;
       ah__ws_arm(ws->set);
@@ -491,6 +491,7 @@ static void pump_recv(ah_ws *ws)
           "the WebSocket connection failed while receiving", (int)rc);
       return;
     }
+    budget -= 1 + (int)(n >> 10);
     if (take(ws, buf, n, meta) < 0)
       return;
   }
