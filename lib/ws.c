@@ -460,10 +460,12 @@ ah_future *ah_ws_ping(ah_ws *ws, const void *data, size_t len)
 
   if (ws == NULL)
     return ah__ws_failed(NULL, AH_EINVAL, "the WebSocket is NULL");
+  /* The arguments first: wrong whatever the state. */
+  if (len > 125 || (data == NULL && len != 0))
+    return ah__ws_failed(ws->set ? ws->set->s : NULL, AH_EINVAL,
+                         "a ping carries at most 125 bytes");
   if (ws->set == NULL)
     return ah__ws_failed(NULL, ws->end_err, ws->end_msg);
-  if (len > 125 || (data == NULL && len != 0))
-    return ah__ws_failed(ws->set->s, AH_EINVAL, "a ping carries at most 125 bytes");
   if (ws->close_sent)
     return ah__ws_failed(ws->set->s, AH_EINVAL, "the WebSocket is closing");
   /* The future waits for the pong; the frame goes without one. */
@@ -494,14 +496,15 @@ ah_future *ah_ws_close(ah_ws *ws, int code, const char *reason)
 
   if (ws == NULL)
     return ah__ws_failed(NULL, AH_EINVAL, "the WebSocket is NULL");
+  /* The arguments first: wrong whatever the state. */
+  if (code < 1000 || code > 4999 || code == 1005 || code == 1006 ||
+      code == 1015 || rlen > 123)
+    return ah__ws_failed(ws->set ? ws->set->s : NULL, AH_EINVAL,
+                  "a close code is 1000 to 4999 (not 1005, 1006 or 1015), "
+                  "its reason at most 123 bytes");
   if (ws->set == NULL)
     return ah__ws_failed(NULL, ws->peer_closed ? AH_OK : ws->end_err,
                   ws->peer_closed ? NULL : ws->end_msg);
-  if (code < 1000 || code > 4999 || code == 1005 || code == 1006 ||
-      code == 1015 || rlen > 123)
-    return ah__ws_failed(ws->set->s, AH_EINVAL,
-                  "a close code is 1000 to 4999 (not 1005, 1006 or 1015), "
-                  "its reason at most 123 bytes");
   if ((op = ah__ws_op_new(ws, OP_CLOSE, 0, 1)) == NULL)
     return ah__ws_failed(ws->set->s, AH_ENOMEM, "no memory for the close");
   if (!ws->close_sent) {

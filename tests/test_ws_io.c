@@ -176,6 +176,30 @@ static void test_server_closes(void **state)
   assert_true(ah_future_done(f));
   assert_int_not_equal(ah_future_error(f), AH_OK);
   ah_future_free(f);
+  /* Bad arguments are AH_EINVAL after the close as before it. */
+  {
+    char big[300];
+    memset(big, 'r', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    f = ah_ws_close(ws, 5000, NULL);
+    assert_int_equal(ah_future_error(f), AH_EINVAL);
+    ah_future_free(f);
+    f = ah_ws_close(ws, 1000, big);
+    assert_int_equal(ah_future_error(f), AH_EINVAL);
+    ah_future_free(f);
+    f = ah_ws_ping(ws, big, 200);
+    assert_int_equal(ah_future_error(f), AH_EINVAL);
+    ah_future_free(f);
+    f = ah_ws_send(ws, (ah_ws_type)9, "x", 1);
+    assert_int_equal(ah_future_error(f), AH_EINVAL);
+    ah_future_free(f);
+    f = ah_ws_send(ws, AH_WS_TEXT, NULL, 4);
+    assert_int_equal(ah_future_error(f), AH_EINVAL);
+    ah_future_free(f);
+    f = ah_ws_close(ws, 1000, NULL); /* a good one: the close that was */
+    assert_int_equal(ah_future_error(f), AH_OK);
+    ah_future_free(f);
+  }
   ah_ws_free(ws);
   /* The server's library got ahttp's answer, with its code. */
   ws = open_ws(s, "/lastclose");
