@@ -497,11 +497,11 @@ ah_future *ah_ws_close(ah_ws *ws, int code, const char *reason)
   if (ws == NULL)
     return ah__ws_failed(NULL, AH_EINVAL, "the WebSocket is NULL");
   /* The arguments first: wrong whatever the state. */
-  if (code < 1000 || code > 4999 || code == 1005 || code == 1006 ||
-      code == 1015 || rlen > 123)
+  if (!ah__ws_hs_close_code(code) || rlen > 123 ||
+      !ah__ws_hs_utf8(reason ? reason : "", rlen))
     return ah__ws_failed(ws->set ? ws->set->s : NULL, AH_EINVAL,
-                  "a close code is 1000 to 4999 (not 1005, 1006 or 1015), "
-                  "its reason at most 123 bytes");
+                  "a close code is 1000 to 1003, 1007 to 1014 or 3000 to 4999, "
+                  "its reason UTF-8 of at most 123 bytes");
   if (ws->set == NULL)
     return ah__ws_failed(NULL, ws->peer_closed ? AH_OK : ws->end_err,
                   ws->peer_closed ? NULL : ws->end_msg);

@@ -280,3 +280,48 @@ const char *ah__ws_hs_check(const struct ah__ws_hs *hs)
     return "it has no Sec-WebSocket-Accept";
   return NULL;
 }
+
+int ah__ws_hs_utf8(const char *p, size_t n)
+{
+  const unsigned char *u = (const unsigned char *)p;
+  size_t i = 0;
+
+  while (i < n) {
+    unsigned c = u[i];
+    size_t k;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+      k = 1;
+    else if (c >= 0xE0 && c <= 0xEF) {
+      k = 2;
+      if (c == 0xE0)
+        lo = 0xA0; /* overlong */
+      else if (c == 0xED)
+        hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      k = 3;
+      if (c == 0xF0)
+        lo = 0x90; /* overlong */
+      else if (c == 0xF4)
+        hi = 0x8F; /* over U+10FFFF */
+    } else {
+      return 0;
+    }
+    if (n - i <= k || u[i + 1] < lo || u[i + 1] > hi)
+      return 0;
+    for (i += 2; --k > 0; i++)
+      if (u[i] < 0x80 || u[i] > 0xBF)
+        return 0;
+  }
+  return 1;
+}
+
+int ah__ws_hs_close_code(int c)
+{
+  return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) ||
+         (c >= 3000 && c <= 4999);
+}

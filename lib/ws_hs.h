@@ -31,6 +31,15 @@ int ah__ws_hs_too_large(const struct ah__ws_hs *hs);
 /* After a 101: NULL when its headers complete the handshake, else a
  * static sentence saying what is wrong. */
 const char *ah__ws_hs_check(const struct ah__ws_hs *hs);
+/* The checks of frames libcurl passes as they come (8.21): a text
+ * message or a close reason must be UTF-8 (RFC 6455 8.1), a close code
+ * one a peer may send (7.4). */
+/* 1 when the n bytes at p are well-formed UTF-8 (RFC 3629: no overlong
+ * forms, no surrogates, nothing over U+10FFFF). */
+int ah__ws_hs_utf8(const char *p, size_t n);
+/* 1 when a peer may send close code c: 1000 to 1003, 1007 to 1014, 3000
+ * to 4999 (1004 reserved, 1005, 1006, 1015 never on the wire). */
+int ah__ws_hs_close_code(int c);
 /* base64(SHA-1(key + the RFC's GUID)), NUL-terminated in out. */
 void ah__ws_hs_accept(const char *key, size_t n, char out[29]);
 

@@ -318,12 +318,42 @@ static void on_peer_close(ah_ws *ws, const char *p, size_t n)
   ws->close_reason[r] = '\0';
 }
 
+/* The peer broke the protocol (RFC 6455 7.1.7, "Fail the WebSocket
+ * Connection"): a close with code goes out if the socket takes it at
+ * once, and ws ends with AH_EPROTO. Always -1. */
+static int fail(ah_ws *ws, int code, const char *why)
+{
+  struct ah__ws_op *op;
+
+  if (!ws->close_sent && (op = ah__ws_op_new(ws, OP_SEND, 2, 0)) != NULL) {
+    op->flags = CURLWS_CLOSE;
+    op->len = 2;
+    op->data[0] = (char)(code >> 8);
+    op->data[1] = (char)(code & 0xff);
+    ws->close_sent = 1;
+    ah__ws_list_push(&ws->sends, op);
+    (void)pump_sends(ws);
+  }
+  ah__ws_end(ws, AH_EPROTO, why, 0); /* nothing if pump_sends ended it */
+  return -1;
+}
+
 /* The peer's close frame, whole in ws->ctl: pending closes complete,
  * the reply goes out, and the connection ends. Always -1. */
 static int take_close(ah_ws *ws)
 {
   struct ah__ws_op *op;
 
+  if (ws->ctl_len == 1)
+    return fail(ws, 1002, "the server broke the WebSocket protocol: a close "
+                "frame of one byte");
+  if (ws->ctl_len >= 2 &&
+      !ah__ws_hs_close_code((unsigned char)ws->ctl[0] << 8 | (unsigned char)ws->ctl[1]))
+    return fail(ws, 1002, "the server broke the WebSocket protocol: a close "
+                "code no endpoint may send");
+  if (ws->ctl_len > 2 && !ah__ws_hs_utf8(ws->ctl + 2, ws->ctl_len - 2))
+    return fail(ws, 1007, "the server broke the WebSocket protocol: a close "
+                "reason that is not UTF-8");
   on_peer_close(ws, ws->ctl, ws->ctl_len);
   while ((op = ah__ws_list_pop(&ws->closes)) != NULL) {
     ah__ws_finish(op, AH_OK, NULL, NULL, 0);
@@ -363,9 +393,8 @@ static int take_control(ah_ws *ws, const char *buf, size_t n,
     ws->ctl_len = 0;
   if ((size_t)meta->offset + n + (size_t)meta->bytesleft > sizeof ws->ctl ||
       ws->ctl_len + n > sizeof ws->ctl) {
-    ah__ws_end(ws, AH_EIO, "the server broke the WebSocket protocol: a control "
-               "frame over 125 bytes", 0);
-    return -1;
+    return fail(ws, 1002, "the server broke the WebSocket protocol: a control "
+                "frame over 125 bytes");
   }
   memcpy(ws->ctl + ws->ctl_len, buf, n);
   ws->ctl_len += n;
@@ -445,6 +474,11 @@ static int take(ah_ws *ws, const char *buf, size_t n,
   if (meta->bytesleft != 0 || (flags & CURLWS_CONT))
     return 0;
   ws->part = NULL;
+  if (m->type == AH_WS_TEXT && !ah__ws_hs_utf8(m->data, m->len)) {
+    ah__free(m);
+    return fail(ws, 1007, "the server broke the WebSocket protocol: a text "
+                "message that is not UTF-8");
+  }
   return deliver(ws, m);
 }
 

@@ -117,6 +117,15 @@ static void test_bad_input(void **state)
   f = ah_ws_close(ws, 1005, NULL); /* reserved: never sent */
   assert_int_equal(ah_future_error(f), AH_EINVAL);
   ah_future_free(f);
+  f = ah_ws_close(ws, 1004, NULL); /* reserved, as 1016 to 2999 */
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  ah_future_free(f);
+  f = ah_ws_close(ws, 2000, NULL);
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  ah_future_free(f);
+  f = ah_ws_close(ws, 1000, "\xff"); /* a reason is UTF-8 */
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  ah_future_free(f);
   f = ah_ws_ping(ws, "0123456789012345678901234567890123456789012345678901234567890123"
                      "0123456789012345678901234567890123456789012345678901234567890123", 128);
   assert_int_equal(ah_future_error(f), AH_EINVAL);

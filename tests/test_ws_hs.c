@@ -91,12 +91,49 @@ static void test_101_lines(void **state)
   assert_non_null(strstr(ah__ws_hs_check(&hs), "cut before"));
 }
 
+static void test_utf8(void **state)
+{
+  static const char *good[] = {"", "plain", "\xc3\xa9", "\xe2\x82\xac",
+                               "\xf0\x9f\x98\x80", "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf"};
+  static const char *bad[] = {"\xff", "\xc3", "\xc0\xaf", "\xe0\x80\xaf",
+                              "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf0\x9f\x98",
+                              "a\x80", "\xe2\x82\x2c"};
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof good / sizeof good[0]; i++)
+    assert_true(ah__ws_hs_utf8(good[i], strlen(good[i])));
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    if (ah__ws_hs_utf8(bad[i], strlen(bad[i])))
+      fail_msg("taken as UTF-8: case %zu", i);
+}
+
+static void test_close_codes(void **state)
+{
+  (void)state;
+  assert_true(ah__ws_hs_close_code(1000));
+  assert_true(ah__ws_hs_close_code(1003));
+  assert_true(ah__ws_hs_close_code(1007));
+  assert_true(ah__ws_hs_close_code(1014));
+  assert_true(ah__ws_hs_close_code(3000));
+  assert_true(ah__ws_hs_close_code(4999));
+  assert_false(ah__ws_hs_close_code(999));
+  assert_false(ah__ws_hs_close_code(1004));
+  assert_false(ah__ws_hs_close_code(1005));
+  assert_false(ah__ws_hs_close_code(1006));
+  assert_false(ah__ws_hs_close_code(1015));
+  assert_false(ah__ws_hs_close_code(2999));
+  assert_false(ah__ws_hs_close_code(5000));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     TU_TEST(test_accept_of_key),
     TU_TEST(test_keys_differ),
     TU_TEST(test_101_lines),
+    TU_TEST(test_utf8),
+    TU_TEST(test_close_codes),
   };
 
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);

@@ -394,6 +394,77 @@ static void test_many_fragments_grow_geometrically(void **state)
   ah_session_free(s);
 }
 
+/* The close code the hostile server got from ahttp last, as text. */
+static void last_close_was(ah_session *s, const char *want)
+{
+  ah_ws *ws = open_raw(s, "/last");
+
+  assert_int_equal(recv_one(ws, want, strlen(want)), AH_WS_TEXT);
+  ah_ws_free(ws);
+}
+
+/* What ahttp checks of the peer's frames (libcurl passes them as they
+ * come): text must be UTF-8, a close payload is empty or a code a peer
+ * may send with a UTF-8 reason. A peer that breaks these fails the
+ * WebSocket (AH_EPROTO), told with close 1002 or 1007; a valid close is
+ * answered with its code, never with one ahttp must not send. */
+static void test_peer_protocol_errors(void **state)
+{
+  static const struct {
+    const char *hex, *reply;
+  } bad[] = {
+    {"03", "1002"},           /* one byte */
+    {"03e7626164", "1002"},   /* 999 "bad" */
+    {"03ed", "1002"},         /* 1005 */
+    {"03ee", "1002"},         /* 1006 */
+    {"03f7", "1002"},         /* 1015 */
+    {"1388", "1002"},         /* 5000 */
+    {"03e8fffe", "1007"},     /* 1000, a reason not UTF-8 */
+  };
+  char path[64];
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws;
+  size_t i;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_raw(s, "/badutf8");
+  assert_int_equal(recv_one(ws, "\xc3\xa9ok", 4), AH_WS_TEXT);
+  f = ah_ws_recv(ws);
+  assert_int_equal(settle(f), AH_EPROTO);
+  assert_non_null(strstr(ah_future_errmsg(f), "UTF-8"));
+  ah_future_free(f);
+  ah_ws_free(ws);
+  last_close_was(s, "1007");
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(path, sizeof path, "/rawclose?hex=%s", bad[i].hex);
+    ws = open_raw(s, path);
+    f = ah_ws_recv(ws);
+    if (settle(f) != AH_EPROTO)
+      fail_msg("%s: %s", bad[i].hex, ah_future_errmsg(f));
+    assert_int_equal(ah_ws_close_code(ws, NULL), 0);
+    ah_future_free(f);
+    ah_ws_free(ws);
+    last_close_was(s, bad[i].reply);
+  }
+  /* Valid: 1012 (IANA's "service restart") with a UTF-8 reason, and an
+   * empty close (1005 to the program, an empty close back). */
+  ws = open_raw(s, "/rawclose?hex=03f4c3a9");
+  assert_int_equal(recv_one(ws, "\xc3\xa9", 2), AH_WS_CLOSE);
+  assert_int_equal(ah_ws_close_code(ws, NULL), 1012);
+  ah_ws_free(ws);
+  last_close_was(s, "1012");
+  ws = open_raw(s, "/rawclose?hex=");
+  assert_int_equal(recv_one(ws, "", 0), AH_WS_CLOSE);
+  assert_int_equal(ah_ws_close_code(ws, NULL), 1005);
+  ah_ws_free(ws);
+  last_close_was(s, "empty");
+  ah_session_free(s);
+}
+
 /* Bytes of the messages a WebSocket keeps for later receives. */
 static size_t kept_bytes(const ah_ws *ws)
 {
@@ -458,6 +529,7 @@ int main(void)
     TU_TEST(test_endless_stream_does_not_freeze),
     TU_TEST(test_many_fragments_grow_geometrically),
     TU_TEST(test_kept_messages_are_bounded),
+    TU_TEST(test_peer_protocol_errors),
   };
 
   if (ah_set_allocator(&counting) != AH_OK)

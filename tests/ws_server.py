@@ -38,6 +38,8 @@ malicious peer sends). Its paths:
   /tinyfrags?n=N  one binary message of N 1-byte fragments: "abb...bc"
   /floodnopong?n=N&k=K  after the client's ping, N binary messages of K
                bytes, then the pong
+  /badutf8     the text "\u00e9ok" in two fragments, then text that is not UTF-8
+  /rawclose?hex=H  a close frame whose payload is the bytes H (hex)
   /nohandshake  reads the upgrade request and never answers it
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
@@ -216,6 +218,17 @@ async def raw_handler(reader, writer):
                     break
                 if fr[0] in (1, 2):
                     writer.write(frame(fr[0], fr[1]))
+        elif u.path == "/badutf8":
+            raw_seen.clear()
+            raw_last[0] = "none"
+            writer.write(ok + frame(1, b"\xc3", fin=False) + frame(0, b"\xa9ok") +
+                         frame(1, b"ab\xff\xfecd"))
+            await raw_log_close(reader)
+        elif u.path == "/rawclose":  # a close frame of the payload given in hex
+            raw_seen.clear()
+            raw_last[0] = "none"
+            writer.write(ok + frame(8, bytes.fromhex(q.get("hex", ""))))
+            await raw_log_close(reader)
         elif u.path == "/nohandshake":
             await reader.read()  # until the client gives up
         elif u.path == "/last":
