@@ -469,8 +469,11 @@ ah_future *ah_ws_ping(ah_ws *ws, const void *data, size_t len)
   if (ws->close_sent)
     return ah__ws_failed(ws->set->s, AH_EINVAL, "the WebSocket is closing");
   /* The future waits for the pong; the frame goes without one. */
-  if ((op = ah__ws_op_new(ws, OP_PING, 0, 1)) == NULL)
+  if ((op = ah__ws_op_new(ws, OP_PING, len, 1)) == NULL)
     return ah__ws_failed(ws->set->s, AH_ENOMEM, "no memory for the ping");
+  op->len = len; /* the payload its pong must carry */
+  if (len != 0)
+    memcpy(op->data, data, len);
   if ((frame = ah__ws_op_new(ws, OP_SEND, len, 0)) == NULL) {
     f = op->f;
     op->f = NULL;

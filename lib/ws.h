@@ -48,7 +48,9 @@ struct ah__ws_op {
   unsigned flags;  /* OP_SEND: CURLWS_* */
   int started;     /* OP_SEND: handed to libcurl, which may hold part of
                       it: it must go on whole, canceled or not */
-  size_t len, off; /* OP_SEND: bytes of data, sent so far */
+  size_t len, off; /* OP_SEND: bytes of data, sent so far; OP_PING: len
+                      bytes of payload, f NULL once canceled (kept for
+                      its pong) */
   char data[];
 };
 

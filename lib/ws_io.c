@@ -130,8 +130,16 @@ struct ah__ws_op *ah__ws_op_new(ah_ws *ws, int kind, size_t extra, int with_futu
  * control holds the peer back until a receive takes them). */
 static int wants_read(const ah_ws *ws)
 {
-  return ws->recvs.head ||
-         ((ws->pings.head || ws->closes.head) && ws->kept < ws->max_message);
+  const struct ah__ws_op *p;
+
+  if (ws->recvs.head)
+    return 1;
+  if (ws->kept >= ws->max_message)
+    return 0;
+  for (p = ws->pings.head; p != NULL; p = p->next)
+    if (p->f != NULL) /* not canceled */
+      return 1;
+  return ws->closes.head != NULL;
 }
 
 void ah__ws_watch(ah_ws *ws)
@@ -403,9 +411,24 @@ static int take_control(ah_ws *ws, const char *buf, size_t n,
   if (meta->flags & CURLWS_CLOSE)
     return take_close(ws);
   if (meta->flags & CURLWS_PONG) {
-    if ((op = ah__ws_list_pop(&ws->pings)) != NULL)
-      ah__ws_finish(op, AH_OK, NULL, NULL, 0);
-    return ws->state == ENDED ? -1 : 0;
+    /* The pong of the oldest ping with its payload, which answers the
+     * pings before it too (RFC 6455 5.5.3: a peer may answer only the
+     * latest). Another pong is unsolicited: ignored. */
+    struct ah__ws_op *p;
+    int last;
+    for (p = ws->pings.head; p != NULL; p = p->next)
+      if (p->len == ws->ctl_len && memcmp(p->data, ws->ctl, p->len) == 0)
+        break;
+    if (p == NULL)
+      return 0;
+    do {
+      op = ah__ws_list_pop(&ws->pings);
+      last = op == p;
+      ah__ws_finish(op, AH_OK, NULL, NULL, 0); /* a canceled one: freed */
+      if (ws->state == ENDED)
+        return -1;
+    } while (!last);
+    return 0;
   }
   /* A ping: only with CURLWS_NOAUTOPONG (else libcurl keeps pings to
    * itself). The pong carries the ping's payload. */
@@ -633,10 +656,13 @@ static int op_cancel(ah_future *f)
       ah__ws_free_now(ws);
     return AH_OK;
   }
-  if (op->kind == OP_SEND && op->started) {
-    /* Half a frame is out: the frame goes on, its future no more. */
+  if ((op->kind == OP_SEND && op->started) || op->kind == OP_PING) {
+    /* Half a frame is out: the frame goes on, its future no more. A
+     * ping stays in its list without a future, so that its pong is
+     * not taken for a later ping's. */
     op->f = NULL;
     ah__future_complete(f, AH_ECANCELED, NULL, NULL);
+    ah__ws_watch(ws);
     return AH_OK;
   }
   if (!ah__ws_list_unlink(&ws->recvs, op) && !ah__ws_list_unlink(&ws->sends, op) &&

@@ -394,6 +394,47 @@ static void test_many_fragments_grow_geometrically(void **state)
   ah_session_free(s);
 }
 
+/* A ping completes on the pong that carries its payload: not on another
+ * pong, nor on the pong of an earlier ping that was canceled. */
+static void test_pong_matches_ping(void **state)
+{
+  ah_session *s;
+  ah_future *p1, *p2;
+  ah_ws *ws;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_raw(s, "/pongwrong");
+  p1 = ah_ws_ping(ws, "mine", 4);
+  assert_int_equal(ah_future_wait(p1, 300), AH_ETIMEDOUT); /* "not-your-payload" came */
+  assert_int_equal(settle(p1), AH_OK);
+  ah_future_free(p1);
+  ah_ws_free(ws);
+
+  /* The server answers each ping 0.5 s after it, in order: the first
+   * pong (at 0.5 s) is the canceled ping's, the second (1 s) p2's. */
+  ws = open_raw(s, "/slowpong");
+  p1 = ah_ws_ping(ws, "same", 4);
+  assert_int_equal(ah_future_cancel(p1), AH_OK);
+  assert_int_equal(ah_future_error(p1), AH_ECANCELED);
+  ah_future_free(p1);
+  p2 = ah_ws_ping(ws, "same", 4);
+  assert_int_equal(ah_future_wait(p2, 750), AH_ETIMEDOUT);
+  assert_int_equal(settle(p2), AH_OK);
+  ah_future_free(p2);
+  /* Two pings of different payloads, answered in order. */
+  p1 = ah_ws_ping(ws, "a", 1);
+  p2 = ah_ws_ping(ws, "b", 1);
+  assert_int_equal(settle(p2), AH_OK);
+  assert_int_equal(ah_future_error(p1), AH_OK);
+  ah_future_free(p1);
+  ah_future_free(p2);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
 /* The close code the hostile server got from ahttp last, as text. */
 static void last_close_was(ah_session *s, const char *want)
 {
@@ -530,6 +571,7 @@ int main(void)
     TU_TEST(test_many_fragments_grow_geometrically),
     TU_TEST(test_kept_messages_are_bounded),
     TU_TEST(test_peer_protocol_errors),
+    TU_TEST(test_pong_matches_ping),
   };
 
   if (ah_set_allocator(&counting) != AH_OK)

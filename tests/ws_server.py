@@ -40,6 +40,8 @@ malicious peer sends). Its paths:
                bytes, then the pong
   /badutf8     the text "\u00e9ok" in two fragments, then text that is not UTF-8
   /rawclose?hex=H  a close frame whose payload is the bytes H (hex)
+  /slowpong    each ping answered 0.5 s later, in order
+  /pongwrong   as /slowpong, with a pong of another payload at once first
   /nohandshake  reads the upgrade request and never answers it
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
@@ -229,6 +231,19 @@ async def raw_handler(reader, writer):
             raw_last[0] = "none"
             writer.write(ok + frame(8, bytes.fromhex(q.get("hex", ""))))
             await raw_log_close(reader)
+        elif u.path in ("/slowpong", "/pongwrong"):
+            # Each ping answered 0.5 s later, in order; /pongwrong sends a
+            # pong of another payload first, at once.
+            writer.write(ok)
+            while True:
+                fr = await read_frame(reader)
+                if fr is None or fr[0] == 8:
+                    break
+                if fr[0] == 9:
+                    if u.path == "/pongwrong":
+                        writer.write(frame(10, b"not-your-payload"))
+                    await asyncio.sleep(0.5)
+                    writer.write(frame(10, fr[1]))
         elif u.path == "/nohandshake":
             await reader.read()  # until the client gives up
         elif u.path == "/last":
