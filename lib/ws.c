@@ -68,11 +68,16 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
       err = AH_EPROTO;
       snprintf(why, sizeof why,
                "the server refused the WebSocket upgrade (status %ld)", status);
+    } else if (rc == CURLE_OK) {
+      /* 8.21 calls an empty reply or a cut status line a success here
+       * (a fetch gets CURLE_GOT_NOTHING): ahttp's judgement, no code. */
+      snprintf(why, sizeof why, "the server closed the connection without "
+               "answering the WebSocket upgrade (an empty or cut reply)");
     } else {
       snprintf(why, sizeof why, "the WebSocket handshake failed: %s",
                curl_easy_strerror(rc));
     }
-    ah__ws_end(ws, err, why, status != 0 ? 0 : (int)rc);
+    ah__ws_end(ws, err, why, (int)rc);
     return;
   }
   {

@@ -238,8 +238,13 @@ void ah__ws_end(ah_ws *ws, int err, const char *why, int curl_code)
   drop_connection(ws);
   ws->busy++;
   if ((op = ws->connect) != NULL) {
+    /* The connect's message names the URL (without credentials). */
+    ah_future *f = op->f;
     ws->connect = NULL;
-    ah__ws_finish(op, err, why, NULL, curl_code);
+    ah__free(op);
+    f->curl_code = curl_code;
+    ah__future_complete(f, err, NULL,
+                        why != NULL ? ah__message(err, why, ws->url) : NULL);
   }
   for (i = 0; i < 4; i++)
     while ((op = ah__ws_list_pop(lists[i])) != NULL)

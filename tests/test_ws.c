@@ -296,6 +296,17 @@ static void test_refused_upgrade(void **state)
   f = ah_ws_connect(s, url, NULL, &ws);
   assert_int_equal(settle(f), AH_EPROTO);
   assert_non_null(strstr(ah_future_errmsg(f), "status 200"));
+  assert_non_null(strstr(ah_future_errmsg(f), "/status/200"));
+  assert_int_equal(ah_future_curl_code(f), 22); /* libcurl's "refused upgrade" */
+  ah_future_free(f);
+  ah_ws_free(ws);
+  /* Closed without a byte of answer: libcurl 8.21 calls that a success
+   * here; ahttp says what it is (no libcurl code: ahttp's judgement). */
+  f = ah_ws_connect(s, ws_raw_url("/hsempty"), NULL, &ws);
+  assert_int_equal(settle(f), AH_EPROTO);
+  assert_non_null(strstr(ah_future_errmsg(f), "without answering"));
+  assert_null(strstr(ah_future_errmsg(f), "No error"));
+  assert_int_equal(ah_future_curl_code(f), 0);
   ah_future_free(f);
   ah_ws_free(ws);
   lfd = tu_listener(&port, 0, fill, &nfill);

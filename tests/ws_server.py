@@ -33,6 +33,7 @@ malicious peer sends). Its paths:
                of the message; what the client answered is kept for /last
   /emptyfrags?secs=S  binary "a" fin=0, then empty continuation frames
                as fast as the client takes them for S seconds (4), then "z"
+  /hsempty     the connection closed without answering the upgrade
   /hscut /badaccept /noaccept /h2c  a 101 cut before its blank line,
                with a wrong or no Sec-WebSocket-Accept, with Upgrade: h2c
   /tinyfrags?n=N  one binary message of N 1-byte fragments: "abb...bc"
@@ -188,6 +189,8 @@ async def raw_handler(reader, writer):
                 await asyncio.sleep(0)  # the other connections too
             writer.write(frame(0, b"z"))
             await raw_log_close(reader)
+        elif u.path == "/hsempty":  # closed without a byte of answer
+            pass
         elif u.path == "/hscut":  # the 101 cut before its blank line
             writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n")
         elif u.path == "/badaccept":
