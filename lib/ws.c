@@ -54,6 +54,12 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
   if (ws == NULL || ws->state != CONNECTING)
     return;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  if (ah__ws_hs_too_large(&ws->hs)) {
+    /* The header callback stopped the transfer (libcurl: a write error). */
+    ah__ws_end(ws, AH_ETOOLARGE, "the WebSocket handshake's response headers "
+               "exceed the header size limit", 0);
+    return;
+  }
   if (rc != CURLE_OK || status != 101) {
     struct ah__failure fl;
     char why[160];
@@ -243,7 +249,7 @@ static CURLcode setup(ah_ws *ws, const struct ah__defaults *d,
   }
   /* The key: ahttp's, so that it can check the answer (libcurl sends
    * none of its own then), or the caller's own. */
-  ah__ws_hs_init(&ws->hs, 0);
+  ah__ws_hs_init(&ws->hs, d->max_header);
   for (l = ws->headers; l != NULL; l = l->next)
     if (strncasecmp(l->data, "Sec-WebSocket-Key:", 18) == 0)
       break;

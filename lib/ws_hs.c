@@ -230,15 +230,17 @@ int ah__ws_hs_line(struct ah__ws_hs *hs, const char *p, size_t n)
   const char *v;
   long k;
 
+  if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+    hs->seen = HS_STATUS; /* a new response: an interim one came before */
+    hs->bytes = 0;        /* the limit is a response's, as a fetch's */
+  }
   hs->bytes += n;
   if (hs->max != 0 && hs->bytes > hs->max) {
     hs->seen |= HS_OVER;
     return -1;
   }
-  if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-    hs->seen = HS_STATUS; /* a new response: an interim one came before */
+  if (hs->seen == HS_STATUS && hs->bytes == n)
     return 0;
-  }
   if ((n == 2 && p[0] == '\r' && p[1] == '\n') || (n == 1 && p[0] == '\n')) {
     hs->seen |= HS_END;
     return 0;

@@ -13,7 +13,7 @@ struct ah__ws_hs {
   char key[25];     /* Sec-WebSocket-Key sent: base64 of 16 random bytes */
   char accept[29];  /* the Sec-WebSocket-Accept that answers it */
   unsigned seen;    /* HS_* bits of the last response's header lines */
-  size_t bytes;     /* header bytes of the responses so far */
+  size_t bytes;     /* header bytes of the response so far */
   size_t max;       /* their limit (the session's max_header), 0: none */
 };
 

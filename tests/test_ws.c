@@ -475,6 +475,39 @@ static void test_bad_101(void **state)
   ah_session_free(s);
 }
 
+/* The session's header limit applies to the 101 as to a response. */
+static void test_handshake_header_limit(void **state)
+{
+  ah_session_opts *so;
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws = NULL;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_raw(s, "/bighdr?n=5000"); /* within the default 256 KiB */
+  ah_ws_free(ws);
+  f = ah_ws_connect(s, ws_raw_url("/bighdr?n=400000"), NULL, &ws);
+  assert_int_equal(settle(f), AH_ETOOLARGE);
+  assert_non_null(strstr(ah_future_errmsg(f), "header size limit"));
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+
+  so = ah_session_opts_new();
+  assert_int_equal(ah_session_opts_set_max_header(so, 1024), AH_OK);
+  s = ah_session_new(so);
+  ah_session_opts_free(so);
+  assert_non_null(s);
+  f = ah_ws_connect(s, ws_raw_url("/bighdr?n=5000"), NULL, &ws);
+  assert_int_equal(settle(f), AH_ETOOLARGE);
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -488,6 +521,7 @@ int main(void)
     TU_TEST(test_wss),
     TU_TEST(test_handshake_timeout),
     TU_TEST(test_bad_101),
+    TU_TEST(test_handshake_header_limit),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);

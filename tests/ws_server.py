@@ -33,6 +33,7 @@ malicious peer sends). Its paths:
                of the message; what the client answered is kept for /last
   /emptyfrags?secs=S  binary "a" fin=0, then empty continuation frames
                as fast as the client takes them for S seconds (4), then "z"
+  /bighdr?n=N  a good 101 with about N bytes more of header lines
   /hsempty     the connection closed without answering the upgrade
   /hscut /badaccept /noaccept /h2c  a 101 cut before its blank line,
                with a wrong or no Sec-WebSocket-Accept, with Upgrade: h2c
@@ -188,6 +189,11 @@ async def raw_handler(reader, writer):
                 await writer.drain()
                 await asyncio.sleep(0)  # the other connections too
             writer.write(frame(0, b"z"))
+            await raw_log_close(reader)
+        elif u.path == "/bighdr":  # a good 101 with n bytes more of headers
+            n = int(q.get("n", "5000"))
+            pad = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 990) for i in range(n // 1000))
+            writer.write(ok[:-2] + pad + b"\r\n")
             await raw_log_close(reader)
         elif u.path == "/hsempty":  # closed without a byte of answer
             pass
