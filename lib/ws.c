@@ -14,7 +14,9 @@
 #include "ws.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "alloc.h"
 #include "curl_bridge.h"
@@ -28,6 +30,25 @@
 #include "request_opts.h"
 #include "session.h"
 #include "session_opts.h"
+
+/* The handshake's socket, opened by ahttp as a fetch's is (transfer.c):
+ * close-on-exec, and the errno of a failure kept, since libcurl reports
+ * a socket() that failed for want of descriptors as a refused
+ * connection. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose,
+                                 struct curl_sockaddr *a)
+{
+  ah_ws *ws = arg;
+  int fd;
+
+  (void)purpose;
+  fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  if (fd < 0) {
+    ws->socket_err = errno;
+    return CURL_SOCKET_BAD;
+  }
+  return fd;
+}
 
 /* A header line of the handshake's response (libcurl's callback). */
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
@@ -67,6 +88,8 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
     memset(&fl, 0, sizeof fl);
     fl.rc = rc;
     curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &fl.os_errno);
+    if (ws->socket_err != 0)
+      fl.os_errno = ws->socket_err;
     fl.headers_done = status != 0;
     fl.real_oom = ah__alloc_failures() != ws->oom_mark;
     err = rc == CURLE_OK ? AH_EPROTO : ah__error_from_curl(&fl);
@@ -74,6 +97,9 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
       err = AH_EPROTO;
       snprintf(why, sizeof why,
                "the server refused the WebSocket upgrade (status %ld)", status);
+    } else if (err == AH_ENOFD) {
+      snprintf(why, sizeof why, "no file descriptor left for the WebSocket's "
+               "connection: %s", strerror(ws->socket_err ? ws->socket_err : (int)fl.os_errno));
     } else if (rc == CURLE_OK) {
       /* 8.21 calls an empty reply or a cut status line a success here
        * (a fetch gets CURLE_GOT_NOTHING): ahttp's judgement, no code. */
@@ -223,6 +249,8 @@ static CURLcode setup(ah_ws *ws, const struct ah__defaults *d,
   if (ah__curl_caps()->ws_noautopong)
     SET(CURLOPT_WS_OPTIONS, 2L); /* CURLWS_NOAUTOPONG, 8.14's: see curl_caps.h */
   SET(CURLOPT_PRIVATE, (void *)ws);
+  SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  SET(CURLOPT_OPENSOCKETDATA, (void *)ws);
   SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_HEADERDATA, (void *)ws);
   SET(CURLOPT_NOSIGNAL, 1L);

@@ -88,6 +88,7 @@ struct ah_ws {
   char close_reason[124];
   char ctl[125];        /* a control frame as it comes */
   size_t ctl_len;
+  int socket_err;       /* errno of a socket() that failed, 0 */
   int end_err;          /* why it ended, for operations after */
   char *end_msg;
   size_t max_frame, max_message;

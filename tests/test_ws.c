@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "curl_caps.h"
@@ -508,6 +510,62 @@ static void test_handshake_header_limit(void **state)
   ah_session_free(s);
 }
 
+/* Out of descriptors: a forked child, its WebSocket set made, lowers its
+ * RLIMIT_NOFILE below its next descriptor and connects: AH_ENOFD, never
+ * a refused connection (libcurl says "Could not connect to server").
+ * Exit code 0 when that held. */
+static int enofd_child(void)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_ws *ws = NULL;
+  ah_future *f;
+  struct rlimit rl;
+  int lowest, err;
+
+  if (s == NULL)
+    return 10;
+  f = ah_ws_connect(s, ws_url("/echo"), NULL, &ws); /* the set, warm */
+  if (ah_future_wait(f, 10000) != AH_OK || ah_future_error(f) != AH_OK)
+    return 11;
+  ah_future_free(f);
+  ah_ws_free(ws);
+  lowest = dup(0);
+  close(lowest);
+  rl.rlim_cur = rl.rlim_max = (rlim_t)lowest;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return 12;
+  f = ah_ws_connect(s, ws_url("/echo"), NULL, &ws);
+  if (ah_future_wait(f, 10000) != AH_OK)
+    return 13;
+  err = ah_future_error(f);
+  if (err != AH_ENOFD || strstr(ah_future_errmsg(f), "file descriptor") == NULL) {
+    fprintf(stderr, "child: %s\n", ah_future_errmsg(f));
+    return 14;
+  }
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+  return 0;
+}
+
+static void test_out_of_descriptors(void **state)
+{
+  pid_t pid;
+  int status;
+
+  (void)state;
+  LIVE();
+  if (getenv("AH_UNDER_VALGRIND") != NULL)
+    skip(); /* valgrind keeps descriptors of its own */
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0)
+    _exit(enofd_child());
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -522,6 +580,7 @@ int main(void)
     TU_TEST(test_handshake_timeout),
     TU_TEST(test_bad_101),
     TU_TEST(test_handshake_header_limit),
+    TU_TEST(test_out_of_descriptors),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);
