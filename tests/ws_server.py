@@ -31,8 +31,8 @@ malicious peer sends). Its paths:
 
   /closemidfrag  text "abc" fin=0, then a close 1001 "gone" in the middle
                of the message; what the client answered is kept for /last
-  /emptyfrags?secs=S  binary "a" fin=0, then empty continuation frames
-               as fast as the client takes them for S seconds (4), then "z"
+  /emptyfrags?secs=S&rate=R  binary "a" fin=0, then empty continuation
+               frames at R bytes/s (100e6) for S seconds (4), then "z"
   /bighdr?n=N  a good 101 with about N bytes more of header lines
   /hsempty     the connection closed without answering the upgrade
   /hscut /badaccept /noaccept /h2c  a 101 cut before its blank line,
@@ -182,12 +182,23 @@ async def raw_handler(reader, writer):
             await raw_log_close(reader)
         elif u.path == "/emptyfrags":
             writer.write(ok + frame(2, b"a", fin=False))
+            # At most rate bytes/s (100 MB/s): faster than libcurl decodes
+            # empty frames (one a curl_ws_recv), slower than it reads
+            # the socket: libcurl 8.21 reads on while each read fills its
+            # 64 KiB chunk, so a sender as fast as the reader (a client
+            # under ASan) would hold one curl_ws_recv, unbounded.
             blob = frame(0, b"", fin=False) * 10000
-            end = asyncio.get_running_loop().time() + float(q.get("secs", "4"))
-            while asyncio.get_running_loop().time() < end:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            end = start + float(q.get("secs", "4"))
+            rate = float(q.get("rate", "100e6"))
+            sent = 0
+            while loop.time() < end:
                 writer.write(blob)
                 await writer.drain()
-                await asyncio.sleep(0)  # the other connections too
+                sent += len(blob)
+                # the other connections too
+                await asyncio.sleep(max(0.0, sent / rate - (loop.time() - start)))
             writer.write(frame(0, b"z"))
             await raw_log_close(reader)
         elif u.path == "/bighdr":  # a good 101 with n bytes more of headers
