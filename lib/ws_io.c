@@ -204,10 +204,19 @@ static struct ah__ws_msg *close_message(const ah_ws *ws)
   return m;
 }
 
-/* What an operation on an ended WebSocket gets. */
+/* What an operation on an ended WebSocket gets: a receive after the
+ * peer's close, first the messages kept for receives (read while a ping
+ * or the close waited), then that close. */
 void ah__ws_finish_ended(ah_ws *ws, struct ah__ws_op *op)
 {
-  if (op->kind == OP_RECV && ws->peer_closed) {
+  struct ah__ws_msg *kept = ws->ready;
+
+  if (op->kind == OP_RECV && ws->peer_closed && kept != NULL) {
+    if ((ws->ready = kept->next) == NULL)
+      ws->ready_tail = &ws->ready;
+    ws->kept -= kept->len;
+    ah__ws_finish(op, AH_OK, NULL, kept, 0);
+  } else if (op->kind == OP_RECV && ws->peer_closed) {
     struct ah__ws_msg *m = close_message(ws);
     if (m == NULL)
       ah__ws_finish(op, AH_ENOMEM, "no memory for the close message", NULL, 0);

@@ -507,6 +507,30 @@ static void test_peer_protocol_errors(void **state)
   ah_session_free(s);
 }
 
+/* Messages read while the close handshake waited are kept for the
+ * receives that come after it, before the close itself. */
+static void test_messages_before_close_kept(void **state)
+{
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_raw(s, "/msgsthenclose");
+  f = ah_ws_close(ws, 1000, NULL);
+  assert_int_equal(settle(f), AH_OK);
+  ah_future_free(f);
+  assert_int_equal(recv_one(ws, "one", 3), AH_WS_TEXT);
+  assert_int_equal(recv_one(ws, "two", 3), AH_WS_TEXT);
+  assert_int_equal(recv_one(ws, "bye", 3), AH_WS_CLOSE);
+  assert_int_equal(recv_one(ws, "bye", 3), AH_WS_CLOSE);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
 /* Bytes of the messages a WebSocket keeps for later receives. */
 static size_t kept_bytes(const ah_ws *ws)
 {
@@ -573,6 +597,7 @@ int main(void)
     TU_TEST(test_kept_messages_are_bounded),
     TU_TEST(test_peer_protocol_errors),
     TU_TEST(test_pong_matches_ping),
+    TU_TEST(test_messages_before_close_kept),
   };
 
   if (ah_set_allocator(&counting) != AH_OK)

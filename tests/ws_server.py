@@ -41,6 +41,7 @@ malicious peer sends). Its paths:
   /floodnopong?n=N&k=K  after the client's ping, N binary messages of K
                bytes, then the pong
   /badutf8     the text "\u00e9ok" in two fragments, then text that is not UTF-8
+  /msgsthenclose  the texts "one" and "two", then a close 4001 "bye"
   /rawclose?hex=H  a close frame whose payload is the bytes H (hex)
   /slowpong    each ping answered 0.5 s later, in order
   /pongwrong   as /slowpong, with a pong of another payload at once first
@@ -245,6 +246,10 @@ async def raw_handler(reader, writer):
             raw_last[0] = "none"
             writer.write(ok + frame(1, b"\xc3", fin=False) + frame(0, b"\xa9ok") +
                          frame(1, b"ab\xff\xfecd"))
+            await raw_log_close(reader)
+        elif u.path == "/msgsthenclose":  # two texts and a close at once
+            writer.write(ok + frame(1, b"one") + frame(1, b"two") +
+                         frame(8, struct.pack(">H", 4001) + b"bye"))
             await raw_log_close(reader)
         elif u.path == "/rawclose":  # a close frame of the payload given in hex
             raw_seen.clear()
