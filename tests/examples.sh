@@ -76,7 +76,7 @@ else
   wspid=$!
   i=0
   while ! grep -q READY "$wsout" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-  wsport=$(sed -n 's/READY //p' "$wsout")
+  wsport=$(sed -n 's/READY \([0-9]*\).*/\1/p' "$wsout")  # the first port: python3-websockets'
   timeout 20 "$b/examples/websocket" "ws://127.0.0.1:$wsport/echo" hello "two words" > "$log" 2>&1
   check websocket "^echo: hello$" "^echo: two words$" '^closed: 1000 "bye"$'
   kill $wspid 2>/dev/null; wait $wspid 2>/dev/null
