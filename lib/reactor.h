@@ -19,7 +19,9 @@
 #include <sys/epoll.h>
 
 #define AH__REACTOR_HANDLERS 4
-#define AH__REACTOR_TIMERS 4
+/* Timer slots: the wake-up, the queue, the bridge and the WebSocket set
+ * take four; the rest is room (the turn scans only the slots taken). */
+#define AH__REACTOR_TIMERS 6
 #define AH__REACTOR_BATCH 256
 #define AH__NO_DEADLINE INT64_MAX
 
