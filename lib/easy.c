@@ -680,7 +680,7 @@ int ah__request_setup(struct ah__request *q, const char **why)
   }
   /* Credentials of its own (options or URL) go instead of a session's
    * Authorization line, which libcurl would send instead, as in aiohttp. */
-  own_auth = has_header(d->headers, "Authorization") &&
+  own_auth = d->auth_header &&
              ((sp != NULL && (sp->user != NULL || sp->bearer != NULL)) ||
               ah__url_has_user(slot->uh));
   need = 0;

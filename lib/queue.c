@@ -242,24 +242,24 @@ static int rate_admit(struct ah__queue *aq, struct ah__request *q)
   if ((b = ah__rates_bucket_of(&aq->rates, q)) == NULL)
     return 1;
   now = ah__now_ns();
+  if (q->queued_ns == 0)
+    q->queued_ns = now; /* a wait for a token counts as time queued */
   if (b->parked.n == 0) {
     if (ah__bucket_take(b, now, &next))
       return 1;
-    rate_timer_at(aq, aq->queue_ns > 0 && now + aq->queue_ns < next ? now + aq->queue_ns : next);
+    rate_timer_at(aq, aq->queue_ns > 0 && q->queued_ns + aq->queue_ns < next
+                          ? q->queued_ns + aq->queue_ns : next);
   } /* else: behind those waiting, for whom the timer is set */
   move(aq, q, AH__PARKED, NULL);
   if (q->place != AH__PARKED)
     return 1; /* its bucket could not be found again (no memory): not held */
-  if (q->queued_ns == 0)
-    q->queued_ns = now; /* the wait counts as time queued */
   if (aq->d->on_event != NULL)
     event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
   return 0;
 }
 
-/* Tokens are due: move as many waiting requests as there are tokens to
- * the head of the queue, their tokens taken, in the order they came;
- * first those that waited the queue timeout end (as time queued). */
+/* Tokens are due: those past the queue timeout end; then as many as there
+ * are tokens go to the queue's head, tokens taken, in the order they came. */
 static void tokens_due(struct ah__queue *aq, int64_t now)
 {
   struct ah__request *q;
@@ -409,7 +409,7 @@ static int launch(struct ah__queue *aq, struct ah__request *q, int64_t now,
     q->lib_connect = 1;
   else
     q->lib_connect = keep_timeout(aq, &aq->connects, &q->connect_dl, ms, now);
-  q->fresh = aq->nshut > 0;
+  q->fresh = aq->nshut > 0 && ah__request_may_share(q);
   if ((err = ah__request_setup(q, why)) != AH_OK)
     return err;
   if ((mc = ah__bridge_add(aq->bridge, q->slot->easy)) != CURLM_OK) {

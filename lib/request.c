@@ -429,8 +429,17 @@ int ah__request_breaks_connection(const struct ah__request *q, CURLcode rc)
  * connection, not that one. */
 static int same_connection(const struct ah__slot *a, const struct ah__slot *b)
 {
-  return a->addr_ok && b->addr_ok && a->local_port == b->local_port &&
-         strcmp(a->local_ip, b->local_ip) == 0;
+  return a->addr_ok && b->addr_ok && a->local_port != 0 &&
+         a->local_port == b->local_port && a->remote_port == b->remote_port &&
+         strcmp(a->local_ip, b->local_ip) == 0 && strcmp(a->remote_ip, b->remote_ip) == 0;
+}
+
+int ah__request_may_share(const struct ah__request *q)
+{
+  const struct ah__slot *s = q->slot;
+
+  return q->https ? s->multiplex_tls
+                  : s->d->http_version == AH_HTTP_2_PRIOR_KNOWLEDGE && !s->h2c_fresh;
 }
 
 int ah__request_leave_connection(struct ah__request *q, CURLcode rc,
@@ -444,6 +453,8 @@ int ah__request_leave_connection(struct ah__request *q, CURLcode rc,
     return 0; /* the common end */
   breaks = !q->shut_after;
   q->shut_after = 0;
+  if (breaks && !ah__request_may_share(q))
+    return 1; /* HTTP/1.1: no other request on it */
   for (o = active; o != NULL; o = o->next) {
     if (o == q || o->slot == NULL)
       continue;

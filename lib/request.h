@@ -101,6 +101,8 @@ int ah__request_breaks_connection(const struct ah__request *q, CURLcode rc);
  * number of requests marked (q's own mark ends here). */
 int ah__request_leave_connection(struct ah__request *q, CURLcode rc,
                                  struct ah__request *active, int *marked);
+/* 1 when q's connection may carry other requests' streams (HTTP/2). */
+int ah__request_may_share(const struct ah__request *q);
 /* After q's transfer: when its response set cookies, hold the session's
  * jar to its caps (cookies.c). */
 void ah__request_cookies(struct ah__request *q);

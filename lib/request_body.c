@@ -75,14 +75,14 @@ static int header_named(const char *line, const char *name, const char **value)
  * the body that is sent, or over HTTP/1.1 the connection's next request
  * would start inside this one's body: a Content-Length is the body's
  * length (one of a form is not known), none is removed from a body, and
- * Transfer-Encoding is only the chunked a body of unknown length goes
- * in. */
+ * Transfer-Encoding is only chunked (libcurl then sends any body so),
+ * never beside a Content-Length. */
 int ah__reqspec_framing(const struct ah__reqspec *sp, const char **why)
 {
   const struct curl_slist *h;
   const char *v;
   long long len;
-  int body;
+  int body, chunked = 0, length = 0;
 
   if (sp == NULL || sp->headers == NULL)
     return AH_OK;
@@ -92,17 +92,27 @@ int ah__reqspec_framing(const struct ah__reqspec *sp, const char **why)
   for (h = sp->headers; h; h = h->next) {
     if (header_named(h->data, "Content-Length", &v)) {
       char *end = NULL;
-      long long n = v && *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : -1;
+      long long n;
+      v += v != NULL ? strspn(v, " \t") : 0;
+      n = v != NULL && *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : -1;
+      if (end != NULL)
+        end += strspn(end, " \t");
       if (v == NULL ? body : (end == NULL || *end != '\0' || len < 0 || n != len)) {
         *why = "a Content-Length header that is not the length of the body sent";
         return AH_EINVAL;
       }
-    } else if (header_named(h->data, "Transfer-Encoding", &v) && (v != NULL || body) &&
-               !(v != NULL && strcasecmp(v, "chunked") == 0 && len < 0 && sp->form == NULL)) {
-      *why = "a Transfer-Encoding header other than the chunked a body of "
-             "unknown length goes in";
-      return AH_EINVAL;
+      length |= v != NULL;
+    } else if (header_named(h->data, "Transfer-Encoding", &v) && (v != NULL || body)) {
+      if (v == NULL || !body || strcasecmp(v, "chunked") != 0) {
+        *why = "a Transfer-Encoding header other than chunked on a body";
+        return AH_EINVAL;
+      }
+      chunked = 1; /* libcurl then sends the body chunked */
     }
+  }
+  if (chunked && length) {
+    *why = "both Content-Length and Transfer-Encoding headers";
+    return AH_EINVAL;
   }
   return AH_OK;
 }
@@ -128,10 +138,11 @@ int ah_request_opts_set_body_reader(ah_request_opts *o, ah_read_cb cb,
     return AH_EINVAL;
   if ((sp = ah__reqspec_writable(o)) == NULL)
     return AH_ENOMEM;
-  if (sp->reader != cb || sp->reader_ud != userdata)
+  /* A rewind set before its reader stays; another reader's goes. */
+  if (sp->reader != NULL && (sp->reader != cb || sp->reader_ud != userdata))
     drop_bodies(sp, KIND_MEMORY | KIND_READER | KIND_FORM);
   else
-    drop_bodies(sp, KIND_MEMORY | KIND_FORM); /* its rewind stays */
+    drop_bodies(sp, KIND_MEMORY | KIND_FORM);
   sp->reader = cb;
   sp->reader_ud = userdata;
   sp->reader_len = len;
@@ -195,7 +206,6 @@ static int add_form(ah_request_opts *o, const char *name, const void *value,
     return ah__reqspec_refuse(sp, "a form part's content type contains CR or LF");
   if ((p = ah__calloc(1, sizeof *p)) == NULL)
     return AH_ENOMEM;
-  drop_bodies(sp, KIND_MEMORY | KIND_READER);
   p->is_file = is_file;
   p->value_len = len;
   if ((p->value = ah__memdup0(value ? value : "", len)) == NULL ||
@@ -204,6 +214,7 @@ static int add_form(ah_request_opts *o, const char *name, const void *value,
     ah__form_free(p);
     return AH_ENOMEM;
   }
+  drop_bodies(sp, KIND_MEMORY | KIND_READER); /* the part is whole: no failure after */
   *sp->form_tail = p;
   sp->form_tail = &p->next;
   return AH_OK;

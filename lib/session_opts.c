@@ -436,6 +436,8 @@ int ah__defaults_headers(struct ah__defaults *d)
     if ((n = curl_slist_append(l, x->data)) == NULL)
       goto nomem;
     l = n;
+    d->auth_header |= strncasecmp(x->data, "Authorization", 13) == 0 &&
+                      (x->data[13] == ':' || x->data[13] == ';');
   }
   d->headers = l;
   return AH_OK;

@@ -38,6 +38,7 @@ struct ah__defaults {
    * libcurl formats its own with a slow printf on every request unless a
    * header of that name is in the list. Built by ah__defaults_headers. */
   struct curl_slist *headers;
+  int auth_header;              /* an Authorization line is among them */
 };
 
 /* Build d->headers from d->user_agent and d->extra. AH_OK or AH_ENOMEM. */

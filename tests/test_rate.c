@@ -234,6 +234,32 @@ static void test_queue_timeout_bounds_the_wait(void **state)
   ah_future_free(fs[2]);
 }
 
+/* A request that waited in the queue, then for a token, ends at its
+ * queue timeout counted from its fetch, not from the wait for the token:
+ * here at 1 s, not at 1.8 s. */
+static void test_queue_timeout_counts_both_waits(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_future *a, *b;
+  ah_session *s;
+
+  (void)state;
+  ah_session_opts_set_host_rate(o, NULL, 0.1, 1); /* one per 10 s */
+  ah_session_opts_set_max_connections(o, 1, 0);
+  ah_session_opts_set_queue_timeout(o, 1000);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  a = ah_session_fetch(s, tu_url("/delay/800"), NULL); /* the token */
+  b = ah_session_fetch(s, tu_url("/size/24"), NULL);   /* queued, then parked */
+  assert_int_equal(ah_future_wait(b, (long)(1400 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(b), AH_ETIMEDOUT);
+  assert_int_equal(ah_future_wait(a, 5000), AH_OK);
+  assert_int_equal(ah_future_error(a), AH_OK);
+  ah_future_free(a);
+  ah_future_free(b);
+  ah_session_free(s);
+}
+
 static void test_options_checked(void **state)
 {
   ah_session_opts *o = ah_session_opts_new();
@@ -256,6 +282,7 @@ int main(void)
     TU_TEST(test_limits_one_host),
     TU_TEST(test_waiting_request_canceled),
     TU_TEST(test_queue_timeout_bounds_the_wait),
+    TU_TEST(test_queue_timeout_counts_both_waits),
     TU_TEST(test_options_checked),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);

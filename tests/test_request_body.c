@@ -40,6 +40,13 @@ static long read_source(ah_future *f, char *buf, size_t max, void *ud)
   return (long)n;
 }
 
+static int rewind_source(ah_future *f, void *ud)
+{
+  (void)f;
+  ((struct source *)ud)->at = 0;
+  return 0;
+}
+
 static long read_fail(ah_future *f, char *buf, size_t max, void *ud)
 {
   (void)f; (void)buf; (void)max; (void)ud;
@@ -359,6 +366,18 @@ static void test_last_body_set_wins(void **state)
   ah_future_free(f);
   ah_request_opts_free(o);
 
+  /* A rewind set before its reader stays with it: a 307 sends the body
+   * again through it (without one, the 307 itself would be the answer). */
+  o = ah_request_opts_new();
+  src.at = 0;
+  ah_request_opts_set_body_rewind(o, rewind_source);
+  ah_request_opts_set_body_reader(o, read_source, &src, -1);
+  b = tu_fetch_ok(s, tu_url("/redirect-code/307?/echo"), o, &f);
+  assert_int_equal(ah_response_status(ah_future_response(f)), 200);
+  assert_non_null(strstr(b, "\nfrom the reader"));
+  ah_future_free(f);
+  ah_request_opts_free(o);
+
   o = ah_request_opts_new();
   src.calls = 0;
   ah_request_opts_set_body_reader(o, read_source, &src, -1);
@@ -434,14 +453,31 @@ static void test_framing_headers_match_the_body(void **state)
   assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_EINVAL);
   ah_request_opts_free(o);
 
-  o = ah_request_opts_new(); /* chunked, as a reader of unknown length goes */
+  o = ah_request_opts_new(); /* chunked: libcurl sends any body so */
   ah_request_opts_set_body_reader(o, read_source, &src, -1);
   ah_request_opts_add_header(o, "Transfer-Encoding", "chunked");
   b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
   assert_non_null(strstr(b, "\nby chunks"));
   ah_future_free(f);
   ah_request_opts_set_body(o, "mem", 3);
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "header Transfer-Encoding: chunked\n"));
+  assert_non_null(strstr(b, "\nmem"));
+  ah_future_free(f);
+  ah_request_opts_add_header(o, "Content-Length", "3"); /* both: refused */
   assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_EINVAL);
+  ah_request_opts_free(o);
+  o = ah_request_opts_new();
+  ah_request_opts_set_body(o, "mem", 3);
+  ah_request_opts_add_header(o, "Transfer-Encoding", "gzip, chunked");
+  assert_int_equal(tu_fetch_err(s, tu_url("/echo"), o), AH_EINVAL);
+  ah_request_opts_free(o);
+  o = ah_request_opts_new(); /* white space around the length is allowed */
+  ah_request_opts_set_body(o, "mem", 3);
+  ah_request_opts_add_header(o, "Content-Length", " 3 ");
+  b = tu_fetch_ok(s, tu_url("/echo"), o, &f);
+  assert_non_null(strstr(b, "\nmem"));
+  ah_future_free(f);
   ah_request_opts_free(o);
   ah_session_free(s);
 }
