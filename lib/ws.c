@@ -58,22 +58,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
   return ah__ws_hs_line(&ws->hs, p, size * n) < 0 ? 0 : size * n;
 }
 
-/* The handshake's end (the bridge's done, outside libcurl's calls). */
-static void on_done(void *arg, CURL *easy, CURLcode rc)
+/* The handshake's end: ws open, or ended (its connect's on_done may
+ * free it: the caller holds it). */
+static void handshake_done(ah_ws *ws, CURL *easy, CURLcode rc)
 {
-  struct ah__ws_set *set = arg;
-  ah_ws *ws = NULL;
   long status = 0;
   curl_socket_t fd = CURL_SOCKET_BAD;
   struct ah__ws_op *op;
 
-  char *priv = NULL;
-
-  (void)set;
-  curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-  ws = (ah_ws *)(void *)priv;
-  if (ws == NULL || ws->state != CONNECTING)
-    return;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   if (ah__ws_hs_too_large(&ws->hs)) {
     /* The header callback stopped the transfer (libcurl: a write error). */
@@ -131,15 +123,27 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
   ws->state = OPEN;
   op = ws->connect;
   ws->connect = NULL;
-  ws->busy++;
   ah__ws_finish(op, AH_OK, NULL, NULL, 0);
-  ws->busy--;
-  if (ws->free_later && ws->busy == 0) {
-    ah__ws_free_now(ws);
-    return;
-  }
-  if (ws->state == OPEN || ws->state == CLOSING)
+  if (!ws->free_later && (ws->state == OPEN || ws->state == CLOSING))
     ah__ws_pump(ws); /* what was asked of it while it connected */
+}
+
+/* The handshake's end (the bridge's done, outside libcurl's calls). */
+static void on_done(void *arg, CURL *easy, CURLcode rc)
+{
+  struct ah__ws_set *set = arg;
+  char *priv = NULL;
+  ah_ws *ws;
+
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+  ws = (ah_ws *)(void *)priv;
+  if (ws == NULL || ws->state != CONNECTING)
+    return;
+  ws->busy++;
+  handshake_done(ws, easy, rc);
+  if (--ws->busy == 0 && ws->free_later)
+    ah__ws_free_now(ws);
+  ah__ws_arm(set); /* its deadline no longer counts */
 }
 
 static void on_watch_failed(void *arg, CURL *easy, int err)
@@ -603,12 +607,17 @@ int ah_ws_close_code(const ah_ws *ws, const char **reason)
 
 void ah_ws_free(ah_ws *ws)
 {
+  struct ah__ws_set *set;
+
   if (ws == NULL || ws->free_later)
     return;
+  set = ws->state == CONNECTING ? ws->set : NULL;
   if (ws->busy > 0) {
     ws->free_later = 1;
     ah__ws_end(ws, AH_ECANCELED, "the WebSocket was freed", 0);
-    return;
+  } else {
+    ah__ws_free_now(ws);
   }
-  ah__ws_free_now(ws);
+  if (set != NULL)
+    ah__ws_arm(set); /* its handshake's deadline no longer counts */
 }

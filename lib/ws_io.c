@@ -661,29 +661,27 @@ static int op_cancel(ah_future *f)
   if (op == NULL)
     return AH_OK;
   ws = op->ws;
+  /* Held: the future's on_done may free ws (then freed here). */
+  ws->busy++;
   if (op->kind == OP_CONNECT) {
     /* Canceling the handshake ends the WebSocket. */
-    ws->busy++;
     ah__ws_end(ws, AH_ECANCELED, "canceled", 0);
-    ws->busy--;
-    if (ws->free_later && ws->busy == 0)
-      ah__ws_free_now(ws);
-    return AH_OK;
-  }
-  if ((op->kind == OP_SEND && op->started) || op->kind == OP_PING) {
+  } else if ((op->kind == OP_SEND && op->started) || op->kind == OP_PING) {
     /* Half a frame is out: the frame goes on, its future no more. A
-     * ping stays in its list without a future, so that its pong is
-     * not taken for a later ping's. */
+     * ping stays in its list without a future: its pong, or a later
+     * ping's, takes it out (see take_pong). */
     op->f = NULL;
     ah__future_complete(f, AH_ECANCELED, NULL, NULL);
-    ah__ws_watch(ws);
-    return AH_OK;
+  } else {
+    if (!ah__ws_list_unlink(&ws->recvs, op) && !ah__ws_list_unlink(&ws->sends, op) &&
+        !ah__ws_list_unlink(&ws->pings, op))
+      (void)ah__ws_list_unlink(&ws->closes, op);
+    ah__ws_finish(op, AH_ECANCELED, NULL, NULL, 0);
   }
-  if (!ah__ws_list_unlink(&ws->recvs, op) && !ah__ws_list_unlink(&ws->sends, op) &&
-      !ah__ws_list_unlink(&ws->pings, op))
-    (void)ah__ws_list_unlink(&ws->closes, op);
-  ah__ws_finish(op, AH_ECANCELED, NULL, NULL, 0);
-  ah__ws_watch(ws);
+  if (--ws->busy == 0 && ws->free_later)
+    ah__ws_free_now(ws);
+  else
+    ah__ws_watch(ws);
   return AH_OK;
 }
 

@@ -252,6 +252,69 @@ static void test_free_from_callback(void **state)
   ah_session_free(s);
 }
 
+/* Canceling (or freeing) a pending future whose on_done frees the
+ * WebSocket: the WebSocket is freed once the cancel is done with it (no
+ * use after free: run under ASan or valgrind). */
+static void test_free_from_cancel_callback(void **state)
+{
+  ah_session *s;
+  ah_future *r, *p;
+  ah_ws *ws;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_ws(s, "/silent");
+  r = ah_ws_recv(ws);
+  assert_int_equal(ah_future_on_done(r, free_ws_cb, ws), AH_OK);
+  assert_int_equal(ah_future_cancel(r), AH_OK);
+  assert_int_equal(ah_future_error(r), AH_ECANCELED);
+  ah_future_free(r);
+  ws = open_ws(s, "/silent");
+  p = ah_ws_ping(ws, "x", 1);
+  assert_int_equal(ah_future_on_done(p, free_ws_cb, ws), AH_OK);
+  assert_int_equal(ah_future_cancel(p), AH_OK);
+  assert_int_equal(ah_future_error(p), AH_ECANCELED);
+  ah_future_free(p);
+  ws = open_ws(s, "/silent");
+  r = ah_ws_recv(ws);
+  assert_int_equal(ah_future_on_done(r, free_ws_cb, ws), AH_OK);
+  ah_future_free(r); /* pending: canceled, then freed */
+  ws = open_ws(s, "/silent");
+  p = ah_ws_send(ws, AH_WS_TEXT, "x", 1);
+  ah_future_free(ah_ws_close(ws, 1000, NULL));
+  r = ah_ws_recv(ws);
+  assert_int_equal(ah_future_on_done(r, free_ws_cb, ws), AH_OK);
+  ah_future_free(r);
+  ah_future_free(p);
+  ah_session_free(s);
+}
+
+/* A handshake that fails, its connect's on_done freeing the WebSocket:
+ * it is freed (no leak: LeakSanitizer under SANITIZE=1, valgrind). */
+static void test_free_from_failed_connect_callback(void **state)
+{
+  static const char *paths[] = {"/badaccept", "/h2c", "/hscut", "/hsempty",
+                                "/bighdr?n=400000"};
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws = NULL;
+  size_t i;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    f = ah_ws_connect(s, ws_raw_url(paths[i]), NULL, &ws);
+    assert_int_equal(ah_future_on_done(f, free_ws_cb, ws), AH_OK);
+    assert_int_not_equal(settle(f), AH_OK);
+    ah_future_free(f);
+  }
+  ah_session_free(s);
+}
+
 /* The session freed with a WebSocket open: AH_ECANCELED, and the handle
  * stays valid until ah_ws_free. */
 static void test_session_freed_with_websocket_open(void **state)
@@ -574,6 +637,8 @@ int main(void)
     TU_TEST(test_close_handshake),
     TU_TEST(test_free_with_futures_pending),
     TU_TEST(test_free_from_callback),
+    TU_TEST(test_free_from_cancel_callback),
+    TU_TEST(test_free_from_failed_connect_callback),
     TU_TEST(test_session_freed_with_websocket_open),
     TU_TEST(test_refused_upgrade),
     TU_TEST(test_wss),
