@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "curl_bridge.h"
 #include "curl_caps.h"
+#include "deadline.h"
 #include "easy.h"
 #include "error.h"
 #include "future.h"
@@ -388,7 +389,7 @@ ah_future *ah_ws_connect(ah_session *s, const char *url,
     /* libcurl 8.21 keeps no total timeout over a connect-only handshake
      * (a server that never answers the upgrade held it until the connect
      * timeout): ahttp keeps it. */
-    if (total_ms > 0) {
+    if (total_ms > 0 && total_ms <= AH__DL_MAX_MS) { /* above: none */
       ws->deadline = ah__now_ns() + (int64_t)total_ms * 1000000;
       ah__ws_arm(set);
     }
@@ -478,6 +479,9 @@ static ah_future *send_frame(ah_ws *ws, unsigned flags, const void *data,
     return ah__ws_failed(NULL, ws->end_err, ws->end_msg);
   if (ws->close_sent)
     return ah__ws_failed(ws->set->s, AH_EINVAL, "the WebSocket is closing");
+  if (len > SIZE_MAX - sizeof *op)
+    return ah__ws_failed(ws->set->s, AH_EINVAL, "the message is larger than "
+                         "memory can hold");
   if ((op = ah__ws_op_new(ws, OP_SEND, len, 1)) == NULL)
     return ah__ws_failed(ws->set->s, AH_ENOMEM, what);
   op->flags = flags;

@@ -105,9 +105,11 @@ void ah__ws_finish(struct ah__ws_op *op, int err, const char *why,
 
 struct ah__ws_op *ah__ws_op_new(ah_ws *ws, int kind, size_t extra, int with_future)
 {
-  struct ah__ws_op *op = ah__calloc(1, sizeof *op + extra);
+  struct ah__ws_op *op;
 
-  if (op == NULL)
+  if (extra > SIZE_MAX - sizeof *op)
+    return NULL; /* callers refuse such a length first (AH_EINVAL) */
+  if ((op = ah__calloc(1, sizeof *op + extra)) == NULL)
     return NULL;
   op->kind = kind;
   op->ws = ws;

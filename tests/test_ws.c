@@ -7,6 +7,8 @@
  * elsewhere; what a libcurl without it gives is tested on every leg,
  * against the real one or a pretended 7.88. */
 #include <ahttp.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +132,13 @@ static void test_bad_input(void **state)
   ah_future_free(f);
   f = ah_ws_ping(ws, "0123456789012345678901234567890123456789012345678901234567890123"
                      "0123456789012345678901234567890123456789012345678901234567890123", 128);
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  ah_future_free(f);
+  /* A length no allocation can hold: refused, not wrapped around. */
+  f = ah_ws_send(ws, AH_WS_BINARY, "x", SIZE_MAX - 8);
+  assert_int_equal(ah_future_error(f), AH_EINVAL);
+  ah_future_free(f);
+  f = ah_ws_send(ws, AH_WS_BINARY, "x", SIZE_MAX);
   assert_int_equal(ah_future_error(f), AH_EINVAL);
   ah_future_free(f);
   /* A send future is no message. */
@@ -311,6 +320,34 @@ static void test_free_from_failed_connect_callback(void **state)
     assert_int_equal(ah_future_on_done(f, free_ws_cb, ws), AH_OK);
     assert_int_not_equal(settle(f), AH_OK);
     ah_future_free(f);
+  }
+  ah_session_free(s);
+}
+
+/* Timeouts as large as the options take: no deadline, not one that
+ * wrapped into the past (every handshake ended at once). */
+static void test_huge_timeouts(void **state)
+{
+  static const long huge[] = {LONG_MAX, 10000000000000L};
+  ah_request_opts *ro;
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws = NULL;
+  size_t i;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  for (i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+    ro = ah_request_opts_new();
+    assert_int_equal(ah_request_opts_set_timeouts(ro, huge[i], -1, -1), AH_OK);
+    f = ah_ws_connect(s, ws_url("/echo"), ro, &ws);
+    if (settle(f) != AH_OK)
+      fail_msg("timeout %ld: %s", huge[i], ah_future_errmsg(f));
+    ah_future_free(f);
+    ah_ws_free(ws);
+    ah_request_opts_free(ro);
   }
   ah_session_free(s);
 }
@@ -639,6 +676,7 @@ int main(void)
     TU_TEST(test_free_from_callback),
     TU_TEST(test_free_from_cancel_callback),
     TU_TEST(test_free_from_failed_connect_callback),
+    TU_TEST(test_huge_timeouts),
     TU_TEST(test_session_freed_with_websocket_open),
     TU_TEST(test_refused_upgrade),
     TU_TEST(test_wss),
