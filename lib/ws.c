@@ -500,6 +500,25 @@ ah_future *ah_ws_send(ah_ws *ws, ah_ws_type type, const void *data, size_t len)
                     len, "no memory for the message");
 }
 
+/* Canceled pings stay for their pong (ws_io.c's take_control), which
+ * completes the pings before them; a peer that never answers would have
+ * them pile up: beyond MAX_CANCELED_PINGS the oldest goes. */
+#define MAX_CANCELED_PINGS 32
+
+static void drop_canceled_ping(ah_ws *ws)
+{
+  struct ah__ws_op *p, *oldest = NULL;
+  int n = 0;
+
+  for (p = ws->pings.head; p != NULL; p = p->next)
+    if (p->f == NULL && n++ == 0)
+      oldest = p;
+  if (n >= MAX_CANCELED_PINGS) {
+    (void)ah__ws_list_unlink(&ws->pings, oldest);
+    ah__free(oldest);
+  }
+}
+
 ah_future *ah_ws_ping(ah_ws *ws, const void *data, size_t len)
 {
   struct ah__ws_op *op, *frame;
@@ -533,6 +552,7 @@ ah_future *ah_ws_ping(ah_ws *ws, const void *data, size_t len)
   frame->len = len;
   if (len != 0)
     memcpy(frame->data, data, len);
+  drop_canceled_ping(ws);
   ah__ws_list_push(&ws->pings, op);
   ah__ws_queue_send(ws, frame);
   return f;

@@ -427,14 +427,15 @@ static int take_control(ah_ws *ws, const char *buf, size_t n,
   if (meta->flags & CURLWS_CLOSE)
     return take_close(ws);
   if (meta->flags & CURLWS_PONG) {
-    /* The pong of the oldest ping with its payload, which answers the
+    /* The pong of the newest ping with its payload, which answers the
      * pings before it too (RFC 6455 5.5.3: a peer may answer only the
-     * latest). Another pong is unsolicited: ignored. */
-    struct ah__ws_op *p;
+     * latest, and pings of one payload look alike). Another pong is
+     * unsolicited: ignored. */
+    struct ah__ws_op *p, *q;
     int last;
-    for (p = ws->pings.head; p != NULL; p = p->next)
-      if (p->len == ws->ctl_len && memcmp(p->data, ws->ctl, p->len) == 0)
-        break;
+    for (p = NULL, q = ws->pings.head; q != NULL; q = q->next)
+      if (q->len == ws->ctl_len && memcmp(q->data, ws->ctl, q->len) == 0)
+        p = q;
     if (p == NULL)
       return 0;
     do {

@@ -46,6 +46,12 @@ malicious peer sends). Its paths:
   /slowpong    each ping answered 0.5 s later, in order
   /pongwrong   as /slowpong, with a pong of another payload at once first
   /nohandshake  reads the upgrade request and never answers it
+  /latestonly?n=N  after N pings, one pong: the payload of the last (RFC
+               6455 5.5.3 lets a peer answer only the most recent ping)
+  /msgsthendrop  the texts "one" and "two", then the TCP connection
+               closed 0.3 s later without a close frame
+  /halfclose   0.3 s, then the 101 and a close 1000 at once, then the
+               write side shut (EOF) and nothing read for 4 s
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
 """
@@ -269,6 +275,27 @@ async def raw_handler(reader, writer):
                         writer.write(frame(10, b"not-your-payload"))
                     await asyncio.sleep(0.5)
                     writer.write(frame(10, fr[1]))
+        elif u.path == "/latestonly":
+            writer.write(ok)
+            seen, n = 0, int(q.get("n", "2"))
+            while True:
+                fr = await read_frame(reader)
+                if fr is None or fr[0] == 8:
+                    break
+                if fr[0] == 9:
+                    seen += 1
+                    if seen % n == 0:
+                        writer.write(frame(10, fr[1]))
+        elif u.path == "/msgsthendrop":
+            writer.write(ok + frame(1, b"one") + frame(1, b"two"))
+            await writer.drain()
+            await asyncio.sleep(0.3)
+        elif u.path == "/halfclose":
+            await asyncio.sleep(0.3)
+            writer.write(ok + frame(8, struct.pack(">H", 1000)))
+            await writer.drain()
+            writer.write_eof()
+            await asyncio.sleep(4)
         elif u.path == "/nohandshake":
             await reader.read()  # until the client gives up
         elif u.path == "/last":
