@@ -134,6 +134,8 @@ static int wants_read(const ah_ws *ws)
 {
   const struct ah__ws_op *p;
 
+  if (ws->peer_closed)
+    return 0; /* nothing more comes; EOF would be readable every turn */
   if (ws->recvs.head)
     return 1;
   if (ws->kept >= ws->max_message)
@@ -206,14 +208,15 @@ static struct ah__ws_msg *close_message(const ah_ws *ws)
   return m;
 }
 
-/* What an operation on an ended WebSocket gets: a receive after the
- * peer's close, first the messages kept for receives (read while a ping
- * or the close waited), then that close. */
+/* What an operation on an ended WebSocket gets: a receive, first the
+ * messages kept for receives (read while a ping or the close waited),
+ * whatever the end (not once freed), then the peer's close, or the end's
+ * error. Also a receive once the peer closed, before the end. */
 void ah__ws_finish_ended(ah_ws *ws, struct ah__ws_op *op)
 {
   struct ah__ws_msg *kept = ws->ready;
 
-  if (op->kind == OP_RECV && ws->peer_closed && kept != NULL) {
+  if (op->kind == OP_RECV && kept != NULL && !ws->free_later) {
     if ((ws->ready = kept->next) == NULL)
       ws->ready_tail = &ws->ready;
     ws->kept -= kept->len;
@@ -342,6 +345,18 @@ static void on_peer_close(ah_ws *ws, const char *p, size_t n)
   ws->close_reason[r] = '\0';
 }
 
+/* Once the peer's close came, pending receives need not wait for our
+ * reply to be written: they get the kept messages, then the close. 0 to
+ * go on, -1 when ws ended. */
+static int serve_closed(ah_ws *ws)
+{
+  struct ah__ws_op *op;
+
+  while (ws->state != ENDED && (op = ah__ws_list_pop(&ws->recvs)) != NULL)
+    ah__ws_finish_ended(ws, op);
+  return ws->state == ENDED ? -1 : 0;
+}
+
 /* The peer broke the protocol (RFC 6455 7.1.7, "Fail the WebSocket
  * Connection"): a close with code goes out if the socket takes it at
  * once, and ws ends with AH_EPROTO. Always -1. */
@@ -399,8 +414,9 @@ static int take_close(ah_ws *ws)
     ah__ws_list_push(&ws->sends, op);
   }
   /* The reply goes out (pump_sends then ends ws: pending recvs get the
-   * close), or waits for the socket to take it. */
-  (void)pump_sends(ws);
+   * close), or waits for the socket to take it (the recvs get it now). */
+  if (pump_sends(ws) == 0)
+    (void)serve_closed(ws);
   return -1;
 }
 
@@ -532,7 +548,7 @@ static void pump_recv(ah_ws *ws)
   int budget = READ_BUDGET;
 
   ws->again = 0;
-  while (ws->state != ENDED && ws->easy != NULL && !ws->peer_closed) {
+  while (ws->state != ENDED && ws->easy != NULL) {
     /* Messages read earlier go first. */
     while (ws->recvs.head != NULL && (m = ws->ready) != NULL) {
       if ((ws->ready = m->next) == NULL)
@@ -540,6 +556,10 @@ static void pump_recv(ah_ws *ws)
       ws->kept -= m->len;
       if (deliver(ws, m) < 0)
         return;
+    }
+    if (ws->peer_closed) {
+      (void)serve_closed(ws);
+      return;
     }
     if (!wants_read(ws))
       return;
@@ -693,6 +713,7 @@ void ah__ws_free_now(ah_ws *ws)
   struct ah__ws_msg *m;
 
   ws->busy = 1; /* the last callbacks must not free it again */
+  ws->free_later = 1; /* pending receives get no kept message */
   ah__ws_end(ws, AH_ECANCELED, "the WebSocket was freed", 0);
   while ((m = ws->ready) != NULL) {
     ws->ready = m->next;

@@ -577,6 +577,78 @@ static void test_messages_before_close_kept(void **state)
   ah_session_free(s);
 }
 
+/* Messages read while a ping waited are the receives' whatever the end:
+ * a dropped connection too; then the end's error. */
+static void test_messages_kept_when_dropped(void **state)
+{
+  ah_session *s;
+  ah_future *f;
+  ah_ws *ws;
+
+  (void)state;
+  LIVE();
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  ws = open_raw(s, "/msgsthendrop");
+  f = ah_ws_ping(ws, "p", 1); /* never answered: the drop ends it */
+  assert_int_equal(settle(f), AH_EIO);
+  ah_future_free(f);
+  assert_int_equal(recv_one(ws, "one", 3), AH_WS_TEXT);
+  assert_int_equal(recv_one(ws, "two", 3), AH_WS_TEXT);
+  f = ah_ws_recv(ws);
+  assert_int_equal(settle(f), AH_EIO);
+  ah_future_free(f);
+  ah_ws_free(ws);
+  ah_session_free(s);
+}
+
+static double cpu_s(void)
+{
+  struct timespec t;
+
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The peer closes and shuts its side (EOF) while ahttp's send fills the
+ * socket: a receive gets the close without waiting for ahttp's reply to
+ * be written, and the wait for that reply does not spin on the EOF. */
+static void test_peer_close_with_send_stuck(void **state)
+{
+  size_t n = 32u << 20;
+  char *big;
+  ah_session *s;
+  ah_future *c, *snd, *r;
+  ah_ws *ws = NULL;
+  double c0, w0;
+
+  (void)state;
+  LIVE();
+  big = calloc(1, n);
+  assert_non_null(big);
+  s = ah_session_new(NULL);
+  assert_non_null(s);
+  c = ah_ws_connect(s, ws_raw_url("/halfclose"), NULL, &ws);
+  snd = ah_ws_send(ws, AH_WS_BINARY, big, n); /* goes out once open */
+  assert_int_equal(settle(c), AH_OK);
+  ah_future_free(c);
+  r = ah_ws_recv(ws);
+  assert_int_equal(settle(r), AH_OK);
+  assert_int_equal(ah_ws_message(r, NULL, NULL), AH_WS_CLOSE);
+  ah_future_free(r);
+  assert_int_equal(ah_ws_close_code(ws, NULL), 1000);
+  /* The send still waits for a peer that reads nothing: idle. */
+  c0 = cpu_s();
+  w0 = now_ms();
+  assert_int_equal(ah_future_wait(snd, 1000), AH_ETIMEDOUT);
+  assert_true(cpu_s() - c0 < (now_ms() - w0) / 1e3 / 2);
+  ah_ws_free(ws);
+  assert_int_equal(ah_future_error(snd), AH_ECANCELED);
+  ah_future_free(snd);
+  ah_session_free(s);
+  free(big);
+}
+
 /* Bytes of the messages a WebSocket keeps for later receives. */
 static size_t kept_bytes(const ah_ws *ws)
 {
@@ -645,6 +717,8 @@ int main(void)
     TU_TEST(test_pong_matches_ping),
     TU_TEST(test_canceled_pings_bounded),
     TU_TEST(test_messages_before_close_kept),
+    TU_TEST(test_messages_kept_when_dropped),
+    TU_TEST(test_peer_close_with_send_stuck),
   };
 
   if (ah_set_allocator(&counting) != AH_OK)
