@@ -230,8 +230,12 @@ int ah__ws_hs_line(struct ah__ws_hs *hs, const char *p, size_t n)
   const char *v;
   long k;
 
-  if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-    hs->seen = HS_STATUS; /* a new response: an interim one came before */
+  if (n >= 5 && strncmp(p, "HTTP/", 5) == 0 &&
+      (hs->seen == 0 || (hs->seen & HS_END))) {
+    /* A new response (an interim one came before): only a status line,
+     * the first or after a blank line, else any field named "HTTP/..."
+     * would reset the count below. */
+    hs->seen = HS_STATUS;
     hs->bytes = 0;        /* the limit is a response's, as a fetch's */
   }
   hs->bytes += n;

@@ -89,6 +89,18 @@ static void test_101_lines(void **state)
   }
   feed(&hs, cut);
   assert_non_null(strstr(ah__ws_hs_check(&hs), "cut before"));
+
+  /* A field that starts "HTTP/" is no new response: the limit holds. */
+  ah__ws_hs_init(&hs, 200);
+  {
+    static const char pad[] = "HTTP/pad: 0123456789012345678\r\n"; /* 32 */
+    int i, rc = 0;
+    assert_int_equal(ah__ws_hs_line(&hs, cut[0], strlen(cut[0])), 0);
+    for (i = 0; i < 20 && rc == 0; i++)
+      rc = ah__ws_hs_line(&hs, pad, strlen(pad));
+    assert_int_equal(rc, -1);
+    assert_true(ah__ws_hs_too_large(&hs));
+  }
 }
 
 static void test_utf8(void **state)
