@@ -413,6 +413,12 @@ int ah_ws_set_limits(ah_ws *ws, size_t max_frame, size_t max_message)
     ws->max_frame = max_frame;
   if (max_message != 0)
     ws->max_message = max_message;
+  if (ws->set != NULL && (ws->state == OPEN || ws->state == CLOSING)) {
+    /* A larger limit may let reading resume: the next turn pumps (what
+     * libcurl holds already no readiness announces). */
+    ws->again = 1;
+    ah__ws_arm(ws->set);
+  }
   return AH_OK;
 }
 

@@ -693,6 +693,19 @@ static void test_kept_messages_are_bounded(void **state)
   assert_int_equal(settle(p), AH_OK);
   ah_future_free(p);
   ah_ws_free(ws);
+
+  /* A larger limit lets the reading resume: the pong comes through
+   * without a receive. */
+  ws = open_raw(s, "/floodnopong?n=40&k=60000");
+  assert_int_equal(ah_ws_set_limits(ws, 0, 100000), AH_OK);
+  p = ah_ws_ping(ws, "p", 1);
+  assert_int_equal(ah_future_wait(p, 500), AH_ETIMEDOUT);
+  assert_true(kept_bytes(ws) <= 100000 + 60000);
+  assert_int_equal(ah_ws_set_limits(ws, 0, 64u << 20), AH_OK);
+  assert_int_equal(settle(p), AH_OK);
+  assert_int_equal(kept_bytes(ws), 40 * 60000);
+  ah_future_free(p);
+  ah_ws_free(ws);
   ah_session_free(s);
 }
 
