@@ -50,8 +50,8 @@ malicious peer sends). Its paths:
                6455 5.5.3 lets a peer answer only the most recent ping)
   /msgsthendrop  the texts "one" and "two", then the TCP connection
                closed 0.3 s later without a close frame
-  /halfclose   0.3 s, then the 101 and a close 1000 at once, then the
-               write side shut (EOF) and nothing read for 4 s
+  /halfclose?secs=S  0.3 s, then the 101 and a close 1000 at once, then
+               the write side shut (EOF) and nothing read for S s (4)
   /last        a text frame: the code of the last close a client sent the
                raw server, "none" when none came within 5 s
 """
@@ -295,7 +295,7 @@ async def raw_handler(reader, writer):
             writer.write(ok + frame(8, struct.pack(">H", 1000)))
             await writer.drain()
             writer.write_eof()
-            await asyncio.sleep(4)
+            await asyncio.sleep(float(q.get("secs", "4")))
         elif u.path == "/nohandshake":
             await reader.read()  # until the client gives up
         elif u.path == "/last":
