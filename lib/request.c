@@ -424,9 +424,9 @@ int ah__request_breaks_connection(const struct ah__request *q, CURLcode rc)
 /* Shutting a connection under the streams still in flight on it would
  * end them too (7.88 fails them "not closed cleanly"): they finish
  * first, and the last one shuts it. A transfer's connection is known by
- * its local address (prereq's): libcurl's CURLINFO_ACTIVESOCKET names
- * it only once a transfer is done. Requests not yet sent take a fresh
- * connection, not that one. */
+ * its two addresses (prereq's; a unix socket's, with no port, by none):
+ * libcurl's CURLINFO_ACTIVESOCKET names it only once a transfer is done.
+ * Requests not yet sent take a fresh connection, not that one. */
 static int same_connection(const struct ah__slot *a, const struct ah__slot *b)
 {
   return a->addr_ok && b->addr_ok && a->local_port != 0 &&
