@@ -206,7 +206,9 @@ AH_EXTERN const char *ah_errname(int err);
 /* Session options: a builder whose setters copy what they are given. */
 AH_EXTERN ah_session_opts *ah_session_opts_new(void);
 AH_EXTERN void ah_session_opts_free(ah_session_opts *o);
-/* Connection limits: total (default 100) and per host (default 0: none). */
+/* Requests at once: in total (default 100) and to one origin, scheme,
+ * host and port (default 0: no limit); beyond them requests wait in the
+ * session's queue, their timeouts not running. */
 AH_EXTERN int ah_session_opts_set_max_connections(ah_session_opts *o,
                                                   long total, long per_host);
 /* Largest body kept or delivered, after decompression (default 64 MiB). */

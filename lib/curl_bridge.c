@@ -265,10 +265,9 @@ int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
   return 0;
 }
 
-void ah__bridge_set_limits(struct ah__bridge *b, long total, long per_host)
+void ah__bridge_set_limits(struct ah__bridge *b, long total)
 {
   curl_multi_setopt(b->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, total);
-  curl_multi_setopt(b->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
   /* The pool keeps every connection the limit allows. libcurl's own
    * size is four per transfer in the multi at the time, which falls when
    * a turn's ended transfers are removed before their successors are

@@ -58,8 +58,9 @@ struct ah__bridge {
 /* Create the multi handle and hook it to the reactor. 0 or -1. */
 int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
                     const struct ah__bridge_ops *ops, void *arg);
-/* Connection limits, as CURLMOPT_MAX_TOTAL/HOST_CONNECTIONS (0: none). */
-void ah__bridge_set_limits(struct ah__bridge *b, long total, long per_host);
+/* The total connection limit, as CURLMOPT_MAX_TOTAL_CONNECTIONS (0:
+ * none); the per-host one is the queue's (admit.h). */
+void ah__bridge_set_limits(struct ah__bridge *b, long total);
 /* Report the transfers that ended during the turn (ops->done for each,
  * then ops->oom if an allocation failed inside libcurl). */
 void ah__bridge_drain(struct ah__bridge *b);

@@ -45,3 +45,12 @@ void ah__list_remove(struct ah__list *l, struct ah__request *q)
   q->prev = q->next = NULL;
   l->n--;
 }
+
+struct ah__request *ah__list_doomed(const struct ah__list *l)
+{
+  struct ah__request *q = l->head;
+
+  while (q != NULL && q->doom_err == 0)
+    q = q->next;
+  return q;
+}

@@ -20,5 +20,7 @@ void ah__list_insert(struct ah__list *l, struct ah__request *before,
                      struct ah__request *q);
 /* Remove q, which is in l. */
 void ah__list_remove(struct ah__list *l, struct ah__request *q);
+/* The first request of l with an end pending (doom_err), or NULL. */
+struct ah__request *ah__list_doomed(const struct ah__list *l);
 
 #endif

@@ -1,6 +1,7 @@
 /* queue.c - the session's admission (queue.h): the FIFO queue and its
- * timeout, the connection window, per-host rate parking, the retry list,
- * the pause when descriptors run out, and a request's start and end. */
+ * timeout, the connection window, the retry list, the pause when
+ * descriptors run out, and a request's start and end. The per-host gates
+ * a request passes on its way out of the queue are in gate.c. */
 #include "queue.h"
 
 #include <curl/curl.h>
@@ -15,6 +16,7 @@
 #include "error.h"
 #include "event.h"
 #include "future.h"
+#include "gate.h"
 #include "journey.h"
 #include "reactor.h"
 #include "request.h"
@@ -33,8 +35,11 @@ static void event(struct ah__queue *aq, struct ah__request *q, int type, int sta
 
 /* Requests. */
 
+static void wake(struct ah__queue *aq, struct ah__request *w);
+
 static void request_free(struct ah__queue *aq, struct ah__request *q)
 {
+  wake(aq, ah__gates_leave(&aq->g, q)); /* a start that failed */
   ah__dl_remove(&q->total_dl);
   ah__dl_remove(&q->connect_dl);
   if (q->slot)
@@ -49,7 +54,6 @@ static void pump(struct ah__queue *aq);
 static void arm(struct ah__queue *aq);
 static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int err);
 static void on_timer(void *arg);
-static int rate_admit(struct ah__queue *aq, struct ah__request *q);
 
 /* The one transition of a request's place (enum ah__place, request.h):
  * out of the list of the place it is in (out of libcurl, for ACTIVE),
@@ -62,7 +66,6 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
                  struct ah__request *before)
 {
   enum ah__place from = (enum ah__place)q->place;
-  struct ah__bucket *b;
 
   if (from == AH__ACTIVE) {
     ah__bridge_remove(aq->bridge, q->slot->easy);
@@ -72,8 +75,8 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
   } else if (from == AH__QUEUED || from == AH__WAITING) {
     ah__list_remove(from == AH__QUEUED ? &aq->queue : &aq->waiting, q);
     arm(aq);
-  } else if (from == AH__PARKED && (b = ah__rates_parked_in(&aq->rates, q)) != NULL) {
-    ah__list_remove(&b->parked, q);
+  } else if (from == AH__PARKED || from == AH__HELD) {
+    ah__gates_unlink(&aq->g, q, from);
   }
   q->place = (uint8_t)to;
   if (to == AH__ACTIVE) {
@@ -87,13 +90,71 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
   } else if (to == AH__WAITING) {
     ah__list_insert(&aq->waiting, before, q);
     arm(aq);
-  } else if (to == AH__PARKED) {
-    /* rate_admit found the bucket: its host has one */
-    if ((b = ah__rates_bucket_of(&aq->rates, q)) != NULL)
-      ah__list_append(&b->parked, q);
-    else
-      q->place = AH__NOWHERE;
+  } else if (to == AH__PARKED || to == AH__HELD) {
+    ah__gates_link(&aq->g, q, to);
   }
+}
+
+/* Room in the window: the requests in libcurl or about to be, and the
+ * redirects' hops that wait at a host keeping their place. */
+static int room(const struct ah__queue *aq)
+{
+  return aq->active.n + aq->ready.n + aq->g.nhops < aq->window;
+}
+
+/* The gates (gate.h). */
+
+static void gate_timer_at(struct ah__queue *aq, int64_t at)
+{
+  if (at < aq->gate_due) {
+    aq->gate_due = at;
+    arm(aq);
+  }
+}
+
+/* 1 when q, leaving the queue, may start now; else 0: it waits at the
+ * gate that stopped it. */
+static int admit(struct ah__queue *aq, struct ah__request *q)
+{
+  int64_t due;
+  int place;
+
+  if (!aq->g.limited && aq->g.hosts.limit == 0)
+    return 1;
+  if ((place = ah__gates_pass(&aq->g, q, ah__now_ns(), aq->queue_ns, &due)) == AH__ACTIVE)
+    return 1;
+  move(aq, q, (enum ah__place)place, NULL);
+  if (q->place != place)
+    return 1; /* its bucket could not be found again (no memory): not held */
+  gate_timer_at(aq, due);
+  if (aq->d->on_event != NULL)
+    event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
+  return 0;
+}
+
+/* Room came at an origin for w (ah__gates_leave): a redirect's hop, which
+ * kept its place in the window, starts with the next starts; another
+ * goes to the head of the queue. */
+static void wake(struct ah__queue *aq, struct ah__request *w)
+{
+  if (w != NULL)
+    move(aq, w, w->slot != NULL ? AH__READY : AH__QUEUED, aq->queue.head);
+}
+
+/* The gates' timer: requests that waited there past the queue timeout
+ * end, those whose token came go to the queue's head in order. */
+static void gates_due(struct ah__queue *aq, int64_t now)
+{
+  struct ah__request *q, *before;
+  int64_t next = AH__NO_DEADLINE;
+
+  while (!aq->closing && (q = ah__gates_expired(&aq->g, now, aq->queue_ns)) != NULL)
+    finish(aq, q, CURLE_OK, AH_ETIMEDOUT);
+  before = aq->queue.head;
+  while (!aq->closing && (q = ah__gates_token(&aq->g, now, aq->queue_ns, &next)) != NULL)
+    move(aq, q, AH__QUEUED, before);
+  gate_timer_at(aq, next);
+  pump(aq);
 }
 static int start(struct ah__queue *aq, struct ah__request *q, const char **why);
 static int follow(struct ah__queue *aq, struct ah__request *q, const char **why);
@@ -169,9 +230,8 @@ static void retries_due(struct ah__queue *aq, int64_t now)
     struct ah__request *q = aq->waiting.head;
     move(aq, q, AH__NOWHERE, NULL);
     q->retry_ns = -1;
-    if (aq->active.n + aq->ready.n < aq->window && aq->queue.head == NULL &&
-        !aq->starved) {
-      if (rate_admit(aq, q))
+    if (room(aq) && aq->queue.head == NULL && !aq->starved) {
+      if (admit(aq, q))
         start_or_ready(aq, q);
     } else {
       q->queued_ns = now;
@@ -180,6 +240,7 @@ static void retries_due(struct ah__queue *aq, int64_t now)
         event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
     }
   }
+  pump(aq); /* a start that failed may have woken one waiting at its host */
 }
 
 /* Out of descriptors before anything was sent: q goes back to the head of
@@ -216,76 +277,6 @@ static void unstarve(struct ah__queue *aq)
   arm(aq);
 }
 
-/* Per-host rates. */
-
-static void rate_timer_at(struct ah__queue *aq, int64_t at)
-{
-  if (at < aq->rate_due) {
-    aq->rate_due = at;
-    arm(aq);
-  }
-}
-
-/* 1 when q may start now as far as its host's rate goes; else 0, q waits
- * in its host's bucket (behind the others waiting there). */
-static int rate_admit(struct ah__queue *aq, struct ah__request *q)
-{
-  struct ah__bucket *b;
-  int64_t now, next;
-
-  if (!aq->limited)
-    return 1;
-  if (q->rate_paid) {
-    q->rate_paid = 0;
-    return 1;
-  }
-  if ((b = ah__rates_bucket_of(&aq->rates, q)) == NULL)
-    return 1;
-  now = ah__now_ns();
-  if (q->queued_ns == 0)
-    q->queued_ns = now; /* a wait for a token counts as time queued */
-  if (b->parked.n == 0) {
-    if (ah__bucket_take(b, now, &next))
-      return 1;
-    rate_timer_at(aq, aq->queue_ns > 0 && q->queued_ns + aq->queue_ns < next
-                          ? q->queued_ns + aq->queue_ns : next);
-  } /* else: behind those waiting, for whom the timer is set */
-  move(aq, q, AH__PARKED, NULL);
-  if (q->place != AH__PARKED)
-    return 1; /* its bucket could not be found again (no memory): not held */
-  if (aq->d->on_event != NULL)
-    event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
-  return 0;
-}
-
-/* Tokens are due: those past the queue timeout end; then as many as there
- * are tokens go to the queue's head, tokens taken, in the order they came. */
-static void tokens_due(struct ah__queue *aq, int64_t now)
-{
-  struct ah__request *q;
-  size_t i;
-
-  for (i = 0; aq->queue_ns > 0 && i < aq->rates.cap && !aq->closing; i++)
-    while (!aq->closing && aq->rates.table[i] != NULL &&
-           (q = aq->rates.table[i]->parked.head) != NULL && q->queued_ns + aq->queue_ns <= now)
-      finish(aq, q, CURLE_OK, AH_ETIMEDOUT);
-  for (i = 0; i < aq->rates.cap && !aq->closing; i++) {
-    struct ah__bucket *b = aq->rates.table[i];
-    struct ah__request *before = aq->queue.head;
-    int64_t next = AH__NO_DEADLINE;
-    while (b != NULL && (q = b->parked.head) != NULL && ah__bucket_take(b, now, &next)) {
-      move(aq, q, AH__NOWHERE, NULL);
-      q->rate_paid = 1;
-      move(aq, q, AH__QUEUED, before);
-    }
-    if (b != NULL && (q = b->parked.head) != NULL)
-      rate_timer_at(aq, aq->queue_ns > 0 && q->queued_ns + aq->queue_ns < next
-                            ? q->queued_ns + aq->queue_ns : next);
-  }
-  arm(aq);
-  pump(aq);
-}
-
 /* End a request: out of libcurl (or the queue), start the next queued
  * request in its place, then complete its future. Starting the next one
  * first keeps the queue FIFO: a fetch from the callback queues behind it.
@@ -311,8 +302,10 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
       ah__request_redirected(q, rc)) {
     const char *why;
     if ((err = ah__request_redirect(q, &why)) == AH_OK) {
-      if ((err = follow(aq, q, &why)) == AH_OK)
+      if ((err = follow(aq, q, &why)) == AH_OK) {
+        pump(aq); /* its room at the origin it left may go to another */
         return; /* the next hop is under way */
+      }
       msg = ah__message(err, why, NULL);
       goto done;
     }
@@ -324,6 +317,7 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
     err = AH_OK;
   }
   ah__dl_remove(&q->total_dl); /* the attempt is over */
+  wake(aq, ah__gates_leave(&aq->g, q));
   if (err == AH_OK) {
     err = ah__request_result(q, rc, &msg, &resp);
     if (!aq->closing && q->doom_err == 0 &&
@@ -347,6 +341,7 @@ static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int
                       NULL);
   }
 done:
+  wake(aq, ah__gates_leave(&aq->g, q));
   if (aq->d->on_event != NULL)
     event(aq, q, AH_EVENT_DONE, resp ? ah_response_status(resp) : 0, err, 0);
   /* The request goes now, its future completes after the next ones are
@@ -427,6 +422,8 @@ static int start(struct ah__queue *aq, struct ah__request *q, const char **why)
   int64_t now;
   int err;
 
+  if (q->slot != NULL) /* a redirect's hop that waited for room (follow) */
+    return launch(aq, q, ah__now_ns(), why);
   if ((err = ah__request_supported(q, aq->d, why)) != AH_OK ||
       (err = rewind_body(aq, q, why)) != AH_OK)
     return err;
@@ -460,16 +457,25 @@ static int follow(struct ah__queue *aq, struct ah__request *q, const char **why)
   if ((err = ah__request_supported(q, aq->d, why)) != AH_OK ||
       (err = rewind_body(aq, q, why)) != AH_OK)
     return err;
+  if (aq->g.hosts.limit > 0) {
+    struct ah__request *w;
+    int place = ah__gates_hop(&aq->g, q, &w);
+    wake(aq, w);
+    if (place != AH__ACTIVE) {
+      move(aq, q, AH__HELD, NULL);
+      return AH_OK; /* it waits for room at its new origin */
+    }
+  }
   return launch(aq, q, ah__now_ns(), why);
 }
 
 /* The queue's one deadline timer, at the earliest of: the queue timeout
  * of the queue's head (FIFO, one timeout: only the head's can be due),
- * the retry list's head, rate_due (tokens_due), the end of a pause for
+ * the retry list's head, gate_due (admit.c), the end of a pause for
  * descriptors. Registered at its first use, set when the earliest moves. */
 static void arm(struct ah__queue *aq)
 {
-  int64_t at = aq->rate_due;
+  int64_t at = aq->gate_due;
 
   if (aq->queue_ns > 0 && aq->queue.head != NULL &&
       aq->queue.head->queued_ns + aq->queue_ns < at)
@@ -540,9 +546,9 @@ static void on_timer(void *arg)
    * so it ends as it did, not as timed out. */
   ah__bridge_drain(aq->bridge);
   timeouts_due(aq, now);
-  if (aq->rate_due <= now) {
-    aq->rate_due = AH__NO_DEADLINE;
-    tokens_due(aq, now);
+  if (aq->gate_due <= now) {
+    aq->gate_due = AH__NO_DEADLINE;
+    gates_due(aq, now);
   }
   if (aq->waiting.head != NULL && aq->waiting.head->retry_ns <= now)
     retries_due(aq, now);
@@ -563,15 +569,19 @@ static void pump(struct ah__queue *aq)
     aq->pump_later = 1;
     return;
   }
-  while (!aq->closing && !aq->starved && aq->queue.head &&
-         aq->active.n + aq->ready.n < aq->window) {
+  while (!aq->closing && aq->ready.head != NULL) { /* hops woken by an end */
+    struct ah__request *q = aq->ready.head;
+    move(aq, q, AH__NOWHERE, NULL);
+    start_or_fail(aq, q);
+  }
+  while (!aq->closing && !aq->starved && aq->queue.head && room(aq)) {
     struct ah__request *q = aq->queue.head;
     if (q->doom_err) { /* canceled from a transfer callback, queued */
       finish(aq, q, CURLE_OK, q->doom_err);
       continue;
     }
     move(aq, q, AH__NOWHERE, NULL);
-    if (rate_admit(aq, q))
+    if (admit(aq, q))
       start_or_fail(aq, q);
   }
 }
@@ -658,27 +668,15 @@ const struct ah__bridge_ops ah__queue_bridge_ops = {on_done, on_watch_failed, on
  * libcurl call is under way. Rare: a scan of the lists is fine. */
 static void fail_doomed(struct ah__queue *aq)
 {
-  while (aq->ndoomed > 0) {
-    struct ah__request *q = aq->active.head;
-    while (q && q->doom_err == 0)
-      q = q->next;
-    if (q == NULL)
-      for (q = aq->queue.head; q && q->doom_err == 0;)
-        q = q->next;
-    if (q == NULL)
-      for (q = aq->ready.head; q && q->doom_err == 0;)
-        q = q->next;
-    if (q == NULL)
-      for (q = aq->waiting.head; q && q->doom_err == 0;)
-        q = q->next;
-    if (q == NULL)
-      q = ah__rates_doomed(&aq->rates);
-    if (q == NULL)
-      break;
-    finish(aq, q, CURLE_OK, q->doom_err);
-  }
-}
+  struct ah__request *q;
 
+  while (aq->ndoomed > 0 && ((q = ah__list_doomed(&aq->active)) != NULL ||
+                             (q = ah__list_doomed(&aq->queue)) != NULL ||
+                             (q = ah__list_doomed(&aq->ready)) != NULL ||
+                             (q = ah__list_doomed(&aq->waiting)) != NULL ||
+                             (q = ah__gates_any(&aq->g, 1)) != NULL))
+    finish(aq, q, CURLE_OK, q->doom_err);
+}
 
 /* The queue's entry points (queue.h). Its timers fire only inside the
  * reactor's turn, which the session holds itself across, as it does
@@ -699,37 +697,37 @@ int ah__queue_init(struct ah__queue *aq, struct ah__reactor *r,
     aq->queue_ns = (int64_t)queue_ms * 1000000;
   aq->armed = AH__NO_DEADLINE;
   aq->rt.rng = (uint64_t)ah__now_ns() ^ (uint64_t)(uintptr_t)aq;
-  aq->rate_due = AH__NO_DEADLINE;
-  aq->limited = ah__rates_any(&aq->rates);
+  aq->gate_due = AH__NO_DEADLINE;
+  aq->g.limited = ah__rates_any(&aq->g.rates);
   return ah__pool_init(&aq->pool, d);
 }
 
 void ah__queue_close(struct ah__queue *aq)
 {
   ah__pool_close(&aq->pool);
-  ah__rates_free(&aq->rates);
+  ah__gates_free(&aq->g);
 }
 
 void ah__queue_request_free(struct ah__queue *aq, struct ah__request *q)
 {
   request_free(aq, q);
+  pump(aq); /* its room at its host may go to another */
 }
 
 int ah__queue_submit(struct ah__queue *aq, struct ah__request *q, const char **why)
 {
   if (ah__request_attempts(q, aq->rt.p.attempts) > 1)
     ah__budget_first(&aq->rt.budget, ah__now_ns());
-  if (aq->active.n + aq->ready.n < aq->window && aq->queue.head == NULL &&
-      !aq->bridge->in_curl) {
+  if (room(aq) && aq->queue.head == NULL && !aq->bridge->in_curl) {
     int err;
     if (!aq->bridge->turn)
-      return rate_admit(aq, q) ? start(aq, q, why) : AH_OK;
+      return admit(aq, q) ? start(aq, q, why) : AH_OK;
     /* Fetched during the reactor's turn (a callback's next request):
      * it starts with the others when the turn ends (curl_bridge.c says
      * why). What would end it at once still does. */
     if ((err = ah__request_supported(q, aq->d, why)) != AH_OK)
       return err;
-    if (rate_admit(aq, q))
+    if (admit(aq, q))
       move(aq, q, AH__READY, NULL);
     return AH_OK;
   }
@@ -758,14 +756,13 @@ void ah__queue_cancel(struct ah__queue *aq, struct ah__request *q, int err)
 
 void ah__queue_cancel_all(struct ah__queue *aq)
 {
-  size_t i;
+  struct ah__request *q;
 
   /* Each completion may run callbacks that cancel or free others. */
   while (aq->waiting.head != NULL)
     finish(aq, aq->waiting.head, CURLE_OK, AH_ECANCELED);
-  for (i = 0; i < aq->rates.cap; i++)
-    while (aq->rates.table[i] != NULL && aq->rates.table[i]->parked.head != NULL)
-      finish(aq, aq->rates.table[i]->parked.head, CURLE_OK, AH_ECANCELED);
+  while ((q = ah__gates_any(&aq->g, 0)) != NULL)
+    finish(aq, q, CURLE_OK, AH_ECANCELED);
   while (aq->queue.head != NULL)
     finish(aq, aq->queue.head, CURLE_OK, AH_ECANCELED);
   while (aq->ready.head != NULL)

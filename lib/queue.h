@@ -17,8 +17,8 @@
 #include "curl_bridge.h"
 #include "deadline.h"
 #include "easy.h"
+#include "gate.h"
 #include "list.h"
-#include "rate.h"
 #include "retry.h"
 
 struct ah__defaults;
@@ -40,10 +40,9 @@ struct ah__queue {
   int64_t armed;             /* what it is set to, AH__NO_DEADLINE: none */
   int starved;               /* out of descriptors: admission paused */
   int64_t fd_due;            /* when the pause ends */
-  struct ah__rates rates;    /* per-host rate limits and their buckets */
-  int limited;               /* some rule limits a host */
-  int64_t rate_due;          /* the next token of a bucket with requests,
-                                AH__NO_DEADLINE: none */
+  struct ah__gates g;        /* per host: rates, and the per-host limit */
+  int64_t gate_due;          /* when the gates' waits next change: a token,
+                                or a queue timeout; AH__NO_DEADLINE: none */
   int64_t starve_ns;         /* the pause's length, doubled each time */
   size_t window;             /* most requests in libcurl at once */
   int64_t queue_ns;          /* queue timeout, 0: none */
@@ -88,5 +87,6 @@ void ah__queue_after_run(struct ah__queue *aq);
 /* Free a request that never started or has ended (its slot back to the
  * pool). */
 void ah__queue_request_free(struct ah__queue *aq, struct ah__request *q);
+
 
 #endif

@@ -488,6 +488,13 @@ static const CURLU *current_url(const struct ah__request *q)
   return q->url != NULL ? q->url : q->slot->urls.u;
 }
 
+size_t ah__request_origin(const struct ah__request *q, char *out, size_t cap)
+{
+  const CURLU *u = q->j != NULL ? q->j->url : q->url;
+
+  return ah__url_origin_into(u, u == NULL ? q->url_str : NULL, out, cap);
+}
+
 void ah__request_cookies(struct ah__request *q)
 {
   char host[256];

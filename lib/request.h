@@ -13,6 +13,7 @@
 #include "retry.h"
 #include "url.h"
 
+struct ah__host;
 struct ah__reqspec;
 struct ah__slot;
 struct ah__journey;
@@ -26,6 +27,9 @@ enum ah__place {
   AH__READY,       /* admitted during a reactor turn: starts at its end
                       (no slot yet, counts in the window) */
   AH__PARKED,      /* its host's bucket: waiting for a token of its rate */
+  AH__HELD,        /* its origin's record: waiting for room under the
+                      per-host limit (no slot; a redirect's hop keeps its
+                      slot and its place in the window) */
   AH__WAITING,     /* the retry list: waiting for its next attempt */
   AH__ACTIVE       /* in libcurl: its transfer runs on a slot */
 };
@@ -42,6 +46,8 @@ struct ah__request {
   struct ah__rx *rx;            /* the slot's receiver while it has one */
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue, active or retry list */
+  struct ah__host *host;        /* the origin it counts in (host_held) or
+                                   waits in (AH__HELD), else NULL */
   /* The timeouts ahttp keeps itself (queue.c): the attempt's total, from
    * its start across its redirects, and the hop's connect, until its
    * connection is ready (prereq). Out of every list when not running. */
@@ -51,6 +57,9 @@ struct ah__request {
   unsigned literal : 1;         /* q->url is its string as given: absolute,
                                    no query parameters added */
   unsigned rate_paid : 1;       /* holds its host's token already */
+  unsigned host_held : 1;       /* counts under its origin's limit */
+  unsigned host_woken : 1;      /* room came while it waited there: it
+                                   goes first when it comes back */
   /* Of the hop under way (ah__request_rearm and a redirect clear them): */
   unsigned challenged : 1;      /* a digest challenge was answered */
   unsigned sent : 1;            /* the request went out */
@@ -129,6 +138,9 @@ int ah__request_rewind(struct ah__request *q, const char **why);
  * parameters appended. AH_OK, AH_EINVAL with *why, or AH_ENOMEM. */
 int ah__request_url(struct ah__request *q, const char *url,
                     const CURLU *base, const char **why);
+/* The origin of q's current hop, "scheme://host:port" in lower case,
+ * into out (cap bytes): its length, or 0 when it cannot be had. */
+size_t ah__request_origin(const struct ah__request *q, char *out, size_t cap);
 /* Attempts q may make: its own, else the session's. */
 int ah__request_attempts(const struct ah__request *q, int session_attempts);
 /* 1 when q may be sent again: an idempotent method, or allowed. */

@@ -101,14 +101,16 @@ ah_session *ah_session_new(const ah_session_opts *opts)
   if (ah__bridge_init(&s->bridge, &s->reactor, &ah__queue_bridge_ops, &s->aq) < 0)
     goto fail;
   s->d.bridge = &s->bridge;
-  ah__bridge_set_limits(&s->bridge, opts ? opts->max_total : 100,
-                        opts ? opts->max_host : 0);
+  /* The per-host limit is ahttp's (admit.c), libcurl's is left off:
+   * beyond it requests wait in ahttp's queue, not inside libcurl. */
+  ah__bridge_set_limits(&s->bridge, opts ? opts->max_total : 100);
+  s->aq.g.hosts.limit = opts ? (size_t)opts->max_host : 0;
   if (opts)
     s->aq.rt.p = opts->retry;
   else
     ah__retry_policy_init(&s->aq.rt.p);
   s->d.rt = &s->aq.rt; /* request.c decides on statuses as they arrive */
-  if (opts && ah__rates_copy(&s->aq.rates, &opts->rates) < 0)
+  if (opts && ah__rates_copy(&s->aq.g.rates, &opts->rates) < 0)
     goto fail;
   if (ah__queue_init(&s->aq, &s->reactor, &s->bridge, &s->d,
                      opts ? (size_t)opts->max_total : 100,

@@ -440,6 +440,36 @@ char *ah__url_origin(const CURLU *url)
   return origin;
 }
 
+size_t ah__url_origin_into(const CURLU *u, const char *plain, char *out, size_t cap)
+{
+  size_t n, i;
+  char *o;
+
+  if (u == NULL) {
+    struct ah__plain pl;
+    if (plain == NULL || !ah__url_plain_scan(plain, &pl))
+      return 0;
+    n = (size_t)snprintf(out, cap, "http%s://%.*s:%.*s", pl.https ? "s" : "",
+                         (int)pl.host_len, plain + pl.host,
+                         pl.port_len ? (int)pl.port_len : pl.https ? 3 : 2,
+                         pl.port_len ? plain + pl.host + pl.host_len + 1
+                                     : pl.https ? "443" : "80");
+    if (n >= cap)
+      return 0;
+    for (i = 0; i < n; i++)
+      if (out[i] >= 'A' && out[i] <= 'Z')
+        out[i] = (char)(out[i] - 'A' + 'a');
+    return n;
+  }
+  if ((o = ah__url_origin(u)) == NULL)
+    return 0;
+  n = strlen(o);
+  if (n < cap)
+    memcpy(out, o, n + 1);
+  ah__free(o);
+  return n < cap ? n : 0;
+}
+
 int ah__url_host_ok(const char *h)
 {
   size_t n = strlen(h);

@@ -60,6 +60,10 @@ int ah__url_redirect(const CURLU *base, const char *location, CURLU **out,
  * scheme's default port made explicit: allocated, NULL without memory or
  * without a host. */
 char *ah__url_origin(const CURLU *url);
+/* The same into out (cap bytes, with the NUL), from the string of a
+ * plain URL (u NULL) or else from u: its length, or 0 (no host, too long,
+ * or no memory). */
+size_t ah__url_origin_into(const CURLU *u, const char *plain, char *out, size_t cap);
 
 /* 1 when h is a host name or address as the session options take it
  * (rates, host overrides): letters, digits, '-', '.', '_', or an IPv6

@@ -27,6 +27,8 @@ CONNECTIONS = 0
 LOCK = threading.Lock()
 SEEN = {}   # request target -> how many times it arrived
 FLAKY = {}  # /flaky key -> requests so far
+HOLDING = {}  # Host header -> /hold requests being served now
+PEAKS = {}    # Host header -> the most at once since /peaks last read them
 
 
 DIGEST_REALM = "ahttp-test"
@@ -193,6 +195,24 @@ class Handler(socketserver.BaseRequestHandler):
         elif name == "delay":
             time.sleep(int(arg) / 1000.0)
             self.send(reply(200, b"slept " + arg.encode()))
+        elif name == "hold":
+            # /hold/MS: as /delay, counted per Host header while it runs;
+            # /peaks tells the most held at once for each (and resets).
+            host = next((v for k, v in headers if k.lower() == "host"), "")
+            with LOCK:
+                HOLDING[host] = HOLDING.get(host, 0) + 1
+                PEAKS[host] = max(PEAKS.get(host, 0), HOLDING[host])
+            try:
+                time.sleep(int(arg) / 1000.0)
+                self.send(reply(200, b"held " + arg.encode()))
+            finally:
+                with LOCK:
+                    HOLDING[host] -= 1
+        elif name == "peaks":
+            with LOCK:
+                out = "".join("%s %d\n" % kv for kv in sorted(PEAKS.items()))
+                PEAKS.clear()
+            self.send(reply(200, out.encode()))
         elif name == "echo":
             out = ["method %s" % method, "target %s" % self.target]
             if getattr(self, "proxied", False):

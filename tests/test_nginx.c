@@ -567,8 +567,8 @@ static void test_limits_hold_under_100000(void **state)
   limits_hold(20, 0, 20); /* total */
 }
 
-/* The per-host limit, below the total, holds as well (libcurl enforces
- * it: beyond it requests wait in libcurl, within ahttp's window). */
+/* The per-host limit, below the total, holds as well (gate.c: beyond it
+ * requests wait in ahttp's queue, holding no handle and no socket). */
 static void test_host_limit_holds_under_100000(void **state)
 {
   (void)state;

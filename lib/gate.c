@@ -1,0 +1,223 @@
+/* gate.c - the per-host gates of admission (gate.h): a token of the
+ * host's rate, then room under the per-host limit. */
+#include "gate.h"
+
+#include <string.h>
+
+#include "reactor.h"
+#include "request.h"
+
+/* When q, waiting at a gate since q->queued_ns, has waited too long. */
+static int64_t expiry(const struct ah__request *q, int64_t queue_ns)
+{
+  return queue_ns > 0 ? q->queued_ns + queue_ns : AH__NO_DEADLINE;
+}
+
+static int64_t earlier(int64_t a, int64_t b)
+{
+  return a < b ? a : b;
+}
+
+/* Room at q's origin: AH__ACTIVE when q may start (it counts there from
+ * now), else AH__HELD with q->host its origin. A hop's wait has no due
+ * time: its total timeout runs. */
+static int host_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
+                     int64_t queue_ns, int64_t *due)
+{
+  char origin[AH__ORIGIN_MAX];
+  struct ah__host *e;
+  size_t n;
+
+  if (g->hosts.limit == 0 || q->host_held)
+    return AH__ACTIVE;
+  if ((n = ah__request_origin(q, origin, sizeof origin)) == 0 ||
+      (e = ah__hosts_get(&g->hosts, origin, n)) == NULL)
+    return AH__ACTIVE; /* nothing to count it by, or no memory: not held */
+  q->host = e;
+  if (ah__host_has_room(&g->hosts, e) && e->waiting.head == NULL) {
+    e->running++;
+    q->host_held = 1;
+    return AH__ACTIVE;
+  }
+  if (q->slot == NULL) {
+    if (q->queued_ns == 0)
+      q->queued_ns = now; /* a wait for room counts as time queued */
+    *due = expiry(q, queue_ns);
+  }
+  return AH__HELD;
+}
+
+int ah__gates_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
+                   int64_t queue_ns, int64_t *due)
+{
+  struct ah__bucket *b;
+  int64_t next;
+  int place;
+
+  *due = AH__NO_DEADLINE;
+  if (g->limited && !q->rate_paid && (b = ah__rates_bucket_of(&g->rates, q)) != NULL) {
+    if (q->queued_ns == 0)
+      q->queued_ns = now; /* a wait for a token counts as time queued */
+    if (b->parked.n > 0)
+      return AH__PARKED; /* behind those waiting, for whom the timer is set */
+    if (!ah__bucket_take(b, now, &next)) {
+      *due = earlier(expiry(q, queue_ns), next);
+      return AH__PARKED;
+    }
+    q->rate_paid = 1; /* kept while it waits for room */
+  }
+  if ((place = host_pass(g, q, now, queue_ns, due)) == AH__ACTIVE)
+    q->rate_paid = 0;
+  return place;
+}
+
+int ah__gates_hop(struct ah__gates *g, struct ah__request *q,
+                  struct ah__request **woken)
+{
+  char origin[AH__ORIGIN_MAX];
+  int64_t due;
+
+  *woken = NULL;
+  if (g->hosts.limit == 0)
+    return AH__ACTIVE;
+  if (q->host_held && ah__request_origin(q, origin, sizeof origin) > 0 &&
+      strcmp(q->host->origin, origin) == 0)
+    return AH__ACTIVE; /* the same origin: it keeps its room */
+  *woken = ah__gates_leave(g, q);
+  return host_pass(g, q, 0, 0, &due);
+}
+
+struct ah__request *ah__gates_leave(struct ah__gates *g, struct ah__request *q)
+{
+  struct ah__host *e = q->host;
+  struct ah__request *w;
+
+  if (!q->host_held)
+    return NULL;
+  q->host_held = 0;
+  q->host = NULL;
+  e->running--;
+  if ((w = e->waiting.head) != NULL && ah__host_has_room(&g->hosts, e)) {
+    /* The room is w's from now: it keeps it on its way through the
+     * queue, and gives it on if it ends there. */
+    e->running++;
+    w->host_held = 1;
+    return w;
+  }
+  ah__hosts_put(&g->hosts, e);
+  return NULL;
+}
+
+void ah__gates_link(struct ah__gates *g, struct ah__request *q, int place)
+{
+  struct ah__bucket *b;
+
+  if (place == AH__PARKED) {
+    /* ah__gates_pass found the bucket: its host has one */
+    if ((b = ah__rates_bucket_of(&g->rates, q)) != NULL)
+      ah__list_append(&b->parked, q);
+    else
+      q->place = AH__NOWHERE;
+  } else {
+    ah__list_append(&q->host->waiting, q);
+    g->nhops += q->slot != NULL;
+  }
+}
+
+void ah__gates_unlink(struct ah__gates *g, struct ah__request *q, int place)
+{
+  struct ah__bucket *b;
+  struct ah__host *e = q->host;
+
+  if (place == AH__PARKED) {
+    if ((b = ah__rates_parked_in(&g->rates, q)) != NULL)
+      ah__list_remove(&b->parked, q);
+    return;
+  }
+  ah__list_remove(&e->waiting, q);
+  g->nhops -= q->slot != NULL;
+  if (!q->host_held) {
+    q->host = NULL;
+    ah__hosts_put(&g->hosts, e);
+  }
+}
+
+/* The first request waiting for room at e with a queue timeout (a hop
+ * has none), or NULL. */
+static struct ah__request *first_timed(const struct ah__host *e)
+{
+  struct ah__request *q = e->waiting.head;
+
+  while (q != NULL && q->slot != NULL)
+    q = q->next;
+  return q;
+}
+
+struct ah__request *ah__gates_expired(struct ah__gates *g, int64_t now, int64_t queue_ns)
+{
+  struct ah__request *q;
+  struct ah__host *e;
+  size_t i;
+
+  if (queue_ns == 0)
+    return NULL; /* FIFO at each gate: only the first can be due */
+  for (i = 0; i < g->rates.cap; i++)
+    if (g->rates.table[i] != NULL && (q = g->rates.table[i]->parked.head) != NULL &&
+        expiry(q, queue_ns) <= now)
+      return q;
+  for (i = 0; i < g->hosts.cap; i++)
+    for (e = g->hosts.table[i]; e != NULL; e = e->next)
+      if ((q = first_timed(e)) != NULL && expiry(q, queue_ns) <= now)
+        return q;
+  return NULL;
+}
+
+struct ah__request *ah__gates_token(struct ah__gates *g, int64_t now, int64_t queue_ns,
+                                    int64_t *next)
+{
+  struct ah__request *q;
+  struct ah__host *e;
+  size_t i;
+
+  *next = AH__NO_DEADLINE;
+  for (i = 0; i < g->rates.cap; i++) {
+    struct ah__bucket *b = g->rates.table[i];
+    int64_t t = AH__NO_DEADLINE;
+    if (b == NULL || (q = b->parked.head) == NULL)
+      continue;
+    if (ah__bucket_take(b, now, &t)) {
+      q->rate_paid = 1;
+      return q;
+    }
+    *next = earlier(*next, earlier(t, expiry(q, queue_ns)));
+  }
+  for (i = 0; i < g->hosts.cap; i++)
+    for (e = g->hosts.table[i]; e != NULL; e = e->next)
+      if ((q = first_timed(e)) != NULL)
+        *next = earlier(*next, expiry(q, queue_ns));
+  return NULL;
+}
+
+struct ah__request *ah__gates_any(const struct ah__gates *g, int doomed)
+{
+  struct ah__request *q;
+  struct ah__host *e;
+  size_t i;
+
+  if (doomed && (q = ah__rates_doomed(&g->rates)) != NULL)
+    return q;
+  for (i = 0; !doomed && i < g->rates.cap; i++)
+    if (g->rates.table[i] != NULL && g->rates.table[i]->parked.head != NULL)
+      return g->rates.table[i]->parked.head;
+  for (i = 0; i < g->hosts.cap; i++)
+    for (e = g->hosts.table[i]; e != NULL; e = e->next)
+      if ((q = doomed ? ah__list_doomed(&e->waiting) : e->waiting.head) != NULL)
+        return q;
+  return NULL;
+}
+
+void ah__gates_free(struct ah__gates *g)
+{
+  ah__rates_free(&g->rates);
+  ah__hosts_free(&g->hosts);
+}

@@ -1,0 +1,64 @@
+/* gate.h - the gates a request passes on its way out of the session's
+ * queue, one set per host: a token of its host's rate (rate.h), then
+ * room under the per-host limit (per_host.h).
+ *
+ * Decides and keeps the gates' waiting lists; the queue (queue.c) moves
+ * the requests, keeps the timer and ends them. A request stopped at a
+ * gate waits in that gate's list holding no easy handle (a redirect's
+ * hop keeps its own, and its place in the window), and goes back to the
+ * head of the queue when its token or its room comes; its wait there
+ * counts against the queue timeout from when it was first queued. */
+#ifndef AH_GATE_H
+#define AH_GATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "per_host.h"
+#include "rate.h"
+
+struct ah__request;
+
+struct ah__gates {
+  struct ah__rates rates; /* per-host rate limits and their buckets */
+  int limited;            /* some rule limits a host */
+  struct ah__hosts hosts; /* the per-host limit and its waiting lists */
+  size_t nhops;           /* redirects' hops waiting at a host */
+};
+
+/* Where q, leaving the queue at now, goes (enum ah__place): AH__ACTIVE
+ * when it may start (it then counts at its origin), AH__PARKED when its
+ * host has no token for it, AH__HELD when its origin has no room. For a
+ * wait, *due is when the queue's timer must look at it (a token, or the
+ * queue timeout queue_ns); AH__NO_DEADLINE: no sooner than before. */
+int ah__gates_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
+                   int64_t queue_ns, int64_t *due);
+/* The same for the next hop of q's redirect (q->j names it): AH__ACTIVE
+ * when it goes on (the same origin keeps its room), else AH__HELD.
+ * *woken: the request that room came for at the origin it left, or NULL
+ * (as ah__gates_leave). */
+int ah__gates_hop(struct ah__gates *g, struct ah__request *q,
+                  struct ah__request **woken);
+/* q stops running: its room at its origin goes to the first waiting
+ * there, returned (still in its list; a hop already counted there, any
+ * other marked to go first when it comes back), or NULL. */
+struct ah__request *ah__gates_leave(struct ah__gates *g, struct ah__request *q);
+
+/* Put q in the list of the gate it waits at (place, from ah__gates_pass
+ * or ah__gates_hop), or take it out of there. */
+void ah__gates_link(struct ah__gates *g, struct ah__request *q, int place);
+void ah__gates_unlink(struct ah__gates *g, struct ah__request *q, int place);
+
+/* The queue's timer for the gates: a request that waited at a gate past
+ * the queue timeout at now, or NULL; then, one at a time, parked
+ * requests whose token has come (taken: rate_paid), or NULL with *next
+ * set to the earliest time either can happen again. */
+struct ah__request *ah__gates_expired(struct ah__gates *g, int64_t now, int64_t queue_ns);
+struct ah__request *ah__gates_token(struct ah__gates *g, int64_t now, int64_t queue_ns,
+                                    int64_t *next);
+/* The first request waiting at a gate (with an end pending, doom_err,
+ * when doomed), or NULL. */
+struct ah__request *ah__gates_any(const struct ah__gates *g, int doomed);
+void ah__gates_free(struct ah__gates *g);
+
+#endif

@@ -1,0 +1,441 @@
+/* test_gate.c - lib/gate.c, the per-host gates of admission: the
+ * decisions on their own (rates, room per origin, the order of those
+ * waiting, a redirect's hop), then the per-host limit through the public
+ * API against tests/server.py, whose /peaks tells how many requests each
+ * Host had at once. SPEC 3: requests beyond the limits wait in ahttp's
+ * queue, their timeouts starting when they leave it. */
+#include <ahttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate.h"
+#include "journey.h"
+#include "reactor.h"
+#include "request.h"
+#include "testutil.h"
+#include "url.h"
+
+#define MS 1000000LL
+
+/* q for url as a fetch makes it: a plain URL kept as its string, any
+ * other parsed (see url.h). */
+static void set_url(struct ah__request *q, const char *url)
+{
+  struct ah__plain pl;
+  const char *why;
+  int how;
+
+  memset(q, 0, sizeof *q);
+  if (ah__url_plain_scan(url, &pl))
+    q->url_str = url;
+  else
+    assert_int_equal(ah__url_parse(url, NULL, &q->url, &how, &why), AH_OK);
+}
+
+static void free_urls(struct ah__request *q, int n)
+{
+  while (n-- > 0)
+    curl_url_cleanup(q[n].url);
+}
+
+/* Pass q at now; a wait puts it in its gate's list, as the queue does. */
+static int pass(struct ah__gates *g, struct ah__request *q, int64_t now, int64_t queue_ns,
+                int64_t *due)
+{
+  int place = ah__gates_pass(g, q, now, queue_ns, due);
+
+  if (place != AH__ACTIVE) {
+    q->place = (uint8_t)place;
+    ah__gates_link(g, q, place);
+  }
+  return place;
+}
+
+static void test_room_per_origin_in_order(void **state)
+{
+  struct ah__gates g;
+  struct ah__request q[6];
+  int64_t due;
+
+  (void)state;
+  memset(&g, 0, sizeof g);
+  g.hosts.limit = 2;
+  set_url(&q[0], "http://A.test/x");
+  set_url(&q[1], "http://a.test:80/y"); /* the same origin */
+  set_url(&q[2], "http://a.test/z");
+  set_url(&q[3], "http://a.test/w");
+  set_url(&q[4], "https://a.test/x");   /* another scheme: another origin */
+  set_url(&q[5], "http://a.test:81/x"); /* another port: another origin */
+  assert_int_equal(pass(&g, &q[0], 1000 * MS, 0, &due), AH__ACTIVE);
+  assert_int_equal(pass(&g, &q[1], 1000 * MS, 0, &due), AH__ACTIVE);
+  assert_int_equal(pass(&g, &q[2], 1000 * MS, 500 * MS, &due), AH__HELD);
+  assert_int_equal(due, 1500 * MS); /* its queue timeout */
+  assert_int_equal(q[2].queued_ns, 1000 * MS);
+  assert_int_equal(pass(&g, &q[3], 1100 * MS, 500 * MS, &due), AH__HELD);
+  assert_int_equal(pass(&g, &q[4], 1100 * MS, 0, &due), AH__ACTIVE);
+  assert_int_equal(pass(&g, &q[5], 1100 * MS, 0, &due), AH__ACTIVE);
+  assert_int_equal(g.hosts.n, 3);
+  assert_string_equal(q[0].host->origin, "http://a.test:80");
+  /* The queue timeout, first come first due. */
+  assert_null(ah__gates_expired(&g, 1499 * MS, 500 * MS));
+  assert_ptr_equal(ah__gates_expired(&g, 1500 * MS, 500 * MS), &q[2]);
+  assert_null(ah__gates_token(&g, 1499 * MS, 500 * MS, &due));
+  assert_int_equal(due, 1500 * MS);
+  /* Room: the first waiting gets it, counted at once, still listed. */
+  assert_ptr_equal(ah__gates_leave(&g, &q[1]), &q[2]);
+  assert_true(q[2].host_held);
+  assert_int_equal(q[2].host->running, 2);
+  ah__gates_unlink(&g, &q[2], AH__HELD);
+  assert_non_null(q[2].host); /* it keeps its room on its way */
+  assert_int_equal(pass(&g, &q[2], 1200 * MS, 0, &due), AH__ACTIVE);
+  /* A woken request that ends before it starts gives its room on. */
+  assert_ptr_equal(ah__gates_leave(&g, &q[2]), &q[3]);
+  ah__gates_unlink(&g, &q[3], AH__HELD);
+  assert_null(ah__gates_leave(&g, &q[3]));
+  assert_null(ah__gates_leave(&g, &q[3])); /* once only */
+  assert_null(ah__gates_leave(&g, &q[0]));
+  assert_null(ah__gates_leave(&g, &q[4]));
+  assert_null(ah__gates_leave(&g, &q[5]));
+  assert_int_equal(g.hosts.n, 0); /* the records went with their requests */
+  ah__gates_free(&g);
+  free_urls(q, 6);
+}
+
+/* A request that took its host's token and then found no room keeps the
+ * token: room later lets it start without another. */
+static void test_token_kept_while_held(void **state)
+{
+  struct ah__gates g;
+  struct ah__request q[3];
+  int64_t due;
+
+  (void)state;
+  memset(&g, 0, sizeof g);
+  g.hosts.limit = 1;
+  assert_int_equal(ah__rates_rule(&g.rates, "a.test", 1, 2), 0);
+  g.limited = 1;
+  set_url(&q[0], "http://a.test/1");
+  set_url(&q[1], "http://a.test/2");
+  set_url(&q[2], "http://a.test/3");
+  assert_int_equal(pass(&g, &q[0], 1000 * MS, 0, &due), AH__ACTIVE);
+  assert_int_equal(pass(&g, &q[1], 1000 * MS, 0, &due), AH__HELD);
+  assert_true(q[1].rate_paid);
+  assert_int_equal(pass(&g, &q[2], 1000 * MS, 0, &due), AH__PARKED);
+  assert_int_equal(due, 2000 * MS + 1); /* the next token */
+  assert_ptr_equal(ah__gates_leave(&g, &q[0]), &q[1]);
+  ah__gates_unlink(&g, &q[1], AH__HELD);
+  assert_int_equal(pass(&g, &q[1], 1001 * MS, 0, &due), AH__ACTIVE);
+  assert_false(q[1].rate_paid);
+  /* The bucket is empty: q[2] still waits for its token, then room. */
+  assert_null(ah__gates_token(&g, 1500 * MS, 0, &due));
+  assert_ptr_equal(ah__gates_token(&g, 2001 * MS, 0, &due), &q[2]);
+  ah__gates_unlink(&g, &q[2], AH__PARKED);
+  assert_int_equal(pass(&g, &q[2], 2001 * MS, 0, &due), AH__HELD);
+  assert_ptr_equal(ah__gates_any(&g, 0), &q[2]);
+  assert_null(ah__gates_any(&g, 1));
+  q[2].doom_err = AH_ECANCELED;
+  assert_ptr_equal(ah__gates_any(&g, 1), &q[2]);
+  ah__gates_unlink(&g, &q[2], AH__HELD);
+  assert_null(ah__gates_leave(&g, &q[1]));
+  assert_int_equal(g.hosts.n, 0);
+  ah__gates_free(&g);
+}
+
+/* A redirect's next hop: to the same origin it keeps its room; to a full
+ * one it waits (holding its handle: counted in nhops), and its room at
+ * the origin it left goes to the first waiting there. */
+static void test_hop(void **state)
+{
+  struct ah__gates g;
+  struct ah__request q[4];
+  struct ah__journey j;
+  struct ah__request *w;
+  int64_t due;
+
+  (void)state;
+  memset(&g, 0, sizeof g);
+  memset(&j, 0, sizeof j);
+  g.hosts.limit = 1;
+  set_url(&q[0], "http://a.test/1");
+  set_url(&q[1], "http://a.test/2");
+  set_url(&q[2], "http://b.test/1");
+  assert_int_equal(pass(&g, &q[0], 0, 0, &due), AH__ACTIVE);
+  assert_int_equal(pass(&g, &q[1], 0, 0, &due), AH__HELD);
+  assert_int_equal(pass(&g, &q[2], 0, 0, &due), AH__ACTIVE);
+  q[0].slot = (struct ah__slot *)&j; /* a hop holds its handle */
+  q[0].j = &j;
+  assert_non_null(j.url = curl_url());
+  assert_int_equal(curl_url_set(j.url, CURLUPART_URL, "http://a.test/next", 0), CURLUE_OK);
+  assert_int_equal(ah__gates_hop(&g, &q[0], &w), AH__ACTIVE);
+  assert_null(w);
+  assert_true(q[0].host_held);
+  assert_int_equal(curl_url_set(j.url, CURLUPART_URL, "http://B.test:80/x", 0), CURLUE_OK);
+  assert_int_equal(ah__gates_hop(&g, &q[0], &w), AH__HELD);
+  assert_ptr_equal(w, &q[1]); /* a.test's room went on */
+  ah__gates_unlink(&g, &q[1], AH__HELD);
+  q[0].place = AH__HELD;
+  ah__gates_link(&g, &q[0], AH__HELD);
+  assert_int_equal(g.nhops, 1);
+  /* A hop's wait has no queue timeout: its total timeout runs. */
+  assert_null(ah__gates_expired(&g, 1000000 * MS, 1));
+  assert_ptr_equal(ah__gates_leave(&g, &q[2]), &q[0]);
+  ah__gates_unlink(&g, &q[0], AH__HELD);
+  assert_int_equal(g.nhops, 0);
+  assert_true(q[0].host_held);
+  assert_null(ah__gates_leave(&g, &q[0]));
+  assert_null(ah__gates_leave(&g, &q[1]));
+  assert_int_equal(g.hosts.n, 0);
+  curl_url_cleanup(j.url);
+  ah__gates_free(&g);
+}
+
+/* Through the session. */
+
+/* The most requests each Host had at once since the last call, from
+ * the server: "HOST N" lines. */
+static int peak(const char *peaks, const char *host)
+{
+  char key[96];
+  const char *p;
+  int n = snprintf(key, sizeof key, "%s:%d ", host, tu_port);
+
+  for (p = peaks; (p = strstr(p, key)) != NULL; p += n)
+    if (p == peaks || p[-1] == '\n')
+      return atoi(p + n);
+  return 0;
+}
+
+static char *read_peaks(void)
+{
+  ah_session *s = ah_session_new(NULL);
+  ah_future *f = ah_session_fetch(s, tu_url("/peaks"), NULL);
+  char *out;
+
+  assert_int_equal(ah_future_wait(f, 10000), AH_OK);
+  assert_int_equal(ah_future_error(f), AH_OK);
+  out = strdup(ah_response_body(ah_future_response(f), NULL));
+  ah_future_free(f);
+  ah_session_free(s);
+  return out;
+}
+
+static int nqueued;
+
+static void count_queued(const ah_event *ev, void *ud)
+{
+  (void)ud;
+  nqueued += ev->type == AH_EVENT_QUEUED;
+}
+
+/* total, per_host, queue_ms; b.test reaches the test server too. */
+static ah_session *limited(long total, long per_host, long queue_ms)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_session *s;
+
+  ah_session_opts_set_max_connections(o, total, per_host);
+  if (queue_ms > 0)
+    ah_session_opts_set_queue_timeout(o, queue_ms);
+  ah_session_opts_add_host_override(o, "b.test", 0, "127.0.0.1");
+  ah_session_opts_on_event(o, count_queued, NULL);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  assert_non_null(s);
+  nqueued = 0;
+  return s;
+}
+
+static const char *b_url(const char *path)
+{
+  static char url[2][128];
+  static int k;
+
+  k ^= 1;
+  snprintf(url[k], sizeof url[k], "http://b.test:%d%s", tu_port, path);
+  return url[k];
+}
+
+static void gather_ok(ah_future **fs, int n)
+{
+  int i;
+
+  assert_int_equal(ah_gather(fs, n, (long)(20000 * tu_slowdown())), AH_OK);
+  for (i = 0; i < n; i++)
+    if (ah_future_error(fs[i]) != AH_OK)
+      fail_msg("request %d: %s", i, ah_future_errmsg(fs[i]));
+}
+
+/* Two origins, 10 requests each, a limit of 2 per host: the server sees
+ * 2 at once from each, never more, both hosts at the same time. */
+static void test_limit_holds_per_origin(void **state)
+{
+  ah_session *s = limited(100, 2, 0);
+  ah_future *fs[20];
+  char *peaks;
+  int i;
+
+  (void)state;
+  free(read_peaks());
+  for (i = 0; i < 10; i++) {
+    fs[2 * i] = ah_session_fetch(s, tu_url("/hold/100"), NULL);
+    fs[2 * i + 1] = ah_session_fetch(s, b_url("/hold/100"), NULL);
+  }
+  gather_ok(fs, 20);
+  peaks = read_peaks();
+  assert_int_equal(peak(peaks, "127.0.0.1"), 2);
+  assert_int_equal(peak(peaks, "b.test"), 2);
+  assert_true(nqueued >= 16); /* each beyond the limit was told queued */
+  free(peaks);
+  for (i = 0; i < 20; i++)
+    ah_future_free(fs[i]);
+  ah_session_free(s);
+}
+
+/* A request's timeouts start when it leaves the queue: the fourth of
+ * four 300 ms requests with a limit of 1 waits 900 ms, and its total
+ * timeout of 700 ms does not run meanwhile. (Waiting inside libcurl, it
+ * would fail.) The wait is its time queued. */
+static void test_timeouts_start_past_the_gate(void **state)
+{
+  ah_session *s = limited(100, 1, 0);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *fs[4];
+  int i;
+
+  (void)state;
+  ah_request_opts_set_timeouts(o, (long)(700 * tu_slowdown()), 0, 0);
+  for (i = 0; i < 4; i++)
+    fs[i] = ah_session_fetch(s, tu_url("/hold/300"), o);
+  gather_ok(fs, 4);
+  assert_true(ah_response_time_us(ah_future_response(fs[3]), AH_TIME_QUEUE) > 850000);
+  for (i = 0; i < 4; i++)
+    ah_future_free(fs[i]);
+  ah_request_opts_free(o);
+  ah_session_free(s);
+}
+
+/* Requests waiting for one host take no place under the total: with a
+ * total of 2 and 1 per host, b.test's request runs beside 127.0.0.1's
+ * first, not after its second. */
+static void test_other_hosts_go_past(void **state)
+{
+  ah_session *s = limited(2, 1, 0);
+  ah_future *a1, *a2, *b1;
+
+  (void)state;
+  a1 = ah_session_fetch(s, tu_url("/hold/800"), NULL);
+  a2 = ah_session_fetch(s, tu_url("/hold/10"), NULL);
+  b1 = ah_session_fetch(s, b_url("/hold/10"), NULL);
+  assert_int_equal(ah_future_wait(b1, (long)(5000 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(b1), AH_OK);
+  assert_false(ah_future_done(a1));
+  assert_false(ah_future_done(a2));
+  assert_int_equal(ah_future_wait(a2, (long)(5000 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(a2), AH_OK);
+  assert_true(ah_future_done(a1));
+  ah_future_free(a1);
+  ah_future_free(a2);
+  ah_future_free(b1);
+  ah_session_free(s);
+}
+
+/* The queue timeout bounds a wait for room; canceling a waiting request
+ * ends it at once, and the others go on. */
+static void test_queue_timeout_and_cancel_at_the_gate(void **state)
+{
+  ah_session *s = limited(100, 1, 300);
+  ah_future *f[4];
+
+  (void)state;
+  f[0] = ah_session_fetch(s, tu_url("/hold/900"), NULL);
+  f[1] = ah_session_fetch(s, tu_url("/hold/10"), NULL);
+  f[2] = ah_session_fetch(s, b_url("/hold/900"), NULL);
+  f[3] = ah_session_fetch(s, b_url("/hold/10"), NULL);
+  ah_future_cancel(f[3]);
+  assert_int_equal(ah_future_error(f[3]), AH_ECANCELED);
+  assert_int_equal(ah_future_wait(f[1], (long)(5000 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(f[1]), AH_ETIMEDOUT);
+  assert_non_null(strstr(ah_future_errmsg(f[1]), "queue"));
+  assert_false(ah_future_done(f[0]));
+  gather_ok(f, 1);
+  assert_int_equal(ah_future_wait(f[2], (long)(5000 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(f[2]), AH_OK);
+  ah_future_free(f[0]);
+  ah_future_free(f[1]);
+  ah_future_free(f[2]);
+  ah_future_free(f[3]);
+  ah_session_free(s);
+}
+
+/* A redirect to another origin is a request there: its hop waits for
+ * room, and the limit holds at b.test. */
+static void test_redirect_waits_for_room(void **state)
+{
+  ah_session *s = limited(100, 1, 0);
+  ah_future *f[3];
+  char path[160];
+  char *peaks;
+
+  (void)state;
+  free(read_peaks());
+  snprintf(path, sizeof path, "/redirect-to?http://b.test:%d/hold/10", tu_port);
+  f[0] = ah_session_fetch(s, b_url("/hold/500"), NULL);
+  f[1] = ah_session_fetch(s, tu_url(path), NULL);
+  f[2] = ah_session_fetch(s, tu_url("/hold/10"), NULL); /* 127.0.0.1's room, left */
+  assert_int_equal(ah_future_wait(f[2], (long)(5000 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(f[2]), AH_OK);
+  assert_false(ah_future_done(f[1])); /* behind b.test's first */
+  gather_ok(f, 3);
+  assert_string_equal(ah_response_body(ah_future_response(f[1]), NULL), "held 10");
+  peaks = read_peaks();
+  assert_int_equal(peak(peaks, "b.test"), 1);
+  free(peaks);
+  ah_future_free(f[0]);
+  ah_future_free(f[1]);
+  ah_future_free(f[2]);
+  ah_session_free(s);
+}
+
+/* A hop waiting for room still ends at its total timeout, and its
+ * session can be freed with it waiting. */
+static void test_waiting_hop_times_out(void **state)
+{
+  ah_session *s = limited(100, 1, 0);
+  ah_request_opts *o = ah_request_opts_new();
+  ah_future *f[3];
+  char path[160];
+
+  (void)state;
+  snprintf(path, sizeof path, "/redirect-to?http://b.test:%d/hold/10", tu_port);
+  ah_request_opts_set_timeouts(o, (long)(300 * tu_slowdown()), 0, 0);
+  f[0] = ah_session_fetch(s, b_url("/hold/1500"), NULL);
+  f[1] = ah_session_fetch(s, tu_url(path), o);
+  f[2] = ah_session_fetch(s, tu_url(path), NULL);
+  assert_int_equal(ah_future_wait(f[1], (long)(5000 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(f[1]), AH_ETIMEDOUT);
+  assert_false(ah_future_done(f[0]));
+  ah_session_free(s);
+  assert_int_equal(ah_future_error(f[0]), AH_ECANCELED);
+  assert_int_equal(ah_future_error(f[2]), AH_ECANCELED);
+  ah_future_free(f[0]);
+  ah_future_free(f[1]);
+  ah_future_free(f[2]);
+  ah_request_opts_free(o);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_room_per_origin_in_order),
+    cmocka_unit_test(test_token_kept_while_held),
+    cmocka_unit_test(test_hop),
+    TU_TEST(test_limit_holds_per_origin),
+    TU_TEST(test_timeouts_start_past_the_gate),
+    TU_TEST(test_other_hosts_go_past),
+    TU_TEST(test_queue_timeout_and_cancel_at_the_gate),
+    TU_TEST(test_redirect_waits_for_room),
+    TU_TEST(test_waiting_hop_times_out),
+  };
+  return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
+}
