@@ -59,7 +59,7 @@ struct ah__bridge {
 int ah__bridge_init(struct ah__bridge *b, struct ah__reactor *r,
                     const struct ah__bridge_ops *ops, void *arg);
 /* The total connection limit, as CURLMOPT_MAX_TOTAL_CONNECTIONS (0:
- * none); the per-host one is the queue's (admit.h). */
+ * none); the per-host one is the queue's (gate.h). */
 void ah__bridge_set_limits(struct ah__bridge *b, long total);
 /* Report the transfers that ended during the turn (ops->done for each,
  * then ops->oom if an allocation failed inside libcurl). */

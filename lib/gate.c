@@ -19,7 +19,11 @@ static int64_t earlier(int64_t a, int64_t b)
 }
 
 /* Room at q's origin: AH__ACTIVE when q may start (it counts there from
- * now), else AH__HELD with q->host its origin. A hop's wait has no due
+ * now), else AH__HELD with q->host its origin. A redirect's hop takes
+ * any room there is, before the others waiting: it holds a place in the
+ * window, which they need to start (so room goes to hops first, or hops
+ * could fill the window waiting for rooms only the others can free). A
+ * woken request comes first among the others; a hop's wait has no due
  * time: its total timeout runs. */
 static int host_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
                      int64_t queue_ns, int64_t *due)
@@ -27,19 +31,27 @@ static int host_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
   char origin[AH__ORIGIN_MAX];
   struct ah__host *e;
   size_t n;
+  int first = q->host_woken, hop = q->slot != NULL;
 
   if (g->hosts.limit == 0 || q->host_held)
     return AH__ACTIVE;
-  if ((n = ah__request_origin(q, origin, sizeof origin)) == 0 ||
-      (e = ah__hosts_get(&g->hosts, origin, n)) == NULL)
+  if (first) {
+    e = q->host;
+    e->woken--;
+    q->host_woken = 0;
+  } else if ((n = ah__request_origin(q, origin, sizeof origin)) == 0 ||
+             (e = ah__hosts_get(&g->hosts, origin, n)) == NULL) {
     return AH__ACTIVE; /* nothing to count it by, or no memory: not held */
+  }
   q->host = e;
-  if (ah__host_has_room(&g->hosts, e) && e->waiting.head == NULL) {
+  if (ah__host_has_room(&g->hosts, e) && e->hops.head == NULL &&
+      (hop || first || e->waiting.head == NULL)) {
     e->running++;
     q->host_held = 1;
     return AH__ACTIVE;
   }
-  if (q->slot == NULL) {
+  if (!hop) {
+    q->host_first = (unsigned)first;
     if (q->queued_ns == 0)
       q->queued_ns = now; /* a wait for room counts as time queued */
     *due = expiry(q, queue_ns);
@@ -54,21 +66,26 @@ int ah__gates_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
   int64_t next;
   int place;
 
+  /* Room first, then the token: a token is taken only as the request
+   * starts, so that starts keep to the rate. One waiting for its token
+   * keeps its room. */
   *due = AH__NO_DEADLINE;
-  if (g->limited && !q->rate_paid && (b = ah__rates_bucket_of(&g->rates, q)) != NULL) {
-    if (q->queued_ns == 0)
-      q->queued_ns = now; /* a wait for a token counts as time queued */
-    if (b->parked.n > 0)
-      return AH__PARKED; /* behind those waiting, for whom the timer is set */
-    if (!ah__bucket_take(b, now, &next)) {
-      *due = earlier(expiry(q, queue_ns), next);
-      return AH__PARKED;
-    }
-    q->rate_paid = 1; /* kept while it waits for room */
-  }
-  if ((place = host_pass(g, q, now, queue_ns, due)) == AH__ACTIVE)
+  if ((place = host_pass(g, q, now, queue_ns, due)) != AH__ACTIVE || !g->limited)
+    return place;
+  if (q->rate_paid) {
     q->rate_paid = 0;
-  return place;
+    return AH__ACTIVE;
+  }
+  if ((b = ah__rates_bucket_of(&g->rates, q)) == NULL)
+    return AH__ACTIVE;
+  if (q->queued_ns == 0)
+    q->queued_ns = now; /* a wait for a token counts as time queued */
+  if (b->parked.n > 0)
+    return AH__PARKED; /* behind those waiting, for whom the timer is set */
+  if (ah__bucket_take(b, now, &next))
+    return AH__ACTIVE;
+  *due = earlier(expiry(q, queue_ns), next);
+  return AH__PARKED;
 }
 
 int ah__gates_hop(struct ah__gates *g, struct ah__request *q,
@@ -92,17 +109,25 @@ struct ah__request *ah__gates_leave(struct ah__gates *g, struct ah__request *q)
   struct ah__host *e = q->host;
   struct ah__request *w;
 
-  if (!q->host_held)
+  if (q->host_held)
+    e->running--;
+  else if (q->host_woken)
+    e->woken--; /* it ends on its way back: its turn goes on */
+  else
     return NULL;
-  q->host_held = 0;
+  q->host_held = q->host_woken = 0;
   q->host = NULL;
-  e->running--;
-  if ((w = e->waiting.head) != NULL && ah__host_has_room(&g->hosts, e)) {
-    /* The room is w's from now: it keeps it on its way through the
-     * queue, and gives it on if it ends there. */
-    e->running++;
-    w->host_held = 1;
-    return w;
+  if (ah__host_has_room(&g->hosts, e)) {
+    if ((w = e->hops.head) != NULL) { /* counted now: it starts at once */
+      e->running++;
+      w->host_held = 1;
+      return w;
+    }
+    if ((w = e->waiting.head) != NULL) { /* it tries again from the queue */
+      e->woken++;
+      w->host_woken = 1;
+      return w;
+    }
   }
   ah__hosts_put(&g->hosts, e);
   return NULL;
@@ -111,6 +136,7 @@ struct ah__request *ah__gates_leave(struct ah__gates *g, struct ah__request *q)
 void ah__gates_link(struct ah__gates *g, struct ah__request *q, int place)
 {
   struct ah__bucket *b;
+  struct ah__host *e = q->host;
 
   if (place == AH__PARKED) {
     /* ah__gates_pass found the bucket: its host has one */
@@ -118,9 +144,12 @@ void ah__gates_link(struct ah__gates *g, struct ah__request *q, int place)
       ah__list_append(&b->parked, q);
     else
       q->place = AH__NOWHERE;
+  } else if (q->slot != NULL) {
+    ah__list_append(&e->hops, q);
+    g->nhops++;
   } else {
-    ah__list_append(&q->host->waiting, q);
-    g->nhops += q->slot != NULL;
+    ah__list_insert(&e->waiting, q->host_first ? e->waiting.head : NULL, q);
+    q->host_first = 0;
   }
 }
 
@@ -134,23 +163,16 @@ void ah__gates_unlink(struct ah__gates *g, struct ah__request *q, int place)
       ah__list_remove(&b->parked, q);
     return;
   }
-  ah__list_remove(&e->waiting, q);
-  g->nhops -= q->slot != NULL;
-  if (!q->host_held) {
+  if (q->slot != NULL) {
+    ah__list_remove(&e->hops, q);
+    g->nhops--;
+  } else {
+    ah__list_remove(&e->waiting, q);
+  }
+  if (!q->host_held && !q->host_woken) {
     q->host = NULL;
     ah__hosts_put(&g->hosts, e);
   }
-}
-
-/* The first request waiting for room at e with a queue timeout (a hop
- * has none), or NULL. */
-static struct ah__request *first_timed(const struct ah__host *e)
-{
-  struct ah__request *q = e->waiting.head;
-
-  while (q != NULL && q->slot != NULL)
-    q = q->next;
-  return q;
 }
 
 struct ah__request *ah__gates_expired(struct ah__gates *g, int64_t now, int64_t queue_ns)
@@ -167,7 +189,7 @@ struct ah__request *ah__gates_expired(struct ah__gates *g, int64_t now, int64_t 
       return q;
   for (i = 0; i < g->hosts.cap; i++)
     for (e = g->hosts.table[i]; e != NULL; e = e->next)
-      if ((q = first_timed(e)) != NULL && expiry(q, queue_ns) <= now)
+      if ((q = e->waiting.head) != NULL && expiry(q, queue_ns) <= now)
         return q;
   return NULL;
 }
@@ -193,7 +215,7 @@ struct ah__request *ah__gates_token(struct ah__gates *g, int64_t now, int64_t qu
   }
   for (i = 0; i < g->hosts.cap; i++)
     for (e = g->hosts.table[i]; e != NULL; e = e->next)
-      if ((q = first_timed(e)) != NULL)
+      if ((q = e->waiting.head) != NULL)
         *next = earlier(*next, expiry(q, queue_ns));
   return NULL;
 }
@@ -211,7 +233,8 @@ struct ah__request *ah__gates_any(const struct ah__gates *g, int doomed)
       return g->rates.table[i]->parked.head;
   for (i = 0; i < g->hosts.cap; i++)
     for (e = g->hosts.table[i]; e != NULL; e = e->next)
-      if ((q = doomed ? ah__list_doomed(&e->waiting) : e->waiting.head) != NULL)
+      if ((q = doomed ? ah__list_doomed(&e->waiting) : e->waiting.head) != NULL ||
+          (q = doomed ? ah__list_doomed(&e->hops) : e->hops.head) != NULL)
         return q;
   return NULL;
 }

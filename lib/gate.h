@@ -1,6 +1,6 @@
 /* gate.h - the gates a request passes on its way out of the session's
- * queue, one set per host: a token of its host's rate (rate.h), then
- * room under the per-host limit (per_host.h).
+ * queue, one set per host: room under the per-host limit (per_host.h),
+ * then a token of its host's rate (rate.h), taken as it starts.
  *
  * Decides and keeps the gates' waiting lists; the queue (queue.c) moves
  * the requests, keeps the timer and ends them. A request stopped at a
@@ -27,8 +27,9 @@ struct ah__gates {
 };
 
 /* Where q, leaving the queue at now, goes (enum ah__place): AH__ACTIVE
- * when it may start (it then counts at its origin), AH__PARKED when its
- * host has no token for it, AH__HELD when its origin has no room. For a
+ * when it may start (it then counts at its origin), AH__HELD when its
+ * origin has no room, AH__PARKED when its host has no token for it (it
+ * keeps its room meanwhile). For a
  * wait, *due is when the queue's timer must look at it (a token, or the
  * queue timeout queue_ns); AH__NO_DEADLINE: no sooner than before. */
 int ah__gates_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
@@ -39,9 +40,11 @@ int ah__gates_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
  * (as ah__gates_leave). */
 int ah__gates_hop(struct ah__gates *g, struct ah__request *q,
                   struct ah__request **woken);
-/* q stops running: its room at its origin goes to the first waiting
- * there, returned (still in its list; a hop already counted there, any
- * other marked to go first when it comes back), or NULL. */
+/* q stops running, or ends on its way back after room came: the room
+ * goes to the first waiting there, returned (still in its list): a hop
+ * first, counted there at once; else the first of the others, marked
+ * (host_woken) to try again from the queue before those behind it.
+ * NULL when none. */
 struct ah__request *ah__gates_leave(struct ah__gates *g, struct ah__request *q);
 
 /* Put q in the list of the gate it waits at (place, from ah__gates_pass

@@ -63,7 +63,7 @@ void ah__hosts_put(struct ah__hosts *h, struct ah__host *e)
 {
   struct ah__host **p;
 
-  if (e->running > 0 || e->waiting.head != NULL)
+  if (e->running > 0 || e->woken > 0 || e->waiting.head != NULL || e->hops.head != NULL)
     return;
   for (p = &h->table[e->hash & (h->cap - 1)]; *p != e; p = &(*p)->next)
     ;

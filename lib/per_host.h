@@ -20,7 +20,9 @@
 struct ah__host {
   struct ah__host *next;   /* the table's chain */
   size_t running;          /* requests counted in it */
+  size_t woken;            /* requests room came for, on their way back */
   struct ah__list waiting; /* requests waiting for room, in order */
+  struct ah__list hops;    /* redirects' hops waiting for room, in order */
   size_t hash;
   char origin[];           /* "scheme://host:port", in lower case */
 };
@@ -34,7 +36,7 @@ struct ah__hosts {
 /* The record of origin (len bytes), made on its first use: NULL without
  * memory. */
 struct ah__host *ah__hosts_get(struct ah__hosts *h, const char *origin, size_t len);
-/* Free e when nothing counts or waits in it any more. */
+/* Free e when no request counts, waits or is on its way back there. */
 void ah__hosts_put(struct ah__hosts *h, struct ah__host *e);
 /* 1 when e has room for one more request under the limit. */
 int ah__host_has_room(const struct ah__hosts *h, const struct ah__host *e);

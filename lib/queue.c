@@ -95,8 +95,8 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
   }
 }
 
-/* Room in the window: the requests in libcurl or about to be, and the
- * redirects' hops that wait at a host keeping their place. */
+/* Room in the window: requests in libcurl or about to be, and redirects'
+ * hops waiting at an origin (gate.c), which keep their place. */
 static int room(const struct ah__queue *aq)
 {
   return aq->active.n + aq->ready.n + aq->g.nhops < aq->window;
@@ -116,7 +116,7 @@ static void gate_timer_at(struct ah__queue *aq, int64_t at)
  * gate that stopped it. */
 static int admit(struct ah__queue *aq, struct ah__request *q)
 {
-  int64_t due;
+  int64_t due, queued = q->queued_ns;
   int place;
 
   if (!aq->g.limited && aq->g.hosts.limit == 0)
@@ -127,22 +127,21 @@ static int admit(struct ah__queue *aq, struct ah__request *q)
   if (q->place != place)
     return 1; /* its bucket could not be found again (no memory): not held */
   gate_timer_at(aq, due);
-  if (aq->d->on_event != NULL)
+  if (queued == 0 && aq->d->on_event != NULL) /* told once for one wait */
     event(aq, q, AH_EVENT_QUEUED, 0, 0, 0);
   return 0;
 }
 
-/* Room came at an origin for w (ah__gates_leave): a redirect's hop, which
- * kept its place in the window, starts with the next starts; another
- * goes to the head of the queue. */
+/* Room came at an origin for w (ah__gates_leave): a redirect's hop (in
+ * the window) starts with the next starts, another goes to the queue's head. */
 static void wake(struct ah__queue *aq, struct ah__request *w)
 {
   if (w != NULL)
     move(aq, w, w->slot != NULL ? AH__READY : AH__QUEUED, aq->queue.head);
 }
 
-/* The gates' timer: requests that waited there past the queue timeout
- * end, those whose token came go to the queue's head in order. */
+/* The gates' timer: those waiting there past the queue timeout end,
+ * those whose token came go to the queue's head in order. */
 static void gates_due(struct ah__queue *aq, int64_t now)
 {
   struct ah__request *q, *before;
@@ -569,13 +568,15 @@ static void pump(struct ah__queue *aq)
     aq->pump_later = 1;
     return;
   }
-  while (!aq->closing && aq->ready.head != NULL) { /* hops woken by an end */
-    struct ah__request *q = aq->ready.head;
-    move(aq, q, AH__NOWHERE, NULL);
-    start_or_fail(aq, q);
-  }
-  while (!aq->closing && !aq->starved && aq->queue.head && room(aq)) {
-    struct ah__request *q = aq->queue.head;
+  while (!aq->closing) {
+    struct ah__request *q = aq->ready.head; /* hops woken by an end */
+    if (q != NULL) {
+      move(aq, q, AH__NOWHERE, NULL);
+      start_or_fail(aq, q); /* its failure may wake another */
+      continue;
+    }
+    if (aq->starved || (q = aq->queue.head) == NULL || !room(aq))
+      break;
     if (q->doom_err) { /* canceled from a transfer callback, queued */
       finish(aq, q, CURLE_OK, q->doom_err);
       continue;
@@ -662,7 +663,6 @@ static void on_reconnect(void *arg, void *request)
 const struct ah__bridge_ops ah__queue_bridge_ops = {on_done, on_watch_failed, on_oom,
                                                     on_reconnect};
 
-
 /* End the requests that could not be ended inside libcurl (a socket the
  * reactor refused, a cancel from a transfer callback), now that no
  * libcurl call is under way. Rare: a scan of the lists is fine. */
@@ -710,8 +710,11 @@ void ah__queue_close(struct ah__queue *aq)
 
 void ah__queue_request_free(struct ah__queue *aq, struct ah__request *q)
 {
+  int counted = q->host_held;
+
   request_free(aq, q);
-  pump(aq); /* its room at its host may go to another */
+  if (counted)
+    pump(aq); /* its room at its origin went to another */
 }
 
 int ah__queue_submit(struct ah__queue *aq, struct ah__request *q, const char **why)

@@ -46,8 +46,9 @@ struct ah__request {
   struct ah__rx *rx;            /* the slot's receiver while it has one */
   struct ah__reqspec *spec;     /* NULL: plain GET */
   struct ah__request *prev, *next; /* the session's queue, active or retry list */
-  struct ah__host *host;        /* the origin it counts in (host_held) or
-                                   waits in (AH__HELD), else NULL */
+  struct ah__host *host;        /* the origin it counts in (host_held),
+                                   waits in (AH__HELD) or comes back to
+                                   (host_woken), else NULL */
   /* The timeouts ahttp keeps itself (queue.c): the attempt's total, from
    * its start across its redirects, and the hop's connect, until its
    * connection is ready (prereq). Out of every list when not running. */
@@ -58,8 +59,10 @@ struct ah__request {
                                    no query parameters added */
   unsigned rate_paid : 1;       /* holds its host's token already */
   unsigned host_held : 1;       /* counts under its origin's limit */
-  unsigned host_woken : 1;      /* room came while it waited there: it
-                                   goes first when it comes back */
+  unsigned host_woken : 1;      /* room came at q->host while it waited
+                                   there: on its way back through the queue */
+  unsigned host_first : 1;      /* so woken, it found no room: it waits
+                                   again at the head (gate.c) */
   /* Of the hop under way (ah__request_rearm and a redirect clear them): */
   unsigned challenged : 1;      /* a digest challenge was answered */
   unsigned sent : 1;            /* the request went out */

@@ -101,7 +101,7 @@ ah_session *ah_session_new(const ah_session_opts *opts)
   if (ah__bridge_init(&s->bridge, &s->reactor, &ah__queue_bridge_ops, &s->aq) < 0)
     goto fail;
   s->d.bridge = &s->bridge;
-  /* The per-host limit is ahttp's (admit.c), libcurl's is left off:
+  /* The per-host limit is ahttp's (gate.c), libcurl's is left off:
    * beyond it requests wait in ahttp's queue, not inside libcurl. */
   ah__bridge_set_limits(&s->bridge, opts ? opts->max_total : 100);
   s->aq.g.hosts.limit = opts ? (size_t)opts->max_host : 0;
@@ -315,8 +315,12 @@ ah_future *ah_session_fetch(ah_session *s, const char *url,
     q->url_str = memcpy(q + 1, url, ulen);
   q->retry_ns = -1;
   if ((err = ah__queue_submit(&s->aq, q, &why)) != AH_OK) {
+    /* Freeing it may start others, whose callbacks may free s. */
+    session_hold(s);
     ah__queue_request_free(&s->aq, q);
-    return failed(f, err, why, url);
+    f = failed(f, err, why, url);
+    session_release(s);
+    return f;
   }
   f->u.req = q;
   return f;

@@ -202,12 +202,10 @@ class Handler(socketserver.BaseRequestHandler):
             with LOCK:
                 HOLDING[host] = HOLDING.get(host, 0) + 1
                 PEAKS[host] = max(PEAKS.get(host, 0), HOLDING[host])
-            try:
-                time.sleep(int(arg) / 1000.0)
-                self.send(reply(200, b"held " + arg.encode()))
-            finally:
-                with LOCK:
-                    HOLDING[host] -= 1
+            time.sleep(int(arg) / 1000.0)
+            with LOCK:  # before the reply: the client's next comes after it
+                HOLDING[host] -= 1
+            self.send(reply(200, b"held " + arg.encode()))
         elif name == "peaks":
             with LOCK:
                 out = "".join("%s %d\n" % kv for kv in sorted(PEAKS.items()))

@@ -82,18 +82,24 @@ static void test_room_per_origin_in_order(void **state)
   assert_ptr_equal(ah__gates_expired(&g, 1500 * MS, 500 * MS), &q[2]);
   assert_null(ah__gates_token(&g, 1499 * MS, 500 * MS, &due));
   assert_int_equal(due, 1500 * MS);
-  /* Room: the first waiting gets it, counted at once, still listed. */
+  /* Room: the first waiting is woken, still listed; not counted until
+   * it comes back, first, from the queue. */
   assert_ptr_equal(ah__gates_leave(&g, &q[1]), &q[2]);
-  assert_true(q[2].host_held);
-  assert_int_equal(q[2].host->running, 2);
+  assert_true(q[2].host_woken);
+  assert_int_equal(q[2].host->running, 1);
   ah__gates_unlink(&g, &q[2], AH__HELD);
-  assert_non_null(q[2].host); /* it keeps its room on its way */
+  assert_non_null(q[2].host); /* its record stays for it */
   assert_int_equal(pass(&g, &q[2], 1200 * MS, 0, &due), AH__ACTIVE);
-  /* A woken request that ends before it starts gives its room on. */
+  assert_true(q[2].host_held);
+  /* A woken request that ends on its way gives its turn on. */
+  set_url(&q[1], "http://a.test/again");
+  assert_int_equal(pass(&g, &q[1], 1300 * MS, 0, &due), AH__HELD); /* behind q[3] */
   assert_ptr_equal(ah__gates_leave(&g, &q[2]), &q[3]);
   ah__gates_unlink(&g, &q[3], AH__HELD);
-  assert_null(ah__gates_leave(&g, &q[3]));
-  assert_null(ah__gates_leave(&g, &q[3])); /* once only */
+  assert_ptr_equal(ah__gates_leave(&g, &q[3]), &q[1]);
+  ah__gates_unlink(&g, &q[1], AH__HELD);
+  assert_null(ah__gates_leave(&g, &q[1]));
+  assert_null(ah__gates_leave(&g, &q[1])); /* once only */
   assert_null(ah__gates_leave(&g, &q[0]));
   assert_null(ah__gates_leave(&g, &q[4]));
   assert_null(ah__gates_leave(&g, &q[5]));
@@ -102,9 +108,10 @@ static void test_room_per_origin_in_order(void **state)
   free_urls(q, 6);
 }
 
-/* A request that took its host's token and then found no room keeps the
- * token: room later lets it start without another. */
-static void test_token_kept_while_held(void **state)
+/* Room first, then the token, taken as the request starts: one held for
+ * room takes no token meanwhile, so starts keep to the rate; one waiting
+ * for its token keeps its room. */
+static void test_room_then_token(void **state)
 {
   struct ah__gates g;
   struct ah__request q[3];
@@ -113,25 +120,25 @@ static void test_token_kept_while_held(void **state)
   (void)state;
   memset(&g, 0, sizeof g);
   g.hosts.limit = 1;
-  assert_int_equal(ah__rates_rule(&g.rates, "a.test", 1, 2), 0);
+  assert_int_equal(ah__rates_rule(&g.rates, "a.test", 1, 1), 0);
   g.limited = 1;
   set_url(&q[0], "http://a.test/1");
   set_url(&q[1], "http://a.test/2");
   set_url(&q[2], "http://a.test/3");
   assert_int_equal(pass(&g, &q[0], 1000 * MS, 0, &due), AH__ACTIVE);
   assert_int_equal(pass(&g, &q[1], 1000 * MS, 0, &due), AH__HELD);
-  assert_true(q[1].rate_paid);
-  assert_int_equal(pass(&g, &q[2], 1000 * MS, 0, &due), AH__PARKED);
-  assert_int_equal(due, 2000 * MS + 1); /* the next token */
+  assert_int_equal(pass(&g, &q[2], 1000 * MS, 0, &due), AH__HELD);
   assert_ptr_equal(ah__gates_leave(&g, &q[0]), &q[1]);
   ah__gates_unlink(&g, &q[1], AH__HELD);
-  assert_int_equal(pass(&g, &q[1], 1001 * MS, 0, &due), AH__ACTIVE);
+  /* Room at 1.5 s, the next token at 2 s: it waits for it, counted. */
+  assert_int_equal(pass(&g, &q[1], 1500 * MS, 0, &due), AH__PARKED);
+  assert_int_equal(due, 2000 * MS + 1);
+  assert_true(q[1].host_held);
+  assert_null(ah__gates_token(&g, 1999 * MS, 0, &due));
+  assert_ptr_equal(ah__gates_token(&g, 2001 * MS, 0, &due), &q[1]);
+  ah__gates_unlink(&g, &q[1], AH__PARKED);
+  assert_int_equal(pass(&g, &q[1], 2001 * MS, 0, &due), AH__ACTIVE);
   assert_false(q[1].rate_paid);
-  /* The bucket is empty: q[2] still waits for its token, then room. */
-  assert_null(ah__gates_token(&g, 1500 * MS, 0, &due));
-  assert_ptr_equal(ah__gates_token(&g, 2001 * MS, 0, &due), &q[2]);
-  ah__gates_unlink(&g, &q[2], AH__PARKED);
-  assert_int_equal(pass(&g, &q[2], 2001 * MS, 0, &due), AH__HELD);
   assert_ptr_equal(ah__gates_any(&g, 0), &q[2]);
   assert_null(ah__gates_any(&g, 1));
   q[2].doom_err = AH_ECANCELED;
@@ -144,7 +151,8 @@ static void test_token_kept_while_held(void **state)
 
 /* A redirect's next hop: to the same origin it keeps its room; to a full
  * one it waits (holding its handle: counted in nhops), and its room at
- * the origin it left goes to the first waiting there. */
+ * the origin it left goes to the first waiting there. Room goes to a
+ * waiting hop before the others: it holds a place in the window. */
 static void test_hop(void **state)
 {
   struct ah__gates g;
@@ -160,9 +168,11 @@ static void test_hop(void **state)
   set_url(&q[0], "http://a.test/1");
   set_url(&q[1], "http://a.test/2");
   set_url(&q[2], "http://b.test/1");
+  set_url(&q[3], "http://b.test/2");
   assert_int_equal(pass(&g, &q[0], 0, 0, &due), AH__ACTIVE);
   assert_int_equal(pass(&g, &q[1], 0, 0, &due), AH__HELD);
   assert_int_equal(pass(&g, &q[2], 0, 0, &due), AH__ACTIVE);
+  assert_int_equal(pass(&g, &q[3], 0, 0, &due), AH__HELD);
   q[0].slot = (struct ah__slot *)&j; /* a hop holds its handle */
   q[0].j = &j;
   assert_non_null(j.url = curl_url());
@@ -172,18 +182,22 @@ static void test_hop(void **state)
   assert_true(q[0].host_held);
   assert_int_equal(curl_url_set(j.url, CURLUPART_URL, "http://B.test:80/x", 0), CURLUE_OK);
   assert_int_equal(ah__gates_hop(&g, &q[0], &w), AH__HELD);
-  assert_ptr_equal(w, &q[1]); /* a.test's room went on */
+  assert_ptr_equal(w, &q[1]); /* a.test's turn went on */
   ah__gates_unlink(&g, &q[1], AH__HELD);
   q[0].place = AH__HELD;
   ah__gates_link(&g, &q[0], AH__HELD);
   assert_int_equal(g.nhops, 1);
-  /* A hop's wait has no queue timeout: its total timeout runs. */
-  assert_null(ah__gates_expired(&g, 1000000 * MS, 1));
-  assert_ptr_equal(ah__gates_leave(&g, &q[2]), &q[0]);
+  /* A hop's wait has no queue timeout (its total timeout runs): only
+   * q[3]'s can pass. */
+  assert_ptr_equal(ah__gates_expired(&g, 1000000 * MS, 1), &q[3]);
+  assert_ptr_equal(ah__gates_leave(&g, &q[2]), &q[0]); /* before q[3] */
   ah__gates_unlink(&g, &q[0], AH__HELD);
   assert_int_equal(g.nhops, 0);
   assert_true(q[0].host_held);
-  assert_null(ah__gates_leave(&g, &q[0]));
+  assert_ptr_equal(ah__gates_leave(&g, &q[0]), &q[3]);
+  ah__gates_unlink(&g, &q[3], AH__HELD);
+  assert_null(ah__gates_leave(&g, &q[3]));
+  assert_int_equal(pass(&g, &q[1], 0, 0, &due), AH__ACTIVE);
   assert_null(ah__gates_leave(&g, &q[1]));
   assert_int_equal(g.hosts.n, 0);
   curl_url_cleanup(j.url);
@@ -228,7 +242,9 @@ static void count_queued(const ah_event *ev, void *ud)
   nqueued += ev->type == AH_EVENT_QUEUED;
 }
 
-/* total, per_host, queue_ms; b.test reaches the test server too. */
+/* total, per_host, queue_ms; b.test and c.test reach the test server
+ * too (c.test for requests a test leaves running: the server counts
+ * them on after the test). */
 static ah_session *limited(long total, long per_host, long queue_ms)
 {
   ah_session_opts *o = ah_session_opts_new();
@@ -238,6 +254,7 @@ static ah_session *limited(long total, long per_host, long queue_ms)
   if (queue_ms > 0)
     ah_session_opts_set_queue_timeout(o, queue_ms);
   ah_session_opts_add_host_override(o, "b.test", 0, "127.0.0.1");
+  ah_session_opts_add_host_override(o, "c.test", 0, "127.0.0.1");
   ah_session_opts_on_event(o, count_queued, NULL);
   s = ah_session_new(o);
   ah_session_opts_free(o);
@@ -404,12 +421,13 @@ static void test_waiting_hop_times_out(void **state)
   ah_session *s = limited(100, 1, 0);
   ah_request_opts *o = ah_request_opts_new();
   ah_future *f[3];
-  char path[160];
+  char path[160], hold[96];
 
   (void)state;
-  snprintf(path, sizeof path, "/redirect-to?http://b.test:%d/hold/10", tu_port);
+  snprintf(path, sizeof path, "/redirect-to?http://c.test:%d/hold/10", tu_port);
   ah_request_opts_set_timeouts(o, (long)(300 * tu_slowdown()), 0, 0);
-  f[0] = ah_session_fetch(s, b_url("/hold/1500"), NULL);
+  snprintf(hold, sizeof hold, "http://c.test:%d/hold/1500", tu_port);
+  f[0] = ah_session_fetch(s, hold, NULL);
   f[1] = ah_session_fetch(s, tu_url(path), o);
   f[2] = ah_session_fetch(s, tu_url(path), NULL);
   assert_int_equal(ah_future_wait(f[1], (long)(5000 * tu_slowdown())), AH_OK);
@@ -424,11 +442,86 @@ static void test_waiting_hop_times_out(void **state)
   ah_request_opts_free(o);
 }
 
+/* Redirects across two origins in both directions, 1 per host and 3 in
+ * all: hops waiting at an origin hold places in the window, so room
+ * there goes to them first. (When it went to requests still to pass the
+ * window, hops filled it and nothing ran: all waited for ever.) */
+static void test_crossed_redirects_do_not_stall(void **state)
+{
+  ah_session *s = limited(3, 1, 0);
+  ah_future *fs[12];
+  char to_a[96], to_b[96];
+  char *peaks;
+  int i;
+
+  (void)state;
+  free(read_peaks());
+  snprintf(to_b, sizeof to_b, "/redirect-to?http://b.test:%d/hold/100", tu_port);
+  snprintf(to_a, sizeof to_a, "/redirect-to?http://127.0.0.1:%d/hold/100", tu_port);
+  for (i = 0; i < 6; i++) {
+    fs[2 * i] = ah_session_fetch(s, tu_url(to_b), NULL);
+    fs[2 * i + 1] = ah_session_fetch(s, b_url(to_a), NULL);
+  }
+  gather_ok(fs, 12);
+  peaks = read_peaks();
+  assert_int_equal(peak(peaks, "127.0.0.1"), 1);
+  assert_int_equal(peak(peaks, "b.test"), 1);
+  free(peaks);
+  for (i = 0; i < 12; i++)
+    ah_future_free(fs[i]);
+  ah_session_free(s);
+}
+
+static long long starts[8];
+static int nstarts;
+
+static void on_start(const ah_event *ev, void *ud)
+{
+  (void)ud;
+  nqueued += ev->type == AH_EVENT_QUEUED;
+  if (ev->type == AH_EVENT_DEQUEUED && nstarts < 8)
+    starts[nstarts++] = ev->time_ns;
+}
+
+/* A host's rate with its per-host limit: a request takes its token as it
+ * starts, not while it waits for room, so starts keep to the rate even
+ * when room comes to two at once; and each wait is told once. */
+static void test_rate_holds_beside_the_limit(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_future *fs[4];
+  ah_session *s;
+  int i;
+
+  (void)state;
+  ah_session_opts_set_max_connections(o, 100, 2);
+  ah_session_opts_set_host_rate(o, "127.0.0.1", 4, 1); /* one per 250 ms */
+  ah_session_opts_on_event(o, on_start, NULL);
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  nqueued = nstarts = 0;
+  /* Both running end at about 1 s: room for two at once. */
+  fs[0] = ah_session_fetch(s, tu_url("/hold/1000"), NULL);
+  fs[1] = ah_session_fetch(s, tu_url("/hold/750"), NULL);
+  fs[2] = ah_session_fetch(s, tu_url("/hold/10"), NULL);
+  fs[3] = ah_session_fetch(s, tu_url("/hold/10"), NULL);
+  gather_ok(fs, 4);
+  assert_int_equal(nstarts, 4);
+  for (i = 1; i < 4; i++)
+    if (starts[i] - starts[i - 1] < 200 * MS)
+      fail_msg("start %d came %lld ms after the one before (rate: 250 ms)", i,
+               (starts[i] - starts[i - 1]) / MS);
+  assert_int_equal(nqueued, 3);
+  for (i = 0; i < 4; i++)
+    ah_future_free(fs[i]);
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_room_per_origin_in_order),
-    cmocka_unit_test(test_token_kept_while_held),
+    cmocka_unit_test(test_room_then_token),
     cmocka_unit_test(test_hop),
     TU_TEST(test_limit_holds_per_origin),
     TU_TEST(test_timeouts_start_past_the_gate),
@@ -436,6 +529,8 @@ int main(void)
     TU_TEST(test_queue_timeout_and_cancel_at_the_gate),
     TU_TEST(test_redirect_waits_for_room),
     TU_TEST(test_waiting_hop_times_out),
+    TU_TEST(test_crossed_redirects_do_not_stall),
+    TU_TEST(test_rate_holds_beside_the_limit),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
