@@ -470,7 +470,7 @@ static int follow(struct ah__queue *aq, struct ah__request *q, const char **why)
 
 /* The queue's one deadline timer, at the earliest of: the queue timeout
  * of the queue's head (FIFO, one timeout: only the head's can be due),
- * the retry list's head, gate_due (admit.c), the end of a pause for
+ * the retry list's head, gate_due (gate.c), the end of a pause for
  * descriptors. Registered at its first use, set when the earliest moves. */
 static void arm(struct ah__queue *aq)
 {
