@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "journey.h"
 #include "reactor.h"
 #include "request.h"
 
@@ -44,8 +45,11 @@ static int host_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
     return AH__ACTIVE; /* nothing to count it by, or no memory: not held */
   }
   q->host = e;
-  if (ah__host_has_room(&g->hosts, e) && e->hops.head == NULL &&
-      (hop || first || e->waiting.head == NULL)) {
+  /* A hop or a woken request needs room; any other also none promised
+   * to those woken, and none waiting before it. */
+  if (e->running < g->hosts.limit && e->hops.head == NULL &&
+      (hop || first ||
+       (e->running + e->woken < g->hosts.limit && e->waiting.head == NULL))) {
     e->running++;
     q->host_held = 1;
     return AH__ACTIVE;
@@ -88,11 +92,12 @@ int ah__gates_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
   return AH__PARKED;
 }
 
-int ah__gates_hop(struct ah__gates *g, struct ah__request *q,
+int ah__gates_hop(struct ah__gates *g, struct ah__request *q, long lib_total_ms,
                   struct ah__request **woken)
 {
   char origin[AH__ORIGIN_MAX];
   int64_t due;
+  int place;
 
   *woken = NULL;
   if (g->hosts.limit == 0)
@@ -101,7 +106,16 @@ int ah__gates_hop(struct ah__gates *g, struct ah__request *q,
       strcmp(q->host->origin, origin) == 0)
     return AH__ACTIVE; /* the same origin: it keeps its room */
   *woken = ah__gates_leave(g, q);
-  return host_pass(g, q, 0, 0, &due);
+  if ((place = host_pass(g, q, 0, 0, &due)) == AH__HELD) {
+    /* libcurl counts its total from each hop's start: the wait here is
+     * time spent following redirects (easy.c gives the next hop what is
+     * left), and its end is looked at here. */
+    q->held_ns = ah__now_ns();
+    q->hop_due_ns = lib_total_ms > 0 ? q->held_ns + (int64_t)lib_total_ms * 1000000 -
+                                           q->j->spent_us * 1000
+                                     : AH__NO_DEADLINE;
+  }
+  return place;
 }
 
 struct ah__request *ah__gates_leave(struct ah__gates *g, struct ah__request *q)
@@ -117,17 +131,17 @@ struct ah__request *ah__gates_leave(struct ah__gates *g, struct ah__request *q)
     return NULL;
   q->host_held = q->host_woken = 0;
   q->host = NULL;
-  if (ah__host_has_room(&g->hosts, e)) {
-    if ((w = e->hops.head) != NULL) { /* counted now: it starts at once */
-      e->running++;
-      w->host_held = 1;
-      return w;
-    }
-    if ((w = e->waiting.head) != NULL) { /* it tries again from the queue */
-      e->woken++;
-      w->host_woken = 1;
-      return w;
-    }
+  if ((w = e->hops.head) != NULL && e->running < g->hosts.limit) {
+    e->running++; /* counted now: it starts at once */
+    w->host_held = 1;
+    w->j->spent_us += (ah__now_ns() - w->held_ns) / 1000;
+    return w;
+  }
+  /* One woken for each room: it tries again from the queue. */
+  if ((w = e->waiting.head) != NULL && e->running + e->woken < g->hosts.limit) {
+    e->woken++;
+    w->host_woken = 1;
+    return w;
   }
   ah__hosts_put(&g->hosts, e);
   return NULL;
@@ -140,13 +154,15 @@ void ah__gates_link(struct ah__gates *g, struct ah__request *q, int place)
 
   if (place == AH__PARKED) {
     /* ah__gates_pass found the bucket: its host has one */
-    if ((b = ah__rates_bucket_of(&g->rates, q)) != NULL)
+    if ((b = ah__rates_bucket_of(&g->rates, q)) != NULL) {
       ah__list_append(&b->parked, q);
-    else
+      g->nheld += q->host_held;
+    } else {
       q->place = AH__NOWHERE;
+    }
   } else if (q->slot != NULL) {
     ah__list_append(&e->hops, q);
-    g->nhops++;
+    g->nheld++;
   } else {
     ah__list_insert(&e->waiting, q->host_first ? e->waiting.head : NULL, q);
     q->host_first = 0;
@@ -159,13 +175,15 @@ void ah__gates_unlink(struct ah__gates *g, struct ah__request *q, int place)
   struct ah__host *e = q->host;
 
   if (place == AH__PARKED) {
-    if ((b = ah__rates_parked_in(&g->rates, q)) != NULL)
+    if ((b = ah__rates_parked_in(&g->rates, q)) != NULL) {
       ah__list_remove(&b->parked, q);
+      g->nheld -= q->host_held;
+    }
     return;
   }
   if (q->slot != NULL) {
     ah__list_remove(&e->hops, q);
-    g->nhops--;
+    g->nheld--;
   } else {
     ah__list_remove(&e->waiting, q);
   }
@@ -181,6 +199,11 @@ struct ah__request *ah__gates_expired(struct ah__gates *g, int64_t now, int64_t 
   struct ah__host *e;
   size_t i;
 
+  for (i = 0; i < g->hosts.cap; i++)
+    for (e = g->hosts.table[i]; e != NULL; e = e->next)
+      for (q = e->hops.head; q != NULL; q = q->next)
+        if (q->hop_due_ns <= now)
+          return q;
   if (queue_ns == 0)
     return NULL; /* FIFO at each gate: only the first can be due */
   for (i = 0; i < g->rates.cap; i++)
@@ -208,15 +231,18 @@ struct ah__request *ah__gates_token(struct ah__gates *g, int64_t now, int64_t qu
     if (b == NULL || (q = b->parked.head) == NULL)
       continue;
     if (ah__bucket_take(b, now, &t)) {
-      q->rate_paid = 1;
+      q->rate_paid = !q->host_held; /* else it starts at once */
       return q;
     }
     *next = earlier(*next, earlier(t, expiry(q, queue_ns)));
   }
   for (i = 0; i < g->hosts.cap; i++)
-    for (e = g->hosts.table[i]; e != NULL; e = e->next)
+    for (e = g->hosts.table[i]; e != NULL; e = e->next) {
       if ((q = e->waiting.head) != NULL)
         *next = earlier(*next, expiry(q, queue_ns));
+      for (q = e->hops.head; q != NULL; q = q->next)
+        *next = earlier(*next, q->hop_due_ns);
+    }
   return NULL;
 }
 

@@ -23,7 +23,12 @@ struct ah__gates {
   struct ah__rates rates; /* per-host rate limits and their buckets */
   int limited;            /* some rule limits a host */
   struct ah__hosts hosts; /* the per-host limit and its waiting lists */
-  size_t nhops;           /* redirects' hops waiting at a host */
+  /* Requests waiting at a gate that keep a place in the window:
+   * redirects' hops waiting for room, and requests holding their room
+   * while they wait for a token. Each room is held in the window, so
+   * that hops, which wait for rooms in the window, cannot fill it while
+   * the rooms they wait for wait for a place there. */
+  size_t nheld;
 };
 
 /* Where q, leaving the queue at now, goes (enum ah__place): AH__ACTIVE
@@ -35,10 +40,12 @@ struct ah__gates {
 int ah__gates_pass(struct ah__gates *g, struct ah__request *q, int64_t now,
                    int64_t queue_ns, int64_t *due);
 /* The same for the next hop of q's redirect (q->j names it): AH__ACTIVE
- * when it goes on (the same origin keeps its room), else AH__HELD.
+ * when it goes on (the same origin keeps its room), else AH__HELD, with
+ * q->hop_due_ns when the total timeout libcurl keeps for it ends
+ * (lib_total_ms: that timeout, 0: ahttp keeps it, and it runs on).
  * *woken: the request that room came for at the origin it left, or NULL
  * (as ah__gates_leave). */
-int ah__gates_hop(struct ah__gates *g, struct ah__request *q,
+int ah__gates_hop(struct ah__gates *g, struct ah__request *q, long lib_total_ms,
                   struct ah__request **woken);
 /* q stops running, or ends on its way back after room came: the room
  * goes to the first waiting there, returned (still in its list): a hop
@@ -53,9 +60,10 @@ void ah__gates_link(struct ah__gates *g, struct ah__request *q, int place);
 void ah__gates_unlink(struct ah__gates *g, struct ah__request *q, int place);
 
 /* The queue's timer for the gates: a request that waited at a gate past
- * the queue timeout at now, or NULL; then, one at a time, parked
- * requests whose token has come (taken: rate_paid), or NULL with *next
- * set to the earliest time either can happen again. */
+ * the queue timeout at now, or a redirect's hop past its hop_due_ns, or
+ * NULL; then, one at a time, parked requests whose token has come (taken:
+ * rate_paid, unless it holds its room and starts at once), or NULL with
+ * *next set to the earliest time any of these can happen again. */
 struct ah__request *ah__gates_expired(struct ah__gates *g, int64_t now, int64_t queue_ns);
 struct ah__request *ah__gates_token(struct ah__gates *g, int64_t now, int64_t queue_ns,
                                     int64_t *next);

@@ -72,11 +72,6 @@ void ah__hosts_put(struct ah__hosts *h, struct ah__host *e)
   ah__free(e);
 }
 
-int ah__host_has_room(const struct ah__hosts *h, const struct ah__host *e)
-{
-  return e->running < h->limit;
-}
-
 void ah__hosts_free(struct ah__hosts *h)
 {
   size_t i;

@@ -38,8 +38,6 @@ struct ah__hosts {
 struct ah__host *ah__hosts_get(struct ah__hosts *h, const char *origin, size_t len);
 /* Free e when no request counts, waits or is on its way back there. */
 void ah__hosts_put(struct ah__hosts *h, struct ah__host *e);
-/* 1 when e has room for one more request under the limit. */
-int ah__host_has_room(const struct ah__hosts *h, const struct ah__host *e);
 /* Free every record (none holds a request any more). */
 void ah__hosts_free(struct ah__hosts *h);
 

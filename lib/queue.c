@@ -54,6 +54,7 @@ static void pump(struct ah__queue *aq);
 static void arm(struct ah__queue *aq);
 static void finish(struct ah__queue *aq, struct ah__request *q, CURLcode rc, int err);
 static void on_timer(void *arg);
+static void time_out(struct ah__queue *aq, struct ah__request *q, const char *why);
 
 /* The one transition of a request's place (enum ah__place, request.h):
  * out of the list of the place it is in (out of libcurl, for ACTIVE),
@@ -95,14 +96,12 @@ static void move(struct ah__queue *aq, struct ah__request *q, enum ah__place to,
   }
 }
 
-/* Room in the window: requests in libcurl or about to be, and redirects'
- * hops waiting at an origin (gate.c), which keep their place. */
+/* Room in the window: requests in libcurl or about to be, and those that
+ * keep their place while they wait at a gate (gate.h: nheld). */
 static int room(const struct ah__queue *aq)
 {
-  return aq->active.n + aq->ready.n + aq->g.nhops < aq->window;
+  return aq->active.n + aq->ready.n + aq->g.nheld < aq->window;
 }
-
-/* The gates (gate.h). */
 
 static void gate_timer_at(struct ah__queue *aq, int64_t at)
 {
@@ -112,8 +111,7 @@ static void gate_timer_at(struct ah__queue *aq, int64_t at)
   }
 }
 
-/* 1 when q, leaving the queue, may start now; else 0: it waits at the
- * gate that stopped it. */
+/* 1 when q, leaving the queue, may start now; else 0: it waits at a gate. */
 static int admit(struct ah__queue *aq, struct ah__request *q)
 {
   int64_t due, queued = q->queued_ns;
@@ -148,10 +146,11 @@ static void gates_due(struct ah__queue *aq, int64_t now)
   int64_t next = AH__NO_DEADLINE;
 
   while (!aq->closing && (q = ah__gates_expired(&aq->g, now, aq->queue_ns)) != NULL)
-    finish(aq, q, CURLE_OK, AH_ETIMEDOUT);
+    q->slot != NULL ? time_out(aq, q, "the request's total timeout passed") /* a hop */
+                    : finish(aq, q, CURLE_OK, AH_ETIMEDOUT);
   before = aq->queue.head;
   while (!aq->closing && (q = ah__gates_token(&aq->g, now, aq->queue_ns, &next)) != NULL)
-    move(aq, q, AH__QUEUED, before);
+    move(aq, q, q->host_held ? AH__READY : AH__QUEUED, before); /* its room kept */
   gate_timer_at(aq, next);
   pump(aq);
 }
@@ -458,11 +457,12 @@ static int follow(struct ah__queue *aq, struct ah__request *q, const char **why)
     return err;
   if (aq->g.hosts.limit > 0) {
     struct ah__request *w;
-    int place = ah__gates_hop(&aq->g, q, &w);
+    int place = ah__gates_hop(&aq->g, q, q->lib_total ? ah__request_total_ms(q, aq->d) : 0, &w);
     wake(aq, w);
-    if (place != AH__ACTIVE) {
+    if (place != AH__ACTIVE) { /* it waits for room at its new origin */
       move(aq, q, AH__HELD, NULL);
-      return AH_OK; /* it waits for room at its new origin */
+      gate_timer_at(aq, q->hop_due_ns);
+      return AH_OK;
     }
   }
   return launch(aq, q, ah__now_ns(), why);

@@ -93,6 +93,10 @@ struct ah__request {
    * retry list, the time it falls due (monotonic). */
   int64_t retry_ns;
   int64_t starved_ns;           /* first ran out of descriptors, or 0 */
+  /* A redirect's hop waiting for room (AH__HELD): since when, and when
+   * its total timeout ends if libcurl keeps it (else AH__NO_DEADLINE:
+   * ahttp's list keeps it running). */
+  int64_t held_ns, hop_due_ns;
   long long body_read;          /* bytes the reader gave since its start */
 };
 

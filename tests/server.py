@@ -272,6 +272,10 @@ class Handler(socketserver.BaseRequestHandler):
             self.send(reply(302, b"", [("Location", "file:///etc/passwd")], reason="Found"))
         elif name == "redirect-to":
             self.send(reply(302, b"", [("Location", query)], reason="Found"))
+        elif name == "redirect-after":
+            # /redirect-after/MS?LOCATION: a 302 to LOCATION after MS ms.
+            time.sleep(int(arg) / 1000.0)
+            self.send(reply(302, b"", [("Location", query)], reason="Found"))
         elif name == "redirect-code":
             # /redirect-code/STATUS?LOCATION
             self.send(reply(int(arg), b"", [("Location", query)], reason="Moved"))

@@ -134,11 +134,12 @@ static void test_room_then_token(void **state)
   assert_int_equal(pass(&g, &q[1], 1500 * MS, 0, &due), AH__PARKED);
   assert_int_equal(due, 2000 * MS + 1);
   assert_true(q[1].host_held);
+  assert_int_equal(g.nheld, 1); /* and its place in the window */
   assert_null(ah__gates_token(&g, 1999 * MS, 0, &due));
   assert_ptr_equal(ah__gates_token(&g, 2001 * MS, 0, &due), &q[1]);
+  assert_false(q[1].rate_paid); /* taken: it starts at once, room kept */
   ah__gates_unlink(&g, &q[1], AH__PARKED);
-  assert_int_equal(pass(&g, &q[1], 2001 * MS, 0, &due), AH__ACTIVE);
-  assert_false(q[1].rate_paid);
+  assert_int_equal(g.nheld, 0);
   assert_ptr_equal(ah__gates_any(&g, 0), &q[2]);
   assert_null(ah__gates_any(&g, 1));
   q[2].doom_err = AH_ECANCELED;
@@ -150,7 +151,7 @@ static void test_room_then_token(void **state)
 }
 
 /* A redirect's next hop: to the same origin it keeps its room; to a full
- * one it waits (holding its handle: counted in nhops), and its room at
+ * one it waits (holding its handle: counted in nheld), and its room at
  * the origin it left goes to the first waiting there. Room goes to a
  * waiting hop before the others: it holds a place in the window. */
 static void test_hop(void **state)
@@ -177,22 +178,26 @@ static void test_hop(void **state)
   q[0].j = &j;
   assert_non_null(j.url = curl_url());
   assert_int_equal(curl_url_set(j.url, CURLUPART_URL, "http://a.test/next", 0), CURLUE_OK);
-  assert_int_equal(ah__gates_hop(&g, &q[0], &w), AH__ACTIVE);
+  assert_int_equal(ah__gates_hop(&g, &q[0], 0, &w), AH__ACTIVE);
   assert_null(w);
   assert_true(q[0].host_held);
   assert_int_equal(curl_url_set(j.url, CURLUPART_URL, "http://B.test:80/x", 0), CURLUE_OK);
-  assert_int_equal(ah__gates_hop(&g, &q[0], &w), AH__HELD);
+  /* libcurl keeps its total timeout (300 ms): its end is looked at here. */
+  assert_int_equal(ah__gates_hop(&g, &q[0], 300, &w), AH__HELD);
   assert_ptr_equal(w, &q[1]); /* a.test's turn went on */
+  assert_int_equal(q[0].hop_due_ns, q[0].held_ns + 300 * MS);
   ah__gates_unlink(&g, &q[1], AH__HELD);
   q[0].place = AH__HELD;
   ah__gates_link(&g, &q[0], AH__HELD);
-  assert_int_equal(g.nhops, 1);
-  /* A hop's wait has no queue timeout (its total timeout runs): only
-   * q[3]'s can pass. */
-  assert_ptr_equal(ah__gates_expired(&g, 1000000 * MS, 1), &q[3]);
+  assert_int_equal(g.nheld, 1);
+  /* No queue timeout for a hop: its total timeout. */
+  assert_null(ah__gates_expired(&g, q[0].held_ns + 299 * MS, 0));
+  assert_null(ah__gates_token(&g, 0, 0, &due));
+  assert_int_equal(due, q[0].held_ns + 300 * MS);
+  assert_ptr_equal(ah__gates_expired(&g, q[0].held_ns + 300 * MS, 0), &q[0]);
   assert_ptr_equal(ah__gates_leave(&g, &q[2]), &q[0]); /* before q[3] */
   ah__gates_unlink(&g, &q[0], AH__HELD);
-  assert_int_equal(g.nhops, 0);
+  assert_int_equal(g.nheld, 0);
   assert_true(q[0].host_held);
   assert_ptr_equal(ah__gates_leave(&g, &q[0]), &q[3]);
   ah__gates_unlink(&g, &q[3], AH__HELD);
@@ -262,7 +267,7 @@ static ah_session *limited(long total, long per_host, long queue_ms)
 
 static const char *b_url(const char *path)
 {
-  static char url[2][128];
+  static char url[2][192];
   static int k;
 
   k ^= 1;
@@ -527,6 +532,113 @@ static void test_rate_holds_beside_the_limit(void **state)
   ah_session_free(s);
 }
 
+/* A request parked for its host's token keeps its room there, and with
+ * it a place in the window: a hop waiting for that room, in the window's
+ * only place, kept it from starting when its token came (1 in all, 1 per
+ * host, a rate on 127.0.0.1). */
+static void test_rate_room_and_hop_do_not_stall(void **state)
+{
+  ah_session_opts *o = ah_session_opts_new();
+  ah_future *t0, *f[2];
+  char path[96];
+  ah_session *s;
+
+  (void)state;
+  ah_session_opts_set_max_connections(o, 1, 1);
+  ah_session_opts_set_host_rate(o, "127.0.0.1", 2, 1);
+  ah_session_opts_add_host_override(o, "b.test", 0, "127.0.0.1");
+  s = ah_session_new(o);
+  ah_session_opts_free(o);
+  t0 = ah_session_fetch(s, tu_url("/hold/10"), NULL); /* takes the token */
+  gather_ok(&t0, 1);
+  f[0] = ah_session_fetch(s, tu_url("/hold/10"), NULL); /* room, no token */
+  snprintf(path, sizeof path, "/redirect-to?http://127.0.0.1:%d/hold/10", tu_port);
+  f[1] = ah_session_fetch(s, b_url(path), NULL); /* its hop wants the room */
+  gather_ok(f, 2);
+  ah_future_free(t0);
+  ah_future_free(f[0]);
+  ah_future_free(f[1]);
+  ah_session_free(s);
+}
+
+static char done_order[8];
+static int ndone;
+
+static void note_done(ah_future *f, void *ud)
+{
+  (void)f;
+  if (ndone < (int)sizeof done_order - 1)
+    done_order[ndone++] = *(const char *)ud;
+}
+
+/* One room, one woken request: B, woken when A's redirect left
+ * 127.0.0.1, waits for a place in the window while D's hop takes the
+ * room; when that hop ends, the room is B's turn, not C's too (C went
+ * ahead of B: two woken for one room). Total 2, 1 per host. */
+static void test_room_goes_in_order(void **state)
+{
+  ah_session *s = limited(2, 1, 0);
+  ah_future *f[4];
+  char a[128], d[128];
+  int i;
+
+  (void)state;
+  ndone = 0;
+  snprintf(a, sizeof a, "/redirect-after/%ld?http://b.test:%d/hold/10",
+           (long)(300 * tu_slowdown()), tu_port);
+  snprintf(d, sizeof d, "/redirect-after/%ld?http://127.0.0.1:%d/hold/10",
+           (long)(600 * tu_slowdown()), tu_port);
+  f[0] = ah_session_fetch(s, tu_url(a), NULL);
+  f[1] = ah_session_fetch(s, tu_url(hold(200)), NULL); /* B */
+  f[2] = ah_session_fetch(s, tu_url("/hold/10"), NULL); /* C */
+  f[3] = ah_session_fetch(s, b_url(d), NULL);
+  ah_future_on_done(f[1], note_done, "B");
+  ah_future_on_done(f[2], note_done, "C");
+  gather_ok(f, 4);
+  assert_string_equal(done_order, "BC");
+  for (i = 0; i < 4; i++)
+    ah_future_free(f[i]);
+  ah_session_free(s);
+}
+
+/* A hop waiting for room ends at its total timeout when libcurl keeps
+ * it too: four distinct total timeouts already running take ahttp's four
+ * deadline lists, so a fifth request's is libcurl's, which counts
+ * nothing while the hop waits outside libcurl (it ended after the 2 s
+ * its origin was full, AH_OK). */
+static void test_hop_total_kept_by_libcurl(void **state)
+{
+  ah_session *s = limited(100, 4, 0);
+  ah_request_opts *o[5];
+  ah_future *f[5];
+  char path[96];
+  int64_t t0;
+  int i;
+
+  (void)state;
+  for (i = 0; i < 5; i++)
+    o[i] = ah_request_opts_new();
+  for (i = 0; i < 4; i++) {
+    ah_request_opts_set_timeouts(o[i], 20001 + i, 0, 0);
+    f[i] = ah_session_fetch(s, tu_url(hold(2000)), o[i]); /* 127.0.0.1 full */
+  }
+  ah_session_run(s, 100);
+  ah_request_opts_set_timeouts(o[4], (long)(300 * tu_slowdown()), 0, 0);
+  snprintf(path, sizeof path, "/redirect-to?http://127.0.0.1:%d/hold/10", tu_port);
+  t0 = ah__now_ns();
+  f[4] = ah_session_fetch(s, b_url(path), o[4]);
+  assert_int_equal(ah_future_wait(f[4], (long)(5000 * tu_slowdown())), AH_OK);
+  assert_int_equal(ah_future_error(f[4]), AH_ETIMEDOUT);
+  assert_true(ah__now_ns() - t0 < (int64_t)(1000 * tu_slowdown()) * MS);
+  assert_false(ah_future_done(f[0]));
+  gather_ok(f, 4);
+  for (i = 0; i < 5; i++) {
+    ah_future_free(f[i]);
+    ah_request_opts_free(o[i]);
+  }
+  ah_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -541,6 +653,9 @@ int main(void)
     TU_TEST(test_waiting_hop_times_out),
     TU_TEST(test_crossed_redirects_do_not_stall),
     TU_TEST(test_rate_holds_beside_the_limit),
+    TU_TEST(test_rate_room_and_hop_do_not_stall),
+    TU_TEST(test_room_goes_in_order),
+    TU_TEST(test_hop_total_kept_by_libcurl),
   };
   return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }
