@@ -642,9 +642,10 @@ int ah__request_setup(struct ah__request *q, const char **why)
     SET(CURLOPT_CURLU, slot->uh);
   } else {
     CURLU *u;
+    unsigned long mark = ah__alloc_failures();
     CURLUcode uc = ah__url_cache_set(&slot->urls, q->url_str, q->plain_path, &u);
     if (uc != CURLUE_OK)
-      return ah__url_error(uc, why);
+      return ah__url_error(uc, mark, why);
     if (u != slot->uh) {
       slot->uh = u;
       SET(CURLOPT_CURLU, u);

@@ -137,6 +137,7 @@ int ah__request_url(struct ah__request *q, const char *url,
   int how = 0, err;
   struct ah__plain pl;
   CURLUcode uc;
+  unsigned long mark;
 
   if (url != NULL && (q->spec == NULL || q->spec->query == NULL) &&
       ah__url_plain_scan(url, &pl)) {
@@ -153,10 +154,11 @@ int ah__request_url(struct ah__request *q, const char *url,
    * (tests/test_url.c): any other is reported as libcurl normalized it
    * (dot segments removed, escapes added), the URL actually requested. */
   q->literal = 0;
+  mark = ah__alloc_failures();
   if (q->spec != NULL && q->spec->query != NULL &&
       (uc = curl_url_set(q->url, CURLUPART_QUERY, q->spec->query,
                          CURLU_APPENDQUERY)) != CURLUE_OK)
-    return ah__url_error(uc, why);
+    return ah__url_error(uc, mark, why);
   return AH_OK;
 }
 

@@ -36,9 +36,9 @@ static size_t scheme_len(const char *url)
   return 0;
 }
 
-int ah__url_error(CURLUcode uc, const char **why)
+int ah__url_error(CURLUcode uc, unsigned long mark, const char **why)
 {
-  if (uc == CURLUE_OUT_OF_MEMORY) {
+  if (uc == CURLUE_OUT_OF_MEMORY || ah__alloc_failures() != mark) {
     *why = "no memory for the URL";
     return AH_ENOMEM;
   }
@@ -293,6 +293,7 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
   CURLU *u;
   CURLUcode uc;
   char *encoded;
+  unsigned long mark;
 
   *out = NULL;
   if (url == NULL) {
@@ -328,17 +329,18 @@ int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
   }
   /* Rejects control characters (CR, LF), spaces and bad hosts or ports;
    * on a copy of the base, resolves a relative reference against it. */
+  mark = ah__alloc_failures();
   uc = curl_url_set(u, CURLUPART_URL, encoded ? encoded : url, 0);
   ah__free(encoded);
   if (uc != CURLUE_OK) {
     curl_url_cleanup(u);
-    return ah__url_error(uc, why);
+    return ah__url_error(uc, mark, why);
   }
   if (n == 0) {
     char *scheme = NULL; /* "//host/path" keeps the base's scheme */
     if ((uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0)) != CURLUE_OK) {
       curl_url_cleanup(u);
-      return ah__url_error(uc, why);
+      return ah__url_error(uc, mark, why);
     }
     n = strlen(scheme);
     curl_free(scheme);

@@ -13,8 +13,10 @@ enum { AH__URL_HTTPS = 1, AH__URL_ABSOLUTE = 2 };
 int ah__url_parse(const char *url, const CURLU *base, CURLU **out,
                   int *how, const char **why);
 
-/* AH_ENOMEM or AH_EINVAL for a CURLU error, with *why. */
-int ah__url_error(CURLUcode uc, const char **why);
+/* AH_ENOMEM or AH_EINVAL for a CURLU error, with *why: AH_ENOMEM too
+ * when an allocation failed since mark (ah__alloc_failures() before the
+ * call), which libcurl 8.21's parser reports as a malformed URL. */
+int ah__url_error(CURLUcode uc, unsigned long mark, const char **why);
 
 /* A plain URL (see url.c) as ah__url_plain_scan finds it: the host at
  * url[host, host + host_len), then ":" and port_len digits if port_len,
