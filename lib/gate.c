@@ -1,5 +1,5 @@
-/* gate.c - the per-host gates of admission (gate.h): a token of the
- * host's rate, then room under the per-host limit. */
+/* gate.c - the per-host gates of admission (gate.h): room under the
+ * per-host limit, then a token of the host's rate. */
 #include "gate.h"
 
 #include <string.h>
