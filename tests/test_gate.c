@@ -619,7 +619,7 @@ static void test_hop_total_kept_by_libcurl(void **state)
   for (i = 0; i < 5; i++)
     o[i] = ah_request_opts_new();
   for (i = 0; i < 4; i++) {
-    ah_request_opts_set_timeouts(o[i], 20001 + i, 0, 0);
+    ah_request_opts_set_timeouts(o[i], (long)(20000 * tu_slowdown()) + 1 + i, 0, 0);
     f[i] = ah_session_fetch(s, tu_url(hold(2000)), o[i]); /* 127.0.0.1 full */
   }
   ah_session_run(s, 100);
